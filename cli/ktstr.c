@@ -1,0 +1,53 @@
+/* The ktstr command line. */
+#include "guest/guest.h"
+#include "kernel/kernel.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KTSTR_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ktstr COMMAND [ARGS]\n\n"
+		"Test harness for Linux process schedulers: boots a kernel in a VM with an exact\n"
+		"CPU topology and checks starvation, fairness and scheduling gaps.\n\n"
+		"commands:\n"
+		"  kernel build [--source DIR] [-j N] [--force] [--no-schedulers]\n"
+		"                      build the guest kernel + sched_ext schedulers into the cache\n"
+		"  kernel list         list cached kernels\n"
+		"  kernel path [KEY]   print the bzImage path of a cached kernel\n"
+		"  kernel clean [KEY|--all] [--keep N]\n"
+		"                      remove cached kernels\n"
+		"  version             print the version\n"
+		"  help                this help\n\n"
+		"Tests are C files declaring KTSTR_TEST(...) linked with libktstr.a; the resulting\n"
+		"binary (e.g. build/ktstr-tests) runs them: see `build/ktstr-tests --help`.\n"
+		"Environment: KTSTR_KERNEL (kernel to use), KTSTR_CACHE_DIR (cache root,\n"
+		"default ~/.cache/ktstr), KTSTR_ACCEL=kvm|tcg (QEMU accelerator),\n"
+		"KTSTR_VM_TIMEOUT (seconds).\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (getpid() == 1)
+		kt_guest_main();
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "kernel"))
+		return kernel_cli(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("ktstr %s\n", KTSTR_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "ktstr: unknown command '%s'; see `ktstr help`\n", argv[1]);
+	return 2;
+}

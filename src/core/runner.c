@@ -1,0 +1,278 @@
+/* Host runner: resolve the kernel, build the initramfs once, run one VM
+ * per test with up to `jobs` at a time, print KTAP and a summary. */
+#include "core/runner.h"
+#include "core/ctx.h"
+#include "core/shm_ring.h"
+#include "initramfs/initramfs.h"
+#include "kernel/kernel.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_MEMORY_MB 2048u
+
+struct job {
+	const struct ktstr_test *t;
+	struct kt_outcome out;
+};
+
+struct pool {
+	const struct kt_run_opts *o;
+	const char *kernel, *initrd;
+	struct job *jobs;
+	size_t n, next, done;
+	pthread_mutex_t lock;
+};
+
+/* Per-VM state for the hooks. */
+struct watch {
+	uint64_t t0, init_ns;
+	struct kbuf com2_tail; /* enough to spot the first sentinel */
+	struct kbuf ring_json;
+	unsigned malformed;
+};
+
+static void on_prepare(void *arg, struct vm *vm)
+{
+	struct watch *w = arg;
+
+	w->t0 = now_ns();
+	kt_ring_init(vm->shm, vm->shm_size);
+}
+
+static void on_output(void *arg, int port, const char *data, size_t len)
+{
+	struct watch *w = arg;
+
+	if (port != 2 || w->init_ns)
+		return;
+	kbuf_append(&w->com2_tail, data, len);
+	if (w->com2_tail.data && strstr(w->com2_tail.data, "KTSTR_INIT_STARTED"))
+		w->init_ns = now_ns() - w->t0;
+	if (w->com2_tail.len > 65536)
+		w->com2_tail.len = 0;
+}
+
+static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool crc_ok)
+{
+	struct watch *w = arg;
+
+	if (type == KT_MSG_TEST_RESULT && crc_ok) {
+		w->ring_json.len = 0;
+		kbuf_append(&w->ring_json, p, len);
+	}
+}
+
+static bool on_tick(void *arg, struct vm *vm)
+{
+	struct watch *w = arg;
+
+	kt_ring_drain(vm->shm, vm->shm_size, on_msg, w, &w->malformed);
+	return false;
+}
+
+static unsigned host_mem_mb(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && psz > 0 ? (unsigned)((unsigned long long)pages * (unsigned long long)psz >> 20) : 0;
+}
+
+static void run_one(struct pool *p, struct job *j)
+{
+	const struct ktstr_test *t = j->t;
+	const struct kt_run_opts *o = p->o;
+	struct ktstr_topo topo;
+	struct vm_config cfg = { 0 };
+	struct vm_hooks hooks = { 0 };
+	struct vm_result vr;
+	struct watch w = { 0 };
+	char cmdline[512], ts[32];
+	unsigned dur_s = o->duration_s ? o->duration_s : (t->duration_s ? t->duration_s : 2);
+	const char *env_to = getenv("KTSTR_VM_TIMEOUT");
+
+	if (o->have_topo)
+		topo = o->topo;
+	else
+		kt_test_topo(t, &topo);
+	ktstr_topo_format(&topo, ts, sizeof(ts));
+	j->out.duration_ms = dur_s * 1000;
+	snprintf(cmdline, sizeof(cmdline), "ktstr_test=%s ktstr_topo=%s ktstr_duration_ms=%u", t->name, ts,
+		 dur_s * 1000);
+	cfg.kernel = p->kernel;
+	cfg.initrd = p->initrd;
+	cfg.cmdline = cmdline;
+	cfg.topo = topo;
+	cfg.memory_mb = t->memory_mb ? t->memory_mb : DEFAULT_MEMORY_MB;
+	if (cfg.memory_mb < VM_MIN_NODE_MB * topo.numa_nodes)
+		cfg.memory_mb = VM_MIN_NODE_MB * topo.numa_nodes;
+	/* TCG boots in ~1-4 s but runs the guest several times slower than
+	 * hardware: allow boot, the scenario and teardown with margin. */
+	cfg.timeout_ms = 1000u * (o->timeout_s    ? o->timeout_s
+				  : t->timeout_s ? t->timeout_s
+						 : 45 + 3 * dur_s + ktstr_topo_cpus(&topo) / 2);
+	if (env_to && *env_to && !o->timeout_s && !t->timeout_s)
+		cfg.timeout_ms = 1000u * (unsigned)strtoul(env_to, NULL, 10);
+	cfg.vmm = o->vmm;
+	cfg.console_to_stderr = o->verbose;
+	hooks.arg = &w;
+	hooks.prepare = on_prepare;
+	hooks.output = on_output;
+	hooks.tick = on_tick;
+	if (vm_run(&cfg, &hooks, &vr)) {
+		j->out.verdict = KT_ERROR;
+		snprintf(j->out.reason, sizeof(j->out.reason), "VM could not be started (see the error above)");
+		ktstr_topo_format(&topo, j->out.topo, sizeof(j->out.topo));
+	} else {
+		j->out.wall_s = (double)vr.wall_ns / 1e9;
+		j->out.boot_s = (double)w.init_ns / 1e9;
+		snprintf(j->out.accel, sizeof(j->out.accel), "%s", vr.accel);
+		kt_judge(t, &topo, &vr, w.ring_json.data, w.ring_json.len, &j->out);
+		vm_result_free(&vr);
+	}
+	kbuf_free(&w.com2_tail);
+	kbuf_free(&w.ring_json);
+}
+
+static void print_line(struct job *j, int num)
+{
+	struct kt_outcome *o = &j->out;
+	const char *ok = o->verdict == KT_PASS || o->verdict == KT_SKIP ? "ok" : "not ok";
+
+	printf("%s %d %s", ok, num, j->t->name);
+	if (o->verdict == KT_SKIP)
+		printf(" # SKIP %s", o->reason);
+	else
+		printf(" # topo=%s %s wall=%.1fs boot=%.2fs overhead=%.1fs%s%s", o->topo, o->accel, o->wall_s,
+		       o->boot_s, o->wall_s - o->duration_ms / 1000.0, o->reason[0] ? " — " : "", o->reason);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		struct job *j;
+
+		pthread_mutex_lock(&p->lock);
+		if (p->next >= p->n || vm_interrupted) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		j = &p->jobs[p->next++];
+		pthread_mutex_unlock(&p->lock);
+		run_one(p, j);
+		pthread_mutex_lock(&p->lock);
+		print_line(j, (int)++p->done);
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+static int check_inputs(const struct ktstr_test *const *tests, size_t n, const struct kt_run_opts *o)
+{
+	unsigned hm = host_mem_mb();
+
+	for (size_t i = 0; i < n; i++) {
+		struct ktstr_topo topo;
+		char err[256];
+		unsigned mem = tests[i]->memory_mb ? tests[i]->memory_mb : DEFAULT_MEMORY_MB;
+
+		if (o->have_topo)
+			topo = o->topo;
+		else
+			kt_test_topo(tests[i], &topo);
+		if (ktstr_topo_validate(&topo, err, sizeof(err))) {
+			kt_err(0, "test %s: %s", tests[i]->name, err);
+			return 2;
+		}
+		if (topo.numa_nodes > VM_MAX_NODES) {
+			kt_err(0, "test %s: %u NUMA nodes, at most %d supported", tests[i]->name, topo.numa_nodes,
+			       VM_MAX_NODES);
+			return 2;
+		}
+		if (hm && mem > hm) {
+			kt_err(0, "test %s: memory_mb=%u is more than the host's %u MiB; lower it", tests[i]->name,
+			       mem, hm);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+int kt_run_tests(const struct ktstr_test *const *tests, size_t n, const struct kt_run_opts *o)
+{
+	struct kernel_info k;
+	struct initramfs_spec spec = { .busybox = true };
+	struct pool p = { .o = o, .n = n };
+	char self[PATH_MAX], initrd[PATH_MAX], why[512];
+	pthread_t th[64];
+	unsigned nth = o->jobs ? o->jobs : 1, passed = 0, failed = 0, skipped = 0;
+	ssize_t sl;
+	int ret;
+
+	ret = check_inputs(tests, n, o);
+	if (ret)
+		return ret;
+	if (!vm_select(o->vmm, why, sizeof(why))) {
+		kt_err(0, "%s", why);
+		return 2;
+	}
+	if (kernel_resolve(o->kernel, &k))
+		return 2;
+	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (sl < 0)
+		return kt_err(errno, "readlink /proc/self/exe"), 1;
+	self[sl] = '\0';
+	spec.init = self;
+	if (initramfs_build(&spec, initrd, sizeof(initrd)))
+		return 1;
+	p.kernel = k.bzimage;
+	p.initrd = initrd;
+	p.jobs = calloc(n, sizeof(*p.jobs));
+	if (!p.jobs)
+		return kt_err(ENOMEM, "allocate %zu jobs", n), 1;
+	pthread_mutex_init(&p.lock, NULL);
+	for (size_t i = 0; i < n; i++)
+		p.jobs[i].t = tests[i];
+	printf("KTAP version 1\n# kernel %s (%s)\n1..%zu\n", k.key[0] ? k.key : k.bzimage, k.version, n);
+	fflush(stdout);
+	vm_install_signal_handlers();
+	if (nth > n)
+		nth = (unsigned)n;
+	if (nth > ARRAY_SIZE(th))
+		nth = ARRAY_SIZE(th);
+	for (unsigned i = 0; i < nth; i++)
+		pthread_create(&th[i], NULL, worker, &p);
+	for (unsigned i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct kt_outcome *oc = &p.jobs[i].out;
+
+		if (i >= p.next)
+			continue; /* never started (interrupted) */
+		if (oc->report.len)
+			printf("\n%s", oc->report.data);
+		if (oc->verdict == KT_PASS)
+			passed++;
+		else if (oc->verdict == KT_SKIP)
+			skipped++;
+		else
+			failed++;
+		kbuf_free(&oc->report);
+	}
+	if (vm_interrupted)
+		printf("# interrupted: %zu of %zu tests not run\n", n - p.next, n);
+	printf("%u passed, %u failed%s", passed, failed, skipped ? "" : "\n");
+	if (skipped)
+		printf(", %u skipped\n", skipped);
+	free(p.jobs);
+	pthread_mutex_destroy(&p.lock);
+	return failed || vm_interrupted ? 1 : 0;
+}

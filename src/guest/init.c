@@ -1,0 +1,155 @@
+/* Guest PID 1: mount the filesystems, route stdout/stderr to COM2, read
+ * the test name from the kernel command line, run the test, send the
+ * framed result and power off.  Never returns. */
+#include "core/ctx.h"
+#include "guest/guest.h"
+#include "guest/sysfs_topo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+static const struct {
+	const char *src, *dst, *type;
+} mounts[] = {
+	{ "proc", "/proc", "proc" },
+	{ "sysfs", "/sys", "sysfs" },
+	{ "devtmpfs", "/dev", "devtmpfs" },
+	{ "cgroup2", "/sys/fs/cgroup", "cgroup2" },
+	{ "debugfs", "/sys/kernel/debug", "debugfs" },
+	{ "tracefs", "/sys/kernel/tracing", "tracefs" },
+	{ "bpf", "/sys/fs/bpf", "bpf" },
+	{ "tmpfs", "/tmp", "tmpfs" },
+	{ "tmpfs", "/run", "tmpfs" },
+};
+
+static void __attribute__((noreturn)) power_off(void)
+{
+	fflush(NULL);
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+static void setup_console(void)
+{
+	int fd = open("/dev/ttyS1", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	struct termios t;
+
+	if (fd < 0) {
+		/* Fall back to the kernel console so something is seen. */
+		fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			return;
+	}
+	if (!tcgetattr(fd, &t)) {
+		cfmakeraw(&t);
+		cfsetspeed(&t, B115200);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	dup2(fd, 1);
+	dup2(fd, 2);
+	close(fd);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+int kt_cmdline_get(const char *cmdline, const char *key, char *buf, size_t len)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = cmdline; p && *p;) {
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, key, kl) && p[kl] == '=') {
+			size_t vl = strcspn(p + kl + 1, " \n");
+
+			if (vl >= len)
+				return -ENAMETOOLONG;
+			memcpy(buf, p + kl + 1, vl);
+			buf[vl] = '\0';
+			return 0;
+		}
+		p = strchr(p, ' ');
+	}
+	return -ENOENT;
+}
+
+static void send_result(struct kt_result *r)
+{
+	struct kbuf json = { 0 }, frame = { 0 };
+
+	if (kt_result_to_json(r, &json) || kt_frame_encode(json.data, json.len, &frame)) {
+		printf("KTSTR_RESULT_ENCODE_FAILED\n");
+	} else {
+		fflush(stdout);
+		if (write(1, frame.data, frame.len) != (ssize_t)frame.len)
+			fprintf(stderr, "short write of the result frame\n");
+		kt_shm_send(KT_MSG_TEST_RESULT, json.data, json.len);
+	}
+	kbuf_free(&json);
+	kbuf_free(&frame);
+}
+
+void __attribute__((noreturn)) kt_guest_main(void)
+{
+	char cmdline[4096] = "", name[128], topo_s[32], dur[16], accel[16];
+	struct ktstr_topo topo;
+	struct ktstr_ctx ctx;
+	const struct ktstr_test *t;
+	char err[512];
+	uint64_t t0;
+	int ret;
+
+	for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
+		mkdir(mounts[i].dst, 0755);
+		if (mount(mounts[i].src, mounts[i].dst, mounts[i].type, 0, NULL) && errno != EBUSY)
+			fprintf(stderr, "ktstr-init: mount %s on %s: %s\n", mounts[i].type, mounts[i].dst,
+				strerror(errno));
+	}
+	setup_console();
+	signal(SIGPIPE, SIG_IGN);
+	printf("KTSTR_INIT_STARTED\n");
+	read_file_str("/proc/cmdline", cmdline, sizeof(cmdline));
+	kt_shm_attach(cmdline);
+	if (kt_cmdline_get(cmdline, "ktstr_test", name, sizeof(name))) {
+		printf("KTSTR_ERROR no ktstr_test= on the kernel command line\n");
+		power_off();
+	}
+	t = kt_test_find(name);
+	if (!t) {
+		printf("KTSTR_ERROR unknown test '%s'\n", name);
+		power_off();
+	}
+	kt_test_topo(t, &topo);
+	if (!kt_cmdline_get(cmdline, "ktstr_topo", topo_s, sizeof(topo_s)) &&
+	    ktstr_topo_parse(topo_s, &topo, err, sizeof(err)))
+		printf("KTSTR_ERROR %s\n", err);
+	if (kt_cmdline_get(cmdline, "ktstr_duration_ms", dur, sizeof(dur)))
+		snprintf(dur, sizeof(dur), "%u", (t->duration_s ? t->duration_s : 2) * 1000);
+	if (kt_cmdline_get(cmdline, "ktstr_accel", accel, sizeof(accel)))
+		accel[0] = '\0';
+	kt_ctx_init(&ctx, t, &topo, (unsigned)strtoul(dur, NULL, 10), !strcmp(accel, "tcg"));
+	if (!kt_read_topo("/sys", &ctx.result.topo))
+		ctx.result.have_topo = true;
+	printf("KTSTR_PAYLOAD_STARTING %s\n", name);
+	fflush(stdout);
+	t0 = now_ns();
+	ret = t->fn(&ctx);
+	ctx.result.elapsed_ms = (now_ns() - t0) / 1000000u;
+	if (ret < 0) {
+		snprintf(err, sizeof(err), "test body returned error: %s", strerror(-ret));
+		kt_result_add(&ctx.result, KTSTR_K_OTHER, err);
+	}
+	send_result(&ctx.result);
+	printf("KTSTR_EXIT=%d\n", ctx.result.passed ? 0 : 1);
+	power_off();
+}

@@ -1,0 +1,597 @@
+/* `ktstr kernel build`: resolve a source tree (Debian's linux-source-6.12
+ * tarball, extracted once, or --source DIR), configure it out of tree with
+ * kernel/ktstr.kconfig, verify the final .config, build bzImage and the
+ * tools/sched_ext schedulers, and publish <cache>/kernels/<key>/ with a
+ * rename() so a half-built entry never looks valid.
+ *
+ * Layout under <cache> (cache_root()):
+ *   src/<srcid>/linux-source-6.12   extracted tarball (+ .ktstr-extracted)
+ *   build/<srcid>/                  make O= dir, build.log, ktstr.kconfig
+ *   build/<srcid>.lock              flock held while building
+ *   kernels/<key>/                  bzImage vmlinux .config sched/ metadata.json */
+#include "kernel/kernel.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEB_PKG "linux-source-6.12"
+#define DEB_TARBALL "/usr/src/linux-source-6.12.tar.xz"
+#define DEB_TOPDIR "linux-source-6.12"
+#define EXTRACT_MARKER ".ktstr-extracted"
+#define CONFIG_STAMP ".ktstr-config-stamp"
+#define LOG_TAIL_LINES 20
+
+static const char *const sched_names[] = { "scx_simple", "scx_qmap", "scx_central", "scx_flatcg" };
+
+struct kb {
+	const struct kernel_build_opts *o;
+	char root[KT_PATH];
+	char srcid[160];
+	char src[KT_PATH];    /* kernel source tree */
+	char origin[KT_PATH]; /* tarball or realpath(--source), for metadata */
+	char xdir[KT_PATH];   /* <cache>/src/<srcid> (tarball only) */
+	char out[KT_PATH];    /* make O= */
+	char log[KT_PATH];
+	char version[64];
+	char key[128];
+	char frag_sha[65];
+	int jobs;
+	bool deb;
+};
+
+static int pathf(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int pathf(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, KT_PATH, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= KT_PATH)
+		return kt_err(ENAMETOOLONG, "path %.64s...", buf);
+	return 0;
+}
+
+static void sha256_hex_str(const char *s, char hex[65])
+{
+	struct sha256 *h = sha256_new();
+
+	hex[0] = '\0';
+	if (!h)
+		return;
+	sha256_update(h, s, strlen(s));
+	sha256_final_hex(h, hex);
+}
+
+/* Regular copy (not a link): the kernel build rewrites bzImage and .config
+ * in place, which would corrupt a hard-linked cache copy.  vmlinux is
+ * relinked by ld into a new inode, so it may be shared. */
+static int copy_file(const char *src, const char *dst)
+{
+	struct kbuf b = { 0 };
+	struct stat st;
+	int ret = read_file(src, &b);
+
+	if (ret)
+		return kt_err(-ret, "read %s", src);
+	ret = write_file(dst, b.data, b.len);
+	kbuf_free(&b);
+	if (ret)
+		return kt_err(-ret, "write %s", dst);
+	if (!stat(src, &st) && chmod(dst, st.st_mode & 07777))
+		return kt_err(errno, "chmod %s", dst);
+	return 0;
+}
+
+static void print_log_tail(const char *log)
+{
+	struct kbuf b = { 0 };
+	size_t lines = 0, i;
+
+	if (read_file(log, &b) || !b.len) {
+		kbuf_free(&b);
+		return;
+	}
+	for (i = b.len; i > 0; i--)
+		if (b.data[i - 1] == '\n' && i != b.len && ++lines == LOG_TAIL_LINES)
+			break;
+	fprintf(stderr, "ktstr: last lines of %s:\n", log);
+	for (char *p = b.data + i, *nl; *p; p = nl + 1) {
+		nl = strchrnul(p, '\n');
+		fprintf(stderr, "  | %.*s\n", (int)(nl - p), p);
+		if (!*nl)
+			break;
+	}
+	kbuf_free(&b);
+}
+
+/* Run a make step with its output appended to the build log. */
+static int run_step(struct kb *b, char *const argv[], const char *cwd, const char *what)
+{
+	FILE *f = fopen(b->log, "a");
+	int rc;
+
+	if (f) {
+		fprintf(f, "==== ktstr: %s:", what);
+		for (int i = 0; argv[i]; i++)
+			fprintf(f, " %s", argv[i]);
+		fputc('\n', f);
+		fclose(f);
+	}
+	rc = run_cmd(argv, cwd, b->log);
+	if (rc < 0)
+		return kt_err(-rc, "%s: run %s", what, argv[0]);
+	if (rc > 0) {
+		kt_err(0, "%s failed (%s exit status %d); log: %s", what, argv[0], rc, b->log);
+		print_log_tail(b->log);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int resolve_deb(struct kb *b)
+{
+	char *argv[] = { "dpkg-query", "-W", "-f=${db:Status-Abbrev}${Version}", DEB_PKG, NULL };
+	struct kbuf out = { 0 };
+	const char *ver;
+	size_t i = 0;
+	int rc = run_capture(argv, &out);
+
+	ver = out.data ? out.data : "";
+	if (rc || strncmp(ver, "ii", 2) || !path_exists(DEB_TARBALL)) {
+		kbuf_free(&out);
+		kt_err(0, "kernel source: %s is missing: install %s (apt-get install %s) or pass --source DIR",
+		       DEB_TARBALL, DEB_PKG, DEB_PKG);
+		return -ENOENT;
+	}
+	ver += 2;
+	while (*ver == ' ')
+		ver++;
+	i = snprintf(b->srcid, sizeof(b->srcid), "deb-");
+	for (; *ver && *ver != '\n' && i + 1 < sizeof(b->srcid); ver++)
+		b->srcid[i++] = isalnum((unsigned char)*ver) || strchr("._-", *ver) ? *ver : '-';
+	b->srcid[i] = '\0';
+	kbuf_free(&out);
+	b->deb = true;
+	snprintf(b->origin, sizeof(b->origin), "%s", DEB_TARBALL);
+	return pathf(b->xdir, "%s/src/%s", b->root, b->srcid) ?: pathf(b->src, "%s/%s", b->xdir, DEB_TOPDIR);
+}
+
+static int resolve_dir(struct kb *b, const char *dir)
+{
+	char real[PATH_MAX], p[KT_PATH], hex[65];
+	const char *base;
+
+	if (!realpath(dir, real))
+		return kt_err(errno, "kernel source %s: realpath", dir);
+	if (pathf(p, "%s/Kconfig", real) || !path_exists(p) ||
+	    pathf(p, "%s/Makefile", real) || !path_exists(p)) {
+		kt_err(0, "kernel source %s: not a kernel tree (no Makefile and Kconfig at its top)", real);
+		return -ENOENT;
+	}
+	if ((!pathf(p, "%s/.config", real) && path_exists(p)) ||
+	    (!pathf(p, "%s/include/config", real) && path_exists(p))) {
+		kt_err(0, "kernel source %s is configured in-tree (%s exists) and kbuild refuses an "
+			  "out-of-tree build (make O=) from such a tree: run `make -C %s mrproper` "
+			  "(deletes its in-tree build and .config) or pass a clean copy",
+		       real, p, real);
+		return -EEXIST;
+	}
+	sha256_hex_str(real, hex);
+	base = strrchr(real, '/');
+	base = base && base[1] ? base + 1 : "root";
+	snprintf(b->srcid, sizeof(b->srcid), "src-%.100s-%.8s", base, hex);
+	snprintf(b->src, sizeof(b->src), "%s", real);
+	snprintf(b->origin, sizeof(b->origin), "%s", real);
+	return 0;
+}
+
+static int read_version(struct kb *b)
+{
+	struct kbuf mk = { 0 };
+	char p[KT_PATH];
+	int ret = pathf(p, "%s/Makefile", b->src);
+
+	if (ret)
+		return ret;
+	ret = read_file(p, &mk);
+	if (ret)
+		return kt_err(-ret, "read %s", p);
+	ret = kernel_makefile_version(mk.data, b->version, sizeof(b->version));
+	kbuf_free(&mk);
+	if (ret)
+		return kt_err(-ret, "kernel version from %s", p);
+	return 0;
+}
+
+/* A tarball source without an extraction marker: adopt an existing tree
+ * only if `tar -d` finds it identical to the tarball, else extract anew
+ * into a temp dir and rename it into place. */
+static int ensure_extracted(struct kb *b)
+{
+	char marker[KT_PATH], tmp[KT_PATH];
+	char *cmp[] = { "tar", "-df", DEB_TARBALL, "-C", b->xdir, NULL };
+	char *xt[] = { "tar", "-xf", DEB_TARBALL, "-C", tmp, NULL };
+	uint64_t t0 = now_ns();
+	int ret;
+
+	if ((ret = pathf(marker, "%s/%s", b->xdir, EXTRACT_MARKER)))
+		return ret;
+	if (path_exists(marker))
+		return 0;
+	if (path_exists(b->src)) {
+		kt_info("verifying the existing extraction %s against %s (one time)", b->src, DEB_TARBALL);
+		if (run_cmd(cmp, NULL, "/dev/null") == 0) {
+			kt_info("existing extraction is complete (%.1f s)", (now_ns() - t0) / 1e9);
+			ret = write_file(marker, "", 0);
+			return ret ? kt_err(-ret, "write %s", marker) : 0;
+		}
+		kt_info("existing extraction %s differs from the tarball: extracting again", b->xdir);
+	}
+	if ((ret = pathf(tmp, "%s/src/.%s.tmp-%d", b->root, b->srcid, (int)getpid())))
+		return ret;
+	rm_rf(tmp);
+	if ((ret = mkdir_p(tmp, 0755)))
+		return kt_err(-ret, "mkdir %s", tmp);
+	kt_info("extracting %s into %s (one time)", DEB_TARBALL, b->xdir);
+	ret = run_cmd(xt, NULL, NULL);
+	if (ret) {
+		rm_rf(tmp);
+		return ret < 0 ? kt_err(-ret, "run tar") : kt_err(EIO, "extract %s", DEB_TARBALL);
+	}
+	if ((ret = rm_rf(b->xdir)))
+		return kt_err(-ret, "remove incomplete %s", b->xdir);
+	if (rename(tmp, b->xdir))
+		return kt_err(errno, "rename %s to %s", tmp, b->xdir);
+	if ((ret = write_file(marker, "", 0)))
+		return kt_err(-ret, "write %s", marker);
+	kt_info("extracted in %.1f s", (now_ns() - t0) / 1e9);
+	return 0;
+}
+
+static int verify_config(struct kb *b, bool quiet)
+{
+	struct strlist missing = { 0 };
+	struct kbuf cfg = { 0 };
+	char p[KT_PATH];
+	int ret = pathf(p, "%s/.config", b->out);
+
+	if (ret)
+		return ret;
+	if ((ret = read_file(p, &cfg)))
+		return quiet ? ret : kt_err(-ret, "read %s", p);
+	ret = kconfig_check(cfg.data, ktstr_kconfig_fragment, &missing);
+	kbuf_free(&cfg);
+	if (ret == -ENOENT && !quiet) {
+		fprintf(stderr, "ktstr: kernel config %s lacks %zu option(s) kernel/ktstr.kconfig asks for "
+				"(their dependencies are probably not enabled):", p, missing.n);
+		for (size_t i = 0; i < missing.n; i++)
+			fprintf(stderr, "%s %s", i ? "," : "", missing.v[i]);
+		fputc('\n', stderr);
+	} else if (ret && !quiet) {
+		kt_err(-ret, "check %s", p);
+	}
+	strlist_free(&missing);
+	return ret;
+}
+
+static int configure(struct kb *b)
+{
+	char frag[KT_PATH], stamp[KT_PATH], have[65] = "", odir[KT_PATH + 2], merge[KT_PATH], cfg[KT_PATH];
+	char *noconf[] = { "make", "-C", b->src, odir, "allnoconfig", NULL };
+	char *merg[] = { merge, "-m", "-O", b->out, cfg, frag, NULL };
+	char *olddef[] = { "make", "-C", b->src, odir, "olddefconfig", NULL };
+	int ret;
+
+	if ((ret = pathf(frag, "%s/ktstr.kconfig", b->out)) ||
+	    (ret = pathf(stamp, "%s/%s", b->out, CONFIG_STAMP)) ||
+	    (ret = pathf(merge, "%s/scripts/kconfig/merge_config.sh", b->src)) ||
+	    (ret = pathf(cfg, "%s/.config", b->out)))
+		return ret;
+	snprintf(odir, sizeof(odir), "O=%s", b->out);
+	if (!read_file_str(stamp, have, sizeof(have)) && !strcmp(have, b->frag_sha) &&
+	    !verify_config(b, true)) {
+		kt_debug("%s is configured for this fragment already", b->out);
+		return 0;
+	}
+	unlink(stamp);
+	if ((ret = write_file(frag, ktstr_kconfig_fragment, strlen(ktstr_kconfig_fragment))))
+		return kt_err(-ret, "write %s", frag);
+	kt_info("configuring %s (allnoconfig + kernel/ktstr.kconfig + olddefconfig)", b->out);
+	if ((ret = run_step(b, noconf, NULL, "make allnoconfig")) ||
+	    (ret = run_step(b, merg, b->src, "merge_config.sh")) ||
+	    (ret = run_step(b, olddef, NULL, "make olddefconfig")))
+		return ret;
+	if ((ret = verify_config(b, false)))
+		return ret;
+	if ((ret = write_file(stamp, b->frag_sha, strlen(b->frag_sha))))
+		return kt_err(-ret, "write %s", stamp);
+	return 0;
+}
+
+/* tools/sched_ext: libbpf, bpftool, vmlinux.h and the example schedulers,
+ * into $O/build/{bin,sbin}.  Failure only costs the schedulers. */
+static bool build_schedulers(struct kb *b)
+{
+	static const char *const tools[][2] = {
+		{ "clang-19", "clang-19" }, { "ld.lld-19", "lld-19" }, { "llvm-strip-19", "llvm-19" },
+	};
+	char dir[KT_PATH], odir[KT_PATH + 2], jobs[16], tool[KT_PATH];
+	char *argv[] = { "make", "-C", dir, "LLVM=-19", odir, jobs, NULL };
+	uint64_t t0 = now_ns();
+
+	for (size_t i = 0; i < ARRAY_SIZE(tools); i++) {
+		if (find_in_path(tools[i][0], tool, sizeof(tool))) {
+			kt_info("warning: %s not found: sched_ext schedulers not built "
+				"(apt-get install clang-19 lld-19 llvm-19)", tools[i][0]);
+			return false;
+		}
+	}
+	if (pathf(dir, "%s/tools/sched_ext", b->src))
+		return false;
+	snprintf(odir, sizeof(odir), "O=%s", b->out);
+	snprintf(jobs, sizeof(jobs), "-j%d", b->jobs);
+	kt_info("building tools/sched_ext schedulers (log: %s)", b->log);
+	if (run_step(b, argv, NULL, "make tools/sched_ext")) {
+		kt_info("warning: sched_ext schedulers not built; the kernel is cached without them");
+		return false;
+	}
+	kt_info("schedulers built in %.1f s", (now_ns() - t0) / 1e9);
+	return true;
+}
+
+static int write_metadata(struct kb *b, const char *dir, const struct strlist *scheds,
+			  bool bpftool, double secs)
+{
+	char p[KT_PATH], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	json_t *j, *arr = json_array();
+	int ret = pathf(p, "%s/metadata.json", dir);
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (size_t i = 0; arr && i < scheds->n; i++)
+		json_array_append_new(arr, json_string(scheds->v[i]));
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:o*, s:b, s:b}", "key", b->key,
+		      "version", b->version, "source", b->origin, "srcid", b->srcid,
+		      "fragment_sha256", b->frag_sha, "format", KTSTR_KCACHE_FORMAT, "built_at", when,
+		      "build_seconds", (double)(long)(secs * 10) / 10, "schedulers", arr,
+		      "schedulers_missing", scheds->n < ARRAY_SIZE(sched_names), "bpftool", bpftool);
+	if (!j || !arr)
+		ret = kt_err(ENOMEM, "metadata for %s", b->key);
+	else if (!ret && json_dump_file(j, p, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)))
+		ret = kt_err(EIO, "write %s", p);
+	json_decref(j);
+	return ret;
+}
+
+/* Assemble the entry in a temp dir, then rename() it into place. */
+static int publish(struct kb *b, const char *entry, bool with_sched, uint64_t t0)
+{
+	char tmp[KT_PATH], s[KT_PATH], d[KT_PATH], old[KT_PATH];
+	struct strlist scheds = { 0 };
+	bool bpftool = false;
+	int ret;
+
+	if ((ret = pathf(tmp, "%s/kernels/.tmp-%s-%d", b->root, b->key, (int)getpid())) ||
+	    (ret = pathf(old, "%s/kernels/.old-%s-%d", b->root, b->key, (int)getpid())) ||
+	    (ret = pathf(s, "%s/arch/x86/boot/bzImage", b->out)))
+		return ret;
+	if ((ret = kernel_check_bzimage(s)))
+		return ret;
+	rm_rf(tmp);
+	if ((ret = mkdir_p(tmp, 0755)) || (ret = pathf(d, "%s/sched", tmp)) || (ret = mkdir_p(d, 0755)))
+		return kt_err(-ret, "mkdir %s", d);
+	if ((ret = pathf(d, "%s/bzImage", tmp)) || (ret = copy_file(s, d)) ||
+	    (ret = pathf(s, "%s/.config", b->out)) || (ret = pathf(d, "%s/.config", tmp)) ||
+	    (ret = copy_file(s, d)) || (ret = pathf(s, "%s/vmlinux", b->out)) ||
+	    (ret = pathf(d, "%s/vmlinux", tmp)))
+		goto fail;
+	if ((ret = copy_or_link(s, d))) {
+		kt_err(-ret, "link or copy %s to %s", s, d);
+		goto fail;
+	}
+	for (size_t i = 0; with_sched && i < ARRAY_SIZE(sched_names); i++) {
+		if ((ret = pathf(s, "%s/build/bin/%s", b->out, sched_names[i])) ||
+		    (ret = pathf(d, "%s/sched/%s", tmp, sched_names[i])))
+			goto fail;
+		if (!is_executable(s))
+			continue;
+		if ((ret = copy_file(s, d)) || (ret = strlist_add(&scheds, sched_names[i])))
+			goto fail;
+	}
+	if (with_sched && !pathf(s, "%s/build/sbin/bpftool", b->out) && is_executable(s) &&
+	    !pathf(d, "%s/sched/bpftool", tmp)) {
+		if ((ret = copy_file(s, d)))
+			goto fail;
+		bpftool = true;
+	}
+	if (with_sched && scheds.n < ARRAY_SIZE(sched_names))
+		kt_info("warning: only %zu of %zu schedulers were built", scheds.n, ARRAY_SIZE(sched_names));
+	if ((ret = write_metadata(b, tmp, &scheds, bpftool, (now_ns() - t0) / 1e9)))
+		goto fail;
+	if (path_exists(entry) && rename(entry, old)) {
+		ret = kt_err(errno, "rename %s to %s", entry, old);
+		goto fail;
+	}
+	if (rename(tmp, entry)) {
+		ret = kt_err(errno, "rename %s to %s", tmp, entry);
+		goto fail;
+	}
+	rm_rf(old);
+	strlist_free(&scheds);
+	return 0;
+fail:
+	strlist_free(&scheds);
+	rm_rf(tmp);
+	return ret ? ret : -EIO;
+}
+
+static int lock_build(struct kb *b)
+{
+	char p[KT_PATH];
+	int fd, ret;
+
+	if ((ret = pathf(p, "%s/build", b->root)))
+		return ret;
+	if ((ret = mkdir_p(p, 0755)))
+		return kt_err(-ret, "mkdir %s", p);
+	if ((ret = pathf(p, "%s/build/%s.lock", b->root, b->srcid)))
+		return ret;
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return kt_err(errno, "open %s", p);
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		kt_info("waiting for another ktstr building %s (%s)", b->srcid, p);
+		if (flock(fd, LOCK_EX)) {
+			ret = kt_err(errno, "lock %s", p);
+			close(fd);
+			return ret;
+		}
+	}
+	return fd;
+}
+
+static bool entry_valid(const char *entry)
+{
+	char p[KT_PATH];
+
+	return !pathf(p, "%s/metadata.json", entry) && path_exists(p) &&
+	       !pathf(p, "%s/bzImage", entry) && path_exists(p);
+}
+
+static bool meta_is(json_t *j, const char *field, const char *want)
+{
+	const char *v = json_string_value(json_object_get(j, field));
+
+	return v && !strcmp(v, want);
+}
+
+/* Tarball sources are immutable per srcid, so while the tarball is not
+ * extracted (yet, or any more) a hit can be found by its metadata alone.
+ * Fills b->key, b->version and entry; 0 if found. */
+static int find_deb_hit(struct kb *b, char *entry)
+{
+	char dir[KT_PATH], marker[KT_PATH], p[KT_PATH];
+	struct dirent *de;
+	int ret = -ENOENT;
+	DIR *d;
+
+	if (pathf(marker, "%s/%s", b->xdir, EXTRACT_MARKER) || path_exists(marker) ||
+	    pathf(dir, "%s/kernels", b->root) || !(d = opendir(dir)))
+		return -ENOENT;
+	while (ret && (de = readdir(d))) {
+		json_t *j;
+
+		if (de->d_name[0] == '.' || pathf(p, "%s/%s/metadata.json", dir, de->d_name))
+			continue;
+		j = json_load_file(p, 0, NULL);
+		if (j && meta_is(j, "srcid", b->srcid) && meta_is(j, "fragment_sha256", b->frag_sha) &&
+		    meta_is(j, "format", KTSTR_KCACHE_FORMAT) && meta_is(j, "key", de->d_name) &&
+		    !pathf(entry, "%s/%s", dir, de->d_name)) {
+			snprintf(b->key, sizeof(b->key), "%.127s", de->d_name);
+			snprintf(b->version, sizeof(b->version), "%s",
+				 json_string_value(json_object_get(j, "version")) ?: "");
+			ret = 0;
+		}
+		json_decref(j);
+	}
+	closedir(d);
+	return ret;
+}
+
+static int build_locked(struct kb *b, struct kernel_info *out, uint64_t t0)
+{
+	char entry[KT_PATH], p[KT_PATH], mk_o[KT_PATH + 2], jobs[16];
+	char *mk[] = { "make", "-C", b->src, mk_o, jobs, "bzImage", NULL };
+	bool sched = false;
+	uint64_t t1;
+	int ret;
+
+	if (!b->deb || b->o->force || find_deb_hit(b, entry) || !entry_valid(entry)) {
+		if (b->deb && (ret = ensure_extracted(b)))
+			return ret;
+		if ((ret = read_version(b)))
+			return ret;
+		ret = kernel_cache_key(b->version, b->srcid, ktstr_kconfig_fragment, b->key, sizeof(b->key));
+		if (ret)
+			return kt_err(-ret, "cache key for %s", b->srcid);
+		if ((ret = pathf(entry, "%s/kernels/%s", b->root, b->key)))
+			return ret;
+	}
+	if (!b->o->force && entry_valid(entry)) {
+		kt_info("kernel %s is cached: %s", b->key, entry);
+		return kernel_info_from_entry(entry, out);
+	}
+	if ((ret = pathf(b->out, "%s/build/%s", b->root, b->srcid)) ||
+	    (ret = pathf(b->log, "%s/build.log", b->out)))
+		return ret;
+	if ((ret = mkdir_p(b->out, 0755)))
+		return kt_err(-ret, "mkdir %s", b->out);
+	if ((ret = pathf(p, "%s/kernels", b->root)))
+		return ret;
+	if ((ret = mkdir_p(p, 0755)))
+		return kt_err(-ret, "mkdir %s", p);
+	if ((ret = write_file(b->log, "", 0)))
+		return kt_err(-ret, "truncate %s", b->log);
+	if ((ret = configure(b)))
+		return ret;
+	snprintf(mk_o, sizeof(mk_o), "O=%s", b->out);
+	snprintf(jobs, sizeof(jobs), "-j%d", b->jobs);
+	kt_info("building bzImage %s with make %s (log: %s)", b->version, jobs, b->log);
+	t1 = now_ns();
+	if ((ret = run_step(b, mk, NULL, "make bzImage")))
+		return ret;
+	kt_info("bzImage built in %.1f s", (now_ns() - t1) / 1e9);
+	if (!b->o->no_schedulers)
+		sched = build_schedulers(b);
+	if ((ret = publish(b, entry, sched, t0)))
+		return ret;
+	kt_info("kernel %s cached in %s (%.1f s)", b->key, entry, (now_ns() - t0) / 1e9);
+	return kernel_info_from_entry(entry, out);
+}
+
+int kernel_build(const struct kernel_build_opts *o, struct kernel_info *out)
+{
+	struct kb *b = calloc(1, sizeof(*b));
+	uint64_t t0 = now_ns();
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int ret, lockfd;
+
+	if (!b)
+		return kt_err(ENOMEM, "kernel build state");
+	memset(out, 0, sizeof(*out));
+	b->o = o;
+	b->jobs = o->jobs > 0 ? o->jobs : (int)(ncpu > 0 ? ncpu : 1) + 1;
+	sha256_hex_str(ktstr_kconfig_fragment, b->frag_sha);
+	if ((ret = cache_root(b->root, sizeof(b->root)))) {
+		kt_err(-ret, "cache root");
+		goto out;
+	}
+	ret = o->source ? resolve_dir(b, o->source) : resolve_deb(b);
+	if (ret)
+		goto out;
+	lockfd = lock_build(b);
+	if (lockfd < 0) {
+		ret = lockfd;
+		goto out;
+	}
+	ret = build_locked(b, out, t0);
+	close(lockfd);
+out:
+	free(b);
+	return ret;
+}

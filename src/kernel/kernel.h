@@ -1,0 +1,86 @@
+/* Guest kernel management: build from a source tree with ktstr.kconfig,
+ * verify the config, cache under <cache>/kernels/<key>/, resolve which
+ * kernel a command uses. */
+#ifndef KTSTR_KERNEL_H
+#define KTSTR_KERNEL_H
+#include <stdbool.h>
+#include <stdio.h>
+#include "util/util.h"
+
+#define KT_PATH 4096
+
+struct kernel_info {
+	char key[128];         /* cache key, e.g. "6.12.117-1a2b3c4d5e6f"; "" for a bare path */
+	char dir[KT_PATH];     /* cache entry dir, or the dir holding the image */
+	char bzimage[KT_PATH];
+	char vmlinux[KT_PATH]; /* "" if not available */
+	char config[KT_PATH];  /* "" if not available */
+	char version[64];      /* e.g. "6.12.117" ("" if unknown) */
+	char sched_dir[KT_PATH]; /* dir with scx_* binaries, "" if none */
+};
+
+/* The fragment compiled into the binary (kernel/ktstr.kconfig). */
+extern const char ktstr_kconfig_fragment[];
+
+/* Pure: every CONFIG_X=v line of fragment (and every "# CONFIG_X is not
+ * set" line) must hold in config_text.  Adds "CONFIG_X=want (have: got)"
+ * strings to missing.  Returns 0 if all hold, -ENOENT if some are missing,
+ * -ENOMEM. */
+int kconfig_check(const char *config_text, const char *fragment_text, struct strlist *missing);
+/* Pure: value of CONFIG_NAME in config text ("y", "256", ...) or NULL-free
+ * "" if unset/absent; writes into buf. */
+void kconfig_get(const char *config_text, const char *name, char *buf, size_t len);
+
+/* Pure: true if the first bytes of a file look like a bzImage ("HdrS" at
+ * 0x202, boot protocol >= 2.06). */
+bool kernel_is_bzimage(const void *head, size_t len);
+
+/* Bump when the layout or the meaning of a cache entry changes: every key
+ * changes with it, so old entries are never mistaken for new ones. */
+#define KTSTR_KCACHE_FORMAT "ktstr-kcache-1"
+
+/* Pure: the cache key "<version>-<12 hex>", the hex being the start of
+ * sha256(srcid "\n" fragment "\n" KTSTR_KCACHE_FORMAT).  Returns 0,
+ * -ENAMETOOLONG if out is too small, -ENOMEM. */
+int kernel_cache_key(const char *version, const char *srcid, const char *fragment,
+		     char *out, size_t len);
+
+/* Pure: the kernel version a top-level kernel Makefile declares (what
+ * `make -s kernelversion` prints: VERSION.PATCHLEVEL.SUBLEVEL EXTRAVERSION),
+ * e.g. "6.12.117".  Returns 0 or -EINVAL if VERSION is missing. */
+int kernel_makefile_version(const char *makefile_text, char *buf, size_t len);
+
+/* 0 if path starts like a bzImage; else prints why and returns -errno
+ * (-ENOEXEC for another kind of file). */
+int kernel_check_bzimage(const char *path);
+
+/* Fill out from a cache entry dir (<cache>/kernels/<key>/: bzImage,
+ * vmlinux, .config, sched/, metadata.json).  Returns 0 or -errno, quietly. */
+int kernel_info_from_entry(const char *dir, struct kernel_info *out);
+
+struct kernel_build_opts {
+	const char *source;  /* kernel tree; NULL: Debian linux-source-6.12 tarball */
+	int jobs;            /* make -j; 0: nproc + 1 */
+	bool force;          /* rebuild even on a cache hit */
+	bool no_schedulers;  /* skip tools/sched_ext */
+};
+
+int kernel_build(const struct kernel_build_opts *o, struct kernel_info *out);
+
+/* Resolution order: spec (--kernel PATH|KEY), then $KTSTR_KERNEL, then
+ * the newest cached kernel.  A path may be a bzImage, a cache entry dir or
+ * a kernel build tree.  Errors print one line saying what to do. */
+int kernel_resolve(const char *spec, struct kernel_info *out);
+
+/* Path of a kernel-tree scheduler (e.g. "scx_simple") for this kernel.
+ * Returns -ENOENT without printing if it was not built, so callers can
+ * fall back to another location. */
+int kernel_scheduler_path(const struct kernel_info *k, const char *name, char *buf, size_t len);
+
+/* `ktstr kernel build|list|path|clean ...`; argv[0] is the command name
+ * ("kernel"), argv[1] the subcommand.  Returns the process exit status (0
+ * ok, 1 failure, 2 bad usage/input).  `clean` without arguments keeps the
+ * newest entry and removes the others. */
+int kernel_cli(int argc, char **argv);
+
+#endif

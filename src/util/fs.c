@@ -1,0 +1,253 @@
+/* File helpers, the cache root and SHA-256 over libcrypto. */
+#include "util/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int read_file(const char *path, struct kbuf *out)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		ret = kbuf_append(out, buf, (size_t)n);
+		if (ret)
+			break;
+	}
+	close(fd);
+	if (!ret && !out->data)
+		ret = kbuf_append(out, "", 0);
+	return ret;
+}
+
+int read_file_str(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (!len)
+		return -EINVAL;
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+int write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	const char *p = data;
+
+	if (fd < 0)
+		return -errno;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			close(fd);
+			return -e;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd))
+		return -errno;
+	return 0;
+}
+
+int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+	size_t len = strlen(s);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, len) != (ssize_t)len)
+		ret = -errno ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[4096];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, len + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int rm_rf(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int ret = 0;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path) ? -errno : 0;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char sub[4096];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) >= (int)sizeof(sub)) {
+			ret = -ENAMETOOLONG;
+			continue;
+		}
+		int r = rm_rf(sub);
+
+		if (r && !ret)
+			ret = r;
+	}
+	closedir(d);
+	if (rmdir(path) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int copy_or_link(const char *src, const char *dst)
+{
+	struct kbuf b = { 0 };
+	struct stat st;
+	int ret;
+
+	unlink(dst);
+	if (!link(src, dst))
+		return 0;
+	ret = read_file(src, &b);
+	if (!ret)
+		ret = write_file(dst, b.data, b.len);
+	if (!ret && !stat(src, &st))
+		chmod(dst, st.st_mode & 07777);
+	kbuf_free(&b);
+	return ret;
+}
+
+bool path_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+bool is_executable(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+int cache_root(char *buf, size_t len)
+{
+	const char *e = getenv("KTSTR_CACHE_DIR"), *home;
+	int n;
+
+	if (e && *e)
+		n = snprintf(buf, len, "%s", e);
+	else if ((e = getenv("XDG_CACHE_HOME")) && *e)
+		n = snprintf(buf, len, "%s/ktstr", e);
+	else {
+		home = getenv("HOME");
+		if (!home || !*home) {
+			struct passwd *pw = getpwuid(getuid());
+
+			home = pw ? pw->pw_dir : "/tmp";
+		}
+		n = snprintf(buf, len, "%s/.cache/ktstr", home);
+	}
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+struct sha256 {
+	EVP_MD_CTX *ctx;
+};
+
+struct sha256 *sha256_new(void)
+{
+	struct sha256 *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(h->ctx);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void sha256_update(struct sha256 *h, const void *p, size_t n)
+{
+	EVP_DigestUpdate(h->ctx, p, n);
+}
+
+int sha256_update_file(struct sha256 *h, const char *path)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(h->ctx, buf, (size_t)n);
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+void sha256_final_hex(struct sha256 *h, char hex[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	EVP_DigestFinal_ex(h->ctx, md, &mdlen);
+	for (unsigned i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+	hex[64] = '\0';
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+}

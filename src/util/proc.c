@@ -1,0 +1,122 @@
+/* Child processes: run a command to completion, capture its output. */
+#include "util/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + WTERMSIG(st);
+}
+
+int run_cmd(char *const argv[], const char *cwd, const char *log_path)
+{
+	int logfd = -1;
+	pid_t pid;
+
+	if (log_path) {
+		logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (logfd < 0)
+			return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		if (logfd >= 0)
+			close(logfd);
+		return -e;
+	}
+	if (pid == 0) {
+		if (cwd && chdir(cwd))
+			_exit(126);
+		if (logfd >= 0) {
+			dup2(logfd, 1);
+			dup2(logfd, 2);
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, "ktstr: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (logfd >= 0)
+		close(logfd);
+	return wait_status(pid);
+}
+
+int run_capture(char *const argv[], struct kbuf *out)
+{
+	int p[2], ret = 0;
+	pid_t pid;
+	char buf[4096];
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (!ret)
+			ret = kbuf_append(out, buf, (size_t)n);
+	}
+	close(p[0]);
+	n = wait_status(pid);
+	return ret ? ret : (int)n;
+}
+
+int find_in_path(const char *name, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+	char *dup, *tok, *save = NULL;
+	int ret = -ENOENT;
+
+	if (strchr(name, '/')) {
+		if (!is_executable(name))
+			return -ENOENT;
+		snprintf(buf, len, "%s", name);
+		return 0;
+	}
+	dup = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (!dup)
+		return -ENOMEM;
+	for (tok = strtok_r(dup, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		char cand[4096];
+
+		snprintf(cand, sizeof(cand), "%s/%s", tok, name);
+		if (is_executable(cand)) {
+			snprintf(buf, len, "%s", cand);
+			ret = 0;
+			break;
+		}
+	}
+	free(dup);
+	return ret;
+}

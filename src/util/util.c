@@ -1,0 +1,172 @@
+/* Error reporting, buffers, string lists, time. */
+#include "util/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+int kt_verbose;
+
+int kt_err(int err, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (err)
+		fprintf(stderr, "ktstr: %s: %s\n", msg, strerror(err));
+	else
+		fprintf(stderr, "ktstr: %s\n", msg);
+	return err ? -err : -EINVAL;
+}
+
+void kt_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("ktstr: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void kt_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!kt_verbose)
+		return;
+	va_start(ap, fmt);
+	fputs("ktstr[debug]: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int kbuf_reserve(struct kbuf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1, cap = b->cap ? b->cap : 256;
+	char *p;
+
+	if (need < b->len)
+		return -EOVERFLOW;
+	if (need <= b->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return -ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int kbuf_append(struct kbuf *b, const void *p, size_t n)
+{
+	int ret = kbuf_reserve(b, n);
+
+	if (ret)
+		return ret;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int kbuf_printf(struct kbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, ret;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	ret = kbuf_reserve(b, (size_t)n);
+	if (ret)
+		return ret;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void kbuf_free(struct kbuf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+int strlist_add(struct strlist *l, const char *s)
+{
+	char *d;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		char **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	d = strdup(s);
+	if (!d)
+		return -ENOMEM;
+	l->v[l->n++] = d;
+	return 0;
+}
+
+bool strlist_has(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return true;
+	return false;
+}
+
+void strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+uint32_t kt_crc32(const void *p, size_t n)
+{
+	uLong c = crc32(0L, Z_NULL, 0);
+	const unsigned char *q = p;
+
+	while (n) {
+		uInt chunk = n > 1u << 30 ? 1u << 30 : (uInt)n;
+
+		c = crc32(c, q, chunk);
+		q += chunk;
+		n -= chunk;
+	}
+	return (uint32_t)c;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+uint64_t now_real_ns(void) { return clock_ns(CLOCK_REALTIME); }

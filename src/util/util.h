@@ -1,0 +1,77 @@
+/* Small helpers shared by every module: error reporting, files, hashing,
+ * child processes.  Actions return 0 or -errno; messages name the object,
+ * the operation and the errno string. */
+#ifndef KTSTR_UTIL_H
+#define KTSTR_UTIL_H
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Print "ktstr: <msg>" to stderr.  Returns -err (err > 0) so callers can
+ * write `return kt_err(errno, "open %s", path)`; the errno string is
+ * appended when err != 0. */
+int kt_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int kt_verbose;
+void kt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Growable byte buffer. */
+struct kbuf {
+	char *data;
+	size_t len, cap;
+};
+int kbuf_reserve(struct kbuf *b, size_t extra);
+int kbuf_append(struct kbuf *b, const void *p, size_t n);
+int kbuf_printf(struct kbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kbuf_free(struct kbuf *b);
+
+/* Growable list of owned strings. */
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+int strlist_add(struct strlist *l, const char *s);
+bool strlist_has(const struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
+
+/* Files. */
+int read_file(const char *path, struct kbuf *out);          /* whole file */
+int read_file_str(const char *path, char *buf, size_t len); /* NUL-terminated, trimmed */
+int write_file(const char *path, const void *data, size_t len);
+int write_str(const char *path, const char *s);
+int mkdir_p(const char *path, mode_t mode);
+int rm_rf(const char *path);
+int copy_or_link(const char *src, const char *dst); /* hard link, else copy */
+bool path_exists(const char *path);
+bool is_executable(const char *path);
+
+/* The cache root: $KTSTR_CACHE_DIR, else $XDG_CACHE_HOME/ktstr, else
+ * ~/.cache/ktstr.  Writes into buf. */
+int cache_root(char *buf, size_t len);
+
+/* SHA-256 (libcrypto).  hex must hold 65 bytes. */
+struct sha256;
+struct sha256 *sha256_new(void);
+void sha256_update(struct sha256 *h, const void *p, size_t n);
+int sha256_update_file(struct sha256 *h, const char *path);
+void sha256_final_hex(struct sha256 *h, char hex[65]); /* frees h */
+
+uint32_t kt_crc32(const void *p, size_t n); /* IEEE CRC-32 (zlib) */
+
+/* Time. */
+uint64_t now_ns(void);      /* CLOCK_MONOTONIC */
+uint64_t now_real_ns(void); /* CLOCK_REALTIME */
+
+/* Run argv with stdout/stderr appended to log_path (NULL: inherit).
+ * Returns the exit status (>= 0), or -errno if it could not start. */
+int run_cmd(char *const argv[], const char *cwd, const char *log_path);
+/* Run argv capturing stdout into out (stderr inherited). */
+int run_capture(char *const argv[], struct kbuf *out);
+/* First executable called name in $PATH, or NULL-terminated empty. */
+int find_in_path(const char *name, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,129 @@
+/* The VM layer: boot a kernel + initramfs with an exact topology, stream
+ * COM1 (kernel console) and COM2 (application channel), expose guest RAM
+ * and a shared-memory region to the host, enforce a wall-clock timeout and
+ * classify how the guest ended.  Backends (QEMU, our own KVM VMM) plug in
+ * below struct vm_backend_ops; nothing above vm_run() knows which runs. */
+#ifndef KTSTR_VM_BACKEND_H
+#define KTSTR_VM_BACKEND_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <ktstr/topology.h>
+#include "util/util.h"
+
+#define VM_MAX_NODES 8
+#define VM_SHM_GPA 0x10000000ull  /* 256 MiB: above the kernel, below the initrd */
+#define VM_SHM_SIZE (4u << 20)
+#define VM_MIN_NODE_MB 512
+
+enum vm_vmm { VMM_AUTO = 0, VMM_QEMU, VMM_KVM };
+
+enum vm_exit {
+	VM_EXIT_NONE = 0,
+	VM_EXIT_POWEROFF,    /* guest powered off */
+	VM_EXIT_RESET,       /* guest rebooted (triple fault, reboot()) */
+	VM_EXIT_PANIC,       /* guest kernel panicked */
+	VM_EXIT_TIMEOUT,     /* wall-clock limit hit; VM killed */
+	VM_EXIT_CRASH,       /* the VMM failed or died */
+	VM_EXIT_INTERRUPTED, /* host got SIGINT/SIGTERM */
+};
+const char *vm_exit_name(enum vm_exit e);
+
+struct vm_config {
+	const char *kernel;  /* bzImage */
+	const char *initrd;  /* cpio */
+	const char *cmdline; /* appended after the common arguments */
+	struct ktstr_topo topo;
+	unsigned memory_mb;
+	unsigned timeout_ms;
+	enum vm_vmm vmm;
+	bool console_to_stderr; /* echo COM1/COM2 live (verbose) */
+};
+
+struct vm_region {
+	uint64_t gpa;
+	size_t size;
+	int fd;     /* memfd backing it (the backend maps/passes it) */
+	void *host; /* host mapping, MAP_SHARED */
+};
+
+struct vm;
+struct vm_hooks {
+	void *arg;
+	/* Before launch: the shared region is mapped and zeroed. */
+	void (*prepare)(void *arg, struct vm *vm);
+	/* Console bytes as they arrive: port 1 = COM1, 2 = COM2. */
+	void (*output)(void *arg, int port, const char *data, size_t len);
+	/* Called about every 100 ms while the guest runs. Return true to
+	 * stop the VM early (e.g. the result has arrived). */
+	bool (*tick)(void *arg, struct vm *vm);
+};
+
+struct vm_result {
+	enum vm_exit exit;
+	int vmm_status;       /* VMM exit status where there is one */
+	uint64_t wall_ns;     /* launch to exit */
+	uint64_t first_output_ns; /* launch to the first COM1 byte */
+	char vmm_name[16];
+	char accel[16];       /* "kvm", "tcg" */
+	char detail[512];     /* why, for PANIC/CRASH/TIMEOUT */
+	struct kbuf com1, com2;
+};
+void vm_result_free(struct vm_result *r);
+
+/* Backend contract. */
+struct vm {
+	const struct vm_config *cfg;
+	const struct vm_backend_ops *ops;
+	struct vm_region regions[VM_MAX_NODES];
+	unsigned nregions;
+	void *shm;             /* host view of the shared region */
+	size_t shm_size;
+	uint64_t shm_gpa;
+	char cmdline[4096];    /* full kernel command line */
+	int out_fd[3];         /* [1] COM1, [2] COM2 readable by the host (-1: closed) */
+	int log_fd;            /* VMM diagnostics (stderr), -1 if none */
+	struct kbuf vmm_log;
+	char accel[16];
+	void *priv;            /* backend state */
+};
+
+struct vm_backend_ops {
+	const char *name;
+	/* Can this backend run here?  0, or -errno with a reason. */
+	int (*available)(char *why, size_t len);
+	/* Start the guest; sets vm->accel, calls vm_build_cmdline(), sets
+	 * out_fd[1], out_fd[2], log_fd. */
+	int (*launch)(struct vm *vm);
+	/* Non-blocking: has the guest ended?  Sets *exit (POWEROFF, RESET,
+	 * PANIC or CRASH) and *status when it has. */
+	bool (*exited)(struct vm *vm, enum vm_exit *exit, int *status);
+	/* Stop the guest now (timeout, interrupt), reaping everything. */
+	void (*kill)(struct vm *vm);
+	void (*destroy)(struct vm *vm);
+};
+
+extern const struct vm_backend_ops vm_qemu_ops;
+
+/* Pick the backend for cfg->vmm (auto: kvm where /dev/kvm boots a stock
+ * kernel, else qemu) — see vm_select(). */
+const struct vm_backend_ops *vm_select(enum vm_vmm want, char *why, size_t len);
+int vm_parse_vmm(const char *s, enum vm_vmm *out);
+
+/* Boot, stream, wait, classify.  Returns 0 when the guest ran (whatever
+ * its end), -errno when it could not be started (message printed). */
+int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res);
+
+/* Set by the SIGINT/SIGTERM handler; every running vm_run() stops. */
+extern volatile int vm_interrupted;
+void vm_install_signal_handlers(void);
+
+/* For backends: the full kernel command line into vm->cmdline (after
+ * vm->accel is known, so the guest can scale timing thresholds). */
+void vm_build_cmdline(struct vm *vm);
+
+/* Guest-physical access to RAM, bounds-checked: -EFAULT outside RAM. */
+int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len);
+
+#endif

@@ -1,0 +1,262 @@
+/* QEMU backend: drives Debian's qemu-system-x86_64.  KVM where /dev/kvm
+ * boots a standard kernel (probed once, verdict cached), TCG otherwise.
+ * Guest RAM comes from our memfds (memory-backend-file share=on on
+ * /proc/self/fd/N), COM1/COM2 go to pipes, and QEMU dies with us. */
+#include "vm/backend.h"
+#include "vm/accel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FD_BASE 100 /* where the child places the fds it hands to QEMU */
+
+struct qemu {
+	pid_t pid;
+	bool reaped;
+	int status;
+};
+
+static char qemu_path[4096];
+
+static int qemu_available(char *why, size_t len)
+{
+	const char *env = getenv("KTSTR_QEMU");
+
+	if (find_in_path(env && *env ? env : "qemu-system-x86_64", qemu_path, sizeof(qemu_path))) {
+		snprintf(why, len, "qemu-system-x86_64 not found in PATH: install qemu-system-x86 "
+				   "(apt-get install qemu-system-x86) or set KTSTR_QEMU");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+struct argv {
+	char *v[160];
+	int n;
+	char store[16384];
+	size_t used;
+};
+
+static void add(struct argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct argv *a, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (a->n >= (int)ARRAY_SIZE(a->v) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(a->store + a->used, sizeof(a->store) - a->used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(a->store) - a->used)
+		return;
+	a->v[a->n++] = a->store + a->used;
+	a->v[a->n] = NULL;
+	a->used += (size_t)n + 1;
+}
+
+/* Build QEMU's argument vector.  Topology: one socket per NUMA node, one
+ * die per LLC (with an Intel vendor string TCG reports L3 per die), cores
+ * per LLC, threads per core; the CPU index order then equals ours. */
+static void build_args(struct vm *vm, struct argv *a, bool kvm)
+{
+	const struct vm_config *c = vm->cfg;
+	const struct ktstr_topo *t = &c->topo;
+	unsigned cpus = ktstr_topo_cpus(t), per_node = cpus / t->numa_nodes;
+
+	add(a, "%s", qemu_path);
+	add(a, "-nodefaults");
+	add(a, "-no-user-config");
+	add(a, "-nographic");
+	add(a, "-no-reboot");
+	add(a, "-M");
+	add(a, "q35,smbus=off,sata=off,usb=off,vmport=off");
+	add(a, "-accel");
+	add(a, kvm ? "kvm" : "tcg,thread=multi");
+	add(a, "-cpu");
+	add(a, kvm ? "host" : "max,vendor=GenuineIntel");
+	add(a, "-smp");
+	add(a, "%u,sockets=%u,dies=%u,cores=%u,threads=%u", cpus, t->numa_nodes, t->llcs / t->numa_nodes,
+	    t->cores, t->threads);
+	add(a, "-m");
+	add(a, "%uM", c->memory_mb);
+	for (unsigned i = 0; i < vm->nregions; i++) {
+		add(a, "-object");
+		add(a, "memory-backend-file,id=ram%u,size=%zuM,mem-path=/proc/self/fd/%u,share=on,prealloc=off", i,
+		    vm->regions[i].size >> 20, FD_BASE + i);
+		if (t->numa_nodes > 1) {
+			add(a, "-numa");
+			add(a, "node,nodeid=%u,cpus=%u-%u,memdev=ram%u", i, i * per_node, (i + 1) * per_node - 1, i);
+		}
+	}
+	if (t->numa_nodes == 1) {
+		add(a, "-machine");
+		add(a, "memory-backend=ram0");
+	}
+	add(a, "-kernel");
+	add(a, "%s", c->kernel);
+	add(a, "-initrd");
+	add(a, "%s", c->initrd);
+	add(a, "-append");
+	add(a, "%s", vm->cmdline);
+	add(a, "-chardev");
+	add(a, "file,id=com1,path=/proc/self/fd/%u", FD_BASE + VM_MAX_NODES);
+	add(a, "-serial");
+	add(a, "chardev:com1");
+	add(a, "-chardev");
+	add(a, "file,id=com2,path=/proc/self/fd/%u", FD_BASE + VM_MAX_NODES + 1);
+	add(a, "-serial");
+	add(a, "chardev:com2");
+	add(a, "-device");
+	add(a, "pvpanic");
+	add(a, "-action");
+	add(a, "panic=exit-failure");
+	add(a, "-monitor");
+	add(a, "none");
+}
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) ? -errno : 0;
+}
+
+static int qemu_launch(struct vm *vm)
+{
+	struct qemu *q = calloc(1, sizeof(*q));
+	int com1[2] = { -1, -1 }, com2[2] = { -1, -1 }, log[2] = { -1, -1 }, ret;
+	struct argv *a = calloc(1, sizeof(*a));
+	bool kvm;
+	char why[256];
+
+	if (!q || !a) {
+		free(q);
+		free(a);
+		return kt_err(ENOMEM, "qemu: allocate state");
+	}
+	vm->priv = q;
+	kvm = accel_kvm_usable(vm->cfg->kernel, why, sizeof(why));
+	snprintf(vm->accel, sizeof(vm->accel), "%s", kvm ? "kvm" : "tcg");
+	kt_debug("qemu: accel %s (%s)", vm->accel, why);
+	vm_build_cmdline(vm);
+	build_args(vm, a, kvm);
+	if (pipe2(com1, O_CLOEXEC) || pipe2(com2, O_CLOEXEC) || pipe2(log, O_CLOEXEC)) {
+		ret = kt_err(errno, "qemu: create console pipes");
+		goto fail;
+	}
+	q->pid = fork();
+	if (q->pid < 0) {
+		ret = kt_err(errno, "qemu: fork");
+		goto fail;
+	}
+	if (q->pid == 0) {
+		/* Child: hand exactly the fds QEMU needs to known numbers. */
+		int devnull = open("/dev/null", O_RDWR);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(SIGINT, SIG_IGN); /* the host decides when QEMU stops */
+		for (unsigned i = 0; i < vm->nregions; i++)
+			if (dup2(vm->regions[i].fd, FD_BASE + (int)i) < 0)
+				_exit(126);
+		if (dup2(com1[1], FD_BASE + VM_MAX_NODES) < 0 || dup2(com2[1], FD_BASE + VM_MAX_NODES + 1) < 0)
+			_exit(126);
+		dup2(devnull, 0);
+		dup2(log[1], 1);
+		dup2(log[1], 2);
+		execv(a->v[0], a->v);
+		dprintf(2, "exec %s: %s\n", a->v[0], strerror(errno));
+		_exit(127);
+	}
+	close(com1[1]);
+	close(com2[1]);
+	close(log[1]);
+	vm->out_fd[1] = com1[0];
+	vm->out_fd[2] = com2[0];
+	vm->log_fd = log[0];
+	set_nonblock(com1[0]);
+	set_nonblock(com2[0]);
+	set_nonblock(log[0]);
+	if (kt_verbose) {
+		struct kbuf cmd = { 0 };
+
+		for (int i = 0; i < a->n; i++)
+			kbuf_printf(&cmd, "%s'%s'", i ? " " : "", a->v[i]);
+		kt_debug("qemu: %s", cmd.data);
+		kbuf_free(&cmd);
+	}
+	free(a);
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (com1[i] >= 0)
+			close(com1[i]);
+		if (com2[i] >= 0)
+			close(com2[i]);
+		if (log[i] >= 0)
+			close(log[i]);
+	}
+	free(a);
+	return ret;
+}
+
+static bool qemu_exited(struct vm *vm, enum vm_exit *ex, int *status)
+{
+	struct qemu *q = vm->priv;
+	int st;
+	pid_t r;
+
+	if (q->reaped)
+		return true;
+	r = waitpid(q->pid, &st, WNOHANG);
+	if (r != q->pid)
+		return false;
+	q->reaped = true;
+	if (WIFEXITED(st)) {
+		*status = WEXITSTATUS(st);
+		/* exit 0: poweroff or (with -no-reboot) reset; 1: pvpanic
+		 * (-action panic=exit-failure) or a QEMU error. */
+		*ex = *status == 0 ? VM_EXIT_POWEROFF : VM_EXIT_CRASH;
+		if (*status == 1 && vm->vmm_log.data && strstr(vm->vmm_log.data, "panic"))
+			*ex = VM_EXIT_PANIC;
+	} else {
+		*status = 128 + WTERMSIG(st);
+		*ex = VM_EXIT_CRASH;
+	}
+	return true;
+}
+
+static void qemu_kill(struct vm *vm)
+{
+	struct qemu *q = vm->priv;
+
+	if (!q || q->pid <= 0 || q->reaped)
+		return;
+	kill(q->pid, SIGKILL);
+	while (waitpid(q->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	q->reaped = true;
+}
+
+static void qemu_destroy(struct vm *vm)
+{
+	qemu_kill(vm);
+	free(vm->priv);
+	vm->priv = NULL;
+}
+
+const struct vm_backend_ops vm_qemu_ops = {
+	.name = "qemu",
+	.available = qemu_available,
+	.launch = qemu_launch,
+	.exited = qemu_exited,
+	.kill = qemu_kill,
+	.destroy = qemu_destroy,
+};

@@ -1,0 +1,287 @@
+/* Backend-independent VM run loop: guest RAM as memfds mapped by the host,
+ * the shared region, the kernel command line, output streaming, timeout
+ * and exit classification. */
+#include "vm/backend.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+volatile int vm_interrupted;
+
+static void on_signal(int sig)
+{
+	vm_interrupted = sig;
+}
+
+void vm_install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+const char *vm_exit_name(enum vm_exit e)
+{
+	static const char *const n[] = { "none", "powered off", "reset", "panicked",
+					 "timed out", "crashed", "interrupted" };
+
+	return (unsigned)e < ARRAY_SIZE(n) ? n[e] : "?";
+}
+
+void vm_result_free(struct vm_result *r)
+{
+	kbuf_free(&r->com1);
+	kbuf_free(&r->com2);
+}
+
+int vm_parse_vmm(const char *s, enum vm_vmm *out)
+{
+	if (!strcmp(s, "auto"))
+		*out = VMM_AUTO;
+	else if (!strcmp(s, "qemu"))
+		*out = VMM_QEMU;
+	else if (!strcmp(s, "kvm"))
+		*out = VMM_KVM;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const struct vm_backend_ops *vm_select(enum vm_vmm want, char *why, size_t len)
+{
+	switch (want) {
+	case VMM_KVM:
+		snprintf(why, len,
+			 "--vmm kvm: ktstr's own KVM VMM is not built yet (issue 3); use --vmm qemu or auto");
+		return NULL;
+	case VMM_QEMU:
+	case VMM_AUTO:
+	default:
+		if (vm_qemu_ops.available(why, len))
+			return NULL;
+		return &vm_qemu_ops;
+	}
+}
+
+static void regions_free(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nregions; i++) {
+		if (vm->regions[i].host && vm->regions[i].host != MAP_FAILED)
+			munmap(vm->regions[i].host, vm->regions[i].size);
+		if (vm->regions[i].fd >= 0)
+			close(vm->regions[i].fd);
+	}
+	vm->nregions = 0;
+}
+
+static int regions_alloc(struct vm *vm)
+{
+	const struct vm_config *c = vm->cfg;
+	unsigned nodes = c->topo.numa_nodes;
+	uint64_t per = (uint64_t)c->memory_mb / nodes, gpa = 0;
+
+	if (nodes > VM_MAX_NODES)
+		return kt_err(0, "topology: %u NUMA nodes, at most %d supported", nodes, VM_MAX_NODES);
+	for (unsigned i = 0; i < nodes; i++) {
+		struct vm_region *r = &vm->regions[i];
+		char name[32];
+
+		r->fd = -1;
+		r->host = NULL;
+		r->gpa = gpa;
+		r->size = (size_t)per << 20;
+		snprintf(name, sizeof(name), "ktstr-ram-node%u", i);
+		vm->nregions = i + 1;
+		r->fd = memfd_create(name, MFD_CLOEXEC); /* the backend hands it on explicitly */
+		if (r->fd < 0)
+			return kt_err(errno, "guest RAM node %u: memfd_create", i);
+		if (ftruncate(r->fd, (off_t)r->size))
+			return kt_err(errno, "guest RAM node %u: ftruncate %zu MiB", i, r->size >> 20);
+		r->host = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, r->fd, 0);
+		if (r->host == MAP_FAILED) {
+			r->host = NULL;
+			return kt_err(errno, "guest RAM node %u: mmap %zu MiB", i, r->size >> 20);
+		}
+		gpa += r->size;
+	}
+	vm->shm_gpa = VM_SHM_GPA;
+	vm->shm_size = VM_SHM_SIZE;
+	vm->shm = (char *)vm->regions[0].host + VM_SHM_GPA;
+	memset(vm->shm, 0, vm->shm_size);
+	return 0;
+}
+
+int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len)
+{
+	for (unsigned i = 0; i < vm->nregions; i++) {
+		const struct vm_region *r = &vm->regions[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa)) {
+			memcpy(buf, (char *)r->host + (gpa - r->gpa), len);
+			return 0;
+		}
+	}
+	return -EFAULT;
+}
+
+void vm_build_cmdline(struct vm *vm)
+{
+	const struct vm_config *c = vm->cfg;
+
+	snprintf(vm->cmdline, sizeof(vm->cmdline),
+		 "console=ttyS0 loglevel=%d nokaslr panic=-1 oops=panic mitigations=off no_timer_check "
+		 "iomem=relaxed lockdown=none random.trust_cpu=on i8042.noaux i8042.nomux i8042.nopnp "
+		 "memmap=%uK$0x%llx ktstr_shm=0x%llx,0x%x ktstr_accel=%s sysctl.kernel.sched_schedstats=1 rdinit=/init %s",
+		 c->console_to_stderr ? 7 : 4, VM_SHM_SIZE >> 10, (unsigned long long)VM_SHM_GPA,
+		 (unsigned long long)VM_SHM_GPA, VM_SHM_SIZE, vm->accel[0] ? vm->accel : "unknown", c->cmdline ? c->cmdline : "");
+}
+
+static void drain(struct vm *vm, int port, const struct vm_hooks *h, struct vm_result *res, uint64_t t0)
+{
+	char buf[8192];
+	ssize_t n;
+	int fd = vm->out_fd[port];
+
+	if (fd < 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (port == 1 && !res->first_output_ns)
+			res->first_output_ns = now_ns() - t0;
+		kbuf_append(port == 1 ? &res->com1 : &res->com2, buf, (size_t)n);
+		if (vm->cfg->console_to_stderr)
+			fwrite(buf, 1, (size_t)n, stderr);
+		if (h && h->output)
+			h->output(h->arg, port, buf, (size_t)n);
+	}
+	if (n == 0) {
+		close(fd);
+		vm->out_fd[port] = -1;
+	}
+}
+
+static void drain_log(struct vm *vm)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (vm->log_fd < 0)
+		return;
+	while ((n = read(vm->log_fd, buf, sizeof(buf))) > 0)
+		kbuf_append(&vm->vmm_log, buf, (size_t)n);
+	if (n == 0) {
+		close(vm->log_fd);
+		vm->log_fd = -1;
+	}
+}
+
+static bool panic_in_console(const struct kbuf *com1, char *detail, size_t len)
+{
+	const char *p;
+
+	if (!com1->data || !(p = strstr(com1->data, "Kernel panic - not syncing")))
+		return false;
+	snprintf(detail, len, "%.*s", (int)strcspn(p, "\r\n"), p);
+	return true;
+}
+
+int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res)
+{
+	struct vm vm = { .cfg = cfg, .out_fd = { -1, -1, -1 }, .log_fd = -1 };
+	char why[512];
+	uint64_t t0, deadline, last_tick = 0;
+	int ret, status = 0;
+	enum vm_exit ex = VM_EXIT_NONE;
+
+	memset(res, 0, sizeof(*res));
+	vm.ops = vm_select(cfg->vmm, why, sizeof(why));
+	if (!vm.ops)
+		return kt_err(0, "%s", why);
+	snprintf(res->vmm_name, sizeof(res->vmm_name), "%s", vm.ops->name);
+	ret = regions_alloc(&vm);
+	if (ret)
+		goto out;
+	if (hooks && hooks->prepare)
+		hooks->prepare(hooks->arg, &vm);
+	t0 = now_ns();
+	deadline = t0 + (uint64_t)cfg->timeout_ms * 1000000ull;
+	ret = vm.ops->launch(&vm);
+	if (ret)
+		goto out;
+	snprintf(res->accel, sizeof(res->accel), "%s", vm.accel);
+	for (;;) {
+		struct pollfd pfd[3];
+		int np = 0;
+		uint64_t now;
+
+		for (int port = 1; port <= 2; port++)
+			if (vm.out_fd[port] >= 0)
+				pfd[np++] = (struct pollfd){ .fd = vm.out_fd[port], .events = POLLIN };
+		if (vm.log_fd >= 0)
+			pfd[np++] = (struct pollfd){ .fd = vm.log_fd, .events = POLLIN };
+		poll(pfd, (nfds_t)np, 50);
+		drain(&vm, 1, hooks, res, t0);
+		drain(&vm, 2, hooks, res, t0);
+		drain_log(&vm);
+		if (vm.ops->exited(&vm, &ex, &status))
+			break;
+		now = now_ns();
+		if (vm_interrupted) {
+			ex = VM_EXIT_INTERRUPTED;
+			snprintf(res->detail, sizeof(res->detail), "interrupted by signal %d", vm_interrupted);
+			vm.ops->kill(&vm);
+			break;
+		}
+		if (now >= deadline) {
+			ex = VM_EXIT_TIMEOUT;
+			snprintf(res->detail, sizeof(res->detail), "no exit within %u s; VM killed",
+				 cfg->timeout_ms / 1000);
+			vm.ops->kill(&vm);
+			break;
+		}
+		if (hooks && hooks->tick && now - last_tick >= 100000000ull) {
+			last_tick = now;
+			if (hooks->tick(hooks->arg, &vm)) {
+				vm.ops->kill(&vm);
+				ex = VM_EXIT_POWEROFF;
+				break;
+			}
+		}
+	}
+	/* Whatever is still buffered in the pipes. */
+	drain(&vm, 1, hooks, res, t0);
+	drain(&vm, 2, hooks, res, t0);
+	drain_log(&vm);
+	res->wall_ns = now_ns() - t0;
+	res->vmm_status = status;
+	if (hooks && hooks->tick)
+		hooks->tick(hooks->arg, &vm); /* last look at shared memory */
+	if (ex != VM_EXIT_TIMEOUT && ex != VM_EXIT_INTERRUPTED &&
+	    panic_in_console(&res->com1, res->detail, sizeof(res->detail)))
+		ex = VM_EXIT_PANIC;
+	if (ex == VM_EXIT_CRASH && !res->detail[0])
+		snprintf(res->detail, sizeof(res->detail), "%s exited with status %d: %.400s", vm.ops->name, status,
+			 vm.vmm_log.data ? vm.vmm_log.data : "(no diagnostics)");
+	res->exit = ex;
+	ret = 0;
+out:
+	if (vm.ops)
+		vm.ops->destroy(&vm);
+	for (int port = 1; port <= 2; port++)
+		if (vm.out_fd[port] >= 0)
+			close(vm.out_fd[port]);
+	if (vm.log_fd >= 0)
+		close(vm.log_fd);
+	kbuf_free(&vm.vmm_log);
+	regions_free(&vm);
+	return ret;
+}
