@@ -33,7 +33,17 @@ static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s
 
 		if (l > (size_t)(p - start))
 			l = (size_t)(p - start);
-		kbuf_printf(out, "    %.*s\n", (int)(l && start[l - 1] == '\r' ? l - 1 : l), start);
+		kbuf_printf(out, "    ");
+		for (size_t i = 0; i < l; i++) {
+			unsigned char ch = (unsigned char)start[i];
+
+			/* Guest bytes are untrusted: no escape sequences to the terminal. */
+			if (ch >= 0x20 && ch != 0x7f)
+				kbuf_append(out, &start[i], 1);
+			else if (ch == '\t')
+				kbuf_append(out, " ", 1);
+		}
+		kbuf_printf(out, "\n");
 		start += l + 1;
 	}
 }
@@ -140,7 +150,7 @@ void kt_judge(const struct ktstr_test *t, const struct ktstr_topo *topo, const s
 		snprintf(o->reason, sizeof(o->reason), "%s", o->result.ndetails ? o->result.details[0].msg : "failed");
 	}
 
-	if (o->verdict == KT_FAIL || o->verdict == KT_ERROR) {
+	if ((o->verdict == KT_FAIL || o->verdict == KT_ERROR) && vr->exit != VM_EXIT_INTERRUPTED) {
 		kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", t->name,
 			    o->topo, vr->vmm_name, vr->accel, vm_exit_name(vr->exit), o->wall_s);
 		if (o->have_result && !o->result.passed)

@@ -25,6 +25,7 @@ static void usage(FILE *f, const char *argv0)
 		"  -t, --topo T         override every test's topology, e.g. 1n2l2c1t\n"
 		"                       (NUMA nodes, LLCs, cores per LLC, threads per core)\n"
 		"  -d, --duration S     override every test's scenario duration (seconds)\n"
+		"      --memory MB      override every test's guest memory (default: the test's, 2048)\n"
 		"      --timeout S      VM wall-clock limit (default: derived; env KTSTR_VM_TIMEOUT)\n"
 		"  -v, --verbose        stream guest consoles to stderr, debug messages\n"
 		"  -h, --help           this help\n"
@@ -60,6 +61,11 @@ static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max
 	return 0;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct ktstr_test *const *)a)->name, (*(const struct ktstr_test *const *)b)->name);
+}
+
 int ktstr_main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -67,7 +73,8 @@ int ktstr_main(int argc, char **argv)
 		{ "kernel", required_argument, 0, 'k' }, { "vmm", required_argument, 0, 'V' },
 		{ "topo", required_argument, 0, 't' },	{ "duration", required_argument, 0, 'd' },
 		{ "timeout", required_argument, 0, 'T' }, { "verbose", no_argument, 0, 'v' },
-		{ "help", no_argument, 0, 'h' },	{ 0 },
+		{ "memory", required_argument, 0, 'm' }, { "help", no_argument, 0, 'h' },
+		{ 0 },
 	};
 	struct kt_run_opts o = { .jobs = 1 };
 	const struct ktstr_test **sel;
@@ -99,8 +106,9 @@ int ktstr_main(int argc, char **argv)
 		case 'd': if (parse_uint("--duration", optarg, 1, 3600, &o.duration_s)) return 2; break;
 		case 'T': if (parse_uint("--timeout", optarg, 5, 86400, &o.timeout_s)) return 2; break;
 		case 'v': o.verbose = true; kt_verbose = 1; break;
+		case 'm': if (parse_uint("--memory", optarg, 256, 1u << 24, &o.memory_mb)) return 2; break;
 		case 'h': usage(stdout, argv[0]); return 0;
-		default: usage(stderr, argv[0]); return 2;
+		default: fprintf(stderr, "ktstr: see %s --help\n", argv[0]); return 2;
 		}
 	}
 	sel = calloc(kt_test_count() + 1, sizeof(*sel));
@@ -115,6 +123,7 @@ int ktstr_main(int argc, char **argv)
 		if (take)
 			sel[n++] = t;
 	}
+	qsort(sel, n, sizeof(*sel), by_name);
 	if (!n) {
 		fprintf(stderr, "ktstr: no test matches%s", optind < argc ? "" : " (no tests registered)");
 		for (int a = optind; a < argc; a++)

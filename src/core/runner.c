@@ -108,7 +108,7 @@ static void run_one(struct pool *p, struct job *j)
 	cfg.initrd = p->initrd;
 	cfg.cmdline = cmdline;
 	cfg.topo = topo;
-	cfg.memory_mb = t->memory_mb ? t->memory_mb : DEFAULT_MEMORY_MB;
+	cfg.memory_mb = o->memory_mb ? o->memory_mb : t->memory_mb ? t->memory_mb : DEFAULT_MEMORY_MB;
 	if (cfg.memory_mb < VM_MIN_NODE_MB * topo.numa_nodes)
 		cfg.memory_mb = VM_MIN_NODE_MB * topo.numa_nodes;
 	/* TCG boots in ~1-4 s but runs the guest several times slower than
@@ -182,7 +182,9 @@ static int check_inputs(const struct ktstr_test *const *tests, size_t n, const s
 	for (size_t i = 0; i < n; i++) {
 		struct ktstr_topo topo;
 		char err[256];
-		unsigned mem = tests[i]->memory_mb ? tests[i]->memory_mb : DEFAULT_MEMORY_MB;
+		unsigned mem = o->memory_mb	   ? o->memory_mb
+			       : tests[i]->memory_mb ? tests[i]->memory_mb
+						     : DEFAULT_MEMORY_MB;
 
 		if (o->have_topo)
 			topo = o->topo;
@@ -198,8 +200,8 @@ static int check_inputs(const struct ktstr_test *const *tests, size_t n, const s
 			return 2;
 		}
 		if (hm && mem > hm) {
-			kt_err(0, "test %s: memory_mb=%u is more than the host's %u MiB; lower it", tests[i]->name,
-			       mem, hm);
+			kt_err(0, "test %s: guest memory %u MiB is more than the host's %u MiB; lower it (--memory)",
+			       tests[i]->name, mem, hm);
 			return 2;
 		}
 	}

@@ -14,6 +14,7 @@ struct kt_run_opts {
 	struct ktstr_topo topo;
 	unsigned duration_s;    /* --duration (0: the test's) */
 	unsigned timeout_s;     /* --timeout (0: derived) */
+	unsigned memory_mb;     /* --memory (0: the test's) */
 	bool verbose;
 };
 

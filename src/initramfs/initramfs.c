@@ -172,7 +172,9 @@ static int make_manifest(const struct initramfs_spec *spec, struct manifest *m)
 
 	for (size_t i = 0; i < ARRAY_SIZE(empty_dirs) && !ret; i++)
 		ret = add_dir(m, empty_dirs[i], !strcmp(empty_dirs[i], "tmp") ? 01777 : 0755);
-	if (!ret && !(ret = add(m, 'c', "dev/console", 0600, &e))) {
+	if (!ret && (ret = add(m, 'c', "dev/console", 0600, &e))) {
+		ret = kt_err(-ret, "initramfs: add dev/console");
+	} else if (!ret) { /* the kernel opens it for init's stdio */
 		e->major = 5;
 		e->minor = 1;
 	}
