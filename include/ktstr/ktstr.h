@@ -36,10 +36,34 @@ enum ktstr_kind {
 };
 const char *ktstr_kind_name(enum ktstr_kind k);
 
+/* A sched_ext scheduler under test.  `binary` is a host path, or the
+ * name of a scheduler built with the kernel (scx_simple, scx_qmap,
+ * scx_central, scx_flatcg, scx_ktstr), found in the kernel's cache entry.
+ * Its shared-library closure goes into the initramfs with it. */
+struct ktstr_sched_flag {
+	const char *name;            /* e.g. "llc" */
+	const char *args;            /* arguments it adds, e.g. "--llc-aware" */
+	const char *const *requires; /* NULL-terminated flag names, or NULL */
+	const char *const *excludes; /* NULL-terminated flag names, or NULL */
+};
+
+struct ktstr_scheduler {
+	const char *name;            /* display name */
+	const char *binary;
+	const char *args;            /* whitespace-separated arguments */
+	unsigned attach_timeout_s;   /* wait for sched_ext to name it; 0: 10 (x3 under TCG) */
+	const struct ktstr_sched_flag *flags; /* terminated by { 0 }, or NULL */
+};
+
+#define KTSTR_SCHEDULER(var, ...) const struct ktstr_scheduler var = { __VA_ARGS__ }
+
 struct ktstr_test {
 	const char *name;
 	int (*fn)(struct ktstr_ctx *ctx);
 	const char *desc;
+	/* Scheduler under test; NULL: the kernel's default (EEVDF). */
+	const struct ktstr_scheduler *scheduler;
+	const char *sched_args;      /* appended to the scheduler's args */
 	/* Topology; 0 means the default 1n1l2c1t dimension. */
 	unsigned numa_nodes, llcs, cores, threads;
 	unsigned memory_mb;          /* 0: 2048 */

@@ -48,6 +48,25 @@ static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s
 	}
 }
 
+/* The scheduler's log as the guest printed it between the markers. */
+static void sched_log(struct kbuf *out, const struct kbuf *com2)
+{
+	const char *b, *e, *p;
+	struct kbuf sec = { 0 };
+
+	if (!com2->data)
+		return;
+	for (b = NULL, p = com2->data; (p = strstr(p, "===SCHED_OUTPUT_START===")); p++)
+		b = p;
+	if (!b)
+		return;
+	b += strlen("===SCHED_OUTPUT_START===");
+	e = strstr(b, "===SCHED_OUTPUT_END===");
+	kbuf_append(&sec, b, e ? (size_t)(e - b) : strlen(b));
+	tail_lines(out, "scheduler log", &sec, 25);
+	kbuf_free(&sec);
+}
+
 static const char *init_stage(const struct kbuf *com2)
 {
 	const char *s = com2->data ? com2->data : "";
@@ -161,6 +180,7 @@ void kt_judge(const struct ktstr_test *t, const struct ktstr_topo *topo, const s
 			kbuf_printf(&o->report, "  %s\n", o->reason);
 		if (o->have_result)
 			stats_block(&o->report, &o->result);
+		sched_log(&o->report, &vr->com2);
 		tail_lines(&o->report, "guest output (COM2)", &vr->com2, 15);
 		tail_lines(&o->report, "kernel console (COM1)", &vr->com1, 20);
 	}

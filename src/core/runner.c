@@ -2,6 +2,7 @@
  * per test with up to `jobs` at a time, print KTAP and a summary. */
 #include "core/runner.h"
 #include "core/ctx.h"
+#include "core/argenc.h"
 #include "core/shm_ring.h"
 #include "initramfs/initramfs.h"
 #include "kernel/kernel.h"
@@ -21,8 +22,16 @@ struct job {
 	struct kt_outcome out;
 };
 
+struct sched_file {
+	const struct ktstr_scheduler *s;
+	char host[PATH_MAX];
+	char guest[300]; /* "sched/<basename>" */
+};
+
 struct pool {
 	const struct kt_run_opts *o;
+	struct sched_file *sched;
+	size_t nsched;
 	const char *kernel, *initrd;
 	struct job *jobs;
 	size_t n, next, done;
@@ -83,6 +92,74 @@ static unsigned host_mem_mb(void)
 	return pages > 0 && psz > 0 ? (unsigned)((unsigned long long)pages * (unsigned long long)psz >> 20) : 0;
 }
 
+static const struct sched_file *sched_of(const struct pool *p, const struct ktstr_scheduler *s)
+{
+	for (size_t i = 0; i < p->nsched; i++)
+		if (p->sched[i].s == s)
+			return &p->sched[i];
+	return NULL;
+}
+
+static int sched_cmdline(const struct pool *p, const struct ktstr_test *t, char *buf, size_t len)
+{
+	const struct sched_file *f = t->scheduler ? sched_of(p, t->scheduler) : NULL;
+	char args[1024], enc[2048];
+
+	buf[0] = '\0';
+	if (!f)
+		return 0;
+	snprintf(args, sizeof(args), "%s %s", t->scheduler->args ? t->scheduler->args : "",
+		 t->sched_args ? t->sched_args : "");
+	if (kt_arg_encode(args, enc, sizeof(enc)))
+		return -ENAMETOOLONG;
+	if ((size_t)snprintf(buf, len, "ktstr_sched=/%s ktstr_sched_args=%s ktstr_sched_attach_ms=%u", f->guest,
+			     enc, 1000u * (t->scheduler->attach_timeout_s ? t->scheduler->attach_timeout_s : 10)) >=
+	    len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Every scheduler the selected tests use: resolve its binary (a host path
+ * or a scheduler built with the kernel) before any VM boots. */
+static int resolve_schedulers(struct pool *p, const struct ktstr_test *const *tests, size_t n,
+			      const struct kernel_info *k)
+{
+	p->sched = calloc(n, sizeof(*p->sched));
+	if (!p->sched)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct ktstr_scheduler *s = tests[i]->scheduler;
+		struct sched_file *f;
+		const char *base;
+
+		if (!s || sched_of(p, s))
+			continue;
+		f = &p->sched[p->nsched];
+		if (!s->binary || !*s->binary)
+			return kt_err(0, "scheduler %s (test %s): no binary given", s->name ? s->name : "?",
+				      tests[i]->name);
+		if (strchr(s->binary, '/')) {
+			if (!realpath(s->binary, f->host) || !is_executable(f->host))
+				return kt_err(errno ? errno : EACCES, "scheduler %s: binary %s missing or not executable",
+					      s->name ? s->name : s->binary, s->binary);
+		} else if (kernel_scheduler_path(k, s->binary, f->host, sizeof(f->host))) {
+			return kt_err(0, "scheduler %s: '%s' is not among the schedulers built with kernel %s (in %s); "
+					 "run `ktstr kernel build` or give a path",
+				      s->name ? s->name : s->binary, s->binary, k->key[0] ? k->key : k->bzimage,
+				      k->sched_dir[0] ? k->sched_dir : "no sched dir");
+		}
+		base = strrchr(f->host, '/') + 1;
+		snprintf(f->guest, sizeof(f->guest), "sched/%s", base);
+		for (size_t j = 0; j < p->nsched; j++)
+			if (!strcmp(p->sched[j].guest, f->guest) && strcmp(p->sched[j].host, f->host))
+				return kt_err(0, "schedulers %s and %s share the file name %s", p->sched[j].host, f->host,
+					      base);
+		f->s = s;
+		p->nsched++;
+	}
+	return 0;
+}
+
 static void run_one(struct pool *p, struct job *j)
 {
 	const struct ktstr_test *t = j->t;
@@ -92,7 +169,7 @@ static void run_one(struct pool *p, struct job *j)
 	struct vm_hooks hooks = { 0 };
 	struct vm_result vr;
 	struct watch w = { 0 };
-	char cmdline[512], ts[32];
+	char cmdline[2048], ts[32];
 	unsigned dur_s = o->duration_s ? o->duration_s : (t->duration_s ? t->duration_s : 2);
 	const char *env_to = getenv("KTSTR_VM_TIMEOUT");
 
@@ -102,8 +179,13 @@ static void run_one(struct pool *p, struct job *j)
 		kt_test_topo(t, &topo);
 	ktstr_topo_format(&topo, ts, sizeof(ts));
 	j->out.duration_ms = dur_s * 1000;
-	snprintf(cmdline, sizeof(cmdline), "ktstr_test=%s ktstr_topo=%s ktstr_duration_ms=%u", t->name, ts,
-		 dur_s * 1000);
+	if (sched_cmdline(p, t, cmdline, sizeof(cmdline))) {
+		j->out.verdict = KT_ERROR;
+		snprintf(j->out.reason, sizeof(j->out.reason), "scheduler arguments too long for the command line");
+		return;
+	}
+	snprintf(cmdline + strlen(cmdline), sizeof(cmdline) - strlen(cmdline),
+		 " ktstr_test=%s ktstr_topo=%s ktstr_duration_ms=%u", t->name, ts, dur_s * 1000);
 	cfg.kernel = p->kernel;
 	cfg.initrd = p->initrd;
 	cfg.cmdline = cmdline;
@@ -212,6 +294,7 @@ int kt_run_tests(const struct ktstr_test *const *tests, size_t n, const struct k
 {
 	struct kernel_info k;
 	struct initramfs_spec spec = { .busybox = true };
+	struct initramfs_file *files;
 	struct pool p = { .o = o, .n = n };
 	char self[PATH_MAX], initrd[PATH_MAX], why[512];
 	pthread_t th[64];
@@ -233,13 +316,27 @@ int kt_run_tests(const struct ktstr_test *const *tests, size_t n, const struct k
 		return kt_err(errno, "readlink /proc/self/exe"), 1;
 	self[sl] = '\0';
 	spec.init = self;
-	if (initramfs_build(&spec, initrd, sizeof(initrd)))
+	if (resolve_schedulers(&p, tests, n, &k)) {
+		free(p.sched);
+		return 2;
+	}
+	files = calloc(p.nsched + 1, sizeof(*files));
+	for (size_t i = 0; files && i < p.nsched; i++)
+		files[spec.nfiles++] = (struct initramfs_file){ .src = p.sched[i].host, .dst = p.sched[i].guest };
+	spec.files = files;
+	ret = files ? initramfs_build(&spec, initrd, sizeof(initrd)) : -ENOMEM;
+	free(files);
+	if (ret) {
+		free(p.sched);
 		return 1;
+	}
 	p.kernel = k.bzimage;
 	p.initrd = initrd;
 	p.jobs = calloc(n, sizeof(*p.jobs));
-	if (!p.jobs)
+	if (!p.jobs) {
+		free(p.sched);
 		return kt_err(ENOMEM, "allocate %zu jobs", n), 1;
+	}
 	pthread_mutex_init(&p.lock, NULL);
 	for (size_t i = 0; i < n; i++)
 		p.jobs[i].t = tests[i];
@@ -275,6 +372,7 @@ int kt_run_tests(const struct ktstr_test *const *tests, size_t n, const struct k
 	if (skipped)
 		printf(", %u skipped\n", skipped);
 	free(p.jobs);
+	free(p.sched);
 	pthread_mutex_destroy(&p.lock);
 	return failed || vm_interrupted ? 1 : 0;
 }

@@ -3,7 +3,9 @@
  * framed result and power off.  Never returns. */
 #include "core/ctx.h"
 #include "guest/guest.h"
+#include "guest/sched.h"
 #include "guest/sysfs_topo.h"
+#include "core/argenc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -99,11 +101,38 @@ static void send_result(struct kt_result *r)
 	kbuf_free(&frame);
 }
 
+/* ktstr_sched=/sched/NAME ktstr_sched_args=<percent-encoded>
+ * ktstr_sched_attach_ms=N: start it and wait for sched_ext to attach it. */
+static int start_scheduler(const char *cmdline, struct kt_sched *s, struct kt_result *r)
+{
+	char path[256], enc[2048], args[2048] = "", ms[16];
+
+
+	if (kt_cmdline_get(cmdline, "ktstr_sched", path, sizeof(path)))
+		return 0;
+	if (!kt_cmdline_get(cmdline, "ktstr_sched_args", enc, sizeof(enc)) &&
+	    kt_arg_decode(enc, args, sizeof(args))) {
+		kt_result_add(r, KTSTR_K_SCHEDULER, "scheduler arguments do not decode");
+		return -EINVAL;
+	}
+	unsigned attach_ms;
+
+	if (kt_cmdline_get(cmdline, "ktstr_sched_attach_ms", ms, sizeof(ms)))
+		snprintf(ms, sizeof(ms), "10000");
+	attach_ms = (unsigned)strtoul(ms, NULL, 10);
+	/* Under emulation BPF verification and loading run several times
+	 * slower than on hardware. */
+	if (!kt_cmdline_get(cmdline, "ktstr_accel", ms, sizeof(ms)) && !strcmp(ms, "tcg"))
+		attach_ms *= 3;
+	return kt_sched_start(s, path, args, attach_ms, r);
+}
+
 void __attribute__((noreturn)) kt_guest_main(void)
 {
 	char cmdline[4096] = "", name[128], topo_s[32], dur[16], accel[16];
 	struct ktstr_topo topo;
 	struct ktstr_ctx ctx;
+	struct kt_sched sched = { 0 };
 	const struct ktstr_test *t;
 	char err[512];
 	uint64_t t0;
@@ -140,6 +169,11 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	kt_ctx_init(&ctx, t, &topo, (unsigned)strtoul(dur, NULL, 10), !strcmp(accel, "tcg"));
 	if (!kt_read_topo("/sys", &ctx.result.topo))
 		ctx.result.have_topo = true;
+	if (start_scheduler(cmdline, &sched, &ctx.result)) {
+		send_result(&ctx.result);
+		printf("KTSTR_EXIT=1\n");
+		power_off();
+	}
 	printf("KTSTR_PAYLOAD_STARTING %s\n", name);
 	fflush(stdout);
 	t0 = now_ns();
@@ -149,6 +183,8 @@ void __attribute__((noreturn)) kt_guest_main(void)
 		snprintf(err, sizeof(err), "test body returned error: %s", strerror(-ret));
 		kt_result_add(&ctx.result, KTSTR_K_OTHER, err);
 	}
+	if (sched.path[0])
+		kt_sched_finish(&sched, &ctx.result);
 	send_result(&ctx.result);
 	printf("KTSTR_EXIT=%d\n", ctx.result.passed ? 0 : 1);
 	power_off();

@@ -1,0 +1,260 @@
+/* Launch and watch a sched_ext scheduler inside the guest (see sched.h). */
+#include "guest/sched.h"
+#include "core/argenc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SCX_STATE "/sys/kernel/sched_ext/state"
+#define SCX_OPS "/sys/kernel/sched_ext/root/ops"
+
+void kt_kmsg_sched_ext(char *buf, size_t len)
+{
+	int n = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *log, *line, *save = NULL;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (n <= 0 || !(log = malloc((size_t)n + 1)))
+		return;
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, n);
+	if (n < 0)
+		n = 0;
+	log[n] = '\0';
+	/* Keep the last few sched_ext lines (the disable reason and message). */
+	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *p = strstr(line, "sched_ext:");
+
+		if (!p)
+			continue;
+		if (strstr(p, "disabled") || off == 0)
+			off = 0;
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s", off ? " | " : "", p);
+		if (off >= len)
+			off = len - 1;
+	}
+	free(log);
+}
+
+static void state(char *buf, size_t len)
+{
+	if (read_file_str(SCX_STATE, buf, len))
+		snprintf(buf, len, "absent");
+}
+
+static void fail(struct kt_sched *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct kt_sched *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+	s->failed_at_ms = (now_ns() - s->t0) / 1000000u;
+	s->failed = true;
+}
+
+static void describe_exit(struct kt_sched *s, int st)
+{
+	s->exited = true;
+	s->status = st;
+	if (WIFEXITED(st))
+		fail(s, "scheduler %s exited with status %d", s->path, WEXITSTATUS(st));
+	else
+		fail(s, "scheduler %s killed by signal %d", s->path, WTERMSIG(st));
+}
+
+static void *watch(void *arg)
+{
+	struct kt_sched *s = arg;
+	char st[32];
+
+	while (!s->stop_watch) {
+		int status;
+
+		if (!s->exited && waitpid(s->pid, &status, WNOHANG) == s->pid)
+			describe_exit(s, status);
+		state(st, sizeof(st));
+		if (strcmp(st, "enabled"))
+			fail(s, "sched_ext state is '%s': scheduler %s was ejected", st, s->ops);
+		usleep(100000);
+	}
+	return NULL;
+}
+
+static void print_log(void)
+{
+	struct kbuf b = { 0 };
+	size_t start = 0;
+
+	if (read_file(KT_SCHED_LOG, &b))
+		return;
+	/* The last 8 KiB is what matters (exit reason, verifier tail). */
+	if (b.len > 8192)
+		start = b.len - 8192;
+	printf("%s\n%.*s%s%s\n", KT_SCHED_LOG_BEGIN, (int)(b.len - start), b.data + start,
+	       b.len && b.data[b.len - 1] != '\n' ? "\n" : "", KT_SCHED_LOG_END);
+	fflush(stdout);
+	kbuf_free(&b);
+}
+
+/* The scheduler's own last word: its final "EXIT: ..." line, if any. */
+static void exit_line(char *buf, size_t len)
+{
+	struct kbuf b = { 0 };
+	const char *p, *last = NULL;
+
+	buf[0] = '\0';
+	if (read_file(KT_SCHED_LOG, &b))
+		return;
+	for (p = b.data; p && (p = strstr(p, "EXIT:")); p++)
+		if (p == b.data || p[-1] == '\n')
+			last = p;
+	if (last)
+		snprintf(buf, len, "%.*s", (int)strcspn(last, "\n"), last);
+	kbuf_free(&b);
+}
+
+static void add_failure(struct kt_sched *s, struct kt_result *r, const char *what)
+{
+	char kmsg[512], ex[200], msg[1024];
+
+	kt_kmsg_sched_ext(kmsg, sizeof(kmsg));
+	exit_line(ex, sizeof(ex));
+	snprintf(msg, sizeof(msg), "%s at +%llums%s%s%s%s", what, (unsigned long long)s->failed_at_ms,
+		 kmsg[0] ? "; kernel: " : "", kmsg, ex[0] ? "; scheduler: " : "", ex);
+	kt_result_add(r, KTSTR_K_SCHEDULER, msg);
+}
+
+int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsigned attach_ms,
+		   struct kt_result *r)
+{
+	char argbuf[2048], *argv[64], pidstr[16];
+	int n, fd;
+	uint64_t deadline;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(argbuf, sizeof(argbuf), "%s %s", path, args ? args : "");
+	n = kt_arg_split(argbuf, argv, (int)ARRAY_SIZE(argv));
+	if (n < 1) {
+		kt_result_add(r, KTSTR_K_SCHEDULER, "scheduler: too many arguments");
+		return -E2BIG;
+	}
+	if (access(path, X_OK)) {
+		char msg[320];
+
+		snprintf(msg, sizeof(msg), "scheduler %s: not executable in the guest: %s", path, strerror(errno));
+		kt_result_add(r, KTSTR_K_SCHEDULER, msg);
+		return -ENOENT;
+	}
+	s->t0 = now_ns();
+	fflush(NULL);
+	s->pid = fork();
+	if (s->pid < 0)
+		return -errno;
+	if (s->pid == 0) {
+		fd = open(KT_SCHED_LOG, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		execv(path, argv);
+		fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)s->pid);
+	setenv("SCHED_PID", pidstr, 1);
+	printf("KTSTR_SCHED_STARTING %s pid=%d\n", path, (int)s->pid);
+	fflush(stdout);
+	deadline = now_ns() + (uint64_t)attach_ms * 1000000u;
+	for (;;) {
+		char st[32];
+		int status;
+
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			describe_exit(s, status);
+			add_failure(s, r, s->why);
+			kt_result_add(r, KTSTR_K_SCHEDULER, "scheduler exited before ktstr saw sched_ext attach it");
+			print_log();
+			return -ECHILD;
+		}
+		state(st, sizeof(st));
+		if (!strcmp(st, "enabled") && !read_file_str(SCX_OPS, s->ops, sizeof(s->ops)) && s->ops[0])
+			break;
+		if (now_ns() >= deadline) {
+			char msg[400];
+
+			snprintf(msg, sizeof(msg),
+				 "scheduler %s did not attach within %u ms (sched_ext state '%s'): not a sched_ext "
+				 "scheduler, or stuck loading", path, attach_ms, st);
+			kt_result_add(r, KTSTR_K_SCHEDULER, msg);
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, NULL, 0);
+			s->pid = 0;
+			print_log();
+			return -ETIMEDOUT;
+		}
+		usleep(50000);
+	}
+	printf("KTSTR_SCHED_ATTACHED %s ops=%s after %llums\n", path, s->ops,
+	       (unsigned long long)((now_ns() - s->t0) / 1000000u));
+	fflush(stdout);
+	if (!pthread_create(&s->watcher, NULL, watch, s))
+		s->watching = true;
+	return 0;
+}
+
+void kt_sched_finish(struct kt_sched *s, struct kt_result *r)
+{
+	uint64_t deadline;
+	char st[32];
+
+	if (s->watching) {
+		s->stop_watch = true;
+		pthread_join(s->watcher, NULL);
+	}
+	if (s->failed)
+		add_failure(s, r, s->why);
+	if (s->pid > 0 && !s->exited) {
+		int status;
+
+		kill(s->pid, SIGINT);
+		deadline = now_ns() + 5000000000ull;
+		while (waitpid(s->pid, &status, WNOHANG) != s->pid) {
+			if (now_ns() >= deadline) {
+				kill(s->pid, SIGKILL);
+				waitpid(s->pid, &status, 0);
+				kt_result_add(r, KTSTR_K_SCHEDULER, "scheduler ignored SIGINT for 5 s; killed");
+				break;
+			}
+			usleep(20000);
+		}
+	}
+	/* It must leave sched_ext cleanly. */
+	deadline = now_ns() + 5000000000ull;
+	for (;;) {
+		state(st, sizeof(st));
+		if (!strcmp(st, "disabled") || !strcmp(st, "absent"))
+			break;
+		if (now_ns() >= deadline) {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "sched_ext still '%s' 5 s after the scheduler stopped", st);
+			kt_result_add(r, KTSTR_K_SCHEDULER, msg);
+			break;
+		}
+		usleep(20000);
+	}
+	print_log();
+}

@@ -1,0 +1,41 @@
+/* Guest side of a sched_ext scheduler under test: start it, wait until
+ * sched_ext names it, watch it while the test runs, stop it and check it
+ * detached.  Failures are recorded as KTSTR_K_SCHEDULER details. */
+#ifndef KTSTR_GUEST_SCHED_H
+#define KTSTR_GUEST_SCHED_H
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "core/result.h"
+
+#define KT_SCHED_LOG "/tmp/sched.log"
+#define KT_SCHED_LOG_BEGIN "===SCHED_OUTPUT_START==="
+#define KT_SCHED_LOG_END "===SCHED_OUTPUT_END==="
+
+struct kt_sched {
+	char path[256];
+	char ops[64];          /* name sched_ext reports */
+	pid_t pid;
+	uint64_t t0;
+	pthread_t watcher;
+	bool watching;
+	volatile bool stop_watch;
+	/* Set by the watcher on the first sign of trouble. */
+	volatile bool failed;
+	volatile bool exited;
+	int status;            /* exit status when exited */
+	uint64_t failed_at_ms;
+	char why[256];
+};
+
+/* path: scheduler binary in the guest; args: decoded argument string. */
+int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsigned attach_ms,
+		   struct kt_result *r);
+/* Stops it, records failures (died, ejected, did not detach), prints the
+ * scheduler log on stdout between the markers. */
+void kt_sched_finish(struct kt_sched *s, struct kt_result *r);
+/* The kernel's own words: last sched_ext lines of the kernel log. */
+void kt_kmsg_sched_ext(char *buf, size_t len);
+
+#endif
