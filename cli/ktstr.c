@@ -8,6 +8,8 @@
 
 #define KTSTR_VERSION "0.1.0"
 
+int cli_scenario(int argc, char **argv);
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -21,6 +23,10 @@ static void usage(FILE *f)
 		"  kernel path [KEY]   print the bzImage path of a cached kernel\n"
 		"  kernel clean [KEY|--all] [--keep N]\n"
 		"                      remove cached kernels\n"
+		"  scenario [NAME...|all] [--list] [--scheduler PATH] [--args \"...\"] [--topo T]\n"
+		"           [--duration S] [-j N]\n"
+		"                      run canned scenarios in a VM under EEVDF or a sched_ext\n"
+		"                      scheduler; `ktstr scenario --help` for every option\n"
 		"  version             print the version\n"
 		"  help                this help\n\n"
 		"Tests are C files declaring KTSTR_TEST(...) linked with libktstr.a; the resulting\n"
@@ -40,6 +46,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "kernel"))
 		return kernel_cli(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "scenario"))
+		return cli_scenario(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("ktstr %s\n", KTSTR_VERSION);
 		return 0;

@@ -5,7 +5,10 @@
 
 KTSTR_SCHEDULER(scx_simple, .name = "scx_simple", .binary = "scx_simple");
 KTSTR_SCHEDULER(scx_qmap, .name = "scx_qmap", .binary = "scx_qmap");
-KTSTR_SCHEDULER(scx_central, .name = "scx_central", .binary = "scx_central");
+/* Since 6.12 ops.init runs on the scx_ops_enable_helper kthread, and
+ * scx_central's init insists on running on its central CPU (0): pin the
+ * helper there (see enable_helper_cpus). */
+KTSTR_SCHEDULER(scx_central, .name = "scx_central", .binary = "scx_central", .enable_helper_cpus = "0");
 KTSTR_SCHEDULER(scx_flatcg, .name = "scx_flatcg", .binary = "scx_flatcg");
 /* Not schedulers at all: one exits at once, one never attaches. */
 KTSTR_SCHEDULER(sched_true, .name = "true", .binary = "/bin/true");
@@ -43,7 +46,7 @@ KTSTR_TEST(neg_sched_qmap_stall, .scheduler = &scx_qmap, .sched_args = "-t 2", .
 }
 
 KTSTR_TEST(neg_sched_exits, .scheduler = &sched_true, .llcs = 1, .cores = 2, .duration_s = 1,
-	   .expect_fail = true, .expect_reason = "exited before sched_ext attached",
+	   .expect_fail = true, .expect_reason = "exited before",
 	   .desc = "negative: a scheduler binary that exits at once")
 {
 	return steady_body(ctx);
@@ -52,6 +55,23 @@ KTSTR_TEST(neg_sched_exits, .scheduler = &sched_true, .llcs = 1, .cores = 2, .du
 KTSTR_TEST(neg_sched_not_a_scheduler, .scheduler = &sched_sleep, .llcs = 1, .cores = 2, .duration_s = 1,
 	   .expect_fail = true, .expect_reason = "did not attach",
 	   .desc = "negative: a binary that is not a scheduler never attaches")
+{
+	return steady_body(ctx);
+}
+
+/* Flag profiles: every valid combination of scx_qmap options becomes a
+ * variant (boost only with batch), each must pass the steady scenario. */
+static const char *const qmap_needs_batch[] = { "batch", NULL };
+KTSTR_SCHEDULER(scx_qmap_flags, .name = "scx_qmap", .binary = "scx_qmap",
+		.flags = (const struct ktstr_sched_flag[]){
+			{ .name = "batch", .args = "-b 4" },
+			{ .name = "boost", .args = "-H", .requires = qmap_needs_batch },
+			{ .name = "short_slice", .args = "-s 2000" },
+			{ 0 },
+		});
+
+KTSTR_TEST(sched_qmap_profiles, .scheduler = &scx_qmap_flags, .llcs = 1, .cores = 2, .duration_s = 2,
+	   .desc = "steady under every valid scx_qmap flag profile")
 {
 	return steady_body(ctx);
 }

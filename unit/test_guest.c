@@ -114,7 +114,7 @@ UNIT_TEST(judge_verdicts)
 	framed(&s, "{\"test\":\"plain\",\"passed\":true}");
 	vr_with(&vr, VM_EXIT_POWEROFF, s.data);
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_plain, &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_PASS);
 	vm_result_free(&vr);
 
@@ -123,13 +123,13 @@ UNIT_TEST(judge_verdicts)
 	framed(&s, "{\"test\":\"x\",\"passed\":false,\"details\":[{\"kind\":\"starved\",\"message\":\"tid 5 starved\"}]}");
 	vr_with(&vr, VM_EXIT_POWEROFF, s.data);
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_plain, &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.report.data, "[starved] tid 5 starved") != NULL);
 	CHECK(strstr(o.report.data, "last line") != NULL);
 	kbuf_free(&o.report);
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_neg, &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_neg, "neg", &topo, &vr, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_PASS);
 	vm_result_free(&vr);
 
@@ -138,7 +138,7 @@ UNIT_TEST(judge_verdicts)
 	framed(&s, "{\"test\":\"neg\",\"passed\":true}");
 	vr_with(&vr, VM_EXIT_POWEROFF, s.data);
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_neg, &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_neg, "neg", &topo, &vr, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.reason, "expected a failure") != NULL);
 	kbuf_free(&o.report);
@@ -148,7 +148,7 @@ UNIT_TEST(judge_verdicts)
 	vr_with(&vr, VM_EXIT_TIMEOUT, "KTSTR_INIT_STARTED\n");
 	snprintf(vr.detail, sizeof(vr.detail), "no exit within 10 s; VM killed");
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_plain, &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.reason, "timed out") && strstr(o.reason, "never ran"));
 	kbuf_free(&o.report);
@@ -157,7 +157,7 @@ UNIT_TEST(judge_verdicts)
 	vr_with(&vr, VM_EXIT_PANIC, "");
 	snprintf(vr.detail, sizeof(vr.detail), "Kernel panic - not syncing: sysrq triggered crash");
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_plain, &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
 	CHECK(strstr(o.reason, "panicked: Kernel panic") != NULL);
 	kbuf_free(&o.report);
 	vm_result_free(&vr);
@@ -169,7 +169,7 @@ UNIT_TEST(judge_verdicts)
 				"\"llc_size_min\":4,\"llc_size_max\":4,\"smt_min\":1,\"smt_max\":1,\"nodes\":1}}";
 
 		memset(&o, 0, sizeof(o));
-		kt_judge(&t_plain, &topo, &vr, j, strlen(j), &o);
+		kt_judge(&t_plain, "plain", &topo, &vr, j, strlen(j), &o);
 		CHECK_EQ_INT(o.verdict, KT_ERROR);
 		CHECK(strstr(o.reason, "topology mismatch") != NULL);
 		kbuf_free(&o.report);

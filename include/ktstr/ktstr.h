@@ -19,6 +19,8 @@
 #include <sys/types.h>
 #include <ktstr/cpumask.h>
 #include <ktstr/topology.h>
+#include <ktstr/checks.h>
+#include <ktstr/work.h>
 
 struct ktstr_ctx;
 
@@ -32,6 +34,12 @@ enum ktstr_kind {
 	KTSTR_K_TOPOLOGY,
 	KTSTR_K_SCHEDULER,
 	KTSTR_K_SKIP,
+	/* Worker-level checks beyond starvation/fairness/gaps (docs/checks.md). */
+	KTSTR_K_BENCHMARK,
+	KTSTR_K_MIGRATION,
+	KTSTR_K_PAGE_LOCALITY,
+	KTSTR_K_CROSS_NODE_MIGRATION,
+	KTSTR_K_SLOW_TIER,
 	KTSTR_K__COUNT
 };
 const char *ktstr_kind_name(enum ktstr_kind k);
@@ -52,6 +60,12 @@ struct ktstr_scheduler {
 	const char *binary;
 	const char *args;            /* whitespace-separated arguments */
 	unsigned attach_timeout_s;   /* wait for sched_ext to name it; 0: 10 (x3 under TCG) */
+	/* Kernel quirk workaround: pin the kernel's "scx_ops_enable_helper"
+	 * kthread (which runs ops.init since 6.12) to these CPUs, and retry
+	 * the load once if the first attempt failed before the helper
+	 * existed.  scx_central needs "0": its init must run on the central
+	 * CPU.  NULL: leave the helper alone. */
+	const char *enable_helper_cpus;
 	const struct ktstr_sched_flag *flags; /* terminated by { 0 }, or NULL */
 };
 
@@ -64,20 +78,36 @@ struct ktstr_test {
 	/* Scheduler under test; NULL: the kernel's default (EEVDF). */
 	const struct ktstr_scheduler *scheduler;
 	const char *sched_args;      /* appended to the scheduler's args */
+	/* Flag profiles: every valid combination of the scheduler's flags
+	 * becomes a variant "name/flagA+flagB" ("name/default" for none),
+	 * restricted to those holding all required and no excluded flags. */
+	const char *const *required_flags; /* NULL-terminated, or NULL */
+	const char *const *excluded_flags;
 	/* Topology; 0 means the default 1n1l2c1t dimension. */
 	unsigned numa_nodes, llcs, cores, threads;
 	unsigned memory_mb;          /* 0: 2048 */
 	unsigned duration_s;         /* scenario length; 0: 2 */
 	unsigned timeout_s;          /* VM wall-clock limit; 0: derived */
 	unsigned workers_per_cgroup; /* default .workers; 0: 2 */
-	/* Check thresholds; 0 means the default (see docs/checks.md). */
-	unsigned max_gap_ms;
-	double max_spread_pct;
+	/* Check thresholds (include/ktstr/checks.h, docs/checks.md): 0 means
+	 * inherit (scheduler's, else the default); written flat, e.g.
+	 * .max_gap_ms = 500, .max_p99_wake_latency_ns = 5000000, or as a
+	 * whole with .checks = { ... }. */
+	union {
+		struct {
+			KTSTR_CHECK_FIELDS
+		};
+		struct ktstr_checks checks;
+	};
 	bool no_spread_check;        /* skip the fairness spread check */
 	/* Negative tests: the test passes only if the guest verdict is FAIL
 	 * and some failure detail contains expect_reason. */
 	bool expect_fail;
 	const char *expect_reason;
+	/* Nested rig: run this test in an L1 guest that can itself run KVM
+	 * guests (the kernel is packed as /nested/bzImage); its body boots
+	 * L2s with ktstr_nested_run().  Memory 0 means 3072 MiB here. */
+	bool nested;
 };
 
 #define KTSTR_TEST(tname, ...)                                                   \
@@ -88,35 +118,64 @@ struct ktstr_test {
 		*const ktstr_reg_##tname = &ktstr_def_##tname;                   \
 	static int ktstr_fn_##tname(struct ktstr_ctx *ctx)
 
-/* What a worker does in its loop. */
-enum ktstr_work {
-	KTSTR_WORK_SPIN = 0, /* pure CPU spin */
-	KTSTR_WORK_YIELD,    /* spin a little, sched_yield() */
-	KTSTR_WORK_SLEEP,    /* spin a little, sleep 1 ms */
-};
+/* Canned scenarios: like tests, but registered apart (section
+ * "ktstr_scenarios") and run by name with `ktstr scenario`, under any
+ * scheduler given on the command line. */
+#define KTSTR_SCENARIO(tname, ...)                                               \
+	static int ktstr_sfn_##tname(struct ktstr_ctx *ctx);                     \
+	static const struct ktstr_test ktstr_sdef_##tname = {                    \
+		.name = #tname, .fn = ktstr_sfn_##tname, __VA_ARGS__ };          \
+	__attribute__((used, section("ktstr_scenarios"))) static const struct ktstr_test \
+		*const ktstr_sreg_##tname = &ktstr_sdef_##tname;                 \
+	static int ktstr_sfn_##tname(struct ktstr_ctx *ctx)
 
+/* A cgroup and its workers.  The work type and its parameters are
+ * described in include/ktstr/work.h. */
 struct ktstr_cgroup_def {
 	const char *name;    /* cgroup under /sys/fs/cgroup/ktstr; NULL ends a list */
 	unsigned workers;    /* 0: the test's workers_per_cgroup */
 	const char *cpuset;  /* cpulist for cpuset.cpus, NULL: inherit */
-	enum ktstr_work work;
+	enum ktstr_work work; /* default KTSTR_WORK_SPIN (CpuSpin) */
+	const char *work_args; /* "key=value,..." for the type's parameters; NULL: defaults */
+	const struct ktstr_work_phase *sequence; /* KTSTR_WORK_SEQUENCE: phases, ending with END */
+	ktstr_work_custom_fn custom;             /* KTSTR_WORK_CUSTOM: the loop */
+	void *custom_arg;
 };
 
-/* Per-worker telemetry, filled by the worker itself. */
+/* Per-worker telemetry, filled by the worker itself (reference
+ * WorkerReport); the parent adds exit information for workers that did
+ * not finish.  Times are nanoseconds. */
 struct ktstr_worker_report {
-	pid_t pid;
-	unsigned cgroup;      /* index into the def list */
-	uint64_t work_units;
-	uint64_t iterations;
-	uint64_t cpu_time_ns;
-	uint64_t wall_time_ns;
-	uint64_t max_gap_ns;
-	uint64_t max_gap_at_ns; /* since start */
-	int max_gap_cpu;
-	uint64_t migrations;
-	uint64_t run_delay_ns;  /* schedstat delta */
+	pid_t pid;              /* the reference's tid (workers are single-threaded) */
+	unsigned cgroup;        /* index into the def list */
+	enum ktstr_work work;
+	uint64_t work_units;    /* the type's unit of work (docs/checks.md) */
+	uint64_t iterations;    /* outer-loop iterations, published live */
+	uint64_t cpu_time_ns;   /* CLOCK_THREAD_CPUTIME_ID over the loop */
+	uint64_t wall_time_ns;  /* loop start (after setup) to loop end */
+	uint64_t off_cpu_ns;    /* wall - cpu, saturating */
+	uint64_t max_gap_ns;    /* longest interval between checkpoints */
+	uint64_t max_gap_at_ns; /* when it ended, since start */
+	int max_gap_cpu;        /* the CPU before the gap */
+	uint64_t migrations;    /* checkpoints where sched_getcpu() changed */
 	struct ktstr_cpumask cpus_used;
-	bool completed;
+	unsigned nmigration_log; /* entries in migration_log (first ones) */
+	struct ktstr_migration migration_log[KTSTR_MIGRATION_LOG];
+	/* Wake latencies: a reservoir sample of blocking-call durations. */
+	const uint64_t *wake_samples; /* nwake entries */
+	uint32_t nwake;
+	uint64_t wake_total;    /* samples observed, including those dropped */
+	/* /proc/self/schedstat deltas (0 when unavailable). */
+	uint64_t run_delay_ns, run_count, sched_cpu_time_ns;
+	/* Pages per NUMA node from /proc/self/numa_maps at the loop's end. */
+	uint64_t numa_pages[KTSTR_REPORT_NODES];
+	uint64_t numa_pages_migrated; /* /proc/vmstat delta (system-wide) */
+	bool completed;         /* the loop ended because it was told to */
+	bool is_messenger;      /* FutexFanOut/FanOutCompute messenger */
+	/* Set by the parent for workers that did not complete. */
+	int exit_code;          /* -1: not exited normally */
+	int exit_signal;        /* 0: none */
+	bool timed_out;         /* had to be killed after the 5 s stop deadline */
 };
 
 struct ktstr_workload;
@@ -145,6 +204,23 @@ void ktstr_fail(struct ktstr_ctx *ctx, enum ktstr_kind kind, const char *fmt, ..
 	__attribute__((format(printf, 3, 4)));
 void ktstr_skip(struct ktstr_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ktstr_log(struct ktstr_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Nested rig (docs/vmm.md).  Inside the L1 of a .nested test: boot an L2
+ * with ktstr's own KVM VMM (--vmm kvm) running registered test `test` on
+ * `topo` ("1n2l2c1t"; NULL: the test's own), judge it as the host runner
+ * would and return the verdict.  Returns 0 when the L2 ran (whatever its
+ * verdict), -errno when it could not be started. */
+struct ktstr_nested_result {
+	int verdict;          /* 0 pass, 1 fail, 2 skip, 3 infrastructure error */
+	int exit;             /* how the L2 ended (vm_exit: 1 poweroff, 2 reset, 3 panic, 4 timeout, 5 crash) */
+	char exit_name[24];
+	double wall_s, boot_s; /* L2 launch to exit / to its init */
+	char reason[512];
+};
+int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo, unsigned timeout_s,
+		     struct ktstr_nested_result *out);
+/* True inside an L2 booted by ktstr_nested_run(). */
+bool ktstr_nested_l2(void);
 
 /* libktstr's main(): tests binaries need not define one. */
 int ktstr_main(int argc, char **argv);

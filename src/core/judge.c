@@ -103,7 +103,7 @@ static void stats_block(struct kbuf *out, const struct kt_result *r)
 	}
 }
 
-void kt_judge(const struct ktstr_test *t, const struct ktstr_topo *topo, const struct vm_result *vr,
+void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,
 	      const char *ring_json, size_t ring_len, struct kt_outcome *o)
 {
 	struct kbuf json = { 0 };
@@ -170,7 +170,7 @@ void kt_judge(const struct ktstr_test *t, const struct ktstr_topo *topo, const s
 	}
 
 	if ((o->verdict == KT_FAIL || o->verdict == KT_ERROR) && vr->exit != VM_EXIT_INTERRUPTED) {
-		kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", t->name,
+		kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", name,
 			    o->topo, vr->vmm_name, vr->accel, vm_exit_name(vr->exit), o->wall_s);
 		if (o->have_result && !o->result.passed)
 			for (unsigned i = 0; i < o->result.ndetails; i++)

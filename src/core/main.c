@@ -1,6 +1,5 @@
-/* main() of test binaries (build/ktstr-tests and any user binary linking
- * libktstr.a): PID 1 in the guest runs the test; on the host it selects
- * tests and runs each in a VM. */
+/* The runner command line shared by test binaries (ktstr_main) and
+ * `ktstr scenario`: options, selection by name, --list, run. */
 #include "core/ctx.h"
 #include "core/runner.h"
 #include "guest/guest.h"
@@ -11,41 +10,45 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *f, const char *argv0)
+static void usage(FILE *f, const char *argv0, const char *what)
 {
 	fprintf(f,
 		"usage: %s [OPTIONS] [FILTER...]\n"
-		"Runs the registered ktstr tests, each in its own VM.  A FILTER selects the\n"
-		"tests whose name contains it (several filters: any of them).\n\n"
-		"  -l, --list           list the tests (name, topology, duration) and exit\n"
+		"Runs each selected %s in its own VM.  A FILTER selects the %ss whose name\n"
+		"contains it (several filters: any of them; \"all\" selects everything).\n\n"
+		"  -l, --list           list the %ss (name, topology, duration) and exit\n"
 		"  -j, --jobs N         run N VMs in parallel (default 1)\n"
 		"  -k, --kernel P|KEY   kernel: bzImage path, build tree, cache dir or cache key\n"
 		"                       (default: $KTSTR_KERNEL, else the newest cached kernel)\n"
 		"      --vmm V          qemu | kvm | auto (default auto)\n"
-		"  -t, --topo T         override every test's topology, e.g. 1n2l2c1t\n"
+		"  -t, --topo T         override the topology, e.g. 1n2l2c1t\n"
 		"                       (NUMA nodes, LLCs, cores per LLC, threads per core)\n"
-		"  -d, --duration S     override every test's scenario duration (seconds)\n"
-		"      --memory MB      override every test's guest memory (default: the test's, 2048)\n"
+		"  -d, --duration S     override the scenario duration (seconds)\n"
+		"  -s, --scheduler P    run under this sched_ext scheduler binary (host path, or\n"
+		"                       scx_simple/scx_qmap/scx_central/scx_flatcg from the kernel\n"
+		"                       cache); default: the %s's own, else EEVDF\n"
+		"  -a, --args \"ARGS\"    arguments for --scheduler\n"
+		"      --memory MB      override the guest memory (default: 2048)\n"
 		"      --timeout S      VM wall-clock limit (default: derived; env KTSTR_VM_TIMEOUT)\n"
 		"  -v, --verbose        stream guest consoles to stderr, debug messages\n"
 		"  -h, --help           this help\n"
-		"Exit status: 0 all passed, 1 a test failed, 2 bad input.\n",
-		argv0);
+		"Exit status: 0 all passed, 1 a %s failed, 2 bad input.\n",
+		argv0, what, what, what, what, what);
 }
 
-static int list_tests(const struct ktstr_test *const *sel, size_t n)
+static void list_cases(const struct kt_case *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		const struct ktstr_test *t = c[i].t;
 		struct ktstr_topo topo;
 		char ts[32];
 
-		kt_test_topo(sel[i], &topo);
+		kt_test_topo(t, &topo);
 		ktstr_topo_format(&topo, ts, sizeof(ts));
-		printf("%-28s topo=%-10s duration=%us%s%s%s\n", sel[i]->name, ts,
-		       sel[i]->duration_s ? sel[i]->duration_s : 2, sel[i]->expect_fail ? " expect_fail" : "",
-		       sel[i]->desc ? "  " : "", sel[i]->desc ? sel[i]->desc : "");
+		printf("%-34s topo=%-10s duration=%us sched=%s%s%s%s\n", c[i].name, ts,
+		       t->duration_s ? t->duration_s : 2, c[i].sched ? (c[i].sched->name ? c[i].sched->name : c[i].sched->binary) : "eevdf",
+		       t->expect_fail ? " expect_fail" : "", t->desc ? "  " : "", t->desc ? t->desc : "");
 	}
-	return 0;
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out)
@@ -63,29 +66,40 @@ static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp((*(const struct ktstr_test *const *)a)->name, (*(const struct ktstr_test *const *)b)->name);
+	return strcmp(((const struct kt_case *)a)->name, ((const struct kt_case *)b)->name);
 }
 
-int ktstr_main(int argc, char **argv)
+static bool selected(const char *name, int argc, char **argv, int first)
+{
+	if (first >= argc)
+		return true;
+	for (int a = first; a < argc; a++)
+		if (!strcmp(argv[a], "all") || strstr(name, argv[a]))
+			return true;
+	return false;
+}
+
+int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg)
 {
 	static const struct option lo[] = {
-		{ "list", no_argument, 0, 'l' },	{ "jobs", required_argument, 0, 'j' },
-		{ "kernel", required_argument, 0, 'k' }, { "vmm", required_argument, 0, 'V' },
-		{ "topo", required_argument, 0, 't' },	{ "duration", required_argument, 0, 'd' },
-		{ "timeout", required_argument, 0, 'T' }, { "verbose", no_argument, 0, 'v' },
-		{ "memory", required_argument, 0, 'm' }, { "help", no_argument, 0, 'h' },
+		{ "list", no_argument, 0, 'l' },	  { "jobs", required_argument, 0, 'j' },
+		{ "kernel", required_argument, 0, 'k' },   { "vmm", required_argument, 0, 'V' },
+		{ "topo", required_argument, 0, 't' },	  { "duration", required_argument, 0, 'd' },
+		{ "timeout", required_argument, 0, 'T' },  { "verbose", no_argument, 0, 'v' },
+		{ "memory", required_argument, 0, 'm' },   { "scheduler", required_argument, 0, 's' },
+		{ "args", required_argument, 0, 'a' },	  { "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
 	struct kt_run_opts o = { .jobs = 1 };
-	const struct ktstr_test **sel;
+	struct ktstr_scheduler override = { 0 };
+	struct kt_case *all = NULL, *sel;
+	size_t nall = 0, n = 0;
 	bool list = false;
-	size_t n = 0;
 	char err[256];
 	int c, ret;
 
-	if (getpid() == 1)
-		kt_guest_main();
-	while ((c = getopt_long(argc, argv, "lj:k:t:d:vh", lo, NULL)) != -1) {
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "lj:k:t:d:vhs:a:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'l': list = true; break;
 		case 'j': if (parse_uint("--jobs", optarg, 1, 64, &o.jobs)) return 2; break;
@@ -105,34 +119,56 @@ int ktstr_main(int argc, char **argv)
 			break;
 		case 'd': if (parse_uint("--duration", optarg, 1, 3600, &o.duration_s)) return 2; break;
 		case 'T': if (parse_uint("--timeout", optarg, 5, 86400, &o.timeout_s)) return 2; break;
-		case 'v': o.verbose = true; kt_verbose = 1; break;
 		case 'm': if (parse_uint("--memory", optarg, 256, 1u << 24, &o.memory_mb)) return 2; break;
-		case 'h': usage(stdout, argv[0]); return 0;
+		case 's': override.binary = optarg; override.name = optarg; break;
+		case 'a': override.args = optarg; break;
+		case 'v': o.verbose = true; kt_verbose = 1; break;
+		case 'h': usage(stdout, argv[0], what); return 0;
 		default: fprintf(stderr, "ktstr: see %s --help\n", argv[0]); return 2;
 		}
 	}
-	sel = calloc(kt_test_count() + 1, sizeof(*sel));
-	if (!sel)
-		return 1;
-	for (size_t i = 0; i < kt_test_count(); i++) {
-		const struct ktstr_test *t = kt_test_at(i);
-		bool take = optind >= argc;
-
-		for (int a = optind; a < argc && !take; a++)
-			take = strstr(t->name, argv[a]) != NULL;
-		if (take)
-			sel[n++] = t;
+	if (override.args && !override.binary) {
+		fprintf(stderr, "ktstr: --args needs --scheduler\n");
+		return 2;
 	}
+	if (kt_expand_cases(registry, nreg, override.binary ? &override : NULL, &all, &nall))
+		return 2;
+	sel = all;
+	for (size_t i = 0; i < nall; i++)
+		if (selected(all[i].name, argc, argv, optind))
+			sel[n++] = all[i];
 	qsort(sel, n, sizeof(*sel), by_name);
 	if (!n) {
-		fprintf(stderr, "ktstr: no test matches%s", optind < argc ? "" : " (no tests registered)");
+		fprintf(stderr, "ktstr: no %s matches", what);
 		for (int a = optind; a < argc; a++)
 			fprintf(stderr, " '%s'", argv[a]);
 		fprintf(stderr, "; see --list\n");
-		free(sel);
+		free(all);
 		return 2;
 	}
-	ret = list ? list_tests(sel, n) : kt_run_tests(sel, n, &o);
-	free(sel);
+	if (list) {
+		list_cases(sel, n);
+		ret = 0;
+	} else {
+		ret = kt_run_tests(sel, n, &o);
+	}
+	free(all);
+	return ret;
+}
+
+int ktstr_main(int argc, char **argv)
+{
+	const struct ktstr_test **reg;
+	int ret;
+
+	if (getpid() == 1)
+		kt_guest_main();
+	reg = calloc(kt_test_count() + 1, sizeof(*reg));
+	if (!reg)
+		return 1;
+	for (size_t i = 0; i < kt_test_count(); i++)
+		reg[i] = kt_test_at(i);
+	ret = kt_runner_cli(argc, argv, "test", reg, kt_test_count());
+	free(reg);
 	return ret;
 }

@@ -21,11 +21,30 @@ const struct ktstr_test *kt_test_at(size_t i)
 	return i < kt_test_count() ? __start_ktstr_tests[i] : NULL;
 }
 
+extern const struct ktstr_test *const __start_ktstr_scenarios[] __attribute__((weak));
+extern const struct ktstr_test *const __stop_ktstr_scenarios[] __attribute__((weak));
+
+size_t kt_scenario_count(void)
+{
+	if (!__start_ktstr_scenarios)
+		return 0;
+	return (size_t)(__stop_ktstr_scenarios - __start_ktstr_scenarios);
+}
+
+const struct ktstr_test *kt_scenario_at(size_t i)
+{
+	return i < kt_scenario_count() ? __start_ktstr_scenarios[i] : NULL;
+}
+
+/* The guest looks a name up among tests and scenarios alike. */
 const struct ktstr_test *kt_test_find(const char *name)
 {
 	for (size_t i = 0; i < kt_test_count(); i++)
 		if (!strcmp(kt_test_at(i)->name, name))
 			return kt_test_at(i);
+	for (size_t i = 0; i < kt_scenario_count(); i++)
+		if (!strcmp(kt_scenario_at(i)->name, name))
+			return kt_scenario_at(i);
 	return NULL;
 }
 
@@ -46,12 +65,14 @@ void kt_ctx_init(struct ktstr_ctx *ctx, const struct ktstr_test *t, const struct
 	ctx->duration_ms = duration_ms;
 	ctx->emulated = emulated;
 	ctx->workers_per_cgroup = t->workers_per_cgroup ? t->workers_per_cgroup : 2;
-	ctx->gap_threshold_ms = t->max_gap_ms ? t->max_gap_ms : KT_DEFAULT_GAP_MS;
-	if (emulated && !t->max_gap_ms)
-		ctx->gap_threshold_ms *= KT_TCG_GAP_FACTOR;
-	ctx->spread_threshold_pct = t->max_spread_pct > 0 ? t->max_spread_pct
-					: emulated	  ? KT_TCG_SPREAD_PCT
-							  : KT_DEFAULT_SPREAD_PCT;
+	/* Thresholds: defaults (scaled under TCG) -> scheduler -> test
+	 * (docs/checks.md).  struct ktstr_scheduler carries no thresholds
+	 * yet, so the scheduler layer is empty. */
+	kt_checks_resolve(&ctx->checks, emulated, NULL, &t->checks);
+	if (t->no_spread_check)
+		ctx->checks.has &= ~KT_C_BIT(KT_C_SPREAD);
+	ctx->gap_threshold_ms = (unsigned)ctx->checks.max_gap_ms;
+	ctx->spread_threshold_pct = ctx->checks.max_spread_pct;
 	kt_result_init(&ctx->result, t->name);
 }
 

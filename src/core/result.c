@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,9 @@ static const char *const kind_names[KTSTR_K__COUNT] = {
 	[KTSTR_K_STUCK] = "stuck",       [KTSTR_K_UNFAIR] = "unfair",
 	[KTSTR_K_ISOLATION] = "isolation", [KTSTR_K_TOPOLOGY] = "topology",
 	[KTSTR_K_SCHEDULER] = "scheduler", [KTSTR_K_SKIP] = "skip",
+	[KTSTR_K_BENCHMARK] = "benchmark", [KTSTR_K_MIGRATION] = "migration",
+	[KTSTR_K_PAGE_LOCALITY] = "page_locality", [KTSTR_K_CROSS_NODE_MIGRATION] = "cross_node_migration",
+	[KTSTR_K_SLOW_TIER] = "slow_tier",
 };
 
 const char *ktstr_kind_name(enum ktstr_kind k)
@@ -31,6 +35,7 @@ void kt_result_init(struct kt_result *r, const char *test)
 	memset(r, 0, sizeof(*r));
 	snprintf(r->test, sizeof(r->test), "%s", test ? test : "");
 	r->passed = true;
+	r->stats.worst_gap_cpu = -1;
 }
 
 void kt_result_add(struct kt_result *r, enum ktstr_kind kind, const char *msg)
@@ -47,6 +52,75 @@ void kt_result_add(struct kt_result *r, enum ktstr_kind kind, const char *msg)
 	r->details[r->ndetails].kind = kind;
 	snprintf(r->details[r->ndetails].msg, sizeof(r->details[0].msg), "%s", msg);
 	r->ndetails++;
+}
+
+/* Numeric fields of the statistics, encoded and decoded by table. */
+enum ftype { F_U32, F_U64, F_INT, F_DBL };
+struct field {
+	const char *name;
+	enum ftype t;
+	size_t off;
+};
+#define CGF(n, t) { #n, t, offsetof(struct kt_cgstats, n) }
+static const struct field cg_fields[] = {
+	CGF(workers, F_U32), CGF(cpus, F_U32), CGF(avg_off_cpu_pct, F_DBL), CGF(min_off_cpu_pct, F_DBL),
+	CGF(max_off_cpu_pct, F_DBL), CGF(spread_pct, F_DBL), CGF(max_gap_ms, F_U64), CGF(max_gap_cpu, F_INT),
+	CGF(migrations, F_U64), CGF(iterations, F_U64), CGF(work_units, F_U64), CGF(migration_ratio, F_DBL),
+	CGF(iterations_per_worker, F_DBL), CGF(wake_samples, F_U64), CGF(p99_wake_latency_us, F_DBL),
+	CGF(median_wake_latency_us, F_DBL), CGF(wake_latency_cv, F_DBL), CGF(wake_latency_tail_ratio, F_DBL),
+	CGF(mean_run_delay_us, F_U64), CGF(worst_run_delay_us, F_U64), CGF(page_locality, F_DBL),
+	CGF(cross_node_migration_ratio, F_DBL),
+};
+#define SSF(n, t) { #n, t, offsetof(struct kt_scenario_stats, n) }
+static const struct field ss_fields[] = {
+	SSF(total_cpus, F_U32), SSF(total_migrations, F_U64), SSF(total_iterations, F_U64),
+	SSF(worst_spread, F_DBL), SSF(worst_gap_ms, F_U64), SSF(worst_gap_cpu, F_INT),
+	SSF(worst_migration_ratio, F_DBL), SSF(worst_p99_wake_latency_us, F_DBL),
+	SSF(worst_median_wake_latency_us, F_DBL), SSF(worst_wake_latency_cv, F_DBL),
+	SSF(worst_mean_run_delay_us, F_U64), SSF(worst_run_delay_us, F_U64), SSF(worst_page_locality, F_DBL),
+	SSF(worst_cross_node_migration_ratio, F_DBL), SSF(worst_wake_latency_tail_ratio, F_DBL),
+	SSF(worst_iterations_per_worker, F_DBL),
+};
+
+static json_t *fields_json(json_t *o, const struct field *f, size_t n, const void *base)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *p = (const char *)base + f[i].off;
+		json_t *v = NULL;
+
+		switch (f[i].t) {
+		case F_U32: v = json_integer((json_int_t) * (const unsigned *)p); break;
+		case F_U64: v = json_integer((json_int_t) * (const uint64_t *)p); break;
+		case F_INT: v = json_integer(*(const int *)p); break;
+		case F_DBL: {
+			double d = *(const double *)p;
+
+			v = json_real(d - d == 0 ? d : 0); /* NaN and infinities as 0 */
+			break;
+		}
+		}
+		json_object_set_new(o, f[i].name, v);
+	}
+	return o;
+}
+
+/* Missing or mistyped fields read as 0 (-1 for the int fields, CPUs). */
+static void fields_parse(json_t *o, const struct field *f, size_t n, void *base)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(o, f[i].name);
+		char *p = (char *)base + f[i].off;
+		json_int_t iv = json_is_integer(v) ? json_integer_value(v) : 0;
+
+		switch (f[i].t) {
+		case F_U32: *(unsigned *)p = iv < 0 ? 0 : iv > 0xffffffffll ? 0xffffffffu : (unsigned)iv; break;
+		case F_U64: *(uint64_t *)p = iv < 0 ? 0 : (uint64_t)iv; break;
+		case F_INT:
+			*(int *)p = json_is_integer(v) && iv >= -1 && iv <= 0x7fffffff ? (int)iv : -1;
+			break;
+		case F_DBL: *(double *)p = json_is_number(v) ? json_number_value(v) : 0; break;
+		}
+	}
 }
 
 static json_t *topo_json(const struct kt_seen_topo *t)
@@ -85,18 +159,12 @@ int kt_result_to_json(const struct kt_result *r, struct kbuf *out)
 						   "message", r->details[i].msg));
 	json_object_set_new(o, "details", d);
 	for (unsigned i = 0; i < r->ncg; i++) {
-		const struct kt_cgstats *g = &r->cg[i];
+		json_t *g = json_pack("{s:s,s:s}", "name", r->cg[i].name, "work", r->cg[i].work);
 
-		json_array_append_new(c, json_pack("{s:s,s:I,s:I,s:f,s:I,s:i,s:I,s:I,s:I,s:I}", "name", g->name,
-						   "workers", (json_int_t)g->workers, "cpus", (json_int_t)g->cpus,
-						   "spread_pct", g->spread_pct, "max_gap_ms",
-						   (json_int_t)g->max_gap_ms, "max_gap_cpu", g->max_gap_cpu,
-						   "migrations", (json_int_t)g->migrations, "iterations",
-						   (json_int_t)g->iterations, "work_units",
-						   (json_int_t)g->work_units, "mean_run_delay_us",
-						   (json_int_t)g->mean_run_delay_us));
+		json_array_append_new(c, fields_json(g, cg_fields, ARRAY_SIZE(cg_fields), &r->cg[i]));
 	}
 	json_object_set_new(o, "cgroups", c);
+	json_object_set_new(o, "stats", fields_json(json_object(), ss_fields, ARRAY_SIZE(ss_fields), &r->stats));
 	if (r->have_topo)
 		json_object_set_new(o, "topology", topo_json(&r->topo));
 	s = json_dumps(o, JSON_COMPACT);
@@ -183,25 +251,15 @@ int kt_result_from_json(const char *json, size_t len, struct kt_result *r, char 
 	a = json_object_get(o, "cgroups");
 	json_array_foreach(a, i, v) {
 		struct kt_cgstats *g;
-		json_t *sp;
 
 		if (r->ncg >= KT_MAX_CGROUPS)
 			break;
 		g = &r->cg[r->ncg++];
 		get_str(v, "name", g->name, sizeof(g->name));
-		g->workers = get_u32(v, "workers");
-		g->cpus = get_u32(v, "cpus");
-		sp = json_object_get(v, "spread_pct");
-		g->spread_pct = json_is_number(sp) ? json_number_value(sp) : 0;
-		g->max_gap_ms = get_u64(v, "max_gap_ms");
-		g->max_gap_cpu = json_is_integer(json_object_get(v, "max_gap_cpu"))
-					 ? (int)json_integer_value(json_object_get(v, "max_gap_cpu"))
-					 : -1;
-		g->migrations = get_u64(v, "migrations");
-		g->iterations = get_u64(v, "iterations");
-		g->work_units = get_u64(v, "work_units");
-		g->mean_run_delay_us = get_u64(v, "mean_run_delay_us");
+		get_str(v, "work", g->work, sizeof(g->work));
+		fields_parse(v, cg_fields, ARRAY_SIZE(cg_fields), g);
 	}
+	fields_parse(json_object_get(o, "stats"), ss_fields, ARRAY_SIZE(ss_fields), &r->stats);
 	t = json_object_get(o, "topology");
 	if (json_is_object(t)) {
 		r->have_topo = true;

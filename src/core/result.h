@@ -17,14 +17,41 @@ struct kt_detail {
 	char msg[256];
 };
 
+/* Per-cgroup statistics (the reference's CgroupStats).  Latencies in
+ * microseconds; ratios as fractions; *_pct in percent. */
 struct kt_cgstats {
 	char name[64];
-	unsigned workers, cpus;
-	double spread_pct;
+	char work[24];                 /* work type name */
+	unsigned workers, cpus;        /* cpus: |union of cpus_used| */
+	double avg_off_cpu_pct, min_off_cpu_pct, max_off_cpu_pct;
+	double spread_pct;             /* max - min off-CPU % */
 	uint64_t max_gap_ms;
 	int max_gap_cpu;
 	uint64_t migrations, iterations, work_units;
-	uint64_t mean_run_delay_us;
+	double migration_ratio;        /* migrations / iterations */
+	double iterations_per_worker;
+	uint64_t wake_samples;         /* pooled samples the latencies use */
+	double p99_wake_latency_us, median_wake_latency_us, wake_latency_cv;
+	double wake_latency_tail_ratio; /* p99 / median, 0 if median is 0 */
+	uint64_t mean_run_delay_us, worst_run_delay_us;
+	double page_locality;          /* 0 without a cpuset or pages */
+	double cross_node_migration_ratio;
+};
+
+/* Scenario-wide aggregate (the reference's ScenarioStats): totals are
+ * sums, worst_* the maximum, except worst_page_locality and
+ * worst_iterations_per_worker: the lowest non-zero value. */
+struct kt_scenario_stats {
+	unsigned total_cpus;
+	uint64_t total_migrations, total_iterations;
+	double worst_spread;
+	uint64_t worst_gap_ms;
+	int worst_gap_cpu;
+	double worst_migration_ratio;
+	double worst_p99_wake_latency_us, worst_median_wake_latency_us, worst_wake_latency_cv;
+	uint64_t worst_mean_run_delay_us, worst_run_delay_us;
+	double worst_page_locality, worst_cross_node_migration_ratio;
+	double worst_wake_latency_tail_ratio, worst_iterations_per_worker;
 };
 
 /* Topology as read back from guest sysfs. */
@@ -48,6 +75,7 @@ struct kt_result {
 	struct kt_seen_topo topo;
 	uint64_t elapsed_ms;
 	unsigned workers;
+	struct kt_scenario_stats stats;
 };
 
 void kt_result_init(struct kt_result *r, const char *test);

@@ -18,7 +18,7 @@
 #define DEFAULT_MEMORY_MB 2048u
 
 struct job {
-	const struct ktstr_test *t;
+	const struct kt_case *c;
 	struct kt_outcome out;
 };
 
@@ -100,35 +100,36 @@ static const struct sched_file *sched_of(const struct pool *p, const struct ktst
 	return NULL;
 }
 
-static int sched_cmdline(const struct pool *p, const struct ktstr_test *t, char *buf, size_t len)
+static int sched_cmdline(const struct pool *p, const struct kt_case *c, char *buf, size_t len)
 {
-	const struct sched_file *f = t->scheduler ? sched_of(p, t->scheduler) : NULL;
+	const struct sched_file *f = c->sched ? sched_of(p, c->sched) : NULL;
 	char args[1024], enc[2048];
 
 	buf[0] = '\0';
 	if (!f)
 		return 0;
-	snprintf(args, sizeof(args), "%s %s", t->scheduler->args ? t->scheduler->args : "",
-		 t->sched_args ? t->sched_args : "");
+	snprintf(args, sizeof(args), "%s %s %s", c->sched->args ? c->sched->args : "",
+		 c->t->sched_args ? c->t->sched_args : "", c->flag_args);
 	if (kt_arg_encode(args, enc, sizeof(enc)))
 		return -ENAMETOOLONG;
-	if ((size_t)snprintf(buf, len, "ktstr_sched=/%s ktstr_sched_args=%s ktstr_sched_attach_ms=%u", f->guest,
-			     enc, 1000u * (t->scheduler->attach_timeout_s ? t->scheduler->attach_timeout_s : 10)) >=
-	    len)
+	if ((size_t)snprintf(buf, len, "ktstr_sched=/%s ktstr_sched_args=%s ktstr_sched_attach_ms=%u%s%s", f->guest,
+			     enc, 1000u * (c->sched->attach_timeout_s ? c->sched->attach_timeout_s : 10),
+			     c->sched->enable_helper_cpus ? " ktstr_sched_helper_cpus=" : "",
+			     c->sched->enable_helper_cpus ? c->sched->enable_helper_cpus : "") >= len)
 		return -ENAMETOOLONG;
 	return 0;
 }
 
 /* Every scheduler the selected tests use: resolve its binary (a host path
  * or a scheduler built with the kernel) before any VM boots. */
-static int resolve_schedulers(struct pool *p, const struct ktstr_test *const *tests, size_t n,
+static int resolve_schedulers(struct pool *p, const struct kt_case *cases, size_t n,
 			      const struct kernel_info *k)
 {
 	p->sched = calloc(n, sizeof(*p->sched));
 	if (!p->sched)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		const struct ktstr_scheduler *s = tests[i]->scheduler;
+		const struct ktstr_scheduler *s = cases[i].sched;
 		struct sched_file *f;
 		const char *base;
 
@@ -137,7 +138,7 @@ static int resolve_schedulers(struct pool *p, const struct ktstr_test *const *te
 		f = &p->sched[p->nsched];
 		if (!s->binary || !*s->binary)
 			return kt_err(0, "scheduler %s (test %s): no binary given", s->name ? s->name : "?",
-				      tests[i]->name);
+				      cases[i].name);
 		if (strchr(s->binary, '/')) {
 			if (!realpath(s->binary, f->host) || !is_executable(f->host))
 				return kt_err(errno ? errno : EACCES, "scheduler %s: binary %s missing or not executable",
@@ -162,7 +163,7 @@ static int resolve_schedulers(struct pool *p, const struct ktstr_test *const *te
 
 static void run_one(struct pool *p, struct job *j)
 {
-	const struct ktstr_test *t = j->t;
+	const struct ktstr_test *t = j->c->t;
 	const struct kt_run_opts *o = p->o;
 	struct ktstr_topo topo;
 	struct vm_config cfg = { 0 };
@@ -179,7 +180,7 @@ static void run_one(struct pool *p, struct job *j)
 		kt_test_topo(t, &topo);
 	ktstr_topo_format(&topo, ts, sizeof(ts));
 	j->out.duration_ms = dur_s * 1000;
-	if (sched_cmdline(p, t, cmdline, sizeof(cmdline))) {
+	if (sched_cmdline(p, j->c, cmdline, sizeof(cmdline))) {
 		j->out.verdict = KT_ERROR;
 		snprintf(j->out.reason, sizeof(j->out.reason), "scheduler arguments too long for the command line");
 		return;
@@ -201,6 +202,10 @@ static void run_one(struct pool *p, struct job *j)
 	if (env_to && *env_to && !o->timeout_s && !t->timeout_s)
 		cfg.timeout_ms = 1000u * (unsigned)strtoul(env_to, NULL, 10);
 	cfg.vmm = o->vmm;
+	/* Nested rig: L1 runs KVM guests itself (and needs room for them). */
+	cfg.nested_host = t->nested;
+	if (t->nested && !o->memory_mb && !t->memory_mb)
+		cfg.memory_mb = 3072;
 	cfg.console_to_stderr = o->verbose;
 	hooks.arg = &w;
 	hooks.prepare = on_prepare;
@@ -214,7 +219,7 @@ static void run_one(struct pool *p, struct job *j)
 		j->out.wall_s = (double)vr.wall_ns / 1e9;
 		j->out.boot_s = (double)w.init_ns / 1e9;
 		snprintf(j->out.accel, sizeof(j->out.accel), "%s", vr.accel);
-		kt_judge(t, &topo, &vr, w.ring_json.data, w.ring_json.len, &j->out);
+		kt_judge(t, j->c->name, &topo, &vr, w.ring_json.data, w.ring_json.len, &j->out);
 		vm_result_free(&vr);
 	}
 	kbuf_free(&w.com2_tail);
@@ -226,11 +231,13 @@ static void print_line(struct job *j, int num)
 	struct kt_outcome *o = &j->out;
 	const char *ok = o->verdict == KT_PASS || o->verdict == KT_SKIP ? "ok" : "not ok";
 
-	printf("%s %d %s", ok, num, j->t->name);
+	printf("%s %d %s", ok, num, j->c->name);
 	if (o->verdict == KT_SKIP)
 		printf(" # SKIP %s", o->reason);
 	else
-		printf(" # topo=%s %s wall=%.1fs boot=%.2fs overhead=%.1fs%s%s", o->topo, o->accel, o->wall_s,
+		printf(" # topo=%s sched=%s %s wall=%.1fs boot=%.2fs overhead=%.1fs%s%s", o->topo,
+		       j->c->sched ? (j->c->sched->name ? j->c->sched->name : j->c->sched->binary) : "eevdf",
+		       o->accel, o->wall_s,
 		       o->boot_s, o->wall_s - o->duration_ms / 1000.0, o->reason[0] ? " — " : "", o->reason);
 	printf("\n");
 	fflush(stdout);
@@ -257,7 +264,7 @@ static void *worker(void *arg)
 	}
 }
 
-static int check_inputs(const struct ktstr_test *const *tests, size_t n, const struct kt_run_opts *o)
+static int check_inputs(const struct kt_case *cases, size_t n, const struct kt_run_opts *o)
 {
 	unsigned hm = host_mem_mb();
 
@@ -265,32 +272,32 @@ static int check_inputs(const struct ktstr_test *const *tests, size_t n, const s
 		struct ktstr_topo topo;
 		char err[256];
 		unsigned mem = o->memory_mb	   ? o->memory_mb
-			       : tests[i]->memory_mb ? tests[i]->memory_mb
+			       : cases[i].t->memory_mb ? cases[i].t->memory_mb
 						     : DEFAULT_MEMORY_MB;
 
 		if (o->have_topo)
 			topo = o->topo;
 		else
-			kt_test_topo(tests[i], &topo);
+			kt_test_topo(cases[i].t, &topo);
 		if (ktstr_topo_validate(&topo, err, sizeof(err))) {
-			kt_err(0, "test %s: %s", tests[i]->name, err);
+			kt_err(0, "test %s: %s", cases[i].name, err);
 			return 2;
 		}
 		if (topo.numa_nodes > VM_MAX_NODES) {
-			kt_err(0, "test %s: %u NUMA nodes, at most %d supported", tests[i]->name, topo.numa_nodes,
+			kt_err(0, "test %s: %u NUMA nodes, at most %d supported", cases[i].t->name, topo.numa_nodes,
 			       VM_MAX_NODES);
 			return 2;
 		}
 		if (hm && mem > hm) {
 			kt_err(0, "test %s: guest memory %u MiB is more than the host's %u MiB; lower it (--memory)",
-			       tests[i]->name, mem, hm);
+			       cases[i].t->name, mem, hm);
 			return 2;
 		}
 	}
 	return 0;
 }
 
-int kt_run_tests(const struct ktstr_test *const *tests, size_t n, const struct kt_run_opts *o)
+int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts *o)
 {
 	struct kernel_info k;
 	struct initramfs_spec spec = { .busybox = true };
@@ -302,7 +309,7 @@ int kt_run_tests(const struct ktstr_test *const *tests, size_t n, const struct k
 	ssize_t sl;
 	int ret;
 
-	ret = check_inputs(tests, n, o);
+	ret = check_inputs(cases, n, o);
 	if (ret)
 		return ret;
 	if (!vm_select(o->vmm, why, sizeof(why))) {
@@ -316,13 +323,25 @@ int kt_run_tests(const struct ktstr_test *const *tests, size_t n, const struct k
 		return kt_err(errno, "readlink /proc/self/exe"), 1;
 	self[sl] = '\0';
 	spec.init = self;
-	if (resolve_schedulers(&p, tests, n, &k)) {
+	if (resolve_schedulers(&p, cases, n, &k)) {
 		free(p.sched);
 		return 2;
 	}
 	files = calloc(p.nsched + 1, sizeof(*files));
-	for (size_t i = 0; files && i < p.nsched; i++)
-		files[spec.nfiles++] = (struct initramfs_file){ .src = p.sched[i].host, .dst = p.sched[i].guest };
+	for (size_t i = 0; files && i < p.nsched; i++) {
+		bool dup = false;
+
+		/* Several declarations may share one binary. */
+		for (size_t j = 0; j < i; j++)
+			dup |= !strcmp(p.sched[j].guest, p.sched[i].guest);
+		if (!dup)
+			files[spec.nfiles++] = (struct initramfs_file){ .src = p.sched[i].host, .dst = p.sched[i].guest };
+	}
+	for (size_t i = 0; files && i < n; i++)
+		if (cases[i].t->nested) { /* the nested rig boots its L2s with the same kernel */
+			files[spec.nfiles++] = (struct initramfs_file){ .src = k.bzimage, .dst = "nested/bzImage" };
+			break;
+		}
 	spec.files = files;
 	ret = files ? initramfs_build(&spec, initrd, sizeof(initrd)) : -ENOMEM;
 	free(files);
@@ -339,7 +358,7 @@ int kt_run_tests(const struct ktstr_test *const *tests, size_t n, const struct k
 	}
 	pthread_mutex_init(&p.lock, NULL);
 	for (size_t i = 0; i < n; i++)
-		p.jobs[i].t = tests[i];
+		p.jobs[i].c = &cases[i];
 	printf("KTAP version 1\n# kernel %s (%s)\n1..%zu\n", k.key[0] ? k.key : k.bzimage, k.version, n);
 	fflush(stdout);
 	vm_install_signal_handlers();

@@ -6,6 +6,21 @@
 #include "core/result.h"
 #include "vm/backend.h"
 
+/* One VM run: a test, under a scheduler (or EEVDF), with one flag
+ * profile.  Named "test" or "test/profile". */
+struct kt_case {
+	const struct ktstr_test *t;
+	const struct ktstr_scheduler *sched; /* NULL: EEVDF */
+	char name[192];
+	char flag_args[512];
+};
+
+/* Expand tests into cases (flag profiles of their scheduler; override,
+ * if given, replaces every test's scheduler).  Bad flag declarations are
+ * reported (kt_err) and give -EINVAL. */
+int kt_expand_cases(const struct ktstr_test *const *tests, size_t n, const struct ktstr_scheduler *override,
+		    struct kt_case **out, size_t *nout);
+
 struct kt_run_opts {
 	const char *kernel;     /* --kernel PATH|KEY (NULL: resolve) */
 	enum vm_vmm vmm;
@@ -35,10 +50,14 @@ struct kt_outcome {
 
 /* Runs tests; returns the process exit status (0 all passed/skipped,
  * 1 some failed, 2 bad input). */
-int kt_run_tests(const struct ktstr_test *const *tests, size_t n, const struct kt_run_opts *o);
+int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts *o);
+/* Shared by the test binaries and `ktstr scenario`: parse the runner
+ * options, select (filters), list or run.  `what` is "test" or
+ * "scenario"; registry is the list to choose from. */
+int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg);
 
 /* Pure: judge one VM run (exposed for unit tests). */
-void kt_judge(const struct ktstr_test *t, const struct ktstr_topo *topo, const struct vm_result *vr,
+void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,
 	      const char *ring_json, size_t ring_len, struct kt_outcome *out);
 
 #endif

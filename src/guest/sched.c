@@ -2,7 +2,9 @@
 #include "guest/sched.h"
 #include "core/argenc.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -135,6 +137,38 @@ static void add_failure(struct kt_sched *s, struct kt_result *r, const char *wha
 	kt_result_add(r, KTSTR_K_SCHEDULER, msg);
 }
 
+int kt_sched_pin_enable_helper(const char *cpulist)
+{
+	struct ktstr_cpumask m;
+	cpu_set_t set;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int found = 0;
+
+	if (!d || kmask_parse(cpulist, &m) || !kmask_weight(&m)) {
+		if (d)
+			closedir(d);
+		return -EINVAL;
+	}
+	CPU_ZERO(&set);
+	for (unsigned c = 0; c < CPU_SETSIZE && c < KTSTR_MASK_BITS; c++)
+		if (kmask_test(&m, c))
+			CPU_SET(c, &set);
+	while ((de = readdir(d))) {
+		char p[300], comm[64];
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/comm", de->d_name);
+		if (read_file_str(p, comm, sizeof(comm)) || strcmp(comm, "scx_ops_enable_helper"))
+			continue;
+		if (!sched_setaffinity((pid_t)atoi(de->d_name), sizeof(set), &set))
+			found++;
+	}
+	closedir(d);
+	return found ? 0 : -ENOENT;
+}
+
 int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsigned attach_ms,
 		   struct kt_result *r)
 {
@@ -175,7 +209,10 @@ int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsig
 	}
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)s->pid);
 	setenv("SCHED_PID", pidstr, 1);
-	printf("KTSTR_SCHED_STARTING %s pid=%d\n", path, (int)s->pid);
+	printf("KTSTR_SCHED_STARTING pid=%d:", (int)s->pid);
+	for (int i = 0; argv[i]; i++)
+		printf(" %s", argv[i]);
+	printf("\n");
 	fflush(stdout);
 	deadline = now_ns() + (uint64_t)attach_ms * 1000000u;
 	for (;;) {

@@ -35,6 +35,9 @@ int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsig
 /* Stops it, records failures (died, ejected, did not detach), prints the
  * scheduler log on stdout between the markers. */
 void kt_sched_finish(struct kt_sched *s, struct kt_result *r);
+/* Pin the kernel's scx_ops_enable_helper kthread(s) to cpulist;
+ * -ENOENT if none exists yet (it is created by the first load). */
+int kt_sched_pin_enable_helper(const char *cpulist);
 /* The kernel's own words: last sched_ext lines of the kernel log. */
 void kt_kmsg_sched_ext(char *buf, size_t len);
 

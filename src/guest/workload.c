@@ -1,130 +1,51 @@
 /* Cgroups and forked worker processes inside the guest (or on the host in
- * bare-metal mode).  Workers start together on a shared "go" flag, report
- * telemetry through a shared mapping, and are stopped and reaped here. */
+ * bare-metal mode), the parent side of src/guest/work/.  Every def's work
+ * type is resolved and validated first; groups of paired workers get
+ * their shared state before any fork; workers join their cgroup, run the
+ * type's init, and all start together on a shared flag.  They report
+ * through one shared mapping (reports, then wake samples), and are
+ * stopped (flag, SIGCONT), reaped within 5 s, and checked here. */
 #include "core/ctx.h"
+#include "guest/work/work.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_BASE CG_ROOT "/ktstr"
+#define STOP_DEADLINE_NS 5000000000ull
+#define READY_DEADLINE_NS 5000000000ull
 
-struct shared {
-	volatile int go, stop;
-	struct ktstr_worker_report rep[];
+struct cg_work {
+	struct kt_work_cfg cfg;
+	unsigned nw, gsize, ngroups;
+	struct kt_work_group *groups;
+	size_t first; /* index of its first worker */
+	char path[512];
 };
 
 struct ktstr_workload {
 	const struct ktstr_cgroup_def *defs;
 	unsigned ndefs;
-	size_t n;
+	struct cg_work *cg;
+	size_t n, forked;
 	pid_t *pids;
-	struct shared *sh;
-	size_t shsize;
+	bool *reaped;
+	void *map;
+	size_t maplen;
+	struct kt_work_sync *sync;
+	struct ktstr_worker_report *rep;
+	uint64_t *samples;
+	bool stopped;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t run_delay_ns(void)
-{
-	char buf[128];
-	unsigned long long run, delay;
-
-	if (read_file_str("/proc/self/schedstat", buf, sizeof(buf)) ||
-	    sscanf(buf, "%llu %llu", &run, &delay) != 2)
-		return 0;
-	return delay;
-}
-
-static volatile uint64_t sink;
-
-static void work_chunk(enum ktstr_work w)
-{
-	uint64_t x = sink | 1;
-
-	for (int i = 0; i < 4000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-	}
-	sink = x;
-	if (w == KTSTR_WORK_YIELD)
-		sched_yield();
-	else if (w == KTSTR_WORK_SLEEP)
-		usleep(1000);
-}
-
-static void __attribute__((noreturn)) worker_main(struct shared *sh, size_t idx, const char *cg,
-						  enum ktstr_work w)
-{
-	struct ktstr_worker_report *r = &sh->rep[idx];
-	char path[600];
-	uint64_t t0, last, cpu0, rd0;
-	int cpu;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	if (write_str(path, "0"))
-		_exit(3);
-	while (!sh->go && !sh->stop)
-		usleep(500);
-	rd0 = run_delay_ns();
-	cpu0 = cpu_ns();
-	t0 = last = mono_ns();
-	cpu = sched_getcpu();
-	kmask_set(&r->cpus_used, (unsigned)cpu);
-	r->max_gap_cpu = cpu;
-	while (!sh->stop) {
-		uint64_t now, gap;
-		int c;
-
-		work_chunk(w);
-		r->work_units++;
-		r->iterations++;
-		now = mono_ns();
-		gap = now - last;
-		if (gap > r->max_gap_ns) {
-			r->max_gap_ns = gap;
-			r->max_gap_cpu = cpu;
-			r->max_gap_at_ns = last - t0;
-		}
-		last = now;
-		c = sched_getcpu();
-		if (c != cpu) {
-			r->migrations++;
-			cpu = c;
-			kmask_set(&r->cpus_used, (unsigned)c);
-		}
-	}
-	r->wall_time_ns = mono_ns() - t0;
-	r->cpu_time_ns = cpu_ns() - cpu0;
-	r->run_delay_ns = run_delay_ns() - rd0;
-	r->completed = true;
-	_exit(0);
-}
 
 static int cg_setup(const struct ktstr_cgroup_def *d, char *path, size_t len)
 {
@@ -155,156 +76,357 @@ static int cg_base_setup(void)
 	return 0;
 }
 
-static int validate_defs(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs, unsigned *ndefs,
-			 size_t *nworkers)
+/* A def's work: type, parameters, phases or function, group size. */
+static int resolve_work(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *d, struct cg_work *cw)
 {
-	unsigned n = 0;
-	size_t w = 0;
+	const char *tn = ktstr_work_name(d->work);
+	char err[256];
+	unsigned i;
 
-	for (; defs[n].name; n++) {
-		struct ktstr_cpumask m;
-
-		if (!defs[n].name[0] || strchr(defs[n].name, '/'))
-			return kt_err(0, "cgroup def %u: name '%s' must be non-empty without '/'", n, defs[n].name);
-		if (defs[n].cpuset && (kmask_parse(defs[n].cpuset, &m) || !kmask_weight(&m)))
-			return kt_err(0, "cgroup %s: bad cpuset '%s'", defs[n].name, defs[n].cpuset);
-		w += defs[n].workers ? defs[n].workers : ctx->workers_per_cgroup;
+	if (!ktstr_work_info(d->work)) {
+		ktstr_fail(ctx, KTSTR_K_OTHER, "cgroup %s: unknown work type %d", d->name, (int)d->work);
+		return -EINVAL;
 	}
-	if (!n || n > KT_MAX_CGROUPS)
-		return kt_err(0, "cgroup defs: %u cgroups (1..%d allowed)", n, KT_MAX_CGROUPS);
-	*ndefs = n;
-	*nworkers = w;
+	if (ktstr_work_parse_args(d->work, d->work_args, cw->cfg.p, err, sizeof(err))) {
+		ktstr_fail(ctx, KTSTR_K_OTHER, "cgroup %s: %s", d->name, err);
+		return -EINVAL;
+	}
+	cw->cfg.type = d->work;
+	cw->cfg.phases = d->sequence;
+	cw->cfg.custom = d->custom;
+	cw->cfg.custom_arg = d->custom_arg;
+	if (d->work == KTSTR_WORK_SEQUENCE) {
+		for (i = 0; d->sequence && i < KTSTR_SEQUENCE_MAX_PHASES && d->sequence[i].kind; i++)
+			;
+		if (!i || i == KTSTR_SEQUENCE_MAX_PHASES) {
+			ktstr_fail(ctx, KTSTR_K_OTHER, "cgroup %s: Sequence needs 1..%d phases ending with END",
+				   d->name, KTSTR_SEQUENCE_MAX_PHASES - 1);
+			return -EINVAL;
+		}
+	}
+	if (d->work == KTSTR_WORK_CUSTOM && !d->custom) {
+		ktstr_fail(ctx, KTSTR_K_OTHER, "cgroup %s: Custom needs a function (.custom)", d->name);
+		return -EINVAL;
+	}
+	cw->nw = d->workers ? d->workers : ctx->workers_per_cgroup;
+	cw->gsize = ktstr_work_group_size(d->work, cw->cfg.p);
+	if (cw->nw % cw->gsize) {
+		ktstr_fail(ctx, KTSTR_K_OTHER, "cgroup %s: %s requires num_workers divisible by %u, got %u", d->name,
+			   tn, cw->gsize, cw->nw);
+		return -EINVAL;
+	}
+	cw->ngroups = cw->gsize > 1 ? cw->nw / cw->gsize : 0;
 	return 0;
+}
+
+static int validate_defs(struct ktstr_ctx *ctx, struct ktstr_workload *wl)
+{
+	const struct ktstr_cgroup_def *defs = wl->defs;
+	unsigned n = 0;
+
+	while (n <= KT_MAX_CGROUPS && defs[n].name)
+		n++;
+	if (!n || n > KT_MAX_CGROUPS)
+		return kt_err(0, "cgroup defs: %s cgroups (1..%d allowed)", n ? "too many" : "no", KT_MAX_CGROUPS);
+	wl->cg = calloc(n, sizeof(*wl->cg));
+	if (!wl->cg)
+		return -ENOMEM;
+	wl->ndefs = n;
+	for (unsigned c = 0; c < n; c++) {
+		struct ktstr_cpumask m;
+		int ret;
+
+		if (!defs[c].name[0] || strchr(defs[c].name, '/'))
+			return kt_err(0, "cgroup def %u: name '%s' must be non-empty without '/'", c, defs[c].name);
+		if (defs[c].cpuset && (kmask_parse(defs[c].cpuset, &m) || !kmask_weight(&m)))
+			return kt_err(0, "cgroup %s: bad cpuset '%s'", defs[c].name, defs[c].cpuset);
+		ret = resolve_work(ctx, &defs[c], &wl->cg[c]);
+		if (ret)
+			return ret;
+		wl->cg[c].first = wl->n;
+		wl->n += wl->cg[c].nw;
+	}
+	return 0;
+}
+
+/* Shared state of every group, before any fork. */
+static int setup_groups(struct ktstr_workload *wl)
+{
+	for (unsigned c = 0; c < wl->ndefs; c++) {
+		struct cg_work *cw = &wl->cg[c];
+		const struct kt_work_type *t = kt_work_type(cw->cfg.type);
+
+		if (!cw->ngroups)
+			continue;
+		cw->groups = calloc(cw->ngroups, sizeof(*cw->groups));
+		if (!cw->groups)
+			return -ENOMEM;
+		for (unsigned g = 0; g < cw->ngroups; g++) {
+			struct kt_work_group *gr = &cw->groups[g];
+			int ret;
+
+			gr->size = cw->gsize;
+			memset(gr->fd, -1, sizeof(gr->fd));
+			ret = t->group_setup ? t->group_setup(gr, cw->cfg.p) : 0;
+			if (ret)
+				return kt_err(-ret, "cgroup %s: %s group setup", wl->defs[c].name, t->info.name);
+		}
+	}
+	return 0;
+}
+
+static void release_groups(struct ktstr_workload *wl, const struct kt_work_group *keep)
+{
+	for (unsigned c = 0; wl->cg && c < wl->ndefs; c++) {
+		for (unsigned g = 0; wl->cg[c].groups && g < wl->cg[c].ngroups; g++)
+			if (&wl->cg[c].groups[g] != keep)
+				kt_group_release(&wl->cg[c].groups[g]);
+		if (!keep) {
+			free(wl->cg[c].groups);
+			wl->cg[c].groups = NULL;
+		}
+	}
+}
+
+static void __attribute__((noreturn)) worker_child(struct ktstr_workload *wl, unsigned c, size_t k, pid_t parent)
+{
+	struct cg_work *cw = &wl->cg[c];
+	struct kt_work_group *g = cw->ngroups ? &cw->groups[(k - cw->first) / cw->gsize] : NULL;
+	struct kt_worker w = { 0 };
+	char path[600];
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(5);
+	setpgid(0, 0); /* killpg() then reaps whatever a worker forked */
+	signal(SIGPIPE, SIG_IGN);
+	release_groups(wl, g); /* other groups' pipes and memory */
+	wl->rep[k].pid = getpid();
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cw->path);
+	if (write_str(path, "0")) {
+		__atomic_add_fetch(&wl->sync->ready, 1, __ATOMIC_RELEASE);
+		_exit(3);
+	}
+	w.cfg = &cw->cfg;
+	w.rep = &wl->rep[k];
+	w.grp = g;
+	w.rank = g ? (unsigned)((k - cw->first) % cw->gsize) : 0;
+	w.wake = (struct kt_reservoir){ .buf = wl->samples + k * KTSTR_WAKE_SAMPLES_MAX,
+					.cap = KTSTR_WAKE_SAMPLES_MAX };
+	_exit(kt_worker_run(&w, wl->sync));
+}
+
+static int map_shared(struct ktstr_workload *wl)
+{
+	size_t hdr = 64, reps = wl->n * sizeof(struct ktstr_worker_report);
+
+	reps = (reps + 63) & ~(size_t)63;
+	wl->maplen = hdr + reps + wl->n * KTSTR_WAKE_SAMPLES_MAX * sizeof(uint64_t);
+	wl->map = mmap(NULL, wl->maplen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (wl->map == MAP_FAILED) {
+		wl->map = NULL;
+		return -ENOMEM;
+	}
+	wl->sync = wl->map;
+	wl->rep = (struct ktstr_worker_report *)((char *)wl->map + hdr);
+	wl->samples = (uint64_t *)((char *)wl->map + hdr + reps);
+	return 0;
+}
+
+static int fork_all(struct ktstr_workload *wl)
+{
+	pid_t self = getpid();
+
+	for (unsigned c = 0; c < wl->ndefs; c++)
+		for (size_t k = wl->cg[c].first; k < wl->cg[c].first + wl->cg[c].nw; k++) {
+			struct ktstr_worker_report *r = &wl->rep[k];
+			pid_t pid;
+
+			r->cgroup = c;
+			r->work = wl->cg[c].cfg.type;
+			r->wake_samples = wl->samples + k * KTSTR_WAKE_SAMPLES_MAX;
+			r->max_gap_cpu = -1;
+			r->exit_code = -1;
+			fflush(NULL);
+			pid = fork();
+			if (pid < 0)
+				return kt_err(errno, "worker %zu: fork", k);
+			if (pid == 0)
+				worker_child(wl, c, k, self);
+			setpgid(pid, pid);
+			wl->pids[k] = pid;
+			r->pid = pid;
+			wl->forked = k + 1;
+		}
+	return 0;
+}
+
+/* Everyone past init (or gone), bounded. */
+static void wait_ready(struct ktstr_workload *wl)
+{
+	uint64_t deadline = now_ns() + READY_DEADLINE_NS;
+
+	while (__atomic_load_n(&wl->sync->ready, __ATOMIC_ACQUIRE) < (int)wl->n && now_ns() < deadline) {
+		bool gone = false;
+
+		/* A worker that died before counting itself never will. */
+		for (size_t i = 0; i < wl->n && !gone; i++) {
+			siginfo_t si = { 0 };
+
+			gone = !waitid(P_PID, (id_t)wl->pids[i], &si, WEXITED | WNOHANG | WNOWAIT) && si.si_pid;
+		}
+		if (gone)
+			break;
+		usleep(1000);
+	}
+}
+
+static void destroy(struct ktstr_workload *wl)
+{
+	release_groups(wl, NULL);
+	if (wl->map)
+		munmap(wl->map, wl->maplen);
+	free(wl->cg);
+	free(wl->pids);
+	free(wl->reaped);
+	free(wl);
 }
 
 int ktstr_workload_start(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs, struct ktstr_workload **out)
 {
 	struct ktstr_workload *wl = calloc(1, sizeof(*wl));
-	size_t k = 0;
 	int ret;
 
 	if (!wl)
 		return -ENOMEM;
 	wl->defs = defs;
-	ret = validate_defs(ctx, defs, &wl->ndefs, &wl->n);
-	if (ret)
-		goto fail;
-	ret = cg_base_setup();
-	if (ret)
-		goto fail;
-	wl->shsize = sizeof(struct shared) + wl->n * sizeof(struct ktstr_worker_report);
-	wl->sh = mmap(NULL, wl->shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	wl->pids = calloc(wl->n, sizeof(pid_t));
-	if (wl->sh == MAP_FAILED || !wl->pids) {
-		wl->sh = NULL;
-		ret = -ENOMEM;
-		goto fail;
+	ret = validate_defs(ctx, wl);
+	if (!ret)
+		ret = cg_base_setup();
+	if (!ret)
+		ret = map_shared(wl);
+	if (!ret) {
+		wl->pids = calloc(wl->n, sizeof(pid_t));
+		wl->reaped = calloc(wl->n, sizeof(bool));
+		ret = wl->pids && wl->reaped ? 0 : -ENOMEM;
 	}
-	for (unsigned c = 0; c < wl->ndefs; c++) {
-		char path[512];
-		unsigned nw = defs[c].workers ? defs[c].workers : ctx->workers_per_cgroup;
-
-		ret = cg_setup(&defs[c], path, sizeof(path));
-		if (ret)
-			goto fail;
-		for (unsigned i = 0; i < nw; i++, k++) {
-			pid_t pid;
-
-			wl->sh->rep[k].cgroup = c;
-			fflush(NULL);
-			pid = fork();
-			if (pid < 0) {
-				ret = kt_err(errno, "worker %zu: fork", k);
-				goto fail;
-			}
-			if (pid == 0)
-				worker_main(wl->sh, k, path, defs[c].work);
-			wl->pids[k] = pid;
-			wl->sh->rep[k].pid = pid;
-		}
+	for (unsigned c = 0; !ret && c < wl->ndefs; c++)
+		ret = cg_setup(&defs[c], wl->cg[c].path, sizeof(wl->cg[c].path));
+	if (!ret)
+		ret = setup_groups(wl);
+	if (!ret)
+		ret = fork_all(wl);
+	release_groups(wl, NULL); /* the workers hold their own copies */
+	if (ret) {
+		if (wl->map)
+			ktstr_workload_stop(wl);
+		for (unsigned c = 0; wl->cg && c < wl->ndefs; c++)
+			if (wl->cg[c].path[0])
+				rmdir(wl->cg[c].path);
+		destroy(wl);
+		return ret;
 	}
-	/* Give every worker the chance to join its cgroup, then start all. */
-	ktstr_sleep_ms(50);
-	wl->sh->go = 1;
+	wait_ready(wl);
+	__atomic_store_n(&wl->sync->go, 1, __ATOMIC_RELEASE);
 	*out = wl;
 	return 0;
-fail:
-	if (wl->sh) {
-		wl->sh->stop = 1;
-		for (size_t i = 0; i < k; i++) {
-			kill(wl->pids[i], SIGKILL);
-			waitpid(wl->pids[i], NULL, 0);
-		}
-		munmap(wl->sh, wl->shsize);
-	}
-	free(wl->pids);
-	free(wl);
-	return ret;
 }
 
 size_t ktstr_workload_nworkers(const struct ktstr_workload *w) { return w->n; }
 pid_t ktstr_workload_pid(const struct ktstr_workload *w, size_t i) { return i < w->n ? w->pids[i] : -1; }
 
-static void reap_all(struct ktstr_workload *wl)
+const struct ktstr_worker_report *ktstr_workload_report(const struct ktstr_workload *w, size_t i)
 {
-	uint64_t deadline = mono_ns() + 5000000000ull;
-	size_t left = wl->n;
+	return i < w->n ? &w->rep[i] : NULL;
+}
 
-	for (size_t i = 0; i < wl->n; i++)
-		kill(wl->pids[i], SIGCONT);
-	wl->sh->stop = 1;
-	while (left && mono_ns() < deadline) {
-		for (size_t i = 0; i < wl->n; i++)
-			if (wl->pids[i] > 0 && waitpid(wl->pids[i], NULL, WNOHANG) == wl->pids[i]) {
-				wl->pids[i] = -wl->pids[i];
+static void reaped(struct ktstr_workload *wl, size_t i, int status)
+{
+	struct ktstr_worker_report *r = &wl->rep[i];
+
+	wl->reaped[i] = true;
+	if (WIFEXITED(status))
+		r->exit_code = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		r->exit_signal = WTERMSIG(status);
+}
+
+int ktstr_workload_stop(struct ktstr_workload *wl)
+{
+	uint64_t deadline = now_ns() + STOP_DEADLINE_NS;
+	size_t left = wl->forked;
+
+	if (wl->stopped)
+		return 0;
+	wl->stopped = true;
+	__atomic_store_n(&wl->sync->stop, 1, __ATOMIC_RELEASE);
+	for (size_t i = 0; i < wl->forked; i++)
+		kill(wl->pids[i], SIGCONT); /* SIGSTOPped workers must see the flag */
+	while (left && now_ns() < deadline) {
+		for (size_t i = 0; i < wl->forked; i++) {
+			int st;
+
+			if (!wl->reaped[i] && waitpid(wl->pids[i], &st, WNOHANG) == wl->pids[i]) {
+				reaped(wl, i, st);
 				left--;
 			}
+		}
 		if (left)
 			usleep(10000);
 	}
-	for (size_t i = 0; i < wl->n; i++)
-		if (wl->pids[i] > 0) {
-			fprintf(stderr, "worker %d did not stop within 5 s; killed\n", (int)wl->pids[i]);
+	for (size_t i = 0; i < wl->forked; i++) {
+		int st;
+
+		if (!wl->reaped[i]) {
+			fprintf(stderr, "ktstr: worker %d did not stop within 5 s; killed\n", (int)wl->pids[i]);
 			kill(wl->pids[i], SIGKILL);
-			waitpid(wl->pids[i], NULL, 0);
+			if (waitpid(wl->pids[i], &st, 0) == wl->pids[i])
+				reaped(wl, i, st);
+			wl->rep[i].timed_out = true;
 		}
+		killpg(wl->pids[i], SIGKILL); /* anything the worker forked */
+		if (!wl->rep[i].completed)
+			fprintf(stderr, "ktstr: worker pid=%d returned no report (exit=%d signal=%d%s)\n",
+				(int)wl->pids[i], wl->rep[i].exit_code, wl->rep[i].exit_signal,
+				wl->rep[i].timed_out ? ", timed out" : "");
+	}
+	return 0;
+}
+
+/* Nodes with CPUs in the mask, by the test's topology numbering. */
+static uint64_t mask_nodes(const struct ktstr_topo *t, const struct ktstr_cpumask *m)
+{
+	unsigned cpus = ktstr_topo_cpus(t);
+	uint64_t nodes = 0;
+
+	for (unsigned c = 0; c < cpus && c < KTSTR_MASK_BITS; c++)
+		if (kmask_test(m, c) && ktstr_topo_cpu_node(t, c) < 64)
+			nodes |= 1ull << ktstr_topo_cpu_node(t, c);
+	return nodes;
 }
 
 int ktstr_workload_finish(struct ktstr_ctx *ctx, struct ktstr_workload *wl)
 {
-	size_t k = 0;
+	unsigned first_detail = ctx->result.ndetails;
 
-	reap_all(wl);
+	ktstr_workload_stop(wl);
 	for (unsigned c = 0; c < wl->ndefs; c++) {
 		const struct ktstr_cgroup_def *d = &wl->defs[c];
-		size_t first = k;
-		char path[512];
+		struct ktstr_cpumask allowed;
+		struct kt_cg_env env = { .work = ktstr_work_name(d->work) };
 
-		while (k < wl->n && wl->sh->rep[k].cgroup == c)
-			k++;
-		kt_check_cgroup(&ctx->result, d->name, &wl->sh->rep[first], k - first, ctx->gap_threshold_ms,
-				ctx->spread_threshold_pct, !ctx->test->no_spread_check);
-		if (d->cpuset) {
-			struct ktstr_cpumask allowed, bad;
-			char list[256];
-
-			kmask_parse(d->cpuset, &allowed);
-			for (size_t i = first; i < k; i++) {
-				bad = wl->sh->rep[i].cpus_used;
-				kmask_andnot(&bad, &allowed);
-				if (kmask_weight(&bad)) {
-					kmask_format(&bad, list, sizeof(list));
-					ktstr_fail(ctx, KTSTR_K_ISOLATION, "%s: tid %d ran on unexpected CPUs %s",
-						   d->name, (int)wl->sh->rep[i].pid, list);
-				}
-			}
+		if (d->cpuset && !kmask_parse(d->cpuset, &allowed)) {
+			env.cpuset = &allowed;
+			env.cpuset_nodes = mask_nodes(&ctx->topo, &allowed);
 		}
-		snprintf(path, sizeof(path), CG_BASE "/%s", d->name);
-		rmdir(path);
+		kt_check_workers(&ctx->result, d->name, &wl->rep[wl->cg[c].first], wl->cg[c].nw, &ctx->checks, &env);
+		rmdir(wl->cg[c].path);
 	}
-	munmap(wl->sh, wl->shsize);
-	free(wl->pids);
-	free(wl);
+	for (unsigned i = first_detail; i < ctx->result.ndetails; i++)
+		if (ctx->result.details[i].kind != KTSTR_K_SKIP)
+			fprintf(stderr, "%s: %s\n", ktstr_kind_name(ctx->result.details[i].kind),
+				ctx->result.details[i].msg);
+	destroy(wl);
 	return 0;
 }
 

@@ -39,6 +39,11 @@ struct vm_config {
 	unsigned timeout_ms;
 	enum vm_vmm vmm;
 	bool console_to_stderr; /* echo COM1/COM2 live (verbose) */
+	/* The guest will itself run KVM guests (a nested rig's L1): QEMU
+	 * exposes the host vendor's virtualization extension (TCG: `-cpu
+	 * max`, AMD SVM) instead of the Intel vendor string it otherwise uses
+	 * to get one LLC per die; L1's own topology may then differ. */
+	bool nested_host;
 };
 
 struct vm_region {
@@ -105,6 +110,7 @@ struct vm_backend_ops {
 };
 
 extern const struct vm_backend_ops vm_qemu_ops;
+extern const struct vm_backend_ops vm_kvm_ops; /* src/vm/kvm: our own VMM */
 
 /* Pick the backend for cfg->vmm (auto: kvm where /dev/kvm boots a stock
  * kernel, else qemu) — see vm_select(). */

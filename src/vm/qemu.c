@@ -81,7 +81,7 @@ static void build_args(struct vm *vm, struct argv *a, bool kvm)
 	add(a, "-accel");
 	add(a, kvm ? "kvm" : "tcg,thread=multi");
 	add(a, "-cpu");
-	add(a, kvm ? "host" : "max,vendor=GenuineIntel");
+	add(a, kvm ? "host" : c->nested_host ? "max" : "max,vendor=GenuineIntel");
 	add(a, "-smp");
 	add(a, "%u,sockets=%u,dies=%u,cores=%u,threads=%u", cpus, t->numa_nodes, t->llcs / t->numa_nodes,
 	    t->cores, t->threads);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +60,28 @@ int vm_parse_vmm(const char *s, enum vm_vmm *out)
 
 const struct vm_backend_ops *vm_select(enum vm_vmm want, char *why, size_t len)
 {
+	static atomic_flag told = ATOMIC_FLAG_INIT;
+	char kvm_why[512];
+
 	switch (want) {
 	case VMM_KVM:
-		snprintf(why, len,
-			 "--vmm kvm: ktstr's own KVM VMM is not built yet (issue 3); use --vmm qemu or auto");
+		if (!vm_kvm_ops.available(kvm_why, sizeof(kvm_why)))
+			return &vm_kvm_ops;
+		snprintf(why, len, "--vmm kvm: %s; use --vmm qemu", kvm_why);
 		return NULL;
-	case VMM_QEMU:
 	case VMM_AUTO:
+		/* Our VMM where /dev/kvm boots a standard kernel, else QEMU. */
+		if (!vm_kvm_ops.available(kvm_why, sizeof(kvm_why))) {
+			if (!atomic_flag_test_and_set(&told))
+				kt_info("--vmm auto: using ktstr's own KVM VMM (/dev/kvm boots a standard kernel)");
+			return &vm_kvm_ops;
+		}
+		if (vm_qemu_ops.available(why, len))
+			return NULL;
+		if (!atomic_flag_test_and_set(&told))
+			kt_info("--vmm auto: using QEMU (%s)", kvm_why);
+		return &vm_qemu_ops;
+	case VMM_QEMU:
 	default:
 		if (vm_qemu_ops.available(why, len))
 			return NULL;

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Boot benchmark of ktstr's own KVM VMM vs QEMU microvm, run inside a
+# nested-rig L1 (see bench/boot_kvm_vs_qemu.c and docs/vmm.md).
+#   bench/boot_kvm_vs_qemu.sh [KERNEL]     (from the repository root)
+# Prints a markdown table; takes several minutes under TCG.
+set -e
+cd "$(dirname "$0")/.."
+make -s build/libktstr.a
+cc -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Isrc -D_GNU_SOURCE \
+	-o build/bench-boot-kvm-vs-qemu bench/boot_kvm_vs_qemu.c build/libktstr.a \
+	-lelf -ljansson -lcrypto -lz -lpthread
+exec build/bench-boot-kvm-vs-qemu "$@"

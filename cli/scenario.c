@@ -1,0 +1,26 @@
+/* `ktstr scenario`: run canned scenarios by name under EEVDF or any
+ * sched_ext scheduler binary, without writing C. */
+#include "core/ctx.h"
+#include "core/runner.h"
+
+#include <stdlib.h>
+
+extern const int kt_catalog_linked;
+
+int cli_scenario(int argc, char **argv)
+{
+	const struct ktstr_test **reg;
+	size_t n = kt_scenario_count();
+	int ret;
+
+	if (!kt_catalog_linked || !n)
+		return 1;
+	reg = calloc(n, sizeof(*reg));
+	if (!reg)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		reg[i] = kt_scenario_at(i);
+	ret = kt_runner_cli(argc, argv, "scenario", reg, n);
+	free(reg);
+	return ret;
+}

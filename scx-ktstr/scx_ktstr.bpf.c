@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * scx-ktstr: the fixture sched_ext scheduler of ktstr.
+ *
+ * A global FIFO: ops.enqueue() appends every task to one shared DSQ and
+ * ops.dispatch() moves its head to the local DSQ of the CPU asking for
+ * work.  It exists so the harness can prove that it notices each way a
+ * scheduler can go wrong, so it carries fault knobs:
+ *
+ * .rodata (fixed before load; the verifier prunes the paths they disable)
+ *   degrade      random local-DSQ placement and every other dispatch skipped
+ *   scattershot  random local-DSQ placement (migration storms)
+ *   slow         3 of 4 dispatches skipped
+ *   fail_verify  a NULL store in ops.dispatch(): the verifier rejects it
+ *   verify_loop  an unrolled block, then an endless loop: rejected with a
+ *                long verifier trace (exercises the cycle collapse)
+ *
+ * .bss (written at run time by the loader or by the host through guest
+ * memory; the order below is the ABI, offsets in bytes):
+ *   0 stall       ops.dispatch() returns at once: queued tasks never run
+ *                 and the kernel's watchdog ejects the scheduler
+ *   4 crash       ops.dispatch() calls scx_bpf_error()
+ *   8 degrade_rt  like degrade, switched on at run time
+ *  12 degrade_cnt, 16 slow_cnt  counters of the skipping knobs
+ *
+ * The enqueue/dispatch kfuncs were renamed in 6.13 (scx_bpf_dispatch ->
+ * scx_bpf_dsq_insert, scx_bpf_consume -> scx_bpf_dsq_move_to_local), so
+ * both spellings are declared weak under a "___ktstr" flavour (libbpf
+ * drops the suffix when it resolves them) and the one the running kernel
+ * has is called.
+ */
+#include <scx/common.bpf.h>
+
+char _license[] SEC("license") = "GPL";
+
+#define SHARED_DSQ 0
+
+const volatile u32 degrade;
+const volatile u32 fail_verify;
+const volatile u32 scattershot;
+const volatile u32 slow;
+const volatile u32 verify_loop;
+
+/* Keep in this order: the host pokes .bss by offset (see above). */
+volatile u32 stall;
+volatile u32 crash;
+volatile u32 degrade_rt;
+u32 degrade_cnt;
+u32 slow_cnt;
+
+/* Sink for the verify_loop arithmetic (in .data, not .bss). */
+u64 verify_sink SEC(".data");
+
+UEI_DEFINE(uei);
+
+void scx_bpf_dsq_insert___ktstr(struct task_struct *p, u64 dsq_id, u64 slice,
+				u64 enq_flags) __ksym __weak;
+void scx_bpf_dispatch___ktstr(struct task_struct *p, u64 dsq_id, u64 slice,
+			      u64 enq_flags) __ksym __weak;
+bool scx_bpf_dsq_move_to_local___ktstr(u64 dsq_id) __ksym __weak;
+bool scx_bpf_consume___ktstr(u64 dsq_id) __ksym __weak;
+
+static void ktstr_insert(struct task_struct *p, u64 dsq_id, u64 enq_flags)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_insert___ktstr))
+		scx_bpf_dsq_insert___ktstr(p, dsq_id, SCX_SLICE_DFL, enq_flags);
+	else
+		scx_bpf_dispatch___ktstr(p, dsq_id, SCX_SLICE_DFL, enq_flags);
+}
+
+static void ktstr_move_to_local(u64 dsq_id)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local___ktstr))
+		scx_bpf_dsq_move_to_local___ktstr(dsq_id);
+	else
+		scx_bpf_consume___ktstr(dsq_id);
+}
+
+/*
+ * A random CPU, or the first online one if that is offline.  -1 if the
+ * task may not run there: a local-DSQ verdict outside the task's
+ * affinity is an error the kernel ejects the scheduler for, and these
+ * knobs are meant to degrade scheduling, not to end it.
+ */
+static s32 scatter_cpu(struct task_struct *p)
+{
+	const struct cpumask *online;
+	u32 nr = scx_bpf_nr_cpu_ids();
+	s32 cpu;
+
+	if (!nr)
+		return -1;
+	cpu = bpf_get_prandom_u32() % nr;
+	online = scx_bpf_get_online_cpumask();
+	if (!bpf_cpumask_test_cpu(cpu, online))
+		cpu = bpf_cpumask_first(online);
+	scx_bpf_put_cpumask(online);
+	if ((u32)cpu >= nr || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		return -1;
+	return cpu;
+}
+
+void BPF_STRUCT_OPS(ktstr_enqueue, struct task_struct *p, u64 enq_flags)
+{
+	if (scattershot || degrade || degrade_rt) {
+		s32 cpu = scatter_cpu(p);
+
+		if (cpu >= 0) {
+			ktstr_insert(p, SCX_DSQ_LOCAL_ON | cpu, enq_flags);
+			return;
+		}
+	}
+	ktstr_insert(p, SHARED_DSQ, enq_flags);
+}
+
+void BPF_STRUCT_OPS(ktstr_dispatch, s32 cpu, struct task_struct *prev)
+{
+	if (crash) {
+		scx_bpf_error("ktstr: host-triggered crash");
+		return;
+	}
+	if (stall)
+		return;
+	if ((degrade || degrade_rt) && (++degrade_cnt & 1))
+		return;
+	if (verify_loop) {
+		u64 acc = bpf_ktime_get_ns();
+
+#pragma unroll
+		for (int i = 0; i < 8; i++) {
+			acc = acc * 31 + bpf_ktime_get_ns();
+			acc ^= acc >> 7;
+			acc += bpf_ktime_get_ns() & 0xff;
+		}
+		while (1) {
+			acc += bpf_ktime_get_ns();
+			verify_sink = acc;
+		}
+	}
+	if (fail_verify) {
+		u64 *p = NULL;
+
+		barrier_var(p); /* keep clang from proving the store away */
+		*p = cpu;
+	}
+	if (slow && (++slow_cnt & 0x3))
+		return;
+	ktstr_move_to_local(SHARED_DSQ);
+}
+
+s32 BPF_STRUCT_OPS_SLEEPABLE(ktstr_init)
+{
+	return scx_bpf_create_dsq(SHARED_DSQ, -1);
+}
+
+void BPF_STRUCT_OPS(ktstr_exit, struct scx_exit_info *ei)
+{
+	UEI_RECORD(uei, ei);
+}
+
+SCX_OPS_DEFINE(ktstr_ops,
+	       .enqueue		= (void *)ktstr_enqueue,
+	       .dispatch	= (void *)ktstr_dispatch,
+	       .init		= (void *)ktstr_init,
+	       .exit		= (void *)ktstr_exit,
+	       .timeout_ms	= 20000,
+	       .name		= "ktstr");

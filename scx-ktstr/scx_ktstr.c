@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * scx_ktstr: loader of the ktstr fixture scheduler (scx_ktstr.bpf.c).
+ *
+ * Sets the .rodata fault knobs from the command line, loads and attaches
+ * the scheduler, then polls every 100 ms: timed and file triggers flip the
+ * .bss knobs, and the loop ends on SIGINT/SIGTERM or when the kernel has
+ * disabled the scheduler.  It then prints what user_exit_info recorded.
+ *
+ * Exit status: 0 stopped on request (SIGINT/SIGTERM), 1 the kernel
+ * disabled the scheduler unasked (watchdog stall, scx_bpf_error(), sysrq),
+ * 2 bad usage, 3 could not open/load/attach (verifier rejection included).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <scx/common.h>
+
+#include "scx_ktstr.bpf.skel.h"
+
+#define PROG "scx_ktstr"
+#define POLL_MS 100
+#define STALL_FILE "/tmp/ktstr_stall"
+#define DEGRADE_FILE "/tmp/ktstr_degrade"
+#define MAX_TIMEOUT_MS 30000 /* SCX_WATCHDOG_MAX_TIMEOUT (30 s) */
+
+enum {
+	EXIT_REQUESTED = 0,
+	EXIT_EJECTED = 1,
+	EXIT_USAGE = 2,
+	EXIT_LOAD = 3,
+};
+
+/* The host writes these by offset (tests: stall at 0, crash at 4). */
+_Static_assert(offsetof(struct scx_ktstr__bss, stall) == 0, ".bss stall must be at offset 0");
+_Static_assert(offsetof(struct scx_ktstr__bss, crash) == 4, ".bss crash must be at offset 4");
+_Static_assert(offsetof(struct scx_ktstr__bss, degrade_rt) == 8, ".bss degrade_rt must be at offset 8");
+
+/* enum scx_exit_kind (kernel/sched/ext.c); user space has no vmlinux.h. */
+static const struct {
+	int kind;
+	const char *name;
+} exit_kinds[] = {
+	{ 0, "NONE" },		 { 1, "DONE" },		   { 64, "UNREG" },
+	{ 65, "UNREG_BPF" },	 { 66, "UNREG_KERN" },	   { 67, "SYSRQ" },
+	{ 1024, "ERROR" },	 { 1025, "ERROR_BPF" },	   { 1026, "ERROR_STALL" },
+};
+#define SCX_EXIT_ERROR 1024
+
+struct opts {
+	bool degrade, fail_verify, verify_loop, scattershot, slow, verbose;
+	double stall_after;   /* seconds; < 0: never */
+	double degrade_after; /* seconds; < 0: never */
+	unsigned int timeout_ms;   /* 0: the scheduler's own (20 s) */
+	unsigned int exit_dump_len; /* 0: the default (32 KiB) */
+};
+
+static const char usage_text[] =
+	"Usage: " PROG " [OPTIONS]\n"
+	"\n"
+	"ktstr's fixture sched_ext scheduler: one global FIFO plus fault knobs, so a\n"
+	"test harness can prove it catches each way a scheduler fails.\n"
+	"\n"
+	"Load-time knobs (.rodata):\n"
+	"  --degrade            random local-DSQ placement, skip every other dispatch\n"
+	"  --fail-verify        NULL store in ops.dispatch: the verifier rejects the load\n"
+	"  --verify-loop        endless loop in ops.dispatch: rejected with a long trace\n"
+	"  --scattershot        random local-DSQ placement (migration storms)\n"
+	"  --slow               skip 3 of 4 dispatches\n"
+	"Run-time triggers (.bss):\n"
+	"  --stall-after N      after N seconds stop dispatching (0: at once); the\n"
+	"                       kernel watchdog then ejects the scheduler\n"
+	"  --degrade-after N    after N seconds switch degrade on\n"
+	"  file " STALL_FILE "     when it exists: stall   (polled every 100 ms)\n"
+	"  file " DEGRADE_FILE "   when it exists: degrade\n"
+	"Other:\n"
+	"  --timeout-ms N       watchdog timeout, 1..30000 (default 20000)\n"
+	"  --exit-dump-len N    bytes of debug dump kept on exit (default 32768)\n"
+	"  -v, --verbose        print libbpf debug messages\n"
+	"  -h, --help           print this help and exit\n"
+	"\n"
+	"Stops on SIGINT/SIGTERM or when the kernel disables the scheduler, then\n"
+	"prints the exit record (\"EXIT: reason (message)\" and a \"" PROG ": exit kind=\" line).\n"
+	"Exit status: 0 stopped on request, 1 disabled by the kernel, 2 bad usage,\n"
+	"3 open/load/attach failed (the verifier log is printed above).\n";
+
+static volatile sig_atomic_t exit_req;
+static bool verbose;
+
+static void on_signal(int sig)
+{
+	exit_req = sig;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Non-negative seconds, e.g. "3" or "0.5". */
+static int parse_secs(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < lo || v > hi)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { O_DEGRADE = 256, O_FAIL_VERIFY, O_VERIFY_LOOP, O_SCATTERSHOT, O_SLOW,
+	       O_STALL_AFTER, O_DEGRADE_AFTER, O_TIMEOUT_MS, O_EXIT_DUMP_LEN };
+	static const struct option longopts[] = {
+		{ "degrade", no_argument, NULL, O_DEGRADE },
+		{ "fail-verify", no_argument, NULL, O_FAIL_VERIFY },
+		{ "verify-loop", no_argument, NULL, O_VERIFY_LOOP },
+		{ "scattershot", no_argument, NULL, O_SCATTERSHOT },
+		{ "slow", no_argument, NULL, O_SLOW },
+		{ "stall-after", required_argument, NULL, O_STALL_AFTER },
+		{ "degrade-after", required_argument, NULL, O_DEGRADE_AFTER },
+		{ "timeout-ms", required_argument, NULL, O_TIMEOUT_MS },
+		{ "exit-dump-len", required_argument, NULL, O_EXIT_DUMP_LEN },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->stall_after = o->degrade_after = -1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_DEGRADE: o->degrade = true; break;
+		case O_FAIL_VERIFY: o->fail_verify = true; break;
+		case O_VERIFY_LOOP: o->verify_loop = true; break;
+		case O_SCATTERSHOT: o->scattershot = true; break;
+		case O_SLOW: o->slow = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case O_STALL_AFTER:
+		case O_DEGRADE_AFTER:
+			if (parse_secs(optarg, c == O_STALL_AFTER ? &o->stall_after : &o->degrade_after)) {
+				fprintf(stderr, PROG ": --%s: want seconds >= 0, got '%s'\n",
+					c == O_STALL_AFTER ? "stall-after" : "degrade-after", optarg);
+				return -1;
+			}
+			break;
+		case O_TIMEOUT_MS:
+			if (parse_uint(optarg, 1, MAX_TIMEOUT_MS, &o->timeout_ms)) {
+				fprintf(stderr, PROG ": --timeout-ms: want 1..%d (the kernel's maximum), got '%s'\n",
+					MAX_TIMEOUT_MS, optarg);
+				return -1;
+			}
+			break;
+		case O_EXIT_DUMP_LEN:
+			if (parse_uint(optarg, 1, 64u << 20, &o->exit_dump_len)) {
+				fprintf(stderr, PROG ": --exit-dump-len: want 1..%u, got '%s'\n", 64u << 20, optarg);
+				return -1;
+			}
+			break;
+		case ':':
+			fprintf(stderr, PROG ": %s needs a value\n", argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, PROG ": unknown option '%s' (see --help)\n", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *kind_name(int kind)
+{
+	for (size_t i = 0; i < sizeof(exit_kinds) / sizeof(exit_kinds[0]); i++)
+		if (exit_kinds[i].kind == kind)
+			return exit_kinds[i].name;
+	return "?";
+}
+
+/* SCX_OPS_OPEN/LOAD without exit(): errors get our own status. */
+static struct scx_ktstr *open_and_load(const struct opts *o)
+{
+	struct scx_ktstr *skel = scx_ktstr__open();
+	int err;
+
+	if (!skel) {
+		fprintf(stderr, PROG ": open BPF skeleton: %s\n", strerror(errno));
+		return NULL;
+	}
+	skel->struct_ops.ktstr_ops->hotplug_seq = scx_hotplug_seq();
+	if (o->timeout_ms)
+		skel->struct_ops.ktstr_ops->timeout_ms = o->timeout_ms;
+	if (o->exit_dump_len)
+		skel->struct_ops.ktstr_ops->exit_dump_len = o->exit_dump_len;
+	skel->rodata->degrade = o->degrade;
+	skel->rodata->fail_verify = o->fail_verify;
+	skel->rodata->verify_loop = o->verify_loop;
+	skel->rodata->scattershot = o->scattershot;
+	skel->rodata->slow = o->slow;
+	UEI_SET_SIZE(skel, ktstr_ops, uei);
+	err = scx_ktstr__load(skel);
+	if (err) {
+		fprintf(stderr, PROG ": load failed: %s\n", strerror(-err));
+		scx_ktstr__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+static struct bpf_link *attach(struct scx_ktstr *skel)
+{
+	struct bpf_link *link;
+	int err;
+
+	__SCX_OPS_DISABLE_AUTOATTACH(skel, ktstr_ops);
+	err = scx_ktstr__attach(skel);
+	if (err) {
+		fprintf(stderr, PROG ": attach programs: %s\n", strerror(-err));
+		return NULL;
+	}
+	link = bpf_map__attach_struct_ops(skel->maps.ktstr_ops);
+	if (!link) {
+		err = errno;
+		fprintf(stderr, PROG ": attach struct_ops: %s%s\n", strerror(err),
+			err == EBUSY || err == EEXIST ? " (another sched_ext scheduler is loaded)" : "");
+	}
+	return link;
+}
+
+struct trigger {
+	volatile unsigned int *knob;
+	const char *name;
+	double after; /* seconds since start, < 0: never */
+	const char *file;
+};
+
+static void poll_triggers(struct trigger *t, size_t n, double elapsed)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *why = NULL;
+
+		if (*t[i].knob)
+			continue;
+		if (t[i].after >= 0 && elapsed >= t[i].after)
+			why = "timer";
+		else if (!access(t[i].file, F_OK))
+			why = t[i].file;
+		if (!why)
+			continue;
+		*t[i].knob = 1;
+		printf(PROG ": %s triggered (%s) at %.1f s\n", t[i].name, why, elapsed);
+	}
+}
+
+/* What UEI_REPORT prints, plus one line a harness can parse. */
+static int report_exit(struct scx_ktstr *skel)
+{
+	struct user_exit_info *uei = &skel->data->uei;
+	const char *dump = skel->data_uei_dump->uei_dump;
+
+	fflush(stdout);
+	if (dump[0]) {
+		fputs("\nDEBUG DUMP\n", stderr);
+		fputs("================================================================================\n\n", stderr);
+		fputs(dump, stderr);
+		fputs("\n================================================================================\n\n", stderr);
+	}
+	fprintf(stderr, "EXIT: %s", uei->reason);
+	if (uei->msg[0])
+		fprintf(stderr, " (%s)", uei->msg);
+	fputc('\n', stderr);
+	fprintf(stderr, PROG ": exit kind=%d (SCX_EXIT_%s) code=%lld\n", uei->kind, kind_name(uei->kind),
+		(long long)uei->exit_code);
+	return uei->kind;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	double t0 = mono_s();
+	int kind;
+	u64 ecode;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (parse_args(argc, argv, &o))
+		return EXIT_USAGE;
+	verbose = o.verbose;
+	if (o.scattershot && (o.slow || o.degrade))
+		fprintf(stderr, PROG ": warning: --scattershot places every task on a random local DSQ; "
+				"--slow/--degrade change little on top of it\n");
+	libbpf_set_print(libbpf_print);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	for (;;) {
+		struct scx_ktstr *skel = open_and_load(&o);
+		struct bpf_link *link;
+
+		if (!skel)
+			return EXIT_LOAD;
+		link = attach(skel);
+		if (!link) {
+			scx_ktstr__destroy(skel);
+			return EXIT_LOAD;
+		}
+		printf(PROG ": attached (ops ktstr, timeout %u ms%s%s%s%s%s)\n",
+		       skel->struct_ops.ktstr_ops->timeout_ms, o.degrade ? ", degrade" : "",
+		       o.scattershot ? ", scattershot" : "", o.slow ? ", slow" : "",
+		       o.stall_after >= 0 ? ", stall-after" : "", o.degrade_after >= 0 ? ", degrade-after" : "");
+
+		struct trigger trig[] = {
+			{ &skel->bss->stall, "stall", o.stall_after, STALL_FILE },
+			{ &skel->bss->degrade_rt, "degrade", o.degrade_after, DEGRADE_FILE },
+		};
+		const struct timespec tick = { 0, POLL_MS * 1000000L };
+
+		while (!exit_req && !UEI_EXITED(skel, uei)) {
+			poll_triggers(trig, sizeof(trig) / sizeof(trig[0]), mono_s() - t0);
+			nanosleep(&tick, NULL);
+		}
+		if (exit_req)
+			printf(PROG ": %s received, detaching\n", strsignal(exit_req));
+		bpf_link__destroy(link);
+		kind = report_exit(skel);
+		ecode = skel->data->uei.exit_code;
+		scx_ktstr__destroy(skel);
+		if (!exit_req && UEI_ECODE_RESTART(ecode)) {
+			printf(PROG ": the kernel asked for a restart (CPU hotplug): reloading\n");
+			continue;
+		}
+		break;
+	}
+	return exit_req && kind < SCX_EXIT_ERROR ? EXIT_REQUESTED : EXIT_EJECTED;
+}

@@ -1,0 +1,64 @@
+/* State of one VM run by the kvm backend (internal to src/vm/kvm). */
+#ifndef KTSTR_VM_KVM_KVM_H
+#define KTSTR_VM_KVM_KVM_H
+#include "vm/kvm/kvmm.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct kvmm;
+
+struct kvmm_port {
+	struct kvmm *k;
+	pthread_mutex_t lock;
+	bool lock_init;
+	struct kvmm_uart uart;
+	int fd;          /* write end of the pipe the run loop reads */
+	unsigned irq;
+	size_t len;
+	char buf[4096];  /* line buffer */
+};
+
+struct kvmm_vcpu {
+	struct kvmm *k;
+	unsigned idx;
+	uint32_t apic_id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t th;
+	bool started;
+	unsigned mmio_logged;
+};
+
+struct kvmm {
+	struct vm *vm;
+	int kvm_fd, vm_fd;
+	size_t run_size;
+	unsigned ncpus;
+	struct kvmm_vcpu *vcpu;
+	struct kvm_cpuid2 *supported;
+	struct kvmm_chunk mem[KVMM_MAX_CHUNKS];
+	unsigned nmem;
+	struct kvmm_port port[2]; /* COM1, COM2 */
+	int log_w;
+	uint64_t t_launch;
+	_Atomic int exit;         /* enum vm_exit, NONE while running */
+	int status;
+	_Atomic bool stop;
+	_Atomic uint16_t pm1_enable; /* ACPI PM1a enable register */
+};
+
+/* setup.c: create the VM, its memory, load the guest, create vCPUs. */
+int kvmm_create(struct kvmm *k);
+bool kvmm_host_emulated(void);
+/* kvm.c */
+void kvmm_log(struct kvmm *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kvmm_end(struct kvmm *k, enum vm_exit e, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* nested.c: the L2 initramfs (/init and its libraries), built once per
+ * L1 under /tmp; for ktstr_nested_run() and the boot benchmark. */
+int kvmm_nested_initramfs(char *out, size_t len);
+/* Launch to the BSP's first KVM_RUN of the latest VM (for the benchmark). */
+extern _Atomic uint64_t kvmm_stat_first_run_ns;
+
+#endif

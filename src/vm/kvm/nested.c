@@ -1,0 +1,183 @@
+/* The nested rig, L1 side.  A .nested test's body runs in an L1 guest
+ * (booted under QEMU with the host's virtualization extension exposed;
+ * on this project's machines: TCG with AMD SVM) whose initramfs also holds
+ * the kernel as /nested/bzImage.  ktstr_nested_run() builds an L2
+ * initramfs around /init (this very binary), boots it with our own KVM
+ * VMM and judges it exactly as the host runner judges a top-level VM. */
+#include "core/ctx.h"
+#include "core/runner.h"
+#include "core/shm_ring.h"
+#include "initramfs/initramfs.h"
+#include "vm/backend.h"
+#include "vm/kvm/kvm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NESTED_KERNEL "/nested/bzImage"
+#define NESTED_MARK "ktstr_nested=l2"
+
+bool ktstr_nested_l2(void)
+{
+	char cmdline[4096];
+
+	if (read_file_str("/proc/cmdline", cmdline, sizeof(cmdline)))
+		return false;
+	for (char *p = cmdline; (p = strstr(p, NESTED_MARK)); p++)
+		if ((p == cmdline || p[-1] == ' ') && (p[strlen(NESTED_MARK)] == ' ' || !p[strlen(NESTED_MARK)]))
+			return true;
+	return false;
+}
+
+struct watch {
+	uint64_t t0, init_ns;
+	struct kbuf com2, ring_json;
+	unsigned malformed;
+};
+
+static void on_prepare(void *arg, struct vm *vm)
+{
+	struct watch *w = arg;
+
+	w->t0 = now_ns();
+	kt_ring_init(vm->shm, vm->shm_size);
+}
+
+static void on_output(void *arg, int port, const char *data, size_t len)
+{
+	struct watch *w = arg;
+
+	if (port != 2 || w->init_ns)
+		return;
+	kbuf_append(&w->com2, data, len);
+	if (w->com2.data && strstr(w->com2.data, "KTSTR_INIT_STARTED"))
+		w->init_ns = now_ns() - w->t0;
+	if (w->com2.len > 65536)
+		w->com2.len = 0;
+}
+
+static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool crc_ok)
+{
+	struct watch *w = arg;
+
+	if (type == KT_MSG_TEST_RESULT && crc_ok) {
+		w->ring_json.len = 0;
+		kbuf_append(&w->ring_json, p, len);
+	}
+}
+
+static bool on_tick(void *arg, struct vm *vm)
+{
+	struct watch *w = arg;
+
+	kt_ring_drain(vm->shm, vm->shm_size, on_msg, w, &w->malformed);
+	return false;
+}
+
+int kvmm_nested_initramfs(char *out, size_t len)
+{
+	static char built[4096];
+	struct initramfs_spec spec = { .init = "/init" };
+	int ret;
+
+	if (built[0]) {
+		snprintf(out, len, "%s", built);
+		return 0;
+	}
+	setenv("KTSTR_CACHE_DIR", "/tmp/ktstr-cache", 0);
+	ret = initramfs_build(&spec, built, sizeof(built));
+	if (ret) {
+		built[0] = '\0';
+		return ret;
+	}
+	snprintf(out, len, "%s", built);
+	return 0;
+}
+
+int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo_s, unsigned timeout_s,
+		     struct ktstr_nested_result *res)
+{
+	const struct ktstr_test *t = kt_test_find(test);
+	struct ktstr_topo topo;
+	struct vm_config cfg = { 0 };
+	struct vm_hooks hooks = { 0 };
+	struct vm_result vr;
+	struct watch w = { 0 };
+	struct kt_outcome *o;
+	char initrd[4096], cmdline[512], ts[32], err[256];
+	unsigned dur_s;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	res->verdict = 3;
+	if (!t) {
+		snprintf(res->reason, sizeof(res->reason), "no registered test '%s'", test);
+		return -ENOENT;
+	}
+	if (!path_exists(NESTED_KERNEL)) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "%s missing: ktstr_nested_run() works only in the L1 of a .nested = true test", NESTED_KERNEL);
+		return -ENOENT;
+	}
+	kt_test_topo(t, &topo);
+	if (topo_s && ktstr_topo_parse(topo_s, &topo, err, sizeof(err))) {
+		snprintf(res->reason, sizeof(res->reason), "topology %s: %s", topo_s, err);
+		return -EINVAL;
+	}
+	ret = kvmm_nested_initramfs(initrd, sizeof(initrd));
+	if (ret) {
+		snprintf(res->reason, sizeof(res->reason), "L2 initramfs: %s", strerror(-ret));
+		return ret;
+	}
+	dur_s = t->duration_s ? t->duration_s : 2;
+	ktstr_topo_format(&topo, ts, sizeof(ts));
+	snprintf(cmdline, sizeof(cmdline), "ktstr_test=%s ktstr_topo=%s ktstr_duration_ms=%u " NESTED_MARK, t->name, ts,
+		 dur_s * 1000);
+	cfg.kernel = NESTED_KERNEL;
+	cfg.initrd = initrd;
+	cfg.cmdline = cmdline;
+	cfg.topo = topo;
+	cfg.memory_mb = VM_MIN_NODE_MB * topo.numa_nodes; /* small: every page an L2 touches is costly */
+	cfg.timeout_ms = 1000u * (timeout_s ? timeout_s : 90 + 3 * dur_s + ktstr_topo_cpus(&topo));
+	cfg.vmm = VMM_KVM;
+	/* L1 booted verbose (host -v): stream the L2's consoles too. */
+	cfg.console_to_stderr = !read_file_str("/proc/cmdline", err, sizeof(err)) && strstr(err, "loglevel=7");
+	hooks.arg = &w;
+	hooks.prepare = on_prepare;
+	hooks.output = on_output;
+	hooks.tick = on_tick;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	printf("nested: booting L2 '%s' topo=%s with --vmm kvm\n", t->name, ts);
+	fflush(stdout);
+	ret = vm_run(&cfg, &hooks, &vr);
+	if (ret) {
+		snprintf(res->reason, sizeof(res->reason), "L2 VM could not be started (%s)", strerror(-ret));
+	} else {
+		o->wall_s = (double)vr.wall_ns / 1e9;
+		kt_judge(t, t->name, &topo, &vr, w.ring_json.data, w.ring_json.len, o);
+		res->verdict = o->verdict == KT_PASS ? 0 : o->verdict == KT_FAIL ? 1 : o->verdict == KT_SKIP ? 2 : 3;
+		res->exit = (int)vr.exit;
+		snprintf(res->exit_name, sizeof(res->exit_name), "%s", vm_exit_name(vr.exit));
+		res->wall_s = o->wall_s;
+		res->boot_s = (double)w.init_ns / 1e9;
+		snprintf(res->reason, sizeof(res->reason), "%.500s", o->reason);
+		/* The L2's KTAP-style line, and its failure report, on L1's COM2. */
+		printf("nested: L2 %s %s # topo=%s vmm=%s/%s exit=%s wall=%.1fs boot=%.2fs%s%s\n",
+		       o->verdict == KT_PASS || o->verdict == KT_SKIP ? "ok" : "not ok", t->name, ts, vr.vmm_name,
+		       vr.accel, res->exit_name, res->wall_s, res->boot_s, o->reason[0] ? " — " : "", o->reason);
+		if (o->report.len)
+			printf("%s", o->report.data);
+		fflush(stdout);
+		kbuf_free(&o->report);
+		vm_result_free(&vr);
+	}
+	(void)ctx;
+	free(o);
+	kbuf_free(&w.com2);
+	kbuf_free(&w.ring_json);
+	return ret;
+}
