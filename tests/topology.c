@@ -14,7 +14,7 @@ static int per_llc_workload(struct ktstr_ctx *ctx)
 
 	for (unsigned l = 0; l < n; l++) {
 		snprintf(names[l], sizeof(names[l]), "llc_%u", l);
-		snprintf(sets[l], sizeof(sets[l]), "%u-%u", l * per, l * per + per - 1);
+		ktstr_topo_llc_cpus(t, l, sets[l], sizeof(sets[l]));
 		defs[l] = (struct ktstr_cgroup_def){ .name = names[l], .workers = per, .cpuset = sets[l] };
 	}
 	return ktstr_run_cgroups(ctx, defs);

@@ -52,6 +52,16 @@ UNIT_TEST(topo_cpu_math)
 	CHECK_EQ_INT(ktstr_topo_cpu_node(&t, 7), 0);
 	CHECK_EQ_INT(ktstr_topo_cpu_node(&t, 8), 1);
 	CHECK_EQ_INT(ktstr_topo_cpu_core(&t, 5), 2);
+	{
+		char b[16];
+		struct ktstr_topo one = { 1, 2, 1, 1 };
+
+		CHECK_EQ_INT(ktstr_topo_llc_cpus(&t, 3, b, sizeof(b)), 0);
+		CHECK_EQ_STR(b, "12-15");
+		CHECK_EQ_INT(ktstr_topo_llc_cpus(&one, 1, b, sizeof(b)), 0);
+		CHECK_EQ_STR(b, "1");
+		CHECK_EQ_INT(ktstr_topo_llc_cpus(&t, 4, b, sizeof(b)), -EINVAL);
+	}
 }
 
 UNIT_TEST(cpumask_roundtrip)

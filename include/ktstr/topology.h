@@ -31,5 +31,7 @@ void ktstr_topo_format(const struct ktstr_topo *t, char *buf, size_t len);
 unsigned ktstr_topo_cpu_llc(const struct ktstr_topo *t, unsigned cpu);
 unsigned ktstr_topo_cpu_node(const struct ktstr_topo *t, unsigned cpu);
 unsigned ktstr_topo_cpu_core(const struct ktstr_topo *t, unsigned cpu); /* global core id */
+/* The cpulist of LLC l ("4-7"); -EINVAL if l is out of range. */
+int ktstr_topo_llc_cpus(const struct ktstr_topo *t, unsigned l, char *buf, size_t len);
 
 #endif

@@ -87,3 +87,16 @@ unsigned ktstr_topo_cpu_core(const struct ktstr_topo *t, unsigned cpu)
 {
 	return cpu / t->threads;
 }
+
+int ktstr_topo_llc_cpus(const struct ktstr_topo *t, unsigned l, char *buf, size_t len)
+{
+	unsigned per = t->cores * t->threads;
+
+	if (l >= t->llcs)
+		return -EINVAL;
+	if (per == 1)
+		snprintf(buf, len, "%u", l);
+	else
+		snprintf(buf, len, "%u-%u", l * per, l * per + per - 1);
+	return 0;
+}

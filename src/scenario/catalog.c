@@ -54,7 +54,7 @@ KTSTR_SCENARIO(llc_split, .llcs = 2, .cores = 2, .duration_s = 3,
 
 	for (unsigned l = 0; l < n; l++) {
 		snprintf(names[l], sizeof(names[l]), "llc_%u", l);
-		snprintf(sets[l], sizeof(sets[l]), "%u-%u", l * per, l * per + per - 1);
+		ktstr_topo_llc_cpus(t, l, sets[l], sizeof(sets[l]));
 		defs[l] = (struct ktstr_cgroup_def){ .name = names[l], .workers = 2 * per, .cpuset = sets[l] };
 	}
 	return ktstr_run_cgroups(ctx, defs);
