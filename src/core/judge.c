@@ -37,7 +37,14 @@ static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s
 		for (size_t i = 0; i < l; i++) {
 			unsigned char ch = (unsigned char)start[i];
 
-			/* Guest bytes are untrusted: no escape sequences to the terminal. */
+			/* Guest bytes are untrusted: no escape sequences reach
+			 * the terminal (ESC [ params final-byte is dropped). */
+			if (ch == 0x1b) {
+				if (i + 1 < l && start[i + 1] == '[')
+					for (i += 2; i < l && !(start[i] >= 0x40 && start[i] <= 0x7e); i++)
+						;
+				continue;
+			}
 			if (ch >= 0x20 && ch != 0x7f)
 				kbuf_append(out, &start[i], 1);
 			else if (ch == '\t')
@@ -65,6 +72,27 @@ static void sched_log(struct kbuf *out, const struct kbuf *com2)
 	kbuf_append(&sec, b, e ? (size_t)(e - b) : strlen(b));
 	tail_lines(out, "scheduler log", &sec, 25);
 	kbuf_free(&sec);
+}
+
+/* COM2 without what the report shows elsewhere (scheduler log, result
+ * frames), so its tail is the guest's own words. */
+static void com2_plain(const struct kbuf *com2, struct kbuf *out)
+{
+	const char *p = com2->data, *end = com2->data + com2->len;
+	bool skip = false;
+
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+
+		if (!strncmp(p, "===SCHED_OUTPUT_START===", 24) || !strncmp(p, KT_FRAME_BEGIN, strlen(KT_FRAME_BEGIN)))
+			skip = true;
+		if (!skip)
+			kbuf_append(out, p, l);
+		if (!strncmp(p, "===SCHED_OUTPUT_END===", 22) || !strncmp(p, KT_FRAME_END, strlen(KT_FRAME_END)))
+			skip = false;
+		p += l;
+	}
 }
 
 static const char *init_stage(const struct kbuf *com2)
@@ -190,7 +218,13 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 		if (o->have_result)
 			stats_block(&o->report, &o->result);
 		sched_log(&o->report, &vr->com2);
-		tail_lines(&o->report, "guest output (COM2)", &vr->com2, 15);
+		{
+			struct kbuf plain = { 0 };
+
+			com2_plain(&vr->com2, &plain);
+			tail_lines(&o->report, "guest output (COM2)", &plain, 15);
+			kbuf_free(&plain);
+		}
 		tail_lines(&o->report, "kernel console (COM1)", &vr->com1, 20);
 	}
 }

@@ -14,7 +14,7 @@
 
 struct kt_detail {
 	enum ktstr_kind kind;
-	char msg[256];
+	char msg[512];
 };
 
 /* Per-cgroup statistics (the reference's CgroupStats).  Latencies in
