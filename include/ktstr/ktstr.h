@@ -78,6 +78,10 @@ struct ktstr_test {
 	/* Scheduler under test; NULL: the kernel's default (EEVDF). */
 	const struct ktstr_scheduler *scheduler;
 	const char *sched_args;      /* appended to the scheduler's args */
+	/* Host-triggered stall: this long after the guest reports ready,
+	 * the host sets the stall request in the shared region and the guest
+	 * creates /tmp/ktstr_stall (scx_ktstr stops dispatching).  0: never. */
+	unsigned host_stall_after_ms;
 	/* Flag profiles: every valid combination of the scheduler's flags
 	 * becomes a variant "name/flagA+flagB" ("name/default" for none),
 	 * restricted to those holding all required and no excluded flags. */

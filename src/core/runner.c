@@ -41,6 +41,9 @@ struct pool {
 /* Per-VM state for the hooks. */
 struct watch {
 	uint64_t t0, init_ns;
+	uint64_t timeout_ns, ready_ns;
+	unsigned stall_after_ms;
+	bool stall_sent, stop_sent;
 	struct kbuf com2_tail; /* enough to spot the first sentinel */
 	struct kbuf ring_json;
 	unsigned malformed;
@@ -80,8 +83,22 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 static bool on_tick(void *arg, struct vm *vm)
 {
 	struct watch *w = arg;
+	struct kt_ring_hdr *h = vm->shm;
+	uint64_t now = now_ns();
 
 	kt_ring_drain(vm->shm, vm->shm_size, on_msg, w, &w->malformed);
+	if (!w->ready_ns && __atomic_load_n(&h->slot1, __ATOMIC_ACQUIRE) == 1)
+		w->ready_ns = now;
+	if (w->stall_after_ms && w->ready_ns && !w->stall_sent &&
+	    now - w->ready_ns >= (uint64_t)w->stall_after_ms * 1000000u) {
+		__atomic_store_n(&h->stall_req, 'S', __ATOMIC_RELEASE);
+		w->stall_sent = true;
+	}
+	/* 3 s before the limit, ask the guest to report what it has. */
+	if (w->timeout_ns > 10000000000ull && !w->stop_sent && now - w->t0 >= w->timeout_ns - 3000000000ull) {
+		__atomic_store_n(&h->slot0, 0xDD, __ATOMIC_RELEASE);
+		w->stop_sent = true;
+	}
 	return false;
 }
 
@@ -207,6 +224,8 @@ static void run_one(struct pool *p, struct job *j)
 	if (t->nested && !o->memory_mb && !t->memory_mb)
 		cfg.memory_mb = 3072;
 	cfg.console_to_stderr = o->verbose;
+	w.timeout_ns = (uint64_t)cfg.timeout_ms * 1000000u;
+	w.stall_after_ms = t->host_stall_after_ms;
 	hooks.arg = &w;
 	hooks.prepare = on_prepare;
 	hooks.output = on_output;

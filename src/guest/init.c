@@ -101,6 +101,26 @@ static void send_result(struct kt_result *r)
 	kbuf_free(&frame);
 }
 
+/* For the control thread's graceful stop (the VM time limit is near):
+ * report what we have, with the reason, and power off. */
+static struct ktstr_ctx *cur_ctx;
+static struct kt_sched *cur_sched;
+static uint64_t cur_t0;
+
+static void __attribute__((noreturn)) graceful_stop(void)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "host requested a stop: VM time limit near, test body still running after %llu ms",
+		 (unsigned long long)((now_ns() - cur_t0) / 1000000u));
+	kt_result_add(&cur_ctx->result, KTSTR_K_OTHER, msg);
+	if (cur_sched)
+		kt_sched_finish(cur_sched, &cur_ctx->result);
+	send_result(&cur_ctx->result);
+	printf("KTSTR_EXIT=1\n");
+	power_off();
+}
+
 /* ktstr_sched=/sched/NAME ktstr_sched_args=<percent-encoded>
  * ktstr_sched_attach_ms=N: start it and wait for sched_ext to attach it. */
 static int start_scheduler(const char *cmdline, struct kt_sched *s, struct kt_result *r)
@@ -186,6 +206,11 @@ void __attribute__((noreturn)) kt_guest_main(void)
 		printf("KTSTR_EXIT=1\n");
 		power_off();
 	}
+	cur_ctx = &ctx;
+	cur_sched = sched.path[0] ? &sched : NULL;
+	cur_t0 = now_ns();
+	kt_control_start(graceful_stop);
+	kt_shm_signal(1); /* ready: scheduler up, test starting */
 	printf("KTSTR_PAYLOAD_STARTING %s\n", name);
 	fflush(stdout);
 	t0 = now_ns();

@@ -1,10 +1,12 @@
-/* Guest side of the shared-memory ring: /dev/mem mapping of the region
- * the host reserved with memmap= and named with ktstr_shm=. */
+/* Guest side of the shared-memory region: /dev/mem mapping of the range
+ * the host reserved with memmap= and named with ktstr_shm=; the message
+ * ring (writers serialised) and the host->guest control bytes. */
 #include "guest/guest.h"
 #include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -12,6 +14,7 @@
 
 static void *shm;
 static size_t shm_size;
+static pthread_mutex_t ring_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int kt_shm_attach(const char *cmdline)
 {
@@ -36,9 +39,31 @@ int kt_shm_attach(const char *cmdline)
 
 int kt_shm_send(uint32_t type, const void *payload, size_t len)
 {
+	int ret;
+
 	if (!shm)
 		return -ENODEV;
 	if (len > 0xffffffffu)
 		return -EMSGSIZE;
-	return kt_ring_write(shm, shm_size, type, payload, (uint32_t)len);
+	pthread_mutex_lock(&ring_lock);
+	ret = kt_ring_write(shm, shm_size, type, payload, (uint32_t)len);
+	pthread_mutex_unlock(&ring_lock);
+	return ret;
+}
+
+struct kt_ring_hdr *kt_shm_hdr(void)
+{
+	struct kt_ring_hdr *h = shm;
+
+	if (!h || __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != KT_RING_MAGIC)
+		return NULL;
+	return h;
+}
+
+void kt_shm_signal(uint8_t v)
+{
+	struct kt_ring_hdr *h = kt_shm_hdr();
+
+	if (h)
+		__atomic_store_n(&h->slot1, v, __ATOMIC_RELEASE);
 }

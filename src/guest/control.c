@@ -1,0 +1,56 @@
+/* Host -> guest control through the ring header (docs/protocol.md):
+ * stall_req 'S' creates /tmp/ktstr_stall (scx_ktstr stalls on it),
+ * dump_req 'D' triggers SysRq-D (sched_ext state dump to the console),
+ * slot0 0xDD asks the guest to report what it has and power off because
+ * the VM time limit is near.  Polled every 50 ms by a thread of PID 1. */
+#include "guest/guest.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static void (*stop_fn)(void);
+static pthread_t thread;
+
+static void *control(void *arg)
+{
+	for (;;) {
+		struct kt_ring_hdr *h = kt_shm_hdr();
+
+		if (h && __atomic_load_n(&h->stall_req, __ATOMIC_ACQUIRE) == 'S') {
+			int fd = open("/tmp/ktstr_stall", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+			if (fd >= 0)
+				close(fd);
+			__atomic_store_n(&h->stall_req, 0, __ATOMIC_RELEASE);
+			printf("KTSTR_CONTROL stall requested by the host: /tmp/ktstr_stall created\n");
+			fflush(stdout);
+		}
+		if (h && __atomic_load_n(&h->dump_req, __ATOMIC_ACQUIRE) == 'D') {
+			__atomic_store_n(&h->dump_req, 0, __ATOMIC_RELEASE);
+			write_str("/proc/sysrq-trigger", "D");
+			printf("KTSTR_CONTROL sched_ext dump requested by the host\n");
+			fflush(stdout);
+		}
+		if (h && __atomic_load_n(&h->slot0, __ATOMIC_ACQUIRE) == 0xDD) {
+			__atomic_store_n(&h->slot0, 0, __ATOMIC_RELEASE);
+			printf("KTSTR_CONTROL graceful stop requested by the host\n");
+			fflush(stdout);
+			if (stop_fn)
+				stop_fn(); /* does not return */
+		}
+		usleep(50000);
+	}
+	return arg;
+}
+
+int kt_control_start(void (*on_stop)(void))
+{
+	stop_fn = on_stop;
+	if (!kt_shm_hdr())
+		return -ENODEV;
+	return -pthread_create(&thread, NULL, control, NULL);
+}
