@@ -6,6 +6,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
            -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP $(EXTRA_CFLAGS)
 LDLIBS  += -lelf -ljansson -lcrypto -lz -lpthread
+$(BUILD)/src/kernel/scxbuild.o: CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"' # scx-ktstr sources, found at run time
 
 LIB_SRC := $(wildcard src/*/*.c src/guest/work/*.c src/vm/kvm/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -273,11 +273,11 @@ int main(int argc, char **argv)
 	if (vm_run(&cfg, &h, &r))
 		return 1;
 	fprintf(stderr, "bench: L1 %s after %.1f s\n", vm_exit_name(r.exit), (double)r.wall_ns / 1e9);
-	for (char *p = r.com2.data; p && (p = strstr(p, "BENCH|")); p++) {
-		size_t l = strcspn(p, "\r\n");
-
-		printf("%.*s\n", (int)l, p + 6);
-	}
+	for (char *p = r.com2.data; p && (p = strstr(p, "BENCH|")); p++)
+		printf("|%.*s\n", (int)strcspn(p + 6, "\r\n"), p + 6);
+	if (r.exit != VM_EXIT_POWEROFF || !strstr(r.com2.data ? r.com2.data : "", "KTSTR_EXIT=0"))
+		fprintf(stderr, "bench: L1 did not finish cleanly; its console ends:\n%s\n",
+			r.com1.len > 3000 ? r.com1.data + r.com1.len - 3000 : r.com1.data ? r.com1.data : "");
 	vm_result_free(&r);
 	return 0;
 }

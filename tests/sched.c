@@ -75,3 +75,13 @@ KTSTR_TEST(sched_qmap_profiles, .scheduler = &scx_qmap_flags, .llcs = 1, .cores 
 {
 	return steady_body(ctx);
 }
+
+/* The host overrides the sched_ext watchdog (qmap asks for 5 s): with
+ * 2 s, qmap's stalled threads get it ejected after about 2 s. */
+KTSTR_TEST(neg_sched_watchdog_override, .scheduler = &scx_qmap, .sched_args = "-t 4", .watchdog_timeout_s = 2,
+	   .llcs = 1, .cores = 2, .duration_s = 8, .no_spread_check = true, .max_gap_ms = 60000,
+	   .expect_fail = true, .expect_reason = "runnable task stall",
+	   .desc = "negative: qmap -t 4 under a 2 s watchdog written by the host into the guest kernel")
+{
+	return steady_body(ctx);
+}

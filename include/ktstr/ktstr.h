@@ -82,6 +82,11 @@ struct ktstr_test {
 	 * the host sets the stall request in the shared region and the guest
 	 * creates /tmp/ktstr_stall (scx_ktstr stops dispatching).  0: never. */
 	unsigned host_stall_after_ms;
+	/* sched_ext watchdog timeout for this test (seconds): once the
+	 * scheduler is up the host writes it into the guest kernel's
+	 * scx_watchdog_timeout (found in vmlinux), overriding the
+	 * scheduler's own ops.timeout_ms.  0: leave the scheduler's. */
+	unsigned watchdog_timeout_s;
 	/* Flag profiles: every valid combination of the scheduler's flags
 	 * becomes a variant "name/flagA+flagB" ("name/default" for none),
 	 * restricted to those holding all required and no excluded flags. */

@@ -3,6 +3,7 @@
 #include "core/runner.h"
 #include "core/ctx.h"
 #include "core/argenc.h"
+#include "core/ksym.h"
 #include "core/shm_ring.h"
 #include "initramfs/initramfs.h"
 #include "kernel/kernel.h"
@@ -30,6 +31,8 @@ struct sched_file {
 
 struct pool {
 	const struct kt_run_opts *o;
+	uint64_t wd_gpa;  /* guest-physical scx_watchdog_timeout, 0: unknown */
+	unsigned hz;      /* guest CONFIG_HZ */
 	struct sched_file *sched;
 	size_t nsched;
 	const char *kernel, *initrd;
@@ -44,6 +47,7 @@ struct watch {
 	uint64_t timeout_ns, ready_ns;
 	unsigned stall_after_ms;
 	bool stall_sent, stop_sent;
+	uint64_t wd_gpa, wd_jiffies; /* watchdog override, 0: none */
 	struct kbuf com2_tail; /* enough to spot the first sentinel */
 	struct kbuf ring_json;
 	unsigned malformed;
@@ -94,6 +98,10 @@ static bool on_tick(void *arg, struct vm *vm)
 		__atomic_store_n(&h->stall_req, 'S', __ATOMIC_RELEASE);
 		w->stall_sent = true;
 	}
+	/* Keep the scheduler's watchdog at the test's value: scx_ops_enable
+	 * sets it when the scheduler attaches, so write after "ready". */
+	if (w->wd_gpa && w->ready_ns)
+		vm_write_phys(vm, w->wd_gpa, &w->wd_jiffies, sizeof(w->wd_jiffies));
 	/* 3 s before the limit, ask the guest to report what it has. */
 	if (w->timeout_ns > 10000000000ull && !w->stop_sent && now - w->t0 >= w->timeout_ns - 3000000000ull) {
 		__atomic_store_n(&h->slot0, 0xDD, __ATOMIC_RELEASE);
@@ -178,6 +186,33 @@ static int resolve_schedulers(struct pool *p, const struct kt_case *cases, size_
 	return 0;
 }
 
+/* Tests that override the sched_ext watchdog need scx_watchdog_timeout's
+ * address (vmlinux symbols) and the guest's HZ (its .config). */
+static int watchdog_setup(struct pool *p, const struct kt_case *cases, size_t n, const struct kernel_info *k)
+{
+	static const char *const names[] = { "scx_watchdog_timeout" };
+	struct kbuf cfg = { 0 };
+	char hz[16] = "";
+	uint64_t addr;
+	bool need = false;
+
+	for (size_t i = 0; i < n; i++)
+		need |= cases[i].t->watchdog_timeout_s != 0;
+	if (!need)
+		return 0;
+	if (!k->vmlinux[0] || ksym_lookup(k->vmlinux, names, &addr, 1) != 1)
+		return kt_err(0, "watchdog_timeout_s: no scx_watchdog_timeout symbol in %s (kernel without sched_ext, "
+				 "or no vmlinux next to the image)", k->vmlinux[0] ? k->vmlinux : "(none)");
+	if (k->config[0] && !read_file(k->config, &cfg))
+		kconfig_get(cfg.data, "CONFIG_HZ", hz, sizeof(hz));
+	kbuf_free(&cfg);
+	p->hz = hz[0] ? (unsigned)strtoul(hz, NULL, 10) : 250;
+	p->wd_gpa = ksym_phys(addr);
+	kt_debug("watchdog: scx_watchdog_timeout at 0x%llx (gpa 0x%llx), HZ=%u", (unsigned long long)addr,
+		 (unsigned long long)p->wd_gpa, p->hz);
+	return 0;
+}
+
 static void run_one(struct pool *p, struct job *j)
 {
 	const struct ktstr_test *t = j->c->t;
@@ -225,6 +260,10 @@ static void run_one(struct pool *p, struct job *j)
 		cfg.memory_mb = 3072;
 	cfg.console_to_stderr = o->verbose;
 	w.timeout_ns = (uint64_t)cfg.timeout_ms * 1000000u;
+	if (t->watchdog_timeout_s && p->wd_gpa) {
+		w.wd_gpa = p->wd_gpa;
+		w.wd_jiffies = (uint64_t)t->watchdog_timeout_s * p->hz;
+	}
 	w.stall_after_ms = t->host_stall_after_ms;
 	hooks.arg = &w;
 	hooks.prepare = on_prepare;
@@ -368,6 +407,8 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 		free(p.sched);
 		return 1;
 	}
+	if (watchdog_setup(&p, cases, n, &k))
+		return 2;
 	p.kernel = k.bzimage;
 	p.initrd = initrd;
 	p.jobs = calloc(n, sizeof(*p.jobs));

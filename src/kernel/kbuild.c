@@ -1,8 +1,8 @@
 /* `ktstr kernel build`: resolve a source tree (Debian's linux-source-6.12
  * tarball, extracted once, or --source DIR), configure it out of tree with
- * kernel/ktstr.kconfig, verify the final .config, build bzImage and the
- * tools/sched_ext schedulers, and publish <cache>/kernels/<key>/ with a
- * rename() so a half-built entry never looks valid.
+ * kernel/ktstr.kconfig, verify the final .config, build bzImage, the
+ * tools/sched_ext schedulers and our scx_ktstr (scxbuild.c), and publish
+ * <cache>/kernels/<key>/ with a rename() so a half-built entry never looks valid.
  *
  * Layout under <cache> (cache_root()):
  *   src/<srcid>/linux-source-6.12   extracted tarball (+ .ktstr-extracted)
@@ -206,8 +206,7 @@ static int read_version(struct kb *b)
 
 	if (ret)
 		return ret;
-	ret = read_file(p, &mk);
-	if (ret)
+	if ((ret = read_file(p, &mk)))
 		return kt_err(-ret, "read %s", p);
 	ret = kernel_makefile_version(mk.data, b->version, sizeof(b->version));
 	kbuf_free(&mk);
@@ -246,8 +245,7 @@ static int ensure_extracted(struct kb *b)
 	if ((ret = mkdir_p(tmp, 0755)))
 		return kt_err(-ret, "mkdir %s", tmp);
 	kt_info("extracting %s into %s (one time)", DEB_TARBALL, b->xdir);
-	ret = run_cmd(xt, NULL, NULL);
-	if (ret) {
+	if ((ret = run_cmd(xt, NULL, NULL))) {
 		rm_rf(tmp);
 		return ret < 0 ? kt_err(-ret, "run tar") : kt_err(EIO, "extract %s", DEB_TARBALL);
 	}
@@ -421,6 +419,8 @@ static int publish(struct kb *b, const char *entry, bool with_sched, uint64_t t0
 	}
 	if (with_sched && scheds.n < ARRAY_SIZE(sched_names))
 		kt_info("warning: only %zu of %zu schedulers were built", scheds.n, ARRAY_SIZE(sched_names));
+	if (with_sched && !pathf(d, "%s/sched", tmp))
+		scx_ktstr_install(b->out, d); /* a failure warns; the entry stays valid */
 	if ((ret = write_metadata(b, tmp, &scheds, bpftool, (now_ns() - t0) / 1e9)))
 		goto fail;
 	if (path_exists(entry) && rename(entry, old)) {
@@ -534,7 +534,10 @@ static int build_locked(struct kb *b, struct kernel_info *out, uint64_t t0)
 	}
 	if (!b->o->force && entry_valid(entry)) {
 		kt_info("kernel %s is cached: %s", b->key, entry);
-		return kernel_info_from_entry(entry, out);
+		ret = kernel_info_from_entry(entry, out);
+		if (!ret && out->sched_dir[0] && !b->o->no_schedulers)
+			kernel_scx_ktstr(out, NULL, 0); /* rebuilt if scx-ktstr's sources changed */
+		return ret;
 	}
 	if ((ret = pathf(b->out, "%s/build/%s", b->root, b->srcid)) ||
 	    (ret = pathf(b->log, "%s/build.log", b->out)))
@@ -581,8 +584,7 @@ int kernel_build(const struct kernel_build_opts *o, struct kernel_info *out)
 		kt_err(-ret, "cache root");
 		goto out;
 	}
-	ret = o->source ? resolve_dir(b, o->source) : resolve_deb(b);
-	if (ret)
+	if ((ret = o->source ? resolve_dir(b, o->source) : resolve_deb(b)))
 		goto out;
 	lockfd = lock_build(b);
 	if (lockfd < 0) {

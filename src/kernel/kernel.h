@@ -77,6 +77,22 @@ int kernel_resolve(const char *spec, struct kernel_info *out);
  * fall back to another location. */
 int kernel_scheduler_path(const struct kernel_info *k, const char *name, char *buf, size_t len);
 
+/* scx-ktstr, our fixture scheduler (scxbuild.c).  Its sources are
+ * $KTSTR_SRC_DIR/scx-ktstr, else <KTSTR_SRC_DIR compiled in>/scx-ktstr. */
+int scx_ktstr_src_dir(char *buf, size_t len);
+/* sha256 (hex) of the sources in dir src: the stamp kept next to the binary. */
+int scx_ktstr_stamp(const char *src, char hex[65]);
+/* Build it against kobj (a kernel make O= dir with tools/sched_ext built)
+ * into sched_dir/scx_ktstr (+ scx_ktstr.stamp), unless the stamp there
+ * matches.  On failure prints a warning naming the build log and returns
+ * -errno; nothing else is affected. */
+int scx_ktstr_install(const char *kobj, const char *sched_dir);
+/* The scx_ktstr of kernel k, in path: rebuilt first if the sources no
+ * longer match its stamp (a match costs one hash of the sources).  0, or
+ * -errno with a message (no sched dir, no sources and no binary, build
+ * failed with no older binary to fall back on). */
+int kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len);
+
 /* `ktstr kernel build|list|path|clean ...`; argv[0] is the command name
  * ("kernel"), argv[1] the subcommand.  Returns the process exit status (0
  * ok, 1 failure, 2 bad usage/input).  `clean` without arguments keeps the

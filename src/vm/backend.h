@@ -131,5 +131,6 @@ void vm_build_cmdline(struct vm *vm);
 
 /* Guest-physical access to RAM, bounds-checked: -EFAULT outside RAM. */
 int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len);
+int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
 
 #endif

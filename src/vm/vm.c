@@ -150,6 +150,19 @@ int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len)
 	return -EFAULT;
 }
 
+int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
+{
+	for (unsigned i = 0; i < vm->nregions; i++) {
+		const struct vm_region *r = &vm->regions[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa)) {
+			memcpy((char *)r->host + (gpa - r->gpa), buf, len);
+			return 0;
+		}
+	}
+	return -EFAULT;
+}
+
 void vm_build_cmdline(struct vm *vm)
 {
 	const struct vm_config *c = vm->cfg;
