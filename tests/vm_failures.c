@@ -36,3 +36,14 @@ KTSTR_TEST(neg_guest_hang_graceful, .llcs = 1, .cores = 1, .duration_s = 1, .tim
 		pause();
 	return 0;
 }
+
+/* The guest's PID 1 itself crashes: its handler reports on the ring
+ * (CRSH) and COM2 and powers off; the host names the signal. */
+KTSTR_TEST(neg_guest_init_crash, .llcs = 1, .cores = 1, .duration_s = 1, .expect_fail = true,
+	   .expect_reason = "guest init crashed", .desc = "negative: PID 1 dereferences NULL")
+{
+	volatile int *p = NULL;
+
+	*p = 1;
+	return 0;
+}

@@ -170,6 +170,12 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 			snprintf(o->reason, sizeof(o->reason), "no test result from the guest (%s)%s%s; %s",
 				 vm_exit_name(vr->exit), err[0] ? ": " : "", err, init_stage(&vr->com2));
 		}
+		if (o->guest_crash[0] && vr->exit != VM_EXIT_INTERRUPTED) {
+			char why[sizeof(o->reason)];
+
+			snprintf(why, sizeof(why), "%s", o->reason);
+			snprintf(o->reason, sizeof(o->reason), "guest init crashed: %.255s (%.700s)", o->guest_crash, why);
+		}
 		/* Negative tests of the harness itself: a guest that panics
 		 * or hangs must be reported, with this reason. */
 		if (o->verdict == KT_FAIL && t->expect_fail && t->expect_reason && strstr(o->reason, t->expect_reason)) {

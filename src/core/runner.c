@@ -48,6 +48,9 @@ struct watch {
 	unsigned stall_after_ms;
 	bool stall_sent, stop_sent;
 	uint64_t wd_gpa, wd_jiffies; /* watchdog override, 0: none */
+	char crash[256];             /* CRSH message, if any */
+	uint64_t sched_exit_ns, scen_start_ns;
+	uint32_t scen_ms;
 	struct kbuf com2_tail; /* enough to spot the first sentinel */
 	struct kbuf ring_json;
 	unsigned malformed;
@@ -78,9 +81,30 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 {
 	struct watch *w = arg;
 
-	if (type == KT_MSG_TEST_RESULT && crc_ok) {
+	if (!crc_ok)
+		return; /* never trust a corrupted message */
+	switch (type) {
+	case KT_MSG_TEST_RESULT:
 		w->ring_json.len = 0;
 		kbuf_append(&w->ring_json, p, len);
+		break;
+	case KT_MSG_CRASH:
+		snprintf(w->crash, sizeof(w->crash), "%.*s", (int)(len < sizeof(w->crash) ? len : sizeof(w->crash) - 1),
+			 (const char *)p);
+		break;
+	case KT_MSG_SCHED_EXIT:
+		if (!w->sched_exit_ns)
+			w->sched_exit_ns = now_ns();
+		break;
+	case KT_MSG_SCENARIO_START:
+		w->scen_start_ns = now_ns();
+		break;
+	case KT_MSG_SCENARIO_END:
+		if (len == sizeof(uint32_t))
+			memcpy(&w->scen_ms, p, sizeof(w->scen_ms));
+		break;
+	default:
+		break;
 	}
 }
 
@@ -277,6 +301,7 @@ static void run_one(struct pool *p, struct job *j)
 		j->out.wall_s = (double)vr.wall_ns / 1e9;
 		j->out.boot_s = (double)w.init_ns / 1e9;
 		snprintf(j->out.accel, sizeof(j->out.accel), "%s", vr.accel);
+		snprintf(j->out.guest_crash, sizeof(j->out.guest_crash), "%s", w.crash);
 		kt_judge(t, j->c->name, &topo, &vr, w.ring_json.data, w.ring_json.len, &j->out);
 		vm_result_free(&vr);
 	}

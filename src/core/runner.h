@@ -46,6 +46,7 @@ struct kt_outcome {
 	char topo[32];
 	char accel[16];
 	struct kbuf report;     /* full failure report */
+	char guest_crash[256];  /* set by the caller from a CRSH message */
 };
 
 /* Runs tests; returns the process exit status (0 all passed/skipped,

@@ -101,6 +101,34 @@ static void send_result(struct kt_result *r)
 	kbuf_free(&frame);
 }
 
+/* PID 1 must not die silently: a fatal signal is reported on the ring
+ * (CRSH) and COM2, then the guest powers off. */
+static void on_crash(int sig, siginfo_t *si, void *uc)
+{
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "guest init (pid 1) got signal %d (%s) at address %p", sig,
+			 strsignal(sig), si ? si->si_addr : NULL);
+
+	(void)uc;
+	kt_shm_send(KT_MSG_CRASH, msg, n > 0 ? (size_t)n : 0);
+	(void)!write(1, "PANIC: ", 7);
+	(void)!write(1, msg, n > 0 ? (size_t)n : 0);
+	(void)!write(1, "\n", 1);
+	sync();
+	reboot(RB_POWER_OFF);
+	_exit(1);
+}
+
+static void install_crash_handler(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_crash, .sa_flags = SA_SIGINFO | SA_RESETHAND };
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 /* For the control thread's graceful stop (the VM time limit is near):
  * report what we have, with the reason, and power off. */
 static struct ktstr_ctx *cur_ctx;
@@ -178,6 +206,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	}
 	setup_console();
 	signal(SIGPIPE, SIG_IGN);
+	install_crash_handler();
 	printf("KTSTR_INIT_STARTED\n");
 	read_file_str("/proc/cmdline", cmdline, sizeof(cmdline));
 	kt_shm_attach(cmdline);
@@ -223,6 +252,11 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	if (sched.path[0])
 		kt_sched_finish(&sched, &ctx.result);
 	send_result(&ctx.result);
+	{
+		int32_t code = ctx.result.passed ? 0 : 1;
+
+		kt_shm_send(KT_MSG_EXIT, &code, sizeof(code));
+	}
 	printf("KTSTR_EXIT=%d\n", ctx.result.passed ? 0 : 1);
 	power_off();
 }

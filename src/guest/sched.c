@@ -1,4 +1,5 @@
 /* Launch and watch a sched_ext scheduler inside the guest (see sched.h). */
+#include "guest/guest.h"
 #include "guest/sched.h"
 #include "core/argenc.h"
 
@@ -63,6 +64,11 @@ static void fail(struct kt_sched *s, const char *fmt, ...)
 	va_end(ap);
 	s->failed_at_ms = (now_ns() - s->t0) / 1000000u;
 	s->failed = true;
+	{
+		int32_t one = 1;
+
+		kt_shm_send(KT_MSG_SCHED_EXIT, &one, sizeof(one));
+	}
 }
 
 static void describe_exit(struct kt_sched *s, int st)

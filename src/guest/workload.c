@@ -6,6 +6,7 @@
  * through one shared mapping (reports, then wake samples), and are
  * stopped (flag, SIGCONT), reaped within 5 s, and checked here. */
 #include "core/ctx.h"
+#include "guest/guest.h"
 #include "guest/work/work.h"
 
 #include <errno.h>
@@ -292,6 +293,9 @@ static void destroy(struct ktstr_workload *wl)
 	free(wl);
 }
 
+/* Scenario start, for the SCEN message on the ring. */
+static uint64_t scenario_t0;
+
 int ktstr_workload_start(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs, struct ktstr_workload **out)
 {
 	struct ktstr_workload *wl = calloc(1, sizeof(*wl));
@@ -329,6 +333,8 @@ int ktstr_workload_start(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *d
 	wait_ready(wl);
 	__atomic_store_n(&wl->sync->go, 1, __ATOMIC_RELEASE);
 	*out = wl;
+	scenario_t0 = now_ns();
+	kt_shm_send(KT_MSG_SCENARIO_START, NULL, 0);
 	return 0;
 }
 
@@ -359,6 +365,11 @@ int ktstr_workload_stop(struct ktstr_workload *wl)
 	if (wl->stopped)
 		return 0;
 	wl->stopped = true;
+	{
+		uint32_t ms = (uint32_t)((now_ns() - scenario_t0) / 1000000u);
+
+		kt_shm_send(KT_MSG_SCENARIO_END, &ms, sizeof(ms));
+	}
 	__atomic_store_n(&wl->sync->stop, 1, __ATOMIC_RELEASE);
 	for (size_t i = 0; i < wl->forked; i++)
 		kill(wl->pids[i], SIGCONT); /* SIGSTOPped workers must see the flag */
