@@ -85,3 +85,35 @@ KTSTR_TEST(neg_sched_watchdog_override, .scheduler = &scx_qmap, .sched_args = "-
 {
 	return steady_body(ctx);
 }
+
+/* scx_ktstr: our own fixture scheduler (scx-ktstr/), built with the kernel. */
+KTSTR_SCHEDULER(scx_ktstr, .name = "scx_ktstr", .binary = "scx_ktstr");
+
+KTSTR_TEST(sched_steady_scx_ktstr, .scheduler = &scx_ktstr, .llcs = 2, .cores = 2, .duration_s = 3,
+	   .desc = "steady scenario under scx_ktstr (global FIFO)")
+{
+	return steady_body(ctx);
+}
+
+KTSTR_TEST(neg_scx_ktstr_stall, .scheduler = &scx_ktstr, .sched_args = "--stall-after 1 --timeout-ms 3000",
+	   .llcs = 1, .cores = 2, .duration_s = 8, .no_spread_check = true, .max_gap_ms = 60000,
+	   .expect_fail = true, .expect_reason = "runnable task stall",
+	   .desc = "negative: scx_ktstr stops dispatching after 1 s; the kernel watchdog must eject it")
+{
+	return steady_body(ctx);
+}
+
+KTSTR_TEST(neg_scx_ktstr_host_stall, .scheduler = &scx_ktstr, .sched_args = "--timeout-ms 3000",
+	   .host_stall_after_ms = 1000, .llcs = 1, .cores = 2, .duration_s = 8, .no_spread_check = true,
+	   .max_gap_ms = 60000, .expect_fail = true, .expect_reason = "runnable task stall",
+	   .desc = "negative: the host requests a stall through the shared region; the watchdog must eject it")
+{
+	return steady_body(ctx);
+}
+
+KTSTR_TEST(neg_scx_ktstr_fail_verify, .scheduler = &scx_ktstr, .sched_args = "--fail-verify", .llcs = 1,
+	   .cores = 2, .duration_s = 1, .expect_fail = true, .expect_reason = "invalid mem access",
+	   .desc = "negative: scx_ktstr --fail-verify is rejected by the verifier; its message is shown")
+{
+	return steady_body(ctx);
+}

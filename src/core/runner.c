@@ -192,7 +192,8 @@ static int resolve_schedulers(struct pool *p, const struct kt_case *cases, size_
 			if (!realpath(s->binary, f->host) || !is_executable(f->host))
 				return kt_err(errno ? errno : EACCES, "scheduler %s: binary %s missing or not executable",
 					      s->name ? s->name : s->binary, s->binary);
-		} else if (kernel_scheduler_path(k, s->binary, f->host, sizeof(f->host))) {
+		} else if (!strcmp(s->binary, "scx_ktstr") ? kernel_scx_ktstr(k, f->host, sizeof(f->host))
+							   : kernel_scheduler_path(k, s->binary, f->host, sizeof(f->host))) {
 			return kt_err(0, "scheduler %s: '%s' is not among the schedulers built with kernel %s (in %s); "
 					 "run `ktstr kernel build` or give a path",
 				      s->name ? s->name : s->binary, s->binary, k->key[0] ? k->key : k->bzimage,

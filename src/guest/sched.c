@@ -132,14 +132,46 @@ static void exit_line(char *buf, size_t len)
 	kbuf_free(&b);
 }
 
+/* A BPF load failure: the verifier's last word inside libbpf's
+ * "-- BEGIN PROG LOAD LOG --" ... "-- END PROG LOAD LOG --" block. */
+static void verifier_line(char *buf, size_t len)
+{
+	struct kbuf b = { 0 };
+	const char *end, *p;
+
+	buf[0] = '\0';
+	if (read_file(KT_SCHED_LOG, &b) || !b.data)
+		return;
+	end = NULL;
+	for (p = b.data; (p = strstr(p, "-- END PROG LOAD LOG --")); p++)
+		end = p;
+	/* Walk back over the statistics lines to the verdict line. */
+	for (const char *q = end; q && q > b.data;) {
+		while (q > b.data && (q[-1] == '\n' || q[-1] == '\r'))
+			q--;
+		p = q;
+		while (p > b.data && p[-1] != '\n')
+			p--;
+		if (q > p && strncmp(p, "processed ", 10) && strncmp(p, "verification time", 17) &&
+		    strncmp(p, "stack depth", 11)) {
+			snprintf(buf, len, "%.*s", (int)(q - p), p);
+			break;
+		}
+		q = p;
+	}
+	kbuf_free(&b);
+}
+
 static void add_failure(struct kt_sched *s, struct kt_result *r, const char *what)
 {
-	char kmsg[512], ex[200], msg[1024];
+	char kmsg[512], ex[200], ver[200], msg[1024];
 
 	kt_kmsg_sched_ext(kmsg, sizeof(kmsg));
 	exit_line(ex, sizeof(ex));
-	snprintf(msg, sizeof(msg), "%s at +%llums%s%s%s%s", what, (unsigned long long)s->failed_at_ms,
-		 kmsg[0] ? "; kernel: " : "", kmsg, ex[0] ? "; scheduler: " : "", ex);
+	verifier_line(ver, sizeof(ver));
+	snprintf(msg, sizeof(msg), "%s at +%llums%s%s%s%s%s%s", what, (unsigned long long)s->failed_at_ms,
+		 kmsg[0] ? "; kernel: " : "", kmsg, ex[0] ? "; scheduler: " : "", ex,
+		 ver[0] ? "; verifier: " : "", ver);
 	kt_result_add(r, KTSTR_K_SCHEDULER, msg);
 }
 
