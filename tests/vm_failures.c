@@ -29,7 +29,7 @@ KTSTR_TEST(neg_guest_hang, .llcs = 1, .cores = 1, .duration_s = 1, .timeout_s = 
 
 /* With a longer limit the host asks the guest, 3 s before it, to report
  * what it has: the hang comes back as a result with the reason. */
-KTSTR_TEST(neg_guest_hang_graceful, .llcs = 1, .cores = 1, .duration_s = 1, .timeout_s = 20, .expect_fail = true,
+KTSTR_TEST(neg_guest_hang_graceful, .llcs = 1, .cores = 1, .duration_s = 1, .timeout_s = 30, .expect_fail = true,
 	   .expect_reason = "VM time limit near", .desc = "negative: a hung test body is reported before the limit")
 {
 	for (;;)
