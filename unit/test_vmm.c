@@ -215,12 +215,13 @@ static unsigned fake_supported(struct kvm_cpuid_entry2 *e, bool amd)
 					    .ebx = amd ? 0x68747541 : 0x756e6547,
 					    .edx = amd ? 0x69746e65 : 0x49656e69,
 					    .ecx = amd ? 0x444d4163 : 0x6c65746e };
-	e[n++] = (struct kvm_cpuid_entry2){ .function = 1, .eax = 0x800f12, .ebx = 0x00010800 };
+	e[n++] = (struct kvm_cpuid_entry2){ .function = 1, .eax = 0x800f12, .ebx = 0x00010800, .ecx = 0x20 /* VMX */ };
 	e[n++] = (struct kvm_cpuid_entry2){ .function = 0xb, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
 					    .eax = 9 };
 	e[n++] = (struct kvm_cpuid_entry2){ .function = 0xa, .eax = 0x12345 };
 	e[n++] = (struct kvm_cpuid_entry2){ .function = 0x80000000, .eax = 0x80000008 };
-	e[n++] = (struct kvm_cpuid_entry2){ .function = 0x80000001, .ecx = 0x1 };
+	e[n++] = (struct kvm_cpuid_entry2){ .function = 0x80000001, .ecx = 0x1 | 0x4 /* SVM */ };
+	e[n++] = (struct kvm_cpuid_entry2){ .function = 0x8000000a, .eax = 1, .ebx = 8 };
 	e[n++] = (struct kvm_cpuid_entry2){ .function = 0x80000008, .eax = 0x3030, .ecx = 0x7007 };
 	return n;
 }
@@ -259,6 +260,9 @@ UNIT_TEST(vmm_cpuid_amd_topology_leaves)
 	e = kvmm_cpuid_find(out, (unsigned)n, 0x80000001, 0);
 	CHECK(e->ecx & (1u << 22)); /* TopologyExtensions */
 	CHECK(e->ecx & (1u << 1));  /* CmpLegacy */
+	CHECK(!(e->ecx & (1u << 2))); /* SVM hidden */
+	CHECK(kvmm_cpuid_find(out, (unsigned)n, 0x8000000a, 0) == NULL);
+	CHECK(!(kvmm_cpuid_find(out, (unsigned)n, 1, 0)->ecx & (1u << 5))); /* VMX hidden */
 	e = kvmm_cpuid_find(out, (unsigned)n, 0x80000008, 0);
 	CHECK_EQ_INT(e->ecx & 0xff, 3);
 	CHECK_EQ_INT((e->ecx >> 12) & 0xf, 2);

@@ -231,6 +231,11 @@ int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo, 
 /* True inside an L2 booted by ktstr_nested_run(). */
 bool ktstr_nested_l2(void);
 
+/* Scenario events, sent to the host on the shared-memory ring with the
+ * time they happened (the host lines them up with its own samples). */
+enum ktstr_stim { KTSTR_STIM_STEP = 1, KTSTR_STIM_OP = 2 };
+void ktstr_stimulus(struct ktstr_ctx *ctx, unsigned step, enum ktstr_stim kind, uint64_t iterations);
+
 /* libktstr's main(): tests binaries need not define one. */
 int ktstr_main(int argc, char **argv);
 

@@ -32,6 +32,12 @@ int kt_expand_cases(const struct ktstr_test *const *tests, size_t n, const struc
 				return kt_err(0, "test %s, scheduler %s: %s", t->name, s->name ? s->name : s->binary,
 					      err);
 			}
+			if (np == 0) {
+				free(v);
+				return kt_err(0, "test %s, scheduler %s: no flag combination satisfies the test's "
+						 "required/excluded flags and the flags' requires/excludes",
+					      t->name, s->name ? s->name : s->binary);
+			}
 		}
 		for (int k = 0; k < np; k++) {
 			struct kt_case *c;

@@ -51,6 +51,7 @@ struct watch {
 	char crash[256];             /* CRSH message, if any */
 	uint64_t sched_exit_ns, scen_start_ns;
 	uint32_t scen_ms;
+	unsigned stimuli;             /* STIM events seen */
 	struct kbuf com2_tail; /* enough to spot the first sentinel */
 	struct kbuf ring_json;
 	unsigned malformed;
@@ -95,6 +96,10 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 	case KT_MSG_SCHED_EXIT:
 		if (!w->sched_exit_ns)
 			w->sched_exit_ns = now_ns();
+		break;
+	case KT_MSG_STIMULUS:
+		if (len == sizeof(struct kt_stimulus))
+			w->stimuli++;
 		break;
 	case KT_MSG_SCENARIO_START:
 		w->scen_start_ns = now_ns();
@@ -302,6 +307,8 @@ static void run_one(struct pool *p, struct job *j)
 		j->out.wall_s = (double)vr.wall_ns / 1e9;
 		j->out.boot_s = (double)w.init_ns / 1e9;
 		snprintf(j->out.accel, sizeof(j->out.accel), "%s", vr.accel);
+		kt_debug("%s: ring: scenario %u ms, %u stimulus events, %u malformed, scheduler exit %s", j->c->name,
+			 w.scen_ms, w.stimuli, w.malformed, w.sched_exit_ns ? "seen" : "none");
 		snprintf(j->out.guest_crash, sizeof(j->out.guest_crash), "%s", w.crash);
 		kt_judge(t, j->c->name, &topo, &vr, w.ring_json.data, w.ring_json.len, &j->out);
 		vm_result_free(&vr);

@@ -17,10 +17,18 @@
 enum kt_msg_type {
 	KT_MSG_SCENARIO_START = 0x53435354, /* "SCST" */
 	KT_MSG_SCENARIO_END = 0x5343454E,   /* "SCEN" */
+	KT_MSG_STIMULUS = 0x5354494D,       /* "STIM": struct kt_stimulus */
 	KT_MSG_TEST_RESULT = 0x54455354,    /* "TEST" */
 	KT_MSG_EXIT = 0x45584954,           /* "EXIT" */
 	KT_MSG_SCHED_EXIT = 0x53434458,     /* "SCDX" */
 	KT_MSG_CRASH = 0x43525348,          /* "CRSH" */
+};
+
+/* A scenario event (step start, op) as it happened in the guest. */
+struct kt_stimulus {
+	uint32_t step, kind;  /* step index; what happened (enum ktstr_stim) */
+	uint64_t at_ns;       /* since the scenario started */
+	uint64_t iterations;  /* all workers' iterations so far (0: unknown) */
 };
 
 struct kt_ring_hdr {

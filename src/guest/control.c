@@ -5,6 +5,7 @@
  * the VM time limit is near.  Polled every 50 ms by a thread of PID 1. */
 #include "guest/guest.h"
 #include "util/util.h"
+#include <ktstr/ktstr.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,4 +54,12 @@ int kt_control_start(void (*on_stop)(void))
 	if (!kt_shm_hdr())
 		return -ENODEV;
 	return -pthread_create(&thread, NULL, control, NULL);
+}
+
+void ktstr_stimulus(struct ktstr_ctx *ctx, unsigned step, enum ktstr_stim kind, uint64_t iterations)
+{
+	struct kt_stimulus ev = { .step = step, .kind = kind, .at_ns = now_ns(), .iterations = iterations };
+
+	(void)ctx;
+	kt_shm_send(KT_MSG_STIMULUS, &ev, sizeof(ev));
 }

@@ -20,8 +20,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CG_ROOT "/sys/fs/cgroup"
-#define CG_BASE CG_ROOT "/ktstr"
+#include "guest/workload.h"
+
+/* Cgroup v2 root and the harness's base under it; bare-metal mode points
+ * them elsewhere (kt_workload_set_cgroup_base). */
+static char cg_root[256] = "/sys/fs/cgroup";
+static char cg_base[320] = "/sys/fs/cgroup/ktstr";
+#define CG_ROOT cg_root
+#define CG_BASE cg_base
 #define STOP_DEADLINE_NS 5000000000ull
 #define READY_DEADLINE_NS 5000000000ull
 
@@ -46,14 +52,25 @@ struct ktstr_workload {
 	struct ktstr_worker_report *rep;
 	uint64_t *samples;
 	bool stopped;
+	bool quiet; /* no SCENARIO_START/END messages (the step engine sends them) */
+	bool keep;  /* do not rmdir the cgroups at finish */
 };
+
+void kt_workload_set_cgroup_base(const char *root, const char *base)
+{
+	snprintf(cg_root, sizeof(cg_root), "%s", root);
+	snprintf(cg_base, sizeof(cg_base), "%s", base);
+}
+
+const char *kt_workload_cgroup_base(void) { return cg_base; }
+const char *kt_workload_cgroup_root(void) { return cg_root; }
 
 static int cg_setup(const struct ktstr_cgroup_def *d, char *path, size_t len)
 {
 	char f[600];
 	int ret;
 
-	snprintf(path, len, CG_BASE "/%s", d->name);
+	snprintf(path, len, "%s/%s", CG_BASE, d->name);
 	if (mkdir(path, 0755) && errno != EEXIST)
 		return kt_err(errno, "cgroup %s: mkdir", path);
 	if (d->cpuset) {
@@ -70,10 +87,14 @@ static int cg_base_setup(void)
 	if (mkdir(CG_BASE, 0755) && errno != EEXIST)
 		return kt_err(errno, "cgroup %s: mkdir", CG_BASE);
 	/* Controllers are best effort: cpu may be unavailable with RT tasks. */
-	write_str(CG_ROOT "/cgroup.subtree_control", "+cpuset");
-	write_str(CG_ROOT "/cgroup.subtree_control", "+cpu");
-	write_str(CG_BASE "/cgroup.subtree_control", "+cpuset");
-	write_str(CG_BASE "/cgroup.subtree_control", "+cpu");
+	char f[400];
+
+	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", CG_ROOT);
+	write_str(f, "+cpuset");
+	write_str(f, "+cpu");
+	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", CG_BASE);
+	write_str(f, "+cpuset");
+	write_str(f, "+cpu");
 	return 0;
 }
 
@@ -137,8 +158,9 @@ static int validate_defs(struct ktstr_ctx *ctx, struct ktstr_workload *wl)
 		struct ktstr_cpumask m;
 		int ret;
 
-		if (!defs[c].name[0] || strchr(defs[c].name, '/'))
-			return kt_err(0, "cgroup def %u: name '%s' must be non-empty without '/'", c, defs[c].name);
+		if (!kt_cgroup_name_ok(defs[c].name))
+			return kt_err(0, "cgroup def %u: name '%s' must be non-empty, relative, without '..' or '//'", c,
+				      defs[c].name);
 		if (defs[c].cpuset && (kmask_parse(defs[c].cpuset, &m) || !kmask_weight(&m)))
 			return kt_err(0, "cgroup %s: bad cpuset '%s'", defs[c].name, defs[c].cpuset);
 		ret = resolve_work(ctx, &defs[c], &wl->cg[c]);
@@ -296,7 +318,20 @@ static void destroy(struct ktstr_workload *wl)
 /* Scenario start, for the SCEN message on the ring. */
 static uint64_t scenario_t0;
 
+bool kt_cgroup_name_ok(const char *n)
+{
+	size_t l = n ? strlen(n) : 0;
+
+	return l && n[0] != '/' && n[l - 1] != '/' && !strstr(n, "//") && !strstr(n, "..");
+}
+
 int ktstr_workload_start(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs, struct ktstr_workload **out)
+{
+	return kt_workload_start_opts(ctx, defs, false, false, out);
+}
+
+int kt_workload_start_opts(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs, bool quiet, bool keep,
+			   struct ktstr_workload **out)
 {
 	struct ktstr_workload *wl = calloc(1, sizeof(*wl));
 	int ret;
@@ -304,6 +339,8 @@ int ktstr_workload_start(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *d
 	if (!wl)
 		return -ENOMEM;
 	wl->defs = defs;
+	wl->quiet = quiet;
+	wl->keep = keep;
 	ret = validate_defs(ctx, wl);
 	if (!ret)
 		ret = cg_base_setup();
@@ -333,8 +370,10 @@ int ktstr_workload_start(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *d
 	wait_ready(wl);
 	__atomic_store_n(&wl->sync->go, 1, __ATOMIC_RELEASE);
 	*out = wl;
-	scenario_t0 = now_ns();
-	kt_shm_send(KT_MSG_SCENARIO_START, NULL, 0);
+	if (!quiet) {
+		scenario_t0 = now_ns();
+		kt_shm_send(KT_MSG_SCENARIO_START, NULL, 0);
+	}
 	return 0;
 }
 
@@ -365,7 +404,7 @@ int ktstr_workload_stop(struct ktstr_workload *wl)
 	if (wl->stopped)
 		return 0;
 	wl->stopped = true;
-	{
+	if (!wl->quiet) {
 		uint32_t ms = (uint32_t)((now_ns() - scenario_t0) / 1000000u);
 
 		kt_shm_send(KT_MSG_SCENARIO_END, &ms, sizeof(ms));
@@ -431,7 +470,8 @@ int ktstr_workload_finish(struct ktstr_ctx *ctx, struct ktstr_workload *wl)
 			env.cpuset_nodes = mask_nodes(&ctx->topo, &allowed);
 		}
 		kt_check_workers(&ctx->result, d->name, &wl->rep[wl->cg[c].first], wl->cg[c].nw, &ctx->checks, &env);
-		rmdir(wl->cg[c].path);
+		if (!wl->keep)
+			rmdir(wl->cg[c].path);
 	}
 	for (unsigned i = first_detail; i < ctx->result.ndetails; i++)
 		if (ctx->result.details[i].kind != KTSTR_K_SKIP)
@@ -439,6 +479,12 @@ int ktstr_workload_finish(struct ktstr_ctx *ctx, struct ktstr_workload *wl)
 				ctx->result.details[i].msg);
 	destroy(wl);
 	return 0;
+}
+
+void kt_workload_drop(struct ktstr_workload *wl)
+{
+	ktstr_workload_stop(wl);
+	destroy(wl);
 }
 
 int ktstr_run_cgroups(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs)

@@ -4,7 +4,9 @@
  * 0x8000_001D caches and 0x8000_001E ids) say the same.  Linux derives the
  * LLC from the L3's sharing count (Intel, AMD family >= 0x17) or from
  * 0x8000_001E's node id (AMD family < 0x17, e.g. QEMU's TCG "max" CPU
- * that a nested L1 runs on): both give the global LLC index. */
+ * that a nested L1 runs on): both give the global LLC index.  VMX/SVM are
+ * hidden: a guest's own KVM would only slow its boot (and, two levels
+ * deep under emulation, was seen to triple-fault a vCPU). */
 #include "vm/kvm/kvmm.h"
 
 #include <errno.h>
@@ -82,7 +84,7 @@ static int push(struct kvm_cpuid_entry2 *out, unsigned max, unsigned *n, uint32_
 
 static bool replaced(uint32_t fn)
 {
-	return fn == 0x4 || fn == 0xa || fn == 0xb || fn == 0x1f || fn == 0x8000001d || fn == 0x8000001e ||
+	return fn == 0x4 || fn == 0xa || fn == 0x8000000a || fn == 0xb || fn == 0x1f || fn == 0x8000001d || fn == 0x8000001e ||
 	       fn == 0x80000026;
 }
 
@@ -126,12 +128,14 @@ int kvmm_cpuid_build(const struct kvm_cpuid_entry2 *in, unsigned nin, struct kvm
 			else
 				e->edx &= ~(1u << 28);
 			e->ecx |= 1u << 31; /* hypervisor */
+			e->ecx &= ~(1u << 5); /* no VMX: guests do not nest */
 			break;
 		case 0x80000000:
 			if (amd && e->eax < 0x8000001e)
 				e->eax = 0x8000001e;
 			break;
 		case 0x80000001:
+			e->ecx &= ~(1u << 2); /* no SVM: guests do not nest */
 			if (amd) {
 				e->ecx |= 1u << 22; /* TopologyExtensions */
 				if (per_llc > 1)

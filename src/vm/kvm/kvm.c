@@ -45,7 +45,10 @@ void kvmm_log(struct kvmm *k, const char *fmt, ...)
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	kt_debug("kvm: %.*s", n - 1, line);
+	if (k->vm->cfg->console_to_stderr)
+		fprintf(stderr, "kvm: %.*s", n, line);
+	else
+		kt_debug("kvm: %.*s", n - 1, line);
 	if (k->log_w >= 0 && write(k->log_w, line, (size_t)n) < 0)
 		return;
 }
@@ -421,9 +424,6 @@ static void dump_vcpus(struct kvmm *k)
 		if (k->vcpu[i].fd >= 0 && !ioctl(k->vcpu[i].fd, KVM_GET_REGS, &r)) {
 			kvmm_log(k, "vcpu %u stopped at rip 0x%llx rsp 0x%llx", i, (unsigned long long)r.rip,
 				 (unsigned long long)r.rsp);
-			if (k->vm->cfg->console_to_stderr)
-				fprintf(stderr, "kvm: vcpu %u stopped at rip 0x%llx rsp 0x%llx\n", i,
-					(unsigned long long)r.rip, (unsigned long long)r.rsp);
 		}
 	}
 }
