@@ -5,7 +5,7 @@ BUILD   ?= build
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
            -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP $(EXTRA_CFLAGS)
-LDLIBS  += -lelf -ljansson -lcrypto -lz -lpthread
+LDLIBS  += -lelf -ljansson -lcrypto -lz -lpthread -lm
 $(BUILD)/src/kernel/scxbuild.o: CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"' # scx-ktstr sources, found at run time
 
 LIB_SRC := $(wildcard src/*/*.c src/guest/work/*.c src/vm/kvm/*.c)
@@ -54,6 +54,11 @@ $(BUILD)/unit-tests: $(UNIT_SRC) $(LIB_SRC) $(GEN_FRAG) $(wildcard src/*/*.h src
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
+# CLI tests of the runner flags and commands (tests/cli/run.sh; one short
+# VM run when a kernel is cached).
+clitest: all
+	tests/cli/run.sh $(BUILD)
+
 # VM tests; KTSTR_JOBS parallel VMs (default: one per two host CPUs, min 1).
 KTSTR_JOBS ?= $(shell n=$$(nproc); echo $$(( n > 1 ? n : 1 )))
 vmtest: all
@@ -67,6 +72,7 @@ check:
 	$(MAKE) clang
 	$(MAKE) unit
 	$(BUILD)/ktstr kernel build
+	$(MAKE) clitest
 	$(MAKE) vmtest
 
 # gnu11 allows a struct ending in a flexible array inside another struct
@@ -77,5 +83,5 @@ clang:
 clean:
 	rm -rf build build-clang
 
-.PHONY: all unit vmtest check clang clean
+.PHONY: all unit clitest vmtest check clang clean
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d)

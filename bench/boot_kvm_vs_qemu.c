@@ -1,5 +1,5 @@
 /* Boot benchmark: ktstr's own KVM VMM vs `qemu-system-x86_64 -M microvm
- * -enable-kvm`, same L2 kernel and initramfs, inside the same nested-rig
+ * -enable-kvm -cpu host,-svm,-vmx`, same L2 kernel and initramfs, inside the same nested-rig
  * L1 (this machine's /dev/kvm cannot boot Linux; see docs/vmm.md).
  *
  * Host side (this program, not PID 1): builds an L1 initramfs holding this
@@ -132,7 +132,7 @@ static int run_qemu(unsigned n, const char *initrd, const char *cmdline, double 
 		return -errno;
 	if (pid == 0) {
 		char *argv[] = { "/usr/bin/qemu-system-x86_64", "-L", "/qemu", "-M", "microvm", "-enable-kvm", "-cpu",
-				 "host", "-smp", smp, "-m", "512M", "-object", obj, "-machine", "memory-backend=ram",
+				 "host,-svm,-vmx", /* as our VMM: no nested virtualization in L2 */ "-smp", smp, "-m", "512M", "-object", obj, "-machine", "memory-backend=ram",
 				 "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-monitor",
 				 "none", "-no-reboot",
 				 /* COM2 as well: the guest init writes its start marker there */

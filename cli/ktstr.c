@@ -9,6 +9,8 @@
 #define KTSTR_VERSION "0.1.0"
 
 int cli_scenario(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_host(int argc, char **argv);
 
 static void usage(FILE *f)
 {
@@ -27,6 +29,9 @@ static void usage(FILE *f)
 		"           [--duration S] [-j N]\n"
 		"                      run canned scenarios in a VM under EEVDF or a sched_ext\n"
 		"                      scheduler; `ktstr scenario --help` for every option\n"
+		"  show-host | topo    host CPUs/LLCs/NUMA, KVM, backend, kernels | topology presets\n"
+		"  run [NAME...|all] [--duration S]\n"
+		"                      run canned scenarios on this host (bare metal)\n"
 		"  version             print the version\n"
 		"  help                this help\n\n"
 		"Tests are C files declaring KTSTR_TEST(...) linked with libktstr.a; the resulting\n"
@@ -48,6 +53,10 @@ int main(int argc, char **argv)
 		return kernel_cli(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "scenario"))
 		return cli_scenario(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return cli_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "show-host") || !strcmp(argv[1], "topo"))
+		return cli_host(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("ktstr %s\n", KTSTR_VERSION);
 		return 0;

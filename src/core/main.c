@@ -2,6 +2,8 @@
  * `ktstr scenario`: options, selection by name, --list, run. */
 #include "core/ctx.h"
 #include "core/runner.h"
+#include "core/report_out.h"
+#include "core/shard.h"
 #include "guest/guest.h"
 
 #include <getopt.h>
@@ -30,10 +32,16 @@ static void usage(FILE *f, const char *argv0, const char *what)
 		"  -a, --args \"ARGS\"    arguments for --scheduler\n"
 		"      --memory MB      override the guest memory (default: 2048)\n"
 		"      --timeout S      VM wall-clock limit (default: derived; env KTSTR_VM_TIMEOUT)\n"
+		"      --shard I/N      run (or --list) only shard I of N: a deterministic split\n"
+		"                       of the sorted list, for a CI matrix (docs/ci.md)\n"
+		"      --junit FILE     also write the results as JUnit XML to FILE\n"
+		"      --out DIR        write one JSON sidecar per %s into DIR (created):\n"
+		"                       verdict, topology, durations, telemetry, console tails\n"
+		"      --no-progress    no live progress line on stderr (shown on a terminal)\n"
 		"  -v, --verbose        stream guest consoles to stderr, debug messages\n"
 		"  -h, --help           this help\n"
 		"Exit status: 0 all passed, 1 a %s failed, 2 bad input.\n",
-		argv0, what, what, what, what, what);
+		argv0, what, what, what, what, what, what);
 }
 
 static void list_cases(const struct kt_case *c, size_t n)
@@ -88,6 +96,8 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 		{ "timeout", required_argument, 0, 'T' },  { "verbose", no_argument, 0, 'v' },
 		{ "memory", required_argument, 0, 'm' },   { "scheduler", required_argument, 0, 's' },
 		{ "args", required_argument, 0, 'a' },	  { "help", no_argument, 0, 'h' },
+		{ "shard", required_argument, 0, 'S' },   { "junit", required_argument, 0, 'J' },
+		{ "out", required_argument, 0, 'O' },	  { "no-progress", no_argument, 0, 'P' },
 		{ 0 },
 	};
 	struct kt_run_opts o = { .jobs = 1 };
@@ -95,6 +105,7 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 	struct kt_case *all = NULL, *sel;
 	size_t nall = 0, n = 0;
 	bool list = false;
+	unsigned shard_i = 1, shard_n = 1;
 	char err[256];
 	int c, ret;
 
@@ -122,6 +133,15 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 		case 'm': if (parse_uint("--memory", optarg, 256, 1u << 24, &o.memory_mb)) return 2; break;
 		case 's': override.binary = optarg; override.name = optarg; break;
 		case 'a': override.args = optarg; break;
+		case 'S':
+			if (kt_shard_parse(optarg, &shard_i, &shard_n, err, sizeof(err))) {
+				fprintf(stderr, "ktstr: --shard %s\n", err);
+				return 2;
+			}
+			break;
+		case 'J': o.junit = optarg; break;
+		case 'O': o.out_dir = optarg; break;
+		case 'P': o.no_progress = true; break;
 		case 'v': o.verbose = true; kt_verbose = 1; break;
 		case 'h': usage(stdout, argv[0], what); return 0;
 		default: fprintf(stderr, "ktstr: see %s --help\n", argv[0]); return 2;
@@ -138,6 +158,28 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 		if (selected(all[i].name, argc, argv, optind))
 			sel[n++] = all[i];
 	qsort(sel, n, sizeof(*sel), by_name);
+	if (shard_n > 1) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (kt_shard_member(i, shard_i, shard_n))
+				sel[m++] = sel[i];
+		if (!m && n) {
+			/* More shards than cases: an empty shard is not an error
+			 * (its --junit file is an empty suite, for CI). */
+			ret = 0;
+			if (!list && kt_report_check(&o))
+				ret = 2;
+			else if (!list && kt_report_end(kt_report_begin(&o, 0, "")))
+				ret = 1;
+			else if (!list)
+				printf("KTAP version 1\n# shard %u/%u of %zu %ss: empty\n1..0\n0 passed, 0 failed\n",
+				       shard_i, shard_n, n, what);
+			free(all);
+			return ret;
+		}
+		n = m;
+	}
 	if (!n) {
 		fprintf(stderr, "ktstr: no %s matches", what);
 		for (int a = optind; a < argc; a++)
@@ -149,6 +191,8 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 	if (list) {
 		list_cases(sel, n);
 		ret = 0;
+	} else if (kt_report_check(&o)) {
+		ret = 2;
 	} else {
 		ret = kt_run_tests(sel, n, &o);
 	}

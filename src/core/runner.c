@@ -1,9 +1,12 @@
 /* Host runner: resolve the kernel, build the initramfs once, run one VM
  * per test with up to `jobs` at a time, print KTAP and a summary. */
 #include "core/runner.h"
+#include <ktstr/scenario.h>
 #include "core/ctx.h"
 #include "core/argenc.h"
 #include "core/ksym.h"
+#include "core/progress.h"
+#include "core/report_out.h"
 #include "core/shm_ring.h"
 #include "initramfs/initramfs.h"
 #include "kernel/kernel.h"
@@ -38,6 +41,8 @@ struct pool {
 	const char *kernel, *initrd;
 	struct job *jobs;
 	size_t n, next, done;
+	struct kt_report *rep;    /* --junit/--out, NULL: none */
+	struct kt_progress *prog; /* stderr progress line, NULL: none */
 	pthread_mutex_t lock;
 };
 
@@ -311,6 +316,7 @@ static void run_one(struct pool *p, struct job *j)
 			 w.scen_ms, w.stimuli, w.malformed, w.sched_exit_ns ? "seen" : "none");
 		snprintf(j->out.guest_crash, sizeof(j->out.guest_crash), "%s", w.crash);
 		kt_judge(t, j->c->name, &topo, &vr, w.ring_json.data, w.ring_json.len, &j->out);
+		kt_report_capture(o, &j->out, &vr, w.ring_json.data, w.ring_json.len);
 		vm_result_free(&vr);
 	}
 	kbuf_free(&w.com2_tail);
@@ -348,9 +354,13 @@ static void *worker(void *arg)
 		}
 		j = &p->jobs[p->next++];
 		pthread_mutex_unlock(&p->lock);
+		kt_progress_running(p->prog, (size_t)(j - p->jobs), j->c->name);
 		run_one(p, j);
 		pthread_mutex_lock(&p->lock);
+		kt_progress_pause(p->prog);
 		print_line(j, (int)++p->done);
+		kt_report_case(p->rep, (size_t)(j - p->jobs), j->c, &j->out);
+		kt_progress_resume(p->prog, (size_t)(j - p->jobs));
 		pthread_mutex_unlock(&p->lock);
 	}
 }
@@ -370,7 +380,7 @@ static int check_inputs(const struct kt_case *cases, size_t n, const struct kt_r
 			topo = o->topo;
 		else
 			kt_test_topo(cases[i].t, &topo);
-		if (ktstr_topo_validate(&topo, err, sizeof(err))) {
+		if (ktstr_topo_validate(&topo, err, sizeof(err)) || kt_scenario_validate(cases[i].t, &topo, err, sizeof(err))) {
 			kt_err(0, "test %s: %s", cases[i].name, err);
 			return 2;
 		}
@@ -459,10 +469,13 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 		nth = (unsigned)n;
 	if (nth > ARRAY_SIZE(th))
 		nth = ARRAY_SIZE(th);
+	p.rep = kt_report_begin(o, n, k.key[0] ? k.key : k.bzimage);
+	p.prog = kt_progress_start(n, nth, !o->verbose && !o->no_progress);
 	for (unsigned i = 0; i < nth; i++)
 		pthread_create(&th[i], NULL, worker, &p);
 	for (unsigned i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
+	kt_progress_stop(p.prog);
 	for (size_t i = 0; i < n; i++) {
 		struct kt_outcome *oc = &p.jobs[i].out;
 
@@ -477,7 +490,12 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 		else
 			failed++;
 		kbuf_free(&oc->report);
+		kbuf_free(&oc->guest_json);
+		kbuf_free(&oc->com1_tail);
+		kbuf_free(&oc->com2_tail);
 	}
+	if (kt_report_end(p.rep))
+		failed++; /* a requested output could not be written */
 	if (vm_interrupted)
 		printf("# interrupted: %zu of %zu tests not run\n", n - p.next, n);
 	printf("%u passed, %u failed%s", passed, failed, skipped ? "" : "\n");

@@ -31,6 +31,9 @@ struct kt_run_opts {
 	unsigned timeout_s;     /* --timeout (0: derived) */
 	unsigned memory_mb;     /* --memory (0: the test's) */
 	bool verbose;
+	const char *junit;      /* --junit FILE (NULL: none) */
+	const char *out_dir;    /* --out DIR: a JSON sidecar per case */
+	bool no_progress;       /* --no-progress */
 };
 
 enum kt_verdict { KT_PASS, KT_FAIL, KT_SKIP, KT_ERROR };
@@ -47,6 +50,10 @@ struct kt_outcome {
 	char accel[16];
 	struct kbuf report;     /* full failure report */
 	char guest_crash[256];  /* set by the caller from a CRSH message */
+	/* Kept for --out/--junit (report_out.c), freed after reporting. */
+	char vmm[16];
+	struct kbuf guest_json; /* the guest's result JSON, as received */
+	struct kbuf com1_tail, com2_tail;
 };
 
 /* Runs tests; returns the process exit status (0 all passed/skipped,

@@ -319,7 +319,7 @@ static int kvm_available(char *why, size_t len)
 		return -ENODEV;
 	}
 	if (!accel_kvm_usable(NULL, reason, sizeof(reason))) {
-		snprintf(why, len, "/dev/kvm cannot boot a standard kernel here (%s)", reason);
+		snprintf(why, len, "%s", reason); /* e.g. "/dev/kvm is PVM (kvm_pvm), which cannot boot ..." */
 		return -ENODEV;
 	}
 	return 0;

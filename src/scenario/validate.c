@@ -1,0 +1,201 @@
+/* Validation of data-driven scenarios (host side before boot, and again
+ * in the guest), and the registry of their data. */
+#include <ktstr/scenario.h>
+#include "core/ctx.h"
+#include "guest/workload.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_NAMES 64
+
+const char *const kt_op_names[KTSTR_OP__COUNT] = {
+	"end", "add_cgroup", "remove_cgroup", "set_cpuset", "clear_cpuset", "swap_cpusets",
+	"spawn", "stop", "set_affinity", "move_tasks", "set_policy",
+};
+
+struct names {
+	const char *n[MAX_NAMES];
+	unsigned cnt;
+};
+
+static int find(const struct names *s, const char *n)
+{
+	for (unsigned i = 0; n && i < s->cnt; i++)
+		if (!strcmp(s->n[i], n))
+			return (int)i;
+	return -1;
+}
+
+/* One op list; where is "backdrop" or "step N". */
+static int check_ops(const struct ktstr_topo *t, const struct ktstr_op *ops, struct names *live, const char *where,
+		     unsigned wpc, char *err, size_t len)
+{
+	char e[256];
+
+	for (unsigned i = 0; ops && ops[i].kind; i++) {
+		const struct ktstr_op *o = &ops[i];
+		char at[160];
+		struct ktstr_cpumask m;
+		bool none;
+		uint64_t rng = 1;
+
+		if ((unsigned)o->kind >= KTSTR_OP__COUNT)
+			return snprintf(err, len, "%s op %u: kind: unknown op kind %d", where, i, (int)o->kind), -EINVAL;
+		snprintf(at, sizeof(at), "%s op %u (%s '%s')", where, i, kt_op_names[o->kind],
+			 o->cgroup ? o->cgroup : "");
+		if (!o->cgroup || !kt_cgroup_name_ok(o->cgroup))
+			return snprintf(err, len, "%s: cgroup: name '%s' must be non-empty, relative, without '..'", at,
+					o->cgroup ? o->cgroup : "(null)"), -EINVAL;
+		if (o->kind == KTSTR_OP_ADD_CGROUP) {
+			const char *sl = strrchr(o->cgroup, '/');
+
+			if (find(live, o->cgroup) >= 0)
+				return snprintf(err, len, "%s: cgroup: already exists", at), -EINVAL;
+			if (sl) {
+				char parent[128];
+
+				snprintf(parent, sizeof(parent), "%.*s", (int)(sl - o->cgroup), o->cgroup);
+				if (find(live, parent) < 0)
+					return snprintf(err, len, "%s: cgroup: parent '%s' not created first", at, parent),
+					       -EINVAL;
+			}
+			if (live->cnt >= MAX_NAMES)
+				return snprintf(err, len, "%s: more than %d cgroups", at, MAX_NAMES), -EINVAL;
+			live->n[live->cnt++] = o->cgroup;
+		} else if (find(live, o->cgroup) < 0) {
+			return snprintf(err, len, "%s: cgroup: no such cgroup (add it first)", at), -EINVAL;
+		}
+		if ((o->kind == KTSTR_OP_ADD_CGROUP || o->kind == KTSTR_OP_SET_CPUSET) &&
+		    ktstr_cpuset_resolve(t, &o->cpuset, &m, e, sizeof(e)))
+			return snprintf(err, len, "%s: %s", at, e), -EINVAL;
+		if (o->kind == KTSTR_OP_SET_CPUSET && o->cpuset.kind == KTSTR_CS_NONE)
+			return snprintf(err, len, "%s: cpuset: a spec is required", at), -EINVAL;
+		if ((o->kind == KTSTR_OP_SWAP_CPUSETS || o->kind == KTSTR_OP_MOVE_TASKS) &&
+		    (!o->to || find(live, o->to) < 0 || !strcmp(o->to, o->cgroup)))
+			return snprintf(err, len, "%s: to: '%s' must be another existing cgroup", at,
+					o->to ? o->to : "(null)"), -EINVAL;
+		if (o->kind == KTSTR_OP_SPAWN) {
+			uint64_t p[KTSTR_WORK_MAX_PARAMS];
+			unsigned g;
+
+			if (!o->workers)
+				return snprintf(err, len, "%s: workers: must be > 0", at), -EINVAL;
+			if (!ktstr_work_info(o->work) || o->work == KTSTR_WORK_SEQUENCE || o->work == KTSTR_WORK_CUSTOM)
+				return snprintf(err, len, "%s: work: type %d cannot be spawned by an op", at, (int)o->work),
+				       -EINVAL;
+			if (ktstr_work_parse_args(o->work, o->work_args, p, e, sizeof(e)))
+				return snprintf(err, len, "%s: work_args: %s", at, e), -EINVAL;
+			g = ktstr_work_group_size(o->work, p);
+			if (o->workers % g)
+				return snprintf(err, len, "%s: workers: %s needs a multiple of %u, got %u", at,
+						ktstr_work_name(o->work), g, o->workers), -EINVAL;
+		}
+		if ((o->kind == KTSTR_OP_SPAWN || o->kind == KTSTR_OP_SET_AFFINITY) &&
+		    ktstr_affinity_resolve(t, o->affinity, o->affinity_cpus, NULL, &rng, &m, &none, e, sizeof(e)))
+			return snprintf(err, len, "%s: %s", at, e), -EINVAL;
+		if ((o->kind == KTSTR_OP_SPAWN || o->kind == KTSTR_OP_SET_POLICY) &&
+		    ((unsigned)o->policy > KTSTR_POL_RR || o->nice < -20 || o->nice > 19))
+			return snprintf(err, len, "%s: policy/nice: policy %d nice %d out of range", at, (int)o->policy,
+					o->nice), -EINVAL;
+		if (o->kind == KTSTR_OP_REMOVE_CGROUP) {
+			int k = find(live, o->cgroup);
+
+			for (unsigned j = 0; j < live->cnt; j++)
+				if (!strncmp(live->n[j], o->cgroup, strlen(o->cgroup)) &&
+				    live->n[j][strlen(o->cgroup)] == '/')
+					return snprintf(err, len, "%s: cgroup: remove child '%s' first", at, live->n[j]),
+					       -EINVAL;
+			live->n[k] = live->n[--live->cnt];
+		}
+	}
+	(void)wpc;
+	return 0;
+}
+
+int ktstr_steps_validate(const struct ktstr_topo *t, const struct ktstr_backdrop *bd, const struct ktstr_step *steps,
+			 unsigned wpc, char *err, size_t len)
+{
+	struct names live = { .cnt = 0 };
+	unsigned nbd;
+	int ret;
+
+	if (!steps || ktstr_step_end(&steps[0]))
+		return snprintf(err, len, "steps: at least one step is required"), -EINVAL;
+	ret = check_ops(t, bd ? bd->ops : NULL, &live, "backdrop", wpc, err, len);
+	if (ret)
+		return ret;
+	nbd = live.cnt;
+	for (unsigned s = 0; !ktstr_step_end(&steps[s]); s++) {
+		const struct ktstr_hold *h = &steps[s].hold;
+		char where[32];
+
+		if ((h->kind == KTSTR_HOLD_K_FRAC && (!isfinite(h->frac) || h->frac <= 0)) ||
+		    (h->kind != KTSTR_HOLD_K_FRAC && !h->ms) || (unsigned)h->kind > KTSTR_HOLD_K_LOOP)
+			return snprintf(err, len, "step %u: hold: must be a positive fraction or a non-zero ms", s),
+			       -EINVAL;
+		snprintf(where, sizeof(where), "step %u", s);
+		ret = check_ops(t, steps[s].ops, &live, where, wpc, err, len);
+		if (ret)
+			return ret;
+		/* A step's own cgroups end with it; the backdrop's that it
+		 * removed stay removed (removal is only allowed in order). */
+		if (live.cnt > nbd)
+			live.cnt = nbd;
+		if (live.cnt < nbd)
+			nbd = live.cnt;
+	}
+	return 0;
+}
+
+extern const struct ktstr_scenario_data *const __start_ktstr_scen_data[] __attribute__((weak));
+extern const struct ktstr_scenario_data *const __stop_ktstr_scen_data[] __attribute__((weak));
+
+const struct ktstr_scenario_data *kt_scenario_data(const char *name)
+{
+	size_t l = strcspn(name, "/");
+
+	if (!__start_ktstr_scen_data)
+		return NULL;
+	for (const struct ktstr_scenario_data *const *p = __start_ktstr_scen_data; p < __stop_ktstr_scen_data; p++)
+		if (strlen((*p)->name) == l && !strncmp((*p)->name, name, l))
+			return *p;
+	return NULL;
+}
+
+int kt_scenario_validate(const struct ktstr_test *t, const struct ktstr_topo *topo, char *err, size_t len)
+{
+	const struct ktstr_scenario_data *d = kt_scenario_data(t->name);
+
+	if (!d)
+		return 0;
+	return ktstr_steps_validate(topo, d->bd, d->steps, t->workers_per_cgroup ? t->workers_per_cgroup : 2, err,
+				    len);
+}
+
+static bool ops_cpuset(const struct ktstr_op *ops)
+{
+	for (unsigned i = 0; ops && ops[i].kind; i++)
+		if (ops[i].cpuset.kind != KTSTR_CS_NONE || ops[i].kind == KTSTR_OP_SWAP_CPUSETS ||
+		    ops[i].kind == KTSTR_OP_CLEAR_CPUSET)
+			return true;
+	return false;
+}
+
+bool kt_scenario_needs_cpuset(const struct ktstr_test *t)
+{
+	const struct ktstr_scenario_data *d = kt_scenario_data(t->name);
+
+	if (t->desc && !strncmp(t->desc, "cpuset:", 7))
+		return true;
+	if (!d)
+		return false;
+	if (ops_cpuset(d->bd ? d->bd->ops : NULL))
+		return true;
+	for (unsigned s = 0; !ktstr_step_end(&d->steps[s]); s++)
+		if (ops_cpuset(d->steps[s].ops))
+			return true;
+	return false;
+}

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# CLI tests for the runner flags (--shard, --junit, --out, progress) and
+# the `ktstr show-host` / `ktstr topo` commands, error paths included.
+# One short VM run (skipped when no kernel is cached).  Prints
+# "N passed, N failed"; exits non-zero on failure.
+#   usage: tests/cli/run.sh [BUILD_DIR]     (default: build)
+set -u
+B=${1:-build}
+T=$B/ktstr-tests
+K=$B/ktstr
+TMP=$(mktemp -d /tmp/ktstr-clitest.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+pass=0 fail=0 skip=0
+
+ok()   { pass=$((pass + 1)); echo "ok $((pass + fail)) $1"; }
+bad()  { fail=$((fail + 1)); echo "not ok $((pass + fail)) $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+skip() { skip=$((skip + 1)); echo "# SKIP $1"; }
+
+# run NAME WANT_RC CMD...: runs CMD, output in $TMP/out, $TMP/err; checks rc.
+run() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		bad "$name" "exit $rc, wanted $want: $*" "stderr: $(head -c 400 "$TMP/err")"
+		return 1
+	fi
+	return 0
+}
+# expect NAME WANT_RC PATTERN(in stdout+stderr) CMD...
+expect() {
+	local name=$1 want=$2 pat=$3
+	shift 3
+	run "$name" "$want" "$@" || return 0
+	if grep -qE -- "$pat" "$TMP/out" "$TMP/err"; then ok "$name"; else
+		bad "$name" "no /$pat/ in the output of: $*" "stdout: $(head -c 300 "$TMP/out")" \
+			"stderr: $(head -c 300 "$TMP/err")"
+	fi
+}
+
+have_py=false; command -v python3 >/dev/null && have_py=true
+
+for b in "$T" "$K"; do
+	[ -x "$b" ] || { echo "$b missing: run make first"; exit 2; }
+done
+
+# --- help ---------------------------------------------------------------
+for f in --shard --junit --out --no-progress; do
+	expect "help lists $f" 0 "^ +$f " "$T" --help
+	expect "scenario help lists $f" 0 "^ +$f " "$K" scenario --help
+done
+expect "ktstr help lists show-host and topo" 0 "show-host \| topo" "$K" help
+
+# --- --shard ------------------------------------------------------------
+for v in 0/3 3/2 x "" 1/0 0/0 /2 1/ 1/2/3 -1/2 " 1/2" 1/10001 99999999999999999999/2; do
+	expect "--shard '$v' is rejected" 2 "ktstr: --shard" "$T" --list --shard "$v"
+done
+expect "--shard needs a value" 2 "shard" "$T" --list --shard
+
+# The union of all shards is the full list, with no overlap (test binary
+# and scenario catalog, several N, also with a filter).
+shard_union() { # name cmd...
+	local name=$1 n i
+	shift
+	"$@" --list 2>/dev/null | awk '{print $1}' | sort >"$TMP/full"
+	if [ ! -s "$TMP/full" ]; then bad "$name: full list" "empty list from $*"; return; fi
+	for n in 1 2 3 4 7 $(($(wc -l <"$TMP/full") + 3)); do
+		: >"$TMP/union"
+		for i in $(seq 1 "$n"); do
+			if ! "$@" --list --shard "$i/$n" 2>"$TMP/err" | awk '{print $1}' >>"$TMP/union"; then
+				bad "$name: --shard $i/$n" "failed: $(cat "$TMP/err")"
+				return
+			fi
+		done
+		if ! sort "$TMP/union" | cmp -s - "$TMP/full"; then
+			bad "$name: shards of $n" "union differs from the full list (dups: $(sort "$TMP/union" | uniq -d | head -3 | tr '\n' ' '))"
+			return
+		fi
+	done
+	ok "$name: union of shards = full list, no overlap"
+}
+shard_union "tests" "$T"
+shard_union "tests filtered" "$T" topo_ work_
+shard_union "scenarios" "$K" scenario
+
+# Deterministic: the same shard twice gives the same list.
+a=$("$T" --list --shard 2/3 | awk '{print $1}'); b=$("$T" --list --shard 2/3 | awk '{print $1}')
+if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "--shard is deterministic"; else bad "--shard is deterministic" "$a vs $b"; fi
+# Balanced: shard sizes differ by at most one.
+sizes=$(for i in 1 2 3; do "$T" --list --shard "$i/3" | wc -l; done | sort -n | tr '\n' ' ')
+set -- $sizes
+if [ $(($3 - $1)) -le 1 ]; then ok "--shard is balanced ($sizes)"; else bad "--shard is balanced" "$sizes"; fi
+# More shards than cases: an empty shard lists nothing and succeeds.
+run "--shard beyond the list" 0 "$T" --list --shard 9999/9999 topo_1n1l2c1t &&
+	{ [ ! -s "$TMP/out" ] && ok "--shard beyond the list is empty" || bad "--shard beyond the list is empty" "$(cat "$TMP/out")"; }
+
+# An empty shard run (no VM) still writes its JUnit file, an empty suite.
+run "empty shard run" 0 "$T" --shard 9999/9999 --junit "$TMP/empty.xml" topo_1n1l2c1t &&
+	{ grep -q 'tests="0"' "$TMP/empty.xml" 2>/dev/null && grep -q '^1\.\.0$' "$TMP/out" &&
+		ok "empty shard: KTAP 1..0 and an empty JUnit suite" || bad "empty shard: KTAP 1..0 and an empty JUnit suite" "$(cat "$TMP/out")"; }
+
+# --- --out / --junit error paths (no VM boots) ----------------------------
+expect "--out under a file" 2 "ktstr: --out" "$T" --out /dev/null/x topo_1n1l2c1t
+touch "$TMP/afile"
+expect "--out is a file" 2 "ktstr: --out" "$T" --out "$TMP/afile" topo_1n1l2c1t
+expect "--out empty" 2 "ktstr: --out" "$T" --out "" topo_1n1l2c1t
+if [ "$(id -u)" -ne 0 ]; then
+	mkdir -p "$TMP/ro" && chmod 555 "$TMP/ro"
+	expect "--out read-only dir" 2 "not writable|cannot create" "$T" --out "$TMP/ro/sub" topo_1n1l2c1t
+	expect "--out read-only dir itself" 2 "not writable" "$T" --out "$TMP/ro" topo_1n1l2c1t
+	expect "--junit in a read-only dir" 2 "ktstr: --junit" "$T" --junit "$TMP/ro/x.xml" topo_1n1l2c1t
+else
+	skip "read-only directory cases (root ignores permissions)"
+fi
+expect "--junit to a directory" 2 "ktstr: --junit.*(directory|file name)" "$T" --junit "$TMP" topo_1n1l2c1t
+expect "--junit in a missing directory" 2 "ktstr: --junit" "$T" --junit "$TMP/nodir/x.xml" topo_1n1l2c1t
+expect "--junit empty" 2 "ktstr: --junit" "$T" --junit "" topo_1n1l2c1t
+expect "scenario --junit to a directory" 2 "ktstr: --junit" "$K" scenario --junit "$TMP" steady
+[ ! -e "$TMP/nodir" ] && ok "failed checks leave nothing behind" || bad "failed checks leave nothing behind" "$TMP/nodir exists"
+# --list never writes reports
+run "--list with --out" 0 "$T" --list --out "$TMP/listout" --junit "$TMP/list.xml" &&
+	{ [ ! -e "$TMP/list.xml" ] && ok "--list writes no report" || bad "--list writes no report"; }
+
+# --- show-host / topo ------------------------------------------------------
+run "show-host" 0 "$K" show-host && {
+	missing=""
+	for k in "online cpus" "llc groups" "numa nodes" "^smt" "^kvm " "ktstr kvm vmm" "^qemu" "--vmm auto" "== kernels =="; do
+		grep -qE -- "$k" "$TMP/out" || missing="$missing '$k'"
+	done
+	[ -z "$missing" ] && ok "show-host prints topology, kvm, backend, kernels" || bad "show-host fields" "missing:$missing"
+	n=$(awk '/^online cpus/ {print $3}' "$TMP/out")
+	[ "$n" = "$(getconf _NPROCESSORS_ONLN)" ] && ok "show-host cpu count ($n)" || bad "show-host cpu count" "$n vs $(getconf _NPROCESSORS_ONLN)"
+}
+expect "show-host --help" 0 "usage: ktstr show-host" "$K" show-host --help
+expect "show-host bad argument" 2 "unexpected argument" "$K" show-host --bogus
+run "topo" 0 "$K" topo && {
+	[ "$(tail -n +2 "$TMP/out" | wc -l)" -eq 24 ] && ok "topo lists 24 presets" || bad "topo lists 24 presets" "$(wc -l <"$TMP/out") lines"
+	grep -qE '^numa4-12llc +4n12l8c2t +192 +12 +4' "$TMP/out" && ok "topo row numa4-12llc" || bad "topo row numa4-12llc"
+	grep -qE '^max-cpu-nosmt +1n14l18c1t +252 +14 +1' "$TMP/out" && ok "topo row max-cpu-nosmt" || bad "topo row max-cpu-nosmt"
+	# every preset is accepted by --topo
+	badp=""
+	for t in $(tail -n +2 "$TMP/out" | awk '{print $2}'); do
+		"$T" --list --topo "$t" topo_1n1l2c1t >/dev/null 2>&1 || badp="$badp $t"
+	done
+	[ -z "$badp" ] && ok "every preset parses as --topo" || bad "every preset parses as --topo" "$badp"
+}
+expect "topo bad argument" 2 "unexpected argument" "$K" topo extra
+
+# --- one short VM: --junit, --out, progress on a terminal, clean KTAP --------
+if ! "$K" kernel path >/dev/null 2>&1; then
+	skip "VM run: no cached kernel (ktstr kernel build)"
+elif ! command -v script >/dev/null; then
+	skip "VM run: script(1) missing"
+else
+	# script(1) gives the runner a terminal on stderr; stdout goes to a file.
+	script -qec "$T --junit '$TMP/r.xml' --out '$TMP/side' neg_guest_panic >'$TMP/ktap' 2>/dev/tty; echo rc=\$? >'$TMP/rc'" \
+		"$TMP/tty" >/dev/null 2>&1 </dev/null
+	if grep -q 'rc=0' "$TMP/rc" 2>/dev/null; then ok "VM run exit 0"; else bad "VM run exit 0" "$(cat "$TMP/rc" 2>/dev/null)" "$(head -c 600 "$TMP/ktap")"; fi
+	if grep -qE '^ok 1 neg_guest_panic' "$TMP/ktap" && ! grep -q $'[\r\e]' "$TMP/ktap"; then
+		ok "KTAP on stdout is clean"
+	else
+		bad "KTAP on stdout is clean" "$(cat -A "$TMP/ktap" | head -5)"
+	fi
+	grep -qE '\[[01]/1\] elapsed' "$TMP/tty" && ok "progress line on a terminal" ||
+		bad "progress line on a terminal" "$(cat -A "$TMP/tty" | head -3)"
+	# not a terminal: no progress line
+	if [ -s "$TMP/ktap" ]; then
+		"$T" --list >/dev/null 2>"$TMP/err"
+		! grep -q 'elapsed' "$TMP/err" && ok "no progress line without a terminal" || bad "no progress line without a terminal"
+	fi
+	if $have_py; then
+		python3 - "$TMP/r.xml" "$TMP/side/neg_guest_panic.ktstr.json" >"$TMP/py" 2>&1 <<'PY'
+import json, sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suite = root.find("testsuite")
+cases = suite.findall("testcase")
+assert root.tag == "testsuites" and suite.get("tests") == "1" and suite.get("failures") == "0", root.attrib
+assert len(cases) == 1 and cases[0].get("name") == "neg_guest_panic", [c.attrib for c in cases]
+assert cases[0].find("failure") is None
+d = json.load(open(sys.argv[2]))
+for k in ("name", "verdict", "reason", "topology", "scheduler", "vmm", "accel", "wall_s", "boot_s",
+          "duration_ms", "result", "console", "vm_exit"):
+    assert k in d, k
+assert d["name"] == "neg_guest_panic" and d["verdict"] == "pass" and d["topology"] == "1n1l1c1t", d
+assert d["scheduler"] == "eevdf" and d["vm_exit"] == "panicked" and "panic" in d["reason"], d["reason"]
+assert "Kernel panic" in d["console"]["com1_tail"], d["console"]["com1_tail"][-300:]
+print("ok")
+PY
+		grep -qx ok "$TMP/py" && ok "--junit XML and --out sidecar contents" ||
+			bad "--junit XML and --out sidecar contents" "$(tail -5 "$TMP/py")"
+	else
+		[ -s "$TMP/r.xml" ] && [ -s "$TMP/side/neg_guest_panic.ktstr.json" ] &&
+			ok "--junit and --out written (python3 missing: contents not checked)" ||
+			bad "--junit and --out written"
+	fi
+fi
+
+echo "$pass passed, $fail failed${skip:+, $skip skipped}"
+[ "$fail" -eq 0 ]
