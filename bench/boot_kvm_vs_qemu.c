@@ -131,7 +131,8 @@ static int run_qemu(unsigned n, const char *initrd, const char *cmdline, double 
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		char *argv[] = { "/usr/bin/qemu-system-x86_64", "-L", "/qemu", "-M", "microvm", "-enable-kvm", "-cpu",
+		char *argv[] = { "/usr/bin/qemu-system-x86_64", "-L", "/qemu", "-M",
+				 "microvm,pit=on,pic=on,rtc=on", /* the legacy timers ours has too */ "-enable-kvm", "-cpu",
 				 "host,-svm,-vmx", /* as our VMM: no nested virtualization in L2 */ "-smp", smp, "-m", "512M", "-object", obj, "-machine", "memory-backend=ram",
 				 "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-monitor",
 				 "none", "-no-reboot",

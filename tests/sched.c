@@ -1,6 +1,7 @@
 /* sched_ext schedulers under test: the kernel tree's example schedulers
  * must pass the steady scenario; broken schedulers must be reported as
  * FAIL with the reason. */
+#include <signal.h>
 #include <ktstr/ktstr.h>
 
 KTSTR_SCHEDULER(scx_simple, .name = "scx_simple", .binary = "scx_simple");
@@ -116,4 +117,30 @@ KTSTR_TEST(neg_scx_ktstr_fail_verify, .scheduler = &scx_ktstr, .sched_args = "--
 	   .desc = "negative: scx_ktstr --fail-verify is rejected by the verifier; its message is shown")
 {
 	return steady_body(ctx);
+}
+
+/* Thresholds declared on the scheduler apply to its tests (defaults ->
+ * scheduler -> test): a 500 ms gap limit catches a 1.5 s freeze. */
+KTSTR_SCHEDULER(scx_simple_strict, .name = "scx_simple", .binary = "scx_simple",
+		.topology = { .numa_nodes = 1, .llcs = 1, .cores = 2, .threads = 1 },
+		.checks = { .max_gap_ms = 500 });
+
+KTSTR_TEST(neg_sched_layer_threshold, .scheduler = &scx_simple_strict, .duration_s = 2, .no_spread_check = true,
+	   .expect_fail = true, .expect_reason = "(threshold 500ms)",
+	   .desc = "negative: the scheduler's own gap threshold (500 ms) flags a 1.5 s freeze")
+{
+	struct ktstr_workload *w;
+	int ret = ktstr_workload_start(ctx, (struct ktstr_cgroup_def[]){
+		{ .name = "cg_0", .workers = 2 },
+		{ 0 },
+	}, &w);
+
+	if (ret)
+		return ret;
+	ktstr_sleep_ms(200);
+	kill(ktstr_workload_pid(w, 1), SIGSTOP);
+	ktstr_sleep_ms(1500);
+	kill(ktstr_workload_pid(w, 1), SIGCONT);
+	ktstr_sleep_ms(300);
+	return ktstr_workload_finish(ctx, w);
 }

@@ -1,5 +1,6 @@
 /* Unit tests: scheduler flag profile expansion. */
 #include <errno.h>
+#include "core/ctx.h"
 #include "core/profiles.h"
 #include "unit.h"
 
@@ -76,4 +77,23 @@ UNIT_TEST(profiles_unsatisfiable_is_empty)
 	char err[128];
 
 	CHECK_EQ_INT(kt_flag_profiles(flags, req, NULL, m, 64, err, sizeof(err)), 0);
+}
+
+UNIT_TEST(scheduler_topology_inherited_per_dimension)
+{
+	static const struct ktstr_scheduler s = { .name = "x", .binary = "x",
+						  .topology = { .numa_nodes = 2, .llcs = 4, .cores = 0, .threads = 2 } };
+	struct ktstr_test t = { .name = "t", .scheduler = &s, .cores = 3 };
+	struct ktstr_topo o;
+
+	kt_test_topo(&t, &o);
+	CHECK_EQ_INT(o.numa_nodes, 2);
+	CHECK_EQ_INT(o.llcs, 4);
+	CHECK_EQ_INT(o.cores, 3);   /* the test's own */
+	CHECK_EQ_INT(o.threads, 2);
+	t.scheduler = NULL;
+	kt_test_topo(&t, &o);
+	CHECK_EQ_INT(o.numa_nodes, 1);
+	CHECK_EQ_INT(o.llcs, 1);
+	CHECK_EQ_INT(o.threads, 1);
 }

@@ -67,6 +67,13 @@ struct ktstr_scheduler {
 	 * CPU.  NULL: leave the helper alone. */
 	const char *enable_helper_cpus;
 	const struct ktstr_sched_flag *flags; /* terminated by { 0 }, or NULL */
+	/* Defaults for tests using this scheduler: each topology dimension a
+	 * test leaves 0 is taken from here (then from 1n1l2c1t), and these
+	 * thresholds sit between the defaults and the test's own
+	 * (defaults -> scheduler -> test, last set wins; the reference calls
+	 * this layer `assert`). */
+	struct ktstr_topo topology;
+	struct ktstr_checks checks;
 };
 
 #define KTSTR_SCHEDULER(var, ...) const struct ktstr_scheduler var = { __VA_ARGS__ }

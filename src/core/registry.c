@@ -50,10 +50,13 @@ const struct ktstr_test *kt_test_find(const char *name)
 
 void kt_test_topo(const struct ktstr_test *t, struct ktstr_topo *out)
 {
-	out->numa_nodes = t->numa_nodes ? t->numa_nodes : 1;
-	out->llcs = t->llcs ? t->llcs : out->numa_nodes;
-	out->cores = t->cores ? t->cores : 2;
-	out->threads = t->threads ? t->threads : 1;
+	static const struct ktstr_topo none;
+	const struct ktstr_topo *s = t->scheduler ? &t->scheduler->topology : &none;
+
+	out->numa_nodes = t->numa_nodes ? t->numa_nodes : s->numa_nodes ? s->numa_nodes : 1;
+	out->llcs = t->llcs ? t->llcs : s->llcs ? s->llcs : out->numa_nodes;
+	out->cores = t->cores ? t->cores : s->cores ? s->cores : 2;
+	out->threads = t->threads ? t->threads : s->threads ? s->threads : 1;
 }
 
 void kt_ctx_init(struct ktstr_ctx *ctx, const struct ktstr_test *t, const struct ktstr_topo *topo,
@@ -66,9 +69,8 @@ void kt_ctx_init(struct ktstr_ctx *ctx, const struct ktstr_test *t, const struct
 	ctx->emulated = emulated;
 	ctx->workers_per_cgroup = t->workers_per_cgroup ? t->workers_per_cgroup : 2;
 	/* Thresholds: defaults (scaled under TCG) -> scheduler -> test
-	 * (docs/checks.md).  struct ktstr_scheduler carries no thresholds
-	 * yet, so the scheduler layer is empty. */
-	kt_checks_resolve(&ctx->checks, emulated, NULL, &t->checks);
+	 * (docs/checks.md). */
+	kt_checks_resolve(&ctx->checks, emulated, t->scheduler ? &t->scheduler->checks : NULL, &t->checks);
 	if (t->no_spread_check)
 		ctx->checks.has &= ~KT_C_BIT(KT_C_SPREAD);
 	ctx->gap_threshold_ms = (unsigned)ctx->checks.max_gap_ms;

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,27 @@ struct eng {
 	int step;
 };
 
+/* The last op error, for the step's failure detail (one engine per process). */
+static char last_why[400];
+
+static int serr(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int serr(int err, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[300];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(last_why, sizeof(last_why), "%s%s%s", msg, err ? ": " : "", err ? strerror(err) : "");
+	return kt_err(err, "%s", msg);
+}
+
+static const char *why(int ret)
+{
+	return last_why[0] ? last_why : strerror(ret < 0 ? -ret : ret);
+}
+
 static struct scg *cg_find(struct eng *e, const char *n)
 {
 	for (unsigned i = 0; i < e->ncg; i++)
@@ -73,7 +95,7 @@ static int write_cpuset(const char *name, const struct ktstr_cpumask *m)
 		return -ENOSPC;
 	cg_path(name, "cpuset.cpus", f, sizeof(f));
 	ret = write_str(f, list);
-	return ret ? kt_err(-ret, "cgroup %s: write cpuset.cpus '%s'", name, list) : 0;
+	return ret ? serr(-ret, "cgroup %s: write cpuset.cpus '%s'", name, list) : 0;
 }
 
 static void finish(struct eng *e, unsigned i)
@@ -123,7 +145,7 @@ static int apply_affinity(struct eng *e, struct handle *h, const struct scg *c, 
 
 		if (ktstr_affinity_resolve(e->t, k, cpus, c->has_cpuset ? &c->cpuset : NULL, &e->rng, &m, &none, err,
 					   sizeof(err)))
-			return kt_err(0, "%s", err);
+			return serr(0, "%s", err);
 		if (none)
 			return 0;
 		CPU_ZERO(&set);
@@ -131,7 +153,7 @@ static int apply_affinity(struct eng *e, struct handle *h, const struct scg *c, 
 			if (kmask_test(&m, cpu))
 				CPU_SET(cpu, &set);
 		if (sched_setaffinity(ktstr_workload_pid(h->wl, i), sizeof(set), &set) && errno != ESRCH)
-			return kt_err(errno, "cgroup %s: sched_setaffinity", c->name);
+			return serr(errno, "cgroup %s: sched_setaffinity", c->name);
 	}
 	return 0;
 }
@@ -142,7 +164,7 @@ static int spawn(struct eng *e, const struct ktstr_op *o, struct scg *c)
 	int ret;
 
 	if (e->nh >= MAX_H)
-		return kt_err(0, "more than %d worker sets", MAX_H);
+		return serr(0, "more than %d worker sets", MAX_H);
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -171,9 +193,9 @@ static int add_cgroup(struct eng *e, const struct ktstr_op *o)
 	const char *sl = strrchr(o->cgroup, '/');
 
 	if (cg_find(e, o->cgroup))
-		return kt_err(0, "cgroup %s already exists", o->cgroup);
+		return serr(0, "cgroup %s already exists", o->cgroup);
 	if (e->ncg >= MAX_CG)
-		return kt_err(0, "more than %d cgroups", MAX_CG);
+		return serr(0, "more than %d cgroups", MAX_CG);
 	if (sl) { /* the parent passes cpuset and cpu down */
 		snprintf(p, sizeof(p), "%s/%.*s/cgroup.subtree_control", kt_workload_cgroup_base(),
 			 (int)(sl - o->cgroup), o->cgroup);
@@ -182,7 +204,7 @@ static int add_cgroup(struct eng *e, const struct ktstr_op *o)
 	}
 	cg_path(o->cgroup, NULL, p, sizeof(p));
 	if (mkdir(p, 0755) && errno != EEXIST)
-		return kt_err(errno, "cgroup %s: mkdir", p);
+		return serr(errno, "cgroup %s: mkdir", p);
 	c = &e->cg[e->ncg++];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", o->cgroup);
@@ -190,7 +212,7 @@ static int add_cgroup(struct eng *e, const struct ktstr_op *o)
 	c->live = true;
 	if (o->cpuset.kind != KTSTR_CS_NONE) {
 		if (ktstr_cpuset_resolve(e->t, &o->cpuset, &c->cpuset, err, sizeof(err)))
-			return kt_err(0, "cgroup '%s': %s", o->cgroup, err);
+			return serr(0, "cgroup '%s': %s", o->cgroup, err);
 		c->has_cpuset = true;
 		return write_cpuset(c->name, &c->cpuset);
 	}
@@ -236,7 +258,7 @@ static int move_tasks(struct eng *e, struct scg *from, struct scg *to)
 				ktstr_sleep_ms(100);
 			}
 			if (ret && ret != -ESRCH)
-				return kt_err(-ret, "move pid %s to %s", pid, to->name);
+				return serr(-ret, "move pid %s to %s", pid, to->name);
 		}
 		snprintf(h->name, sizeof(h->name), "%s", to->name);
 		h->changed = true;
@@ -250,9 +272,9 @@ static int apply_op(struct eng *e, const struct ktstr_op *o)
 	char err[256];
 
 	if (o->kind != KTSTR_OP_ADD_CGROUP && !c)
-		return kt_err(0, "%s: no cgroup '%s'", kt_op_names[o->kind], o->cgroup);
+		return serr(0, "%s: no cgroup '%s'", kt_op_names[o->kind], o->cgroup);
 	if ((o->kind == KTSTR_OP_SWAP_CPUSETS || o->kind == KTSTR_OP_MOVE_TASKS) && !d)
-		return kt_err(0, "%s: no cgroup '%s'", kt_op_names[o->kind], o->to ? o->to : "(null)");
+		return serr(0, "%s: no cgroup '%s'", kt_op_names[o->kind], o->to ? o->to : "(null)");
 	switch (o->kind) {
 	case KTSTR_OP_ADD_CGROUP:
 		return add_cgroup(e, o);
@@ -261,7 +283,7 @@ static int apply_op(struct eng *e, const struct ktstr_op *o)
 		return 0;
 	case KTSTR_OP_SET_CPUSET:
 		if (ktstr_cpuset_resolve(e->t, &o->cpuset, &c->cpuset, err, sizeof(err)))
-			return kt_err(0, "cgroup '%s': %s", c->name, err);
+			return serr(0, "cgroup '%s': %s", c->name, err);
 		c->has_cpuset = true;
 		mark_changed(e, c->name);
 		return write_cpuset(c->name, &c->cpuset);
@@ -311,7 +333,7 @@ static int apply_op(struct eng *e, const struct ktstr_op *o)
 					apply_policy(ktstr_workload_pid(e->h[i]->wl, k), o->policy, o->prio, o->nice);
 		return 0;
 	default:
-		return kt_err(0, "unknown op kind %d", (int)o->kind);
+		return serr(0, "unknown op kind %d", (int)o->kind);
 	}
 }
 
@@ -321,7 +343,7 @@ static int apply_ops(struct eng *e, const struct ktstr_op *ops)
 		int ret = apply_op(e, &ops[i]);
 
 		if (ret)
-			return ret ? ret : -EINVAL;
+			return ret;
 	}
 	return 0;
 }
@@ -368,8 +390,10 @@ static void hold(struct eng *e, const struct ktstr_step *st)
 			ktstr_sleep_ms(left < st->hold.ms ? (unsigned)left : st->hold.ms);
 			if (now_ns() >= end)
 				break;
-			if (apply_ops(e, st->ops)) {
-				ktstr_fail(e->ctx, KTSTR_K_OTHER, "step %d failed: ops in loop", e->step);
+			int ret = apply_ops(e, st->ops);
+
+			if (ret) {
+				ktstr_fail(e->ctx, KTSTR_K_OTHER, "step %d failed: %s", e->step, why(ret));
 				return;
 			}
 		}
@@ -394,7 +418,7 @@ int ktstr_run_steps(struct ktstr_ctx *ctx, const struct ktstr_backdrop *bd, cons
 	e->t = &ctx->topo;
 	e->rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull | 1;
 	if (mkdir(kt_workload_cgroup_base(), 0755) && errno != EEXIST) {
-		ret = kt_err(errno, "mkdir %s", kt_workload_cgroup_base());
+		ret = serr(errno, "mkdir %s", kt_workload_cgroup_base());
 		free(e);
 		return ret;
 	}
@@ -404,20 +428,20 @@ int ktstr_run_steps(struct ktstr_ctx *ctx, const struct ktstr_backdrop *bd, cons
 	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", kt_workload_cgroup_base());
 	write_str(f, "+cpuset");
 	write_str(f, "+cpu");
+	last_why[0] = '\0';
 	e->t0 = now_ns();
 	kt_shm_send(KT_MSG_SCENARIO_START, NULL, 0);
 	e->step = -1;
 	ret = apply_ops(e, bd ? bd->ops : NULL);
 	if (ret) {
-		ktstr_fail(ctx, KTSTR_K_OTHER, "backdrop setup failed: %s", strerror(ret < 0 ? -ret : ret));
+		ktstr_fail(ctx, KTSTR_K_OTHER, "backdrop setup failed: %s", why(ret));
 	} else {
 		for (int s = 0; !ktstr_step_end(&steps[s]); s++) {
 			e->step = s;
 			{
 				ret = apply_ops(e, steps[s].ops);
 				if (ret) {
-					ktstr_fail(ctx, KTSTR_K_OTHER, "step %d failed: %s", s,
-						   strerror(ret < 0 ? -ret : ret));
+					ktstr_fail(ctx, KTSTR_K_OTHER, "step %d failed: %s", s, why(ret));
 					collect(e, s);
 					break;
 				}
