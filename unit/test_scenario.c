@@ -173,6 +173,9 @@ UNIT_TEST(scenario_validate)
 	CHECK(strstr(err, "no such cgroup"));
 	CHECK(val((const struct ktstr_op[]){ KTSTR_OP_ADD("a/b"), { 0 } }, full, err) < 0);
 	CHECK(strstr(err, "parent 'a'"));
+	CHECK(val((const struct ktstr_op[]){ KTSTR_OP_ADD("a"), KTSTR_OP_ADD("a/b"), KTSTR_OP_SPAWN("a", 1), { 0 } },
+		  full, err) < 0);
+	CHECK(strstr(err, "has child cgroup 'a/b'"));
 	CHECK(val((const struct ktstr_op[]){ KTSTR_OP_ADD("a"), KTSTR_OP_SPAWN("a", 3, .work = KTSTR_WORK_PIPE_IO),
 					      { 0 } },
 		  full, err) < 0);

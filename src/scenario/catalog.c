@@ -63,7 +63,9 @@ KTSTR_SCENARIO(llc_split, .llcs = 2, .cores = 2, .duration_s = 3,
 	return ktstr_run_cgroups(ctx, defs);
 }
 
-KTSTR_SCENARIO(asymmetric, .llcs = 2, .cores = 2, .duration_s = 3,
+/* Per-CPU load balancing cannot share 7 spinners evenly over 4 CPUs, so
+ * only starvation and gaps are judged (the point: the lone worker runs). */
+KTSTR_SCENARIO(asymmetric, .llcs = 2, .cores = 2, .duration_s = 3, .no_spread_check = true,
 	       .desc = "basic: a 1-worker cgroup beside a 6-worker cgroup; the lone worker is not starved")
 {
 	return ktstr_run_cgroups(ctx, (struct ktstr_cgroup_def[]){

@@ -77,6 +77,16 @@ static int check_ops(const struct ktstr_topo *t, const struct ktstr_op *ops, str
 		    (!o->to || find(live, o->to) < 0 || !strcmp(o->to, o->cgroup)))
 			return snprintf(err, len, "%s: to: '%s' must be another existing cgroup", at,
 					o->to ? o->to : "(null)"), -EINVAL;
+		if (o->kind == KTSTR_OP_SPAWN || o->kind == KTSTR_OP_MOVE_TASKS) {
+			const char *dst = o->kind == KTSTR_OP_SPAWN ? o->cgroup : o->to;
+			size_t dl = strlen(dst);
+
+			for (unsigned j = 0; j < live->cnt; j++) /* cgroup v2: no tasks in inner nodes */
+				if (!strncmp(live->n[j], dst, dl) && live->n[j][dl] == '/')
+					return snprintf(err, len, "%s: %s: '%s' has child cgroup '%s'; tasks go in leaves", at,
+							o->kind == KTSTR_OP_SPAWN ? "cgroup" : "to", dst, live->n[j]),
+					       -EINVAL;
+		}
 		if (o->kind == KTSTR_OP_SPAWN) {
 			uint64_t p[KTSTR_WORK_MAX_PARAMS];
 			unsigned g;
