@@ -66,6 +66,10 @@ vmtest: all
 
 # The whole suite from nothing: packages (idempotent), gcc and clang
 # builds, sanitized unit tests, the cached kernel, then the VM tests.
+# Every canned scenario under EEVDF, in VMs.
+scenariotest: all
+	$(BUILD)/ktstr scenario all -j $(KTSTR_JOBS)
+
 check:
 	scripts/setup.sh --deps-only
 	$(MAKE) all
@@ -73,6 +77,7 @@ check:
 	$(MAKE) unit
 	$(BUILD)/ktstr kernel build
 	$(MAKE) clitest
+	$(MAKE) scenariotest
 	$(MAKE) vmtest
 
 # gnu11 allows a struct ending in a flexible array inside another struct
@@ -83,5 +88,5 @@ clang:
 clean:
 	rm -rf build build-clang
 
-.PHONY: all unit clitest vmtest check clang clean
+.PHONY: all unit clitest vmtest scenariotest check clang clean
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d)
