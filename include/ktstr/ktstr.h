@@ -145,6 +145,24 @@ struct ktstr_test {
 		*const ktstr_sreg_##tname = &ktstr_sdef_##tname;                 \
 	static int ktstr_sfn_##tname(struct ktstr_ctx *ctx)
 
+/* NUMA memory policy of a cgroup's workers (reference §2.8), applied by
+ * each worker with set_mempolicy() before its work loop allocates.  Node
+ * set policies take `mem_nodes` ("0", "0-1", ...); PREFERRED takes exactly
+ * one node; DEFAULT and LOCAL take none. */
+enum ktstr_mempolicy {
+	KTSTR_MPOL_DEFAULT = 0,      /* no syscall */
+	KTSTR_MPOL_BIND,             /* MPOL_BIND */
+	KTSTR_MPOL_PREFERRED,        /* MPOL_PREFERRED, one node */
+	KTSTR_MPOL_INTERLEAVE,       /* MPOL_INTERLEAVE */
+	KTSTR_MPOL_LOCAL,            /* MPOL_LOCAL */
+	KTSTR_MPOL_PREFERRED_MANY,   /* MPOL_PREFERRED_MANY (mode 5) */
+	KTSTR_MPOL_WEIGHTED_INTERLEAVE, /* MPOL_WEIGHTED_INTERLEAVE (mode 6, kernel >= 6.9) */
+};
+/* Mode flags, the kernel's values. */
+#define KTSTR_MPOL_F_STATIC_NODES (1u << 15)
+#define KTSTR_MPOL_F_RELATIVE_NODES (1u << 14)
+#define KTSTR_MPOL_F_NUMA_BALANCING (1u << 13)
+
 /* A cgroup and its workers.  The work type and its parameters are
  * described in include/ktstr/work.h. */
 struct ktstr_cgroup_def {
@@ -156,6 +174,9 @@ struct ktstr_cgroup_def {
 	const struct ktstr_work_phase *sequence; /* KTSTR_WORK_SEQUENCE: phases, ending with END */
 	ktstr_work_custom_fn custom;             /* KTSTR_WORK_CUSTOM: the loop */
 	void *custom_arg;
+	enum ktstr_mempolicy mem_policy;         /* default: KTSTR_MPOL_DEFAULT */
+	const char *mem_nodes;                   /* node list for the node-set policies */
+	unsigned mpol_flags;                     /* KTSTR_MPOL_F_* */
 };
 
 /* Per-worker telemetry, filled by the worker itself (reference

@@ -106,6 +106,9 @@ struct ktstr_op {
 	enum ktstr_policy policy;         /* SPAWN, SET_POLICY */
 	int prio;                         /* FIFO/RR priority */
 	int nice;                         /* SPAWN, SET_POLICY (NORMAL/BATCH/IDLE) */
+	enum ktstr_mempolicy mem_policy;  /* SPAWN: NUMA memory policy of the workers */
+	const char *mem_nodes;            /* SPAWN: its node list */
+	unsigned mpol_flags;              /* SPAWN: KTSTR_MPOL_F_* */
 };
 
 #define KTSTR_OP_ADD(name, ...) { .kind = KTSTR_OP_ADD_CGROUP, .cgroup = (name), __VA_ARGS__ }

@@ -6,6 +6,7 @@
  * through one shared mapping (reports, then wake samples), and are
  * stopped (flag, SIGCONT), reaped within 5 s, and checked here. */
 #include "core/ctx.h"
+#include "core/mempolicy.h"
 #include "guest/guest.h"
 #include "guest/work/work.h"
 
@@ -17,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +35,7 @@ static char cg_base[320] = "/sys/fs/cgroup/ktstr";
 
 struct cg_work {
 	struct kt_work_cfg cfg;
+	struct kt_mpol mpol;
 	unsigned nw, gsize, ngroups;
 	struct kt_work_group *groups;
 	size_t first; /* index of its first worker */
@@ -141,6 +144,26 @@ static int resolve_work(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *d,
 	return 0;
 }
 
+static uint64_t mask_nodes(const struct ktstr_topo *t, const struct ktstr_cpumask *m);
+
+/* A def's memory policy, checked against the VM's nodes and its cpuset. */
+static int resolve_mpol(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *d, struct cg_work *cw)
+{
+	const struct ktstr_topo *t = ktstr_ctx_topo(ctx);
+	uint64_t nodes = 0;
+	struct ktstr_cpumask m;
+	char err[256];
+
+	if (d->cpuset && !kmask_parse(d->cpuset, &m))
+		nodes = mask_nodes(t, &m);
+	if (kt_mpol_build(d->mem_policy, d->mem_nodes, d->mpol_flags, t->numa_nodes ? t->numa_nodes : 1, nodes,
+			  &cw->mpol, err, sizeof(err))) {
+		ktstr_fail(ctx, KTSTR_K_OTHER, "cgroup %s: %s", d->name, err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int validate_defs(struct ktstr_ctx *ctx, struct ktstr_workload *wl)
 {
 	const struct ktstr_cgroup_def *defs = wl->defs;
@@ -164,6 +187,9 @@ static int validate_defs(struct ktstr_ctx *ctx, struct ktstr_workload *wl)
 		if (defs[c].cpuset && (kmask_parse(defs[c].cpuset, &m) || !kmask_weight(&m)))
 			return kt_err(0, "cgroup %s: bad cpuset '%s'", defs[c].name, defs[c].cpuset);
 		ret = resolve_work(ctx, &defs[c], &wl->cg[c]);
+		if (ret)
+			return ret;
+		ret = resolve_mpol(ctx, &defs[c], &wl->cg[c]);
 		if (ret)
 			return ret;
 		wl->cg[c].first = wl->n;
@@ -229,6 +255,14 @@ static void __attribute__((noreturn)) worker_child(struct ktstr_workload *wl, un
 	if (write_str(path, "0")) {
 		__atomic_add_fetch(&wl->sync->ready, 1, __ATOMIC_RELEASE);
 		_exit(3);
+	}
+	if (cw->mpol.mode >= 0 && syscall(SYS_set_mempolicy, cw->mpol.mode, cw->mpol.maxnode ? cw->mpol.mask : NULL,
+					  cw->mpol.maxnode)) {
+		fprintf(stderr, "ktstr: worker %d (cgroup %s): set_mempolicy(%s, nodes '%s'): %s\n", (int)getpid(),
+			wl->defs[c].name, kt_mpol_name(wl->defs[c].mem_policy),
+			wl->defs[c].mem_nodes ? wl->defs[c].mem_nodes : "", strerror(errno));
+		__atomic_add_fetch(&wl->sync->ready, 1, __ATOMIC_RELEASE);
+		_exit(6);
 	}
 	w.cfg = &cw->cfg;
 	w.rep = &wl->rep[k];

@@ -173,7 +173,9 @@ static int spawn(struct eng *e, const struct ktstr_op *o, struct scg *c)
 		kmask_format(&c->cpuset, h->cpuset, sizeof(h->cpuset));
 	h->def[0] = (struct ktstr_cgroup_def){ .name = h->name, .workers = o->workers, .work = o->work,
 					       .work_args = o->work_args,
-					       .cpuset = c->has_cpuset ? h->cpuset : NULL };
+					       .cpuset = c->has_cpuset ? h->cpuset : NULL,
+					       .mem_policy = o->mem_policy, .mem_nodes = o->mem_nodes,
+					       .mpol_flags = o->mpol_flags };
 	h->step = e->step;
 	ret = kt_workload_start_opts(e->ctx, h->def, true, true, &h->wl);
 	if (ret) {

@@ -2,6 +2,7 @@
  * in the guest), and the registry of their data. */
 #include <ktstr/scenario.h>
 #include "core/ctx.h"
+#include "core/mempolicy.h"
 #include "guest/workload.h"
 
 #include <errno.h>
@@ -89,6 +90,7 @@ static int check_ops(const struct ktstr_topo *t, const struct ktstr_op *ops, str
 		}
 		if (o->kind == KTSTR_OP_SPAWN) {
 			uint64_t p[KTSTR_WORK_MAX_PARAMS];
+			struct kt_mpol mp;
 			unsigned g;
 
 			if (!o->workers)
@@ -98,6 +100,9 @@ static int check_ops(const struct ktstr_topo *t, const struct ktstr_op *ops, str
 				       -EINVAL;
 			if (ktstr_work_parse_args(o->work, o->work_args, p, e, sizeof(e)))
 				return snprintf(err, len, "%s: work_args: %s", at, e), -EINVAL;
+			if (kt_mpol_build(o->mem_policy, o->mem_nodes, o->mpol_flags, t->numa_nodes ? t->numa_nodes : 1,
+					  0, &mp, e, sizeof(e)))
+				return snprintf(err, len, "%s: %s", at, e), -EINVAL;
 			g = ktstr_work_group_size(o->work, p);
 			if (o->workers % g)
 				return snprintf(err, len, "%s: workers: %s needs a multiple of %u, got %u", at,
