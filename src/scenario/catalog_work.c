@@ -134,6 +134,18 @@ KTSTR_SCENARIO(fan_out_compute, T2, .no_spread_check = true,
 	});
 }
 
+/* FutexFanOut: the messenger spins and wakes; receivers block on the
+ * word between wakes, so their CPU shares differ from the spinners'. */
+KTSTR_SCENARIO(fan_out_wake, T2, .no_spread_check = true,
+	       .desc = "interaction: FutexFanOut 1:3 beside 2 spinners (wake latency sampled; no spread check)")
+{
+	return ktstr_run_cgroups(ctx, (struct ktstr_cgroup_def[]){
+		{ .name = "fanout", .workers = 4, .work = KTSTR_WORK_FUTEX_FAN_OUT, .work_args = "fan_out=3" },
+		{ .name = "spin", .workers = 2 },
+		{ 0 },
+	});
+}
+
 KTSTR_SCENARIO(cgroup_per_cpu, T2, .desc = "cpuset: one cgroup per CPU with an exact 1-CPU cpuset, 2 spinners each")
 {
 	const struct ktstr_topo *t = ktstr_ctx_topo(ctx);
