@@ -319,12 +319,54 @@ static const uint8_t *table(const uint8_t *buf, uint64_t gpa)
 	return buf + (gpa - KVMM_ACPI_GPA);
 }
 
+static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+
+/* HMAT of build_acpi()'s 2 nodes, both with CPUs and memory. */
+static void check_hmat(const uint8_t *h)
+{
+	const uint8_t *p = h + 40, *end = h + rd32(h + 4);
+	unsigned nprox = 0, nlat = 0, nbw = 0;
+
+	CHECK_EQ_INT(h[8], 2); /* revision */
+	while (p + 8 <= end && rd32(p + 4) >= 8 && p + rd32(p + 4) <= end) {
+		if (rd16(p) == 0) {
+			CHECK_EQ_INT(rd32(p + 4), 40);
+			CHECK_EQ_INT(rd16(p + 8) & 1, 1);          /* initiator valid */
+			CHECK_EQ_INT(rd32(p + 12), rd32(p + 16));  /* node's own CPUs */
+			CHECK_EQ_INT(rd32(p + 16), nprox);
+			nprox++;
+		} else if (rd16(p) == 1) {
+			const uint8_t *e = p + 32 + 4 * 2 + 4 * 2;  /* 2 initiators, 2 targets */
+			bool bw = p[9] == 3;
+
+			CHECK(p[9] == 0 || p[9] == 3);
+			CHECK_EQ_INT(rd32(p + 4), 32 + 8 + 8 + 8);
+			CHECK_EQ_INT(rd32(p + 12), 2);
+			CHECK_EQ_INT(rd32(p + 16), 2);
+			CHECK_EQ_INT(rd32(p + 32 + 4), 1);            /* second initiator: node 1 */
+			CHECK_EQ_INT(rd64(p + 24), bw ? 1 : 1000);
+			/* [0][0] local, [0][1] remote: twice the latency, half the bandwidth */
+			CHECK_EQ_INT(rd16(e), bw ? KVMM_HMAT_LOCAL_MBPS : KVMM_HMAT_LOCAL_NS);
+			CHECK_EQ_INT(rd16(e + 2), bw ? KVMM_HMAT_LOCAL_MBPS / 2 : 2 * KVMM_HMAT_LOCAL_NS);
+			CHECK_EQ_INT(rd16(e + 4), rd16(e + 2));
+			CHECK_EQ_INT(rd16(e + 6), rd16(e));
+			nlat += !bw;
+			nbw += bw;
+		}
+		p += rd32(p + 4);
+	}
+	CHECK(p == end);
+	CHECK_EQ_INT(nprox, 2);
+	CHECK_EQ_INT(nlat, 1);
+	CHECK_EQ_INT(nbw, 1);
+}
+
 UNIT_TEST(vmm_acpi_tables_checksums_and_content)
 {
 	struct kvmm_chunk mem[2];
 	size_t used;
 	uint8_t *buf = build_acpi(&used, mem);
-	const uint8_t *xsdt, *fadt, *dsdt, *madt = NULL, *srat = NULL, *slit = NULL;
+	const uint8_t *xsdt, *fadt, *dsdt, *madt = NULL, *srat = NULL, *slit = NULL, *hmat = NULL;
 	unsigned nent, lapics = 0;
 
 	CHECK(used > 0 && used < KVMM_ACPI_SIZE);
@@ -337,7 +379,7 @@ UNIT_TEST(vmm_acpi_tables_checksums_and_content)
 	CHECK_EQ_INT(sum(xsdt, rd32(xsdt + 4)), 0);
 	CHECK_EQ_INT(sum(table(buf, rd32(buf + 16)), rd32(table(buf, rd32(buf + 16)) + 4)), 0); /* RSDT */
 	nent = (rd32(xsdt + 4) - 36) / 8;
-	CHECK_EQ_INT(nent, 4);
+	CHECK_EQ_INT(nent, 5);
 	for (unsigned i = 0; i < nent; i++) {
 		const uint8_t *t = table(buf, rd64(xsdt + 36 + 8 * i));
 
@@ -348,6 +390,8 @@ UNIT_TEST(vmm_acpi_tables_checksums_and_content)
 			srat = t;
 		else if (!memcmp(t, "SLIT", 4))
 			slit = t;
+		else if (!memcmp(t, "HMAT", 4))
+			hmat = t;
 	}
 	fadt = table(buf, rd64(xsdt + 36));
 	CHECK(!memcmp(fadt, "FACP", 4));
@@ -374,12 +418,38 @@ UNIT_TEST(vmm_acpi_tables_checksums_and_content)
 		CHECK_EQ_INT(slit[44], 10);
 		CHECK_EQ_INT(slit[45], 20);
 	}
+	CHECK(hmat != NULL);
+	if (hmat)
+		check_hmat(hmat);
 	CHECK_EQ_INT(kvmm_acpi_build(buf, 200, KVMM_ACPI_GPA,
 				     &(struct kvmm_acpi_cfg){ .ncpus = 1, .apic_ids = (uint32_t[]){ 0 },
 							      .cpu_node = (unsigned[]){ 0 }, .nnodes = 1, .mem = mem,
 							      .nmem = 1 }),
 		     0);
 	free(buf);
+}
+
+static void check_recompiles(const char *dir, const uint8_t *t)
+{
+	char cmd[512], path[128];
+	struct kbuf aml = { 0 };
+	uint32_t len = rd32(t + 4);
+
+	snprintf(cmd, sizeof(cmd), "cd %s && iasl %.4s.dsl > %.4s.rt.log 2>&1 || cat %.4s.rt.log", dir,
+		 (const char *)t, (const char *)t, (const char *)t);
+	CHECK_EQ_INT(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/%.4s.aml", dir, (const char *)t);
+	CHECK_EQ_INT(read_file(path, &aml), 0);
+	CHECK_EQ_INT(aml.len, len);
+	for (size_t i = 0; aml.len == len && i < len; i++) {
+		if (i == 9 || (i >= 28 && i < 36) || aml.data[i] == (char)t[i])
+			continue;
+		printf("    # %.4s: byte %zu recompiles as 0x%02x, built 0x%02x\n", (const char *)t, i,
+		       (uint8_t)aml.data[i], t[i]);
+		CHECK(false);
+		break;
+	}
+	kbuf_free(&aml);
 }
 
 /* Every table through `iasl -d`: it must disassemble without errors. */
@@ -426,6 +496,14 @@ UNIT_TEST(vmm_acpi_iasl_disassembles)
 	snprintf(cmd, sizeof(cmd), "test -s %s/DSDT.dsl && grep -q '_S5' %s/DSDT.dsl && grep -q QEMU0001 %s/DSDT.dsl",
 		 dir, dir, dir);
 	CHECK_EQ_INT(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "grep -q 'System Locality Latency' %s/HMAT.dsl && grep -q 'Data Type : 03' %s/HMAT.dsl",
+		 dir, dir);
+	CHECK_EQ_INT(system(cmd), 0);
+	/* Round trip: each data table's disassembly compiles back to the
+	 * same bytes (iasl puts its own compiler id and checksum). */
+	for (unsigned i = 0; i < nt; i++)
+		if (memcmp(tabs[i], "DSDT", 4)) /* AML recompiles to different encodings */
+			check_recompiles(dir, tabs[i]);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	CHECK_EQ_INT(system(cmd), 0);
 	free(buf);

@@ -44,6 +44,13 @@ struct vm_config {
 	 * max`, AMD SVM) instead of the Intel vendor string it otherwise uses
 	 * to get one LLC per die; L1's own topology may then differ. */
 	bool nested_host;
+	/* Boot with KASLR (the default command line has nokaslr). */
+	bool kaslr;
+	/* Interactive use (`ktstr shell`): bytes read from input_fd go to
+	 * COM2's receiver (the guest's /dev/ttyS1), through hooks->input. */
+	bool com2_input;
+	int input_fd;
+	bool com2_stream_only; /* COM2 only through hooks->output, not kept in the result */
 };
 
 struct vm_region {
@@ -63,6 +70,12 @@ struct vm_hooks {
 	/* Called about every 100 ms while the guest runs. Return true to
 	 * stop the VM early (e.g. the result has arrived). */
 	bool (*tick)(void *arg, struct vm *vm);
+	/* After the guest ended (and the last tick), before guest RAM is
+	 * unmapped; also when the launch failed after prepare. */
+	void (*finish)(void *arg, struct vm *vm);
+	/* With cfg->com2_input: bytes read from input_fd before they go to
+	 * the guest; may rewrite them in place; returns how many to send. */
+	size_t (*input)(void *arg, char *data, size_t len);
 };
 
 struct vm_result {
@@ -107,6 +120,14 @@ struct vm_backend_ops {
 	/* Stop the guest now (timeout, interrupt), reaping everything. */
 	void (*kill)(struct vm *vm);
 	void (*destroy)(struct vm *vm);
+	/* Optional: the host thread running vCPU `cpu`, as process pid and
+	 * thread tid (/proc/<pid>/task/<tid>), once it exists; 0 or -errno.
+	 * Callable from any thread between launch and destroy. */
+	int (*vcpu_thread)(struct vm *vm, unsigned cpu, pid_t *pid, pid_t *tid);
+	/* Bytes for COM2's receiver, without blocking: how many were taken
+	 * (0 when the guest is not reading yet), or -errno.  NULL: this
+	 * backend has no console input. */
+	ssize_t (*input)(struct vm *vm, const char *data, size_t len);
 };
 
 extern const struct vm_backend_ops vm_qemu_ops;

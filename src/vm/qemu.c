@@ -9,9 +9,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@ struct qemu {
 	pid_t pid;
 	bool reaped;
 	int status;
+	int in_fd; /* our end of COM2's socket, for console input; -1: none */
 };
 
 static char qemu_path[4096];
@@ -76,6 +79,8 @@ static void build_args(struct vm *vm, struct argv *a, bool kvm)
 	add(a, "-no-user-config");
 	add(a, "-nographic");
 	add(a, "-no-reboot");
+	add(a, "-name");
+	add(a, "ktstr,debug-threads=on"); /* vCPU threads named "CPU n/TCG" (the monitor's vcpu_thread) */
 	add(a, "-M");
 	add(a, "q35,smbus=off,sata=off,usb=off,vmport=off");
 	add(a, "-accel");
@@ -111,7 +116,10 @@ static void build_args(struct vm *vm, struct argv *a, bool kvm)
 	add(a, "-serial");
 	add(a, "chardev:com1");
 	add(a, "-chardev");
-	add(a, "file,id=com2,path=/proc/self/fd/%u", FD_BASE + VM_MAX_NODES + 1);
+	if (c->com2_input) /* both ways: a connected socket */
+		add(a, "socket,id=com2,fd=%u", FD_BASE + VM_MAX_NODES + 1);
+	else
+		add(a, "file,id=com2,path=/proc/self/fd/%u", FD_BASE + VM_MAX_NODES + 1);
 	add(a, "-serial");
 	add(a, "chardev:com2");
 	add(a, "-device");
@@ -143,12 +151,14 @@ static int qemu_launch(struct vm *vm)
 		return kt_err(ENOMEM, "qemu: allocate state");
 	}
 	vm->priv = q;
+	q->in_fd = -1;
 	kvm = accel_kvm_usable(vm->cfg->kernel, why, sizeof(why));
 	snprintf(vm->accel, sizeof(vm->accel), "%s", kvm ? "kvm" : "tcg");
 	kt_debug("qemu: accel %s (%s)", vm->accel, why);
 	vm_build_cmdline(vm);
 	build_args(vm, a, kvm);
-	if (pipe2(com1, O_CLOEXEC) || pipe2(com2, O_CLOEXEC) || pipe2(log, O_CLOEXEC)) {
+	if (pipe2(com1, O_CLOEXEC) || pipe2(log, O_CLOEXEC) ||
+	    (vm->cfg->com2_input ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, com2) : pipe2(com2, O_CLOEXEC))) {
 		ret = kt_err(errno, "qemu: create console pipes");
 		goto fail;
 	}
@@ -184,6 +194,8 @@ static int qemu_launch(struct vm *vm)
 	set_nonblock(com1[0]);
 	set_nonblock(com2[0]);
 	set_nonblock(log[0]);
+	if (vm->cfg->com2_input && (q->in_fd = fcntl(com2[0], F_DUPFD_CLOEXEC, 3)) < 0)
+		kt_err(errno, "qemu: duplicate the COM2 socket for input");
 	if (kt_verbose) {
 		struct kbuf cmd = { 0 };
 
@@ -245,9 +257,58 @@ static void qemu_kill(struct vm *vm)
 	q->reaped = true;
 }
 
+static ssize_t qemu_input(struct vm *vm, const char *data, size_t len)
+{
+	struct qemu *q = vm->priv;
+	ssize_t n;
+
+	if (!q || q->in_fd < 0)
+		return -EBADF;
+	n = send(q->in_fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	return n;
+}
+
+/* QEMU names its vCPU threads "CPU <n>/TCG" or "CPU <n>/KVM". */
+static int qemu_vcpu_thread(struct vm *vm, unsigned cpu, pid_t *pid, pid_t *tid)
+{
+	struct qemu *q = vm->priv;
+	char path[64], comm[32], want[24];
+	struct dirent *d;
+	DIR *dir;
+	int ret = -ENOENT;
+
+	if (!q || q->pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)q->pid);
+	snprintf(want, sizeof(want), "CPU %u/", cpu);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while (ret && (d = readdir(dir))) {
+		char cpath[352];
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(cpath, sizeof(cpath), "%s/%s/comm", path, d->d_name);
+		if (!read_file_str(cpath, comm, sizeof(comm)) && !strncmp(comm, want, strlen(want))) {
+			*pid = q->pid;
+			*tid = (pid_t)strtol(d->d_name, NULL, 10);
+			ret = 0;
+		}
+	}
+	closedir(dir);
+	return ret;
+}
+
 static void qemu_destroy(struct vm *vm)
 {
+	struct qemu *q = vm->priv;
+
 	qemu_kill(vm);
+	if (q && q->in_fd >= 0)
+		close(q->in_fd);
 	free(vm->priv);
 	vm->priv = NULL;
 }
@@ -259,4 +320,6 @@ const struct vm_backend_ops vm_qemu_ops = {
 	.exited = qemu_exited,
 	.kill = qemu_kill,
 	.destroy = qemu_destroy,
+	.vcpu_thread = qemu_vcpu_thread,
+	.input = qemu_input,
 };

@@ -168,10 +168,10 @@ void vm_build_cmdline(struct vm *vm)
 	const struct vm_config *c = vm->cfg;
 
 	snprintf(vm->cmdline, sizeof(vm->cmdline),
-		 "console=ttyS0 loglevel=%d nokaslr panic=-1 oops=panic mitigations=off no_timer_check "
+		 "console=ttyS0 loglevel=%d %s panic=-1 oops=panic mitigations=off no_timer_check "
 		 "iomem=relaxed lockdown=none random.trust_cpu=on i8042.noaux i8042.nomux i8042.nopnp "
 		 "memmap=%uK$0x%llx ktstr_shm=0x%llx,0x%x ktstr_accel=%s sysctl.kernel.sched_schedstats=1 rdinit=/init %s",
-		 c->console_to_stderr ? 7 : 4, VM_SHM_SIZE >> 10, (unsigned long long)VM_SHM_GPA,
+		 c->console_to_stderr ? 7 : 4, c->kaslr ? "kaslr" : "nokaslr", VM_SHM_SIZE >> 10, (unsigned long long)VM_SHM_GPA,
 		 (unsigned long long)VM_SHM_GPA, VM_SHM_SIZE, vm->accel[0] ? vm->accel : "unknown", c->cmdline ? c->cmdline : "");
 }
 
@@ -186,7 +186,8 @@ static void drain(struct vm *vm, int port, const struct vm_hooks *h, struct vm_r
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		if (port == 1 && !res->first_output_ns)
 			res->first_output_ns = now_ns() - t0;
-		kbuf_append(port == 1 ? &res->com1 : &res->com2, buf, (size_t)n);
+		if (port == 1 || !vm->cfg->com2_stream_only)
+			kbuf_append(port == 1 ? &res->com1 : &res->com2, buf, (size_t)n);
 		if (vm->cfg->console_to_stderr)
 			fwrite(buf, 1, (size_t)n, stderr);
 		if (h && h->output)
@@ -213,6 +214,38 @@ static void drain_log(struct vm *vm)
 	}
 }
 
+/* Console input (cfg->com2_input): read what is there, filter it through
+ * hooks->input, hand it to the backend; what it cannot take yet waits. */
+struct input {
+	bool open;
+	char buf[4096];
+	size_t off, len;
+};
+
+static void pump_input(struct vm *vm, const struct vm_hooks *h, struct input *in, bool readable)
+{
+	ssize_t n;
+
+	if (in->off == in->len && in->open && readable) {
+		in->off = in->len = 0;
+		n = read(vm->cfg->input_fd, in->buf, sizeof(in->buf));
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			in->open = false; /* end of input: the guest goes on */
+			return;
+		}
+		if (n < 0)
+			return;
+		in->len = h && h->input ? h->input(h->arg, in->buf, (size_t)n) : (size_t)n;
+		if (in->len > (size_t)n)
+			in->len = (size_t)n;
+	}
+	if (in->off < in->len) {
+		n = vm->ops->input(vm, in->buf + in->off, in->len - in->off);
+		if (n > 0)
+			in->off += (size_t)n;
+	}
+}
+
 static bool panic_in_console(const struct kbuf *com1, char *detail, size_t len)
 {
 	const char *p;
@@ -226,6 +259,7 @@ static bool panic_in_console(const struct kbuf *com1, char *detail, size_t len)
 int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res)
 {
 	struct vm vm = { .cfg = cfg, .out_fd = { -1, -1, -1 }, .log_fd = -1 };
+	struct input in = { .open = cfg->com2_input && cfg->input_fd >= 0 };
 	char why[512];
 	uint64_t t0, deadline, last_tick = 0;
 	int ret, status = 0;
@@ -236,6 +270,11 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 	if (!vm.ops)
 		return kt_err(0, "%s", why);
 	snprintf(res->vmm_name, sizeof(res->vmm_name), "%s", vm.ops->name);
+	if (cfg->com2_input && !vm.ops->input) {
+		ret = kt_err(0, "--vmm %s: this VMM has no console input; use --vmm qemu", vm.ops->name);
+		vm.ops = NULL;
+		goto out;
+	}
 	ret = regions_alloc(&vm);
 	if (ret)
 		goto out;
@@ -248,8 +287,8 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 		goto out;
 	snprintf(res->accel, sizeof(res->accel), "%s", vm.accel);
 	for (;;) {
-		struct pollfd pfd[3];
-		int np = 0;
+		struct pollfd pfd[4];
+		int np = 0, in_idx = -1;
 		uint64_t now;
 
 		for (int port = 1; port <= 2; port++)
@@ -257,7 +296,13 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 				pfd[np++] = (struct pollfd){ .fd = vm.out_fd[port], .events = POLLIN };
 		if (vm.log_fd >= 0)
 			pfd[np++] = (struct pollfd){ .fd = vm.log_fd, .events = POLLIN };
-		poll(pfd, (nfds_t)np, 50);
+		if (in.open && in.off == in.len) {
+			in_idx = np;
+			pfd[np++] = (struct pollfd){ .fd = cfg->input_fd, .events = POLLIN };
+		}
+		poll(pfd, (nfds_t)np, in.off < in.len ? 10 : 50);
+		if (cfg->com2_input)
+			pump_input(&vm, hooks, &in, in_idx >= 0 && pfd[in_idx].revents);
 		drain(&vm, 1, hooks, res, t0);
 		drain(&vm, 2, hooks, res, t0);
 		drain_log(&vm);
@@ -294,6 +339,9 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 	res->vmm_status = status;
 	if (hooks && hooks->tick)
 		hooks->tick(hooks->arg, &vm); /* last look at shared memory */
+	if (hooks && hooks->finish)
+		hooks->finish(hooks->arg, &vm);
+	hooks = NULL;
 	if (ex != VM_EXIT_TIMEOUT && ex != VM_EXIT_INTERRUPTED &&
 	    panic_in_console(&res->com1, res->detail, sizeof(res->detail)))
 		ex = VM_EXIT_PANIC;
@@ -303,6 +351,8 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 	res->exit = ex;
 	ret = 0;
 out:
+	if (hooks && hooks->finish && vm.nregions)
+		hooks->finish(hooks->arg, &vm); /* launch failed after prepare */
 	if (vm.ops)
 		vm.ops->destroy(&vm);
 	for (int port = 1; port <= 2; port++)

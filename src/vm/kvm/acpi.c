@@ -1,5 +1,5 @@
 /* ACPI tables: RSDP (rev 2) -> XSDT/RSDT -> FADT (rev 6, FACS, DSDT),
- * MADT, SRAT, SLIT.  The DSDT's AML holds \_S5 (so Linux's ACPI power-off
+ * MADT, SRAT, SLIT, HMAT.  The DSDT's AML holds \_S5 (so Linux's ACPI power-off
  * writes SLP_TYP=5|SLP_EN to PM1a_CNT, which the VMM turns into a clean
  * exit) and a QEMU0001 pvpanic device at I/O port 0x505 (so a guest panic
  * is reported at once).  Every table carries its checksum. */
@@ -250,6 +250,12 @@ static size_t build_srat(struct out *o, const struct kvmm_acpi_cfg *c)
 	return at;
 }
 
+/* SLIT distance between two nodes: local 10, remote 20. */
+static unsigned node_distance(unsigned i, unsigned j)
+{
+	return i == j ? 10 : 20;
+}
+
 static size_t build_slit(struct out *o, unsigned nodes)
 {
 	uint32_t len = 44 + nodes * nodes;
@@ -263,7 +269,78 @@ static size_t build_slit(struct out *o, unsigned nodes)
 	put64(t + 36, nodes);
 	for (unsigned i = 0; i < nodes; i++)
 		for (unsigned j = 0; j < nodes; j++)
-			t[44 + i * nodes + j] = i == j ? 10 : 20;
+			t[44 + i * nodes + j] = (uint8_t)node_distance(i, j);
+	finish(t);
+	return at;
+}
+
+/* One HMAT system locality latency/bandwidth structure: initiators x
+ * targets; latency entries in ns (base unit 1000 ps), bandwidth in MB/s. */
+static uint8_t *hmat_lb(uint8_t *p, bool bandwidth, const uint32_t *ini, unsigned ni, const uint32_t *tgt,
+			unsigned nt)
+{
+	uint32_t len = 32 + 4 * ni + 4 * nt + 2 * ni * nt;
+
+	put16(p, 1);
+	put32(p + 4, len);
+	put8(p + 8, 0);                     /* flags: memory hierarchy = memory */
+	put8(p + 9, bandwidth ? 3 : 0);     /* access bandwidth / access latency */
+	put32(p + 12, ni);
+	put32(p + 16, nt);
+	put64(p + 24, bandwidth ? 1 : 1000); /* entry base unit */
+	p += 32;
+	for (unsigned i = 0; i < ni; i++, p += 4)
+		put32(p, ini[i]);
+	for (unsigned j = 0; j < nt; j++, p += 4)
+		put32(p, tgt[j]);
+	for (unsigned i = 0; i < ni; i++)
+		for (unsigned j = 0; j < nt; j++, p += 2)
+			put16(p, (uint16_t)(bandwidth ? KVMM_HMAT_LOCAL_MBPS * 10 / node_distance(ini[i], tgt[j])
+						       : KVMM_HMAT_LOCAL_NS * node_distance(ini[i], tgt[j]) / 10));
+	return p;
+}
+
+/* HMAT rev 2, consistent with the SLIT: per memory node a proximity
+ * domain attributes structure (attached initiator: the node itself when
+ * it has CPUs), then access latency and access bandwidth from every node
+ * with CPUs to every node with memory. */
+static size_t build_hmat(struct out *o, const struct kvmm_acpi_cfg *c)
+{
+	uint32_t ini[VM_MAX_NODES], tgt[VM_MAX_NODES];
+	bool has_cpu[VM_MAX_NODES] = { false }, has_mem[VM_MAX_NODES] = { false };
+	unsigned ni = 0, nt = 0;
+	uint32_t len;
+	size_t at;
+	uint8_t *t, *p;
+
+	for (unsigned i = 0; i < c->ncpus; i++)
+		if (c->cpu_node[i] < VM_MAX_NODES)
+			has_cpu[c->cpu_node[i]] = true;
+	for (unsigned i = 0; i < c->nmem; i++)
+		if (c->mem[i].node < VM_MAX_NODES)
+			has_mem[c->mem[i].node] = true;
+	for (uint32_t n = 0; n < VM_MAX_NODES; n++) {
+		if (has_cpu[n])
+			ini[ni++] = n;
+		if (has_mem[n])
+			tgt[nt++] = n;
+	}
+	len = 40 + 40 * nt + 2 * (32 + 4 * ni + 4 * nt + 2 * ni * nt);
+	at = take(o, len, 8);
+	if (o->overflow)
+		return 0;
+	t = o->buf + at;
+	header(t, "HMAT", len, 2);
+	p = t + 40;
+	for (unsigned j = 0; j < nt; j++, p += 40) {
+		put16(p, 0);
+		put32(p + 4, 40);
+		put16(p + 8, has_cpu[tgt[j]] ? 1 : 0); /* attached initiator valid */
+		put32(p + 12, has_cpu[tgt[j]] ? tgt[j] : 0);
+		put32(p + 16, tgt[j]);
+	}
+	p = hmat_lb(p, false, ini, ni, tgt, nt);
+	hmat_lb(p, true, ini, ni, tgt, nt);
 	finish(t);
 	return at;
 }
@@ -272,7 +349,7 @@ size_t kvmm_acpi_build(void *buf, size_t cap, uint64_t base_gpa, const struct kv
 {
 	struct out o = { .buf = buf, .cap = cap, .base = base_gpa };
 	struct aml aml = { .n = 0 };
-	size_t rsdp, xsdt, rsdt, fadt, facs, dsdt, tables[4];
+	size_t rsdp, xsdt, rsdt, fadt, facs, dsdt, tables[5];
 	unsigned nt = 0;
 	uint8_t *t;
 
@@ -298,6 +375,7 @@ size_t kvmm_acpi_build(void *buf, size_t cap, uint64_t base_gpa, const struct kv
 	tables[nt++] = build_madt(&o, cfg);
 	tables[nt++] = build_srat(&o, cfg);
 	tables[nt++] = build_slit(&o, cfg->nnodes);
+	tables[nt++] = build_hmat(&o, cfg);
 	if (o.overflow)
 		return 0;
 

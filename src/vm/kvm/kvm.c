@@ -222,6 +222,28 @@ static void pio_out(struct kvmm *k, uint16_t port, const uint8_t *d, unsigned si
 	}
 }
 
+/* A vCPU's state when it took the guest down (triple fault), for the log. */
+static void log_vcpu_state(struct kvmm *k, struct kvmm_vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	struct kvm_vcpu_events ev;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) || ioctl(v->fd, KVM_GET_SREGS, &s))
+		return;
+	kvmm_log(k, "vcpu %u: rip 0x%llx rsp 0x%llx rflags 0x%llx cr0 0x%llx cr2 0x%llx cr3 0x%llx cr4 0x%llx "
+		 "efer 0x%llx idt 0x%llx/%u gdt 0x%llx/%u tr 0x%x cs 0x%x",
+		 v->idx, (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rflags,
+		 (unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
+		 (unsigned long long)s.cr4, (unsigned long long)s.efer, (unsigned long long)s.idt.base, s.idt.limit,
+		 (unsigned long long)s.gdt.base, s.gdt.limit, s.tr.selector, s.cs.selector);
+	if (!ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev))
+		kvmm_log(k, "vcpu %u: exception %s nr %u error 0x%x, interrupt %s nr %u, nmi pending %u masked %u",
+			 v->idx, ev.exception.injected ? "injected" : ev.exception.pending ? "pending" : "none",
+			 ev.exception.nr, ev.exception.error_code, ev.interrupt.injected ? "injected" : "none",
+			 ev.interrupt.nr, ev.nmi.pending, ev.nmi.masked);
+}
+
 static bool handle_exit(struct kvmm *k, struct kvmm_vcpu *v)
 {
 	struct kvm_run *r = v->run;
@@ -250,6 +272,8 @@ static bool handle_exit(struct kvmm *k, struct kvmm_vcpu *v)
 	case KVM_EXIT_INTR:
 		return true;
 	case KVM_EXIT_SHUTDOWN:
+		if (atomic_load(&k->exit) == VM_EXIT_NONE)
+			log_vcpu_state(k, v);
 		kvmm_end(k, VM_EXIT_RESET, 0, "vcpu %u: triple fault (shutdown): guest reset", v->idx);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
@@ -280,6 +304,7 @@ static void *vcpu_thread(void *arg)
 	struct kvmm *k = v->k;
 	sigset_t set;
 
+	atomic_store(&v->tid, gettid());
 	sigemptyset(&set);
 	sigaddset(&set, kick_signal());
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
@@ -469,6 +494,31 @@ static void kvm_destroy(struct vm *vm)
 	vm->priv = NULL;
 }
 
+/* Console input (`ktstr shell`): into COM2's receive FIFO. */
+static ssize_t kvm_input(struct vm *vm, const char *data, size_t len)
+{
+	struct kvmm *k = vm->priv;
+	struct kvmm_port *p = k ? &k->port[1] : NULL;
+	size_t n;
+
+	if (!p || !p->lock_init)
+		return -EBADF;
+	pthread_mutex_lock(&p->lock);
+	n = kvmm_uart_rx(&p->uart, (const uint8_t *)data, len);
+	pthread_mutex_unlock(&p->lock);
+	return (ssize_t)n;
+}
+
+static int kvm_vcpu_thread(struct vm *vm, unsigned cpu, pid_t *pid, pid_t *tid)
+{
+	struct kvmm *k = vm->priv;
+
+	if (!k || !k->vcpu || cpu >= k->ncpus || !(*tid = atomic_load(&k->vcpu[cpu].tid)))
+		return -ENOENT;
+	*pid = getpid();
+	return 0;
+}
+
 const struct vm_backend_ops vm_kvm_ops = {
 	.name = "kvm",
 	.available = kvm_available,
@@ -476,4 +526,6 @@ const struct vm_backend_ops vm_kvm_ops = {
 	.exited = kvm_exited,
 	.kill = kvm_kill,
 	.destroy = kvm_destroy,
+	.vcpu_thread = kvm_vcpu_thread,
+	.input = kvm_input,
 };

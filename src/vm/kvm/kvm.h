@@ -26,6 +26,7 @@ struct kvmm_vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t th;
+	_Atomic pid_t tid; /* the vCPU thread's, 0 until it runs (for the monitor) */
 	bool started;
 	unsigned mmio_logged;
 };

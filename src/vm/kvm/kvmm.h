@@ -127,8 +127,11 @@ struct kvmm_acpi_cfg {
 	const struct kvmm_chunk *mem; /* RAM ranges with their node */
 	unsigned nmem;
 };
+/* HMAT figures for local memory (remote: scaled by the SLIT distance). */
+#define KVMM_HMAT_LOCAL_NS 100
+#define KVMM_HMAT_LOCAL_MBPS 20000
 /* RSDP at buf[0] (= base_gpa), then XSDT, RSDT, FADT, FACS, DSDT, MADT,
- * SRAT, SLIT.  Returns the bytes used, or 0 if cap is too small. */
+ * SRAT, SLIT, HMAT.  Returns the bytes used, or 0 if cap is too small. */
 size_t kvmm_acpi_build(void *buf, size_t cap, uint64_t base_gpa, const struct kvmm_acpi_cfg *cfg);
 uint8_t kvmm_acpi_checksum(const void *p, size_t len); /* value that makes the sum 0 */
 
@@ -142,6 +145,8 @@ struct kvmm_uart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	bool thre_pending;  /* transmitter-empty interrupt pending */
 	bool irq_level;     /* what the line was last set to */
+	uint8_t rx[256];    /* receive FIFO (console input, `ktstr shell`) */
+	unsigned rx_head, rx_len;
 	void (*tx)(void *arg, uint8_t ch);
 	void (*set_irq)(void *arg, bool level);
 	void *arg;
@@ -149,5 +154,8 @@ struct kvmm_uart {
 void kvmm_uart_init(struct kvmm_uart *u, void (*tx)(void *, uint8_t), void (*set_irq)(void *, bool), void *arg);
 uint8_t kvmm_uart_in(struct kvmm_uart *u, unsigned off);
 void kvmm_uart_out(struct kvmm_uart *u, unsigned off, uint8_t v);
+/* Bytes arriving on the line: queued for the guest (data-ready, the
+ * receive interrupt).  Returns how many fit. */
+size_t kvmm_uart_rx(struct kvmm_uart *u, const uint8_t *p, size_t n);
 
 #endif
