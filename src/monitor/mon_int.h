@@ -1,0 +1,82 @@
+/* Internal state of one VM's monitor (sample.c: thread and sampling,
+ * timeline.c: verdict and JSON). */
+#ifndef KTSTR_MONITOR_MON_INT_H
+#define KTSTR_MONITOR_MON_INT_H
+#include "monitor/monitor.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define KT_MON_MAX_CPU_ENTRIES 400000u /* samples x CPUs kept (about 35 MB) */
+#define KT_MON_MAX_EVENTS 2048u
+#define KT_MON_MAX_PROBES 4096u
+
+struct kt_mon_event {
+	uint64_t t_ns;
+	char kind[16];
+	char detail[200];
+};
+
+struct kt_mon_xcheck {
+	unsigned nr_total, nr_matched, nr_agree; /* nr_running readings */
+	char nr_first_bad[200];
+	unsigned kernel_checked, kernel_bad;      /* _text va/pa, vmalloc walks */
+	char kernel_first_bad[400];
+};
+
+struct kt_monitor {
+	const struct kt_layout *l;
+	struct kt_mon_opts o;
+	struct vm *vm;            /* NULL after stop: it lives in vm_run() */
+	uint64_t t0;
+	unsigned ncpus;
+	bool tcg;
+	pthread_t th;
+	bool started, running;
+	_Atomic bool stop;
+
+	/* Owned by the thread while it runs. */
+	struct kt_xlate x;
+	bool ready;               /* kernel located, per-CPU areas set up */
+	char wait_why[160];       /* why not ready yet */
+	uint64_t *rq_va;          /* per CPU */
+	int *vcpu_fd;             /* /proc/.../schedstat, -1 unknown */
+	bool vcpu_any;
+	bool vcpu_named;          /* the backend names vCPU threads */
+	char selfcheck[240];      /* "ok" or the disagreement */
+	uint64_t t_located;
+	unsigned char *rqbuf;
+	struct kt_mon_sample *s;
+	struct kt_mon_cpu *c;
+	size_t n, cap;
+	unsigned long dropped;
+	uint64_t read_ns;         /* thread CPU time spent sampling */
+	struct strlist degraded;  /* this run's, besides the layout's */
+
+	_Atomic uint64_t phys_delta; /* phys_load - link-time physical, once located */
+	_Atomic bool located;
+
+	/* Shared with the VM loop's thread. */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;        /* CLOCK_MONOTONIC; signalled by stop */
+	struct kt_mon_event *ev;
+	size_t nev;
+	struct kt_mon_probe *probe; /* waiting for the thread */
+	size_t nprobe;
+	struct kt_mon_probe *nrp;   /* nr_running readings, matched after stop */
+	size_t nnrp;
+	struct kt_mon_xcheck xc;
+
+	/* After stop. */
+	bool evaluated;
+	struct kt_mon_verdict v;
+	uint64_t judge_from, judge_to; /* ns since launch, 0: none */
+};
+
+/* sample.c */
+void *kt_mon_thread(void *arg);
+int kt_mon_phys_read(void *ctx, uint64_t pa, void *buf, size_t len); /* vm_read_phys */
+/* timeline.c */
+void kt_mon_finish(struct kt_monitor *m);
+
+#endif

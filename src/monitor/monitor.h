@@ -1,0 +1,70 @@
+/* The host-side monitor (docs/monitor.md): a host thread per VM reads
+ * the guest kernel's scheduler state out of guest RAM every interval —
+ * no guest agent, nothing the guest could notice — through the offsets
+ * resolved from the kernel's BTF and the addresses found in guest
+ * memory (KASLR or not).  It keeps a timeline of samples and scenario
+ * events, derives sustained checks (stall, imbalance, local DSQ depth,
+ * event rates) and cross-checks readings the guest sends of its own.
+ * Backend-neutral: it uses vm_read_phys() and the optional vcpu_thread
+ * op only. */
+#ifndef KTSTR_MONITOR_MONITOR_H
+#define KTSTR_MONITOR_MONITOR_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <ktstr/ktstr.h>
+#include "monitor/layout.h"
+#include "monitor/mcheck.h"
+#include "util/util.h"
+#include "vm/backend.h"
+
+/* Guest -> host ring message: readings for the cross-check, an array of
+ * struct kt_mon_probe. */
+#define KT_MSG_MON_PROBE 0x4D4F4E50u /* "MONP" */
+enum kt_probe_kind {
+	KT_PROBE_NR_RUNNING = 1, /* cpu, a = rq clock, b = nr_running (sched/debug) */
+	KT_PROBE_TEXT_VA = 2,    /* a = runtime _text (/proc/kallsyms) */
+	KT_PROBE_TEXT_PA = 3,    /* a = "Kernel code" start (/proc/iomem) */
+	KT_PROBE_VMAP = 4,       /* a = vmalloc address, b = physical (/proc/vmallocinfo ioremap) */
+};
+struct kt_mon_probe {
+	uint32_t kind, cpu;
+	uint64_t a, b;
+};
+#define KT_MON_PROBES_PER_MSG 64
+
+/* A kernel's layout, loaded once per run (NULL + message on failure). */
+struct kt_layout *kt_monitor_kernel(const char *vmlinux);
+void kt_monitor_kernel_free(struct kt_layout *l);
+
+/* Per-test settings: defaults -> scheduler's -> test's (0 inherits). */
+struct kt_mon_opts {
+	unsigned interval_ms;
+	unsigned sustained_samples;
+	struct kt_mon_limits limits; /* window and interval set at start */
+	bool judge;                  /* a sched_ext scheduler is under test */
+	uint64_t warmup_ns;          /* after "ready", before judging */
+};
+/* false if the monitor is switched off for this test. */
+bool kt_monitor_opts(struct kt_mon_opts *o, const struct ktstr_test *t, const struct ktstr_scheduler *s,
+		     unsigned interval_override_ms);
+
+struct kt_monitor;
+struct kt_monitor *kt_monitor_new(const struct kt_layout *l, const struct kt_mon_opts *o);
+/* Start sampling vm (call after launch; t0: VM launch, host now_ns()). */
+int kt_monitor_start(struct kt_monitor *m, struct vm *vm, uint64_t t0);
+/* A scenario event at host time now (thread-safe). */
+void kt_monitor_event(struct kt_monitor *m, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Guest readings (a KT_MSG_MON_PROBE payload; thread-safe). */
+void kt_monitor_probes(struct kt_monitor *m, const void *payload, uint32_t len);
+/* Stop and join the thread (idempotent; before guest RAM goes away). */
+void kt_monitor_stop(struct kt_monitor *m);
+/* After stop: the verdict, and the sidecar's "monitor" object as JSON. */
+const struct kt_mon_verdict *kt_monitor_verdict(struct kt_monitor *m);
+int kt_monitor_json(struct kt_monitor *m, struct kbuf *out);
+/* Physical address of a kernel image symbol in this guest (KASLR-aware);
+ * 0 while the kernel is not located. */
+uint64_t kt_monitor_sym_pa(struct kt_monitor *m, uint64_t link_va);
+void kt_monitor_free(struct kt_monitor *m);
+
+#endif

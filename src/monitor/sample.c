@@ -1,0 +1,420 @@
+/* The monitor thread: find the kernel in guest memory, then sample every
+ * CPU's runqueue each interval (see monitor.h, docs/monitor.md). */
+#include "monitor/mon_int.h"
+#include "core/shm_ring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int kt_mon_phys_read(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	return vm_read_phys(ctx, pa, buf, len);
+}
+
+static void add_event(struct kt_monitor *m, uint64_t t, const char *kind, const char *detail)
+{
+	pthread_mutex_lock(&m->lock);
+	if (m->nev < KT_MON_MAX_EVENTS) {
+		struct kt_mon_event *e = &m->ev[m->nev++];
+
+		e->t_ns = t;
+		snprintf(e->kind, sizeof(e->kind), "%s", kind);
+		snprintf(e->detail, sizeof(e->detail), "%s", detail);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+void kt_monitor_event(struct kt_monitor *m, const char *kind, const char *fmt, ...)
+{
+	char d[200];
+	va_list ap;
+
+	if (!m || !m->started)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d, sizeof(d), fmt, ap);
+	va_end(ap);
+	add_event(m, now_ns() - m->t0, kind, d);
+}
+
+void kt_monitor_probes(struct kt_monitor *m, const void *payload, uint32_t len)
+{
+	size_t n = len / sizeof(struct kt_mon_probe);
+
+	if (!m || !m->started || len % sizeof(struct kt_mon_probe))
+		return;
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < n && m->nprobe < KT_MON_MAX_PROBES; i++)
+		memcpy(&m->probe[m->nprobe++], (const char *)payload + i * sizeof(struct kt_mon_probe),
+		       sizeof(struct kt_mon_probe));
+	pthread_mutex_unlock(&m->lock);
+}
+
+uint64_t kt_monitor_sym_pa(struct kt_monitor *m, uint64_t link_va)
+{
+	if (!m || !atomic_load(&m->located) || link_va < KT_START_KERNEL_MAP_X86)
+		return 0;
+	return link_va - KT_START_KERNEL_MAP_X86 + atomic_load(&m->phys_delta);
+}
+
+static void degrade(struct kt_monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void degrade(struct kt_monitor *m, const char *fmt, ...)
+{
+	char line[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&m->lock);
+	if (!strlist_has(&m->degraded, line))
+		strlist_add(&m->degraded, line);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static uint64_t field(const unsigned char *buf, const struct kt_field *f, uint32_t lo)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, buf + (f->off - lo), f->size); /* x86_64 guest and host: little endian */
+	return v;
+}
+
+/* The kernel is found and its per-CPU runqueues are set up: every CPU's
+ * __per_cpu_offset points outside the image (the boot value points at
+ * the image's copy), they differ, and each rq says it is that CPU's. */
+static int init_kernel(struct kt_monitor *m, uint64_t *pcpu)
+{
+	const struct kt_layout *l = m->l;
+	uint64_t rt_text, rt_end;
+	int ret = kt_xlate_locate(&m->x, &l->syms, m->wait_why, sizeof(m->wait_why));
+
+	if (ret)
+		return ret;
+	if (m->x.read(m->x.ctx, kt_xlate_sym(&m->x, l->per_cpu_offset), pcpu, m->ncpus * sizeof(*pcpu))) {
+		snprintf(m->wait_why, sizeof(m->wait_why), "__per_cpu_offset[] beyond guest RAM");
+		return -EAGAIN;
+	}
+	rt_text = l->syms.text + m->x.voff;
+	rt_end = l->syms.end + m->x.voff;
+	for (unsigned c = 0; c < m->ncpus; c++) {
+		uint64_t va = l->runqueues + pcpu[c];
+		uint32_t cpu;
+
+		if (!pcpu[c] || (va >= rt_text && va < rt_end) || (c && pcpu[c] == pcpu[c - 1])) {
+			snprintf(m->wait_why, sizeof(m->wait_why), "per-CPU areas not set up yet (cpu %u)", c);
+			return -EAGAIN;
+		}
+		m->rq_va[c] = va;
+		if (l->rq_cpu.ok &&
+		    (kt_xlate_read(&m->x, va + l->rq_cpu.off, &cpu, sizeof(cpu)) || cpu != c)) {
+			snprintf(m->wait_why, sizeof(m->wait_why), "runqueue of cpu %u not initialised yet", c);
+			return -EAGAIN;
+		}
+	}
+	return 0;
+}
+
+static void open_vcpus(struct kt_monitor *m)
+{
+	if (!m->vm->ops->vcpu_thread) {
+		if (!m->vcpu_any)
+			degrade(m, "vcpu_run_ns, vcpu_wait_ns: the %s backend does not name its vCPU threads; the stall "
+				   "check cannot exempt host-preempted vCPUs", m->vm->ops->name);
+		m->vcpu_any = true; /* do not ask again */
+		return;
+	}
+	for (unsigned c = 0; c < m->ncpus; c++) {
+		pid_t pid, tid;
+		char path[64];
+
+		if (m->vcpu_fd[c] >= 0 || m->vm->ops->vcpu_thread(m->vm, c, &pid, &tid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
+		m->vcpu_fd[c] = open(path, O_RDONLY | O_CLOEXEC);
+		if (m->vcpu_fd[c] >= 0)
+			m->vcpu_any = true;
+	}
+}
+
+/* /proc/<pid>/task/<tid>/schedstat: "<on-cpu ns> <run-queue wait ns> <slices>". */
+static bool vcpu_stat(int fd, uint64_t *run, uint64_t *wait)
+{
+	char buf[96];
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+	unsigned long long r, w;
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &r, &w) != 2)
+		return false;
+	*run = r;
+	*wait = w;
+	return true;
+}
+
+static void read_events(struct kt_monitor *m, const uint64_t *pcpu, struct kt_mon_cpu *cs)
+{
+	const struct kt_layout *l = m->l;
+	uint64_t base = 0;
+
+	if (l->ev == KT_EV_ROOT_PCPU || l->ev == KT_EV_ROOT_STATS) {
+		uint64_t root = 0;
+
+		if (m->x.read(m->x.ctx, kt_xlate_sym(&m->x, l->ev_var), &root, sizeof(root)) || !root ||
+		    kt_xlate_read(&m->x, root + l->ev_ptr_off, &base, sizeof(base)))
+			return; /* no scheduler loaded: no counters */
+	} else if (l->ev == KT_EV_PERCPU_VAR) {
+		base = l->ev_var;
+	} else {
+		return;
+	}
+	for (unsigned c = 0; c < m->ncpus; c++) {
+		uint64_t va = base + pcpu[c] + l->ev_base_off;
+		int64_t fb, kl;
+
+		if (!kt_xlate_read(&m->x, va + l->ev_fallback_off, &fb, sizeof(fb)) &&
+		    !kt_xlate_read(&m->x, va + l->ev_keep_last_off, &kl, sizeof(kl))) {
+			cs[c].ev_fallback = fb;
+			cs[c].ev_keep_last = kl;
+			cs[c].ev_ok = true;
+		}
+	}
+}
+
+static void read_global(struct kt_monitor *m, struct kt_mon_sample *s)
+{
+	const struct kt_layout *l = m->l;
+	int32_t st;
+	uint8_t sw;
+	int64_t rej;
+
+	s->scx_state = s->switching_all = -1;
+	s->nr_rejected = -1;
+	if (!l->group[KT_G_SCX_STATE])
+		return;
+	if (!m->x.read(m->x.ctx, kt_xlate_sym(&m->x, l->scx_state_var), &st, sizeof(st)) && st >= 0 &&
+	    st < KT_SCX_STATES)
+		s->scx_state = st;
+	if (l->scx_switching_all && !m->x.read(m->x.ctx, kt_xlate_sym(&m->x, l->scx_switching_all), &sw, 1))
+		s->switching_all = sw != 0;
+	if (l->scx_nr_rejected && !m->x.read(m->x.ctx, kt_xlate_sym(&m->x, l->scx_nr_rejected), &rej, sizeof(rej)))
+		s->nr_rejected = rej;
+}
+
+static bool grow(struct kt_monitor *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 256;
+	struct kt_mon_sample *s;
+	struct kt_mon_cpu *c;
+
+	if ((m->n + 1) * m->ncpus > KT_MON_MAX_CPU_ENTRIES)
+		return false;
+	if (m->n < m->cap)
+		return true;
+	if (cap * m->ncpus > KT_MON_MAX_CPU_ENTRIES)
+		cap = KT_MON_MAX_CPU_ENTRIES / m->ncpus;
+	s = realloc(m->s, cap * sizeof(*s));
+	if (!s)
+		return false;
+	m->s = s;
+	c = realloc(m->c, cap * m->ncpus * sizeof(*c));
+	if (!c)
+		return false;
+	m->c = c;
+	m->cap = cap;
+	return true;
+}
+
+static void take_sample(struct kt_monitor *m, const uint64_t *pcpu)
+{
+	const struct kt_layout *l = m->l;
+	struct kt_mon_sample *s;
+	struct kt_mon_cpu *cs;
+	uint32_t lo = l->rq_lo, span = l->rq_hi - l->rq_lo;
+
+	if (!grow(m)) {
+		m->dropped++;
+		return;
+	}
+	s = &m->s[m->n];
+	cs = &m->c[m->n * m->ncpus];
+	memset(cs, 0, m->ncpus * sizeof(*cs));
+	s->t_ns = now_ns() - m->t0;
+	for (unsigned c = 0; c < m->ncpus; c++) {
+		struct kt_mon_cpu *k = &cs[c];
+
+		k->vcpu_ok = vcpu_stat(m->vcpu_fd[c], &k->vcpu_run_ns, &k->vcpu_wait_ns);
+		if (kt_xlate_read(&m->x, m->rq_va[c] + lo, m->rqbuf, span))
+			continue;
+		k->ok = true;
+		k->nr_running = (uint32_t)field(m->rqbuf, &l->rq[KT_RQ_NR_RUNNING], lo);
+		k->clock = field(m->rqbuf, &l->rq[KT_RQ_CLOCK], lo);
+		if (l->group[KT_G_IDLE]) {
+			k->idle = field(m->rqbuf, &l->rq[KT_RQ_CURR], lo) == field(m->rqbuf, &l->rq[KT_RQ_IDLE], lo);
+			k->idle_ok = true;
+		}
+		if (l->group[KT_G_SCX]) {
+			k->scx_nr_running = (uint32_t)field(m->rqbuf, &l->rq[KT_RQ_SCX_NR], lo);
+			k->dsq_depth = (uint32_t)field(m->rqbuf, &l->rq[KT_RQ_SCX_DSQ_NR], lo);
+			k->scx_flags = (uint32_t)field(m->rqbuf, &l->rq[KT_RQ_SCX_FLAGS], lo);
+		}
+		if (l->group[KT_G_SCHEDSTAT]) {
+			k->run_delay = field(m->rqbuf, &l->rq[KT_RQ_RUN_DELAY], lo);
+			k->pcount = field(m->rqbuf, &l->rq[KT_RQ_PCOUNT], lo);
+			k->sched_count = (uint32_t)field(m->rqbuf, &l->rq[KT_RQ_SCHED_COUNT], lo);
+			k->sched_goidle = (uint32_t)field(m->rqbuf, &l->rq[KT_RQ_SCHED_GOIDLE], lo);
+			k->ttwu_count = (uint32_t)field(m->rqbuf, &l->rq[KT_RQ_TTWU_COUNT], lo);
+			k->sched_ok = true;
+		}
+	}
+	if (l->group[KT_G_EVENTS])
+		read_events(m, pcpu, cs);
+	read_global(m, s);
+	m->n++;
+}
+
+/* Guest readings that can be checked now, while the guest is alive;
+ * nr_running readings wait for all samples (timeline.c). */
+static void take_probes(struct kt_monitor *m)
+{
+	struct kt_mon_probe p[64];
+	size_t n;
+
+	for (;;) {
+		pthread_mutex_lock(&m->lock);
+		n = m->nprobe < ARRAY_SIZE(p) ? m->nprobe : ARRAY_SIZE(p);
+		memcpy(p, m->probe, n * sizeof(*p));
+		memmove(m->probe, m->probe + n, (m->nprobe - n) * sizeof(*p));
+		m->nprobe -= n;
+		pthread_mutex_unlock(&m->lock);
+		if (!n)
+			return;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t want = 0, got = 0;
+			const char *what;
+			int ret = 0;
+
+			switch (p[i].kind) {
+			case KT_PROBE_NR_RUNNING:
+				pthread_mutex_lock(&m->lock);
+				m->xc.nr_total++;
+				if (m->nnrp < KT_MON_MAX_PROBES)
+					m->nrp[m->nnrp++] = p[i];
+				pthread_mutex_unlock(&m->lock);
+				continue;
+			case KT_PROBE_TEXT_VA:
+				what = "runtime _text (guest /proc/kallsyms)";
+				want = p[i].a;
+				got = m->l->syms.text + m->x.voff;
+				break;
+			case KT_PROBE_TEXT_PA:
+				what = "kernel physical load address (guest /proc/iomem)";
+				want = p[i].a;
+				got = m->x.phys_load;
+				break;
+			case KT_PROBE_VMAP:
+				what = "vmalloc page walk (guest /proc/vmallocinfo)";
+				want = p[i].b;
+				ret = kt_xlate_walk(&m->x, p[i].a, &got);
+				break;
+			default:
+				continue;
+			}
+			pthread_mutex_lock(&m->lock);
+			m->xc.kernel_checked++;
+			if (!m->ready || ret || got != want) {
+				m->xc.kernel_bad++;
+				if (!m->xc.kernel_first_bad[0])
+					snprintf(m->xc.kernel_first_bad, sizeof(m->xc.kernel_first_bad),
+						 "%s: guest says 0x%llx, monitor %s 0x%llx%s%s", what, (unsigned long long)want,
+						 m->ready ? (ret ? "walk failed at" : "has") : "not ready:",
+						 (unsigned long long)got, m->ready ? "" : " ", m->ready ? "" : m->wait_why);
+			}
+			pthread_mutex_unlock(&m->lock);
+		}
+	}
+}
+
+void *kt_mon_thread(void *arg)
+{
+	struct kt_monitor *m = arg;
+	struct kt_ring_hdr *h = m->vm->shm;
+	uint64_t *pcpu = calloc(m->ncpus, sizeof(*pcpu));
+	struct timespec ts, cpu0, cpu1;
+	bool ready_seen = false, broken = false;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&m->lock);
+	while (pcpu && !atomic_load(&m->stop)) {
+		ts.tv_nsec += (long)m->o.interval_ms * 1000000L;
+		while (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		while (!atomic_load(&m->stop) && pthread_cond_timedwait(&m->wake, &m->lock, &ts) != ETIMEDOUT)
+			;
+		if (atomic_load(&m->stop))
+			break;
+		pthread_mutex_unlock(&m->lock);
+		{
+			struct timespec now;
+
+			/* Fell behind (host load): restart the period from now. */
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if ((now.tv_sec - ts.tv_sec) * 1000000000LL + (now.tv_nsec - ts.tv_nsec) >
+			    (long long)m->o.interval_ms * 1000000LL)
+				ts = now;
+		}
+		if (!ready_seen && h && __atomic_load_n(&h->slot1, __ATOMIC_ACQUIRE) == 1) {
+			ready_seen = true;
+			add_event(m, now_ns() - m->t0, "ready", "guest: scheduler up, test body starting");
+		}
+		if (!m->ready && !broken) {
+			if (!init_kernel(m, pcpu)) {
+				char why[240];
+
+				m->ready = true;
+				m->t_located = now_ns() - m->t0;
+				atomic_store(&m->phys_delta, m->x.phys_load - (m->l->syms.text - KT_START_KERNEL_MAP_X86));
+				atomic_store(&m->located, true);
+				if (kt_xlate_selfcheck(&m->x, why, sizeof(why))) {
+					snprintf(m->selfcheck, sizeof(m->selfcheck), "%s", why);
+					degrade(m, "all signals: address translation self-check failed: %s", why);
+					m->ready = false;
+					broken = true;
+				} else {
+					snprintf(m->selfcheck, sizeof(m->selfcheck), "ok");
+				}
+				kt_monitor_event(m, "monitor", "kernel found: _text at phys 0x%llx virt 0x%llx (KASLR "
+							       "offset 0x%llx), direct map 0x%llx, %u-level paging",
+						 (unsigned long long)m->x.phys_load,
+						 (unsigned long long)(m->l->syms.text + m->x.voff),
+						 (unsigned long long)m->x.voff, (unsigned long long)m->x.page_offset,
+						 m->x.levels);
+			}
+		}
+		if (m->ready) {
+			if (!m->vcpu_any)
+				open_vcpus(m);
+			take_sample(m, pcpu);
+		}
+		take_probes(m);
+		pthread_mutex_lock(&m->lock);
+	}
+	pthread_mutex_unlock(&m->lock);
+	take_probes(m); /* those that came with the last ring drain */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
+	m->read_ns = (uint64_t)(cpu1.tv_sec - cpu0.tv_sec) * 1000000000ull + (uint64_t)cpu1.tv_nsec -
+		     (uint64_t)cpu0.tv_nsec;
+	free(pcpu);
+	return NULL;
+}
