@@ -55,9 +55,19 @@ unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 # CLI tests of the runner flags and commands (tests/cli/run.sh; one short
-# VM run when a kernel is cached).
-clitest: all
+# VM run when a kernel is cached), the gauntlet and budget (gauntlet.sh;
+# two short VMs) and `ktstr shell` (shell.sh; a few short VMs, tmux).
+clitest: all mancheck
 	tests/cli/run.sh $(BUILD)
+	tests/cli/gauntlet.sh $(BUILD)
+	tests/cli/shell.sh $(BUILD)
+
+# docs/ktstr.1 renders without groff warnings (skipped without groff).
+mancheck:
+	@if command -v groff >/dev/null; then \
+		out=$$(groff -man -Tutf8 -ww docs/ktstr.1 2>&1 >/dev/null); \
+		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "docs/ktstr.1: renders without warnings"; \
+	else echo "mancheck: SKIP (groff not installed)"; fi
 
 # VM tests; KTSTR_JOBS parallel VMs (default: one per two host CPUs, min 1).
 KTSTR_JOBS ?= $(shell n=$$(nproc); echo $$(( n > 1 ? n : 1 )))
@@ -88,5 +98,5 @@ clang:
 clean:
 	rm -rf build build-clang
 
-.PHONY: all unit clitest vmtest scenariotest check clang clean
+.PHONY: all unit clitest mancheck vmtest scenariotest check clang clean
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d)

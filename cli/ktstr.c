@@ -11,6 +11,11 @@
 int cli_scenario(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_host(int argc, char **argv);
+int cli_stats(int argc, char **argv);
+int cli_compare(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_gauntlet(int argc, char **argv);
+int cli_shell(int argc, char **argv);
 
 static void usage(FILE *f)
 {
@@ -29,9 +34,24 @@ static void usage(FILE *f)
 		"           [--duration S] [-j N]\n"
 		"                      run canned scenarios in a VM under EEVDF or a sched_ext\n"
 		"                      scheduler; `ktstr scenario --help` for every option\n"
+		"  gauntlet [NAME...] [--presets P,Q|all] [--budget S] [--list] [-j N] [--shard I/N]\n"
+		"           [--scheduler PATH] [--junit F] [--out DIR]\n"
+		"                      every scenario on every topology preset its constraints accept,\n"
+		"                      as NAME@TOPO; --budget picks the subset covering the most features\n"
+		"                      in S seconds; `ktstr gauntlet --help` for every option\n"
+		"  shell [--topo T] [--scheduler PATH [--args \"...\"]] [--include-files PATH...]\n"
+		"        [--memory MB] [--kernel K] [--vmm V] [--exec \"CMD\"]\n"
+		"                      a shell (or one command) in a VM with busybox; `exit` or Ctrl-]\n"
+		"                      leaves; `ktstr shell --help` for every option\n"
 		"  show-host | topo    host CPUs/LLCs/NUMA, KVM, backend, kernels | topology presets\n"
 		"  run [NAME...|all] [--duration S]\n"
 		"                      run canned scenarios on this host (bare metal)\n"
+		"  stats [--json] DIR...\n"
+		"                      metrics of the sidecars (--out DIR) per test and overall\n"
+		"  compare [--threshold M=ABS,REL]... BASE NEW\n"
+		"                      A/B regression gate on two runs (exit 1 on a regression)\n"
+		"  report [-o FILE] DIR\n"
+		"                      self-contained HTML page: tests, monitor timeline, histograms\n"
 		"  version             print the version\n"
 		"  help                this help\n\n"
 		"Tests are C files declaring KTSTR_TEST(...) linked with libktstr.a; the resulting\n"
@@ -55,6 +75,16 @@ int main(int argc, char **argv)
 		return cli_scenario(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return cli_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "gauntlet"))
+		return cli_gauntlet(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "shell"))
+		return cli_shell(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stats"))
+		return cli_stats(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "compare"))
+		return cli_compare(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return cli_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "show-host") || !strcmp(argv[1], "topo"))
 		return cli_host(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {

@@ -2,6 +2,7 @@
  * (src/scenario/spec.c, src/scenario/validate.c). */
 #include "unit.h"
 #include <ktstr/scenario.h>
+#include "core/ctx.h"
 
 static const struct ktstr_topo t1224 = { 1, 2, 2, 1 };  /* 4 CPUs: LLC0 0-1, LLC1 2-3 */
 static const struct ktstr_topo t2241 = { 2, 4, 2, 1 };  /* 8 CPUs, nodes 0-3 / 4-7 */
@@ -199,19 +200,19 @@ UNIT_TEST(scenario_validate)
 UNIT_TEST(scenario_catalog_valid)
 {
 	/* Every registered data-driven scenario is valid on its own topology. */
-	extern const struct ktstr_scenario_data *const __start_ktstr_scen_data[] __attribute__((weak));
-	extern const struct ktstr_scenario_data *const __stop_ktstr_scen_data[] __attribute__((weak));
 	unsigned n = 0;
 
-	for (const struct ktstr_scenario_data *const *p = __start_ktstr_scen_data; p && p < __stop_ktstr_scen_data;
-	     p++, n++) {
+	for (size_t i = 0; i < kt_scenario_count(); i++) {
+		const struct ktstr_test *t = kt_scenario_at(i);
+		struct ktstr_topo topo;
 		char err[256] = "";
-		struct ktstr_topo t = { 1, 2, 2, 1 };
 
-		if (!strcmp((*p)->name, "cpuset_overlap_steady"))
-			t.cores = 4;
-		if (ktstr_steps_validate(&t, (*p)->bd, (*p)->steps, 2, err, sizeof(err)))
-			unit_fail(__FILE__, __LINE__, "%s: %s", (*p)->name, err);
+		if (!kt_scenario_data(t->name))
+			continue;
+		n++;
+		kt_test_topo(t, &topo);
+		if (kt_scenario_validate(t, &topo, err, sizeof(err)))
+			unit_fail(__FILE__, __LINE__, "%s: %s", t->name, err);
 	}
-	CHECK(n >= 20);
+	CHECK(n >= 80);
 }

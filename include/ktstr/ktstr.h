@@ -55,6 +55,22 @@ struct ktstr_sched_flag {
 	const char *const *excludes; /* NULL-terminated flag names, or NULL */
 };
 
+/* The host-side monitor of a test (docs/monitor.md): it reads the
+ * guest kernel's runqueues from guest memory every interval_ms and fails
+ * a test under a sched_ext scheduler on a sustained stall, imbalance,
+ * deep local DSQ or high event rate.  0 inherits (the scheduler's, then
+ * the default in brackets); booleans are KTSTR_ON / KTSTR_OFF. */
+struct ktstr_monitor {
+	signed char enable;           /* KTSTR_OFF: no monitor [on] */
+	signed char fail_on_stall;    /* [on] */
+	double max_imbalance_ratio;   /* max/max(1,min) nr_running over CPUs [4.0] */
+	unsigned max_local_dsq_depth; /* [50] */
+	unsigned sustained_samples;   /* window, in 100 ms samples [5; x2 under TCG] */
+	double max_fallback_rate;     /* select_cpu fallbacks/s [200] */
+	double max_keep_last_rate;    /* dispatch keep_last/s [100] */
+	unsigned interval_ms;         /* sampling period [100] */
+};
+
 struct ktstr_scheduler {
 	const char *name;            /* display name */
 	const char *binary;
@@ -74,6 +90,7 @@ struct ktstr_scheduler {
 	 * this layer `assert`). */
 	struct ktstr_topo topology;
 	struct ktstr_checks checks;
+	struct ktstr_monitor monitor; /* monitor thresholds between the defaults and the test's */
 };
 
 #define KTSTR_SCHEDULER(var, ...) const struct ktstr_scheduler var = { __VA_ARGS__ }
@@ -101,6 +118,11 @@ struct ktstr_test {
 	const char *const *excluded_flags;
 	/* Topology; 0 means the default 1n1l2c1t dimension. */
 	unsigned numa_nodes, llcs, cores, threads;
+	/* Gauntlet constraints: the presets this test's variants may run on
+	 * (`ktstr gauntlet`, `--gauntlet`; docs/gauntlet.md).  0 means the
+	 * default: NUMA nodes 1..1, LLCs 1..12, CPUs 1..192, SMT optional. */
+	unsigned min_numa_nodes, max_numa_nodes, min_llcs, max_llcs, min_cpus, max_cpus;
+	bool requires_smt;
 	unsigned memory_mb;          /* 0: 2048 */
 	unsigned duration_s;         /* scenario length; 0: 2 */
 	unsigned timeout_s;          /* VM wall-clock limit; 0: derived */
@@ -124,6 +146,10 @@ struct ktstr_test {
 	 * guests (the kernel is packed as /nested/bzImage); its body boots
 	 * L2s with ktstr_nested_run().  Memory 0 means 3072 MiB here. */
 	bool nested;
+	/* Host-side monitor settings (struct ktstr_monitor above). */
+	struct ktstr_monitor monitor;
+	/* Boot the guest with KASLR (default: nokaslr). */
+	bool kaslr;
 };
 
 #define KTSTR_TEST(tname, ...)                                                   \
@@ -263,6 +289,17 @@ bool ktstr_nested_l2(void);
  * time they happened (the host lines them up with its own samples). */
 enum ktstr_stim { KTSTR_STIM_STEP = 1, KTSTR_STIM_OP = 2 };
 void ktstr_stimulus(struct ktstr_ctx *ctx, unsigned step, enum ktstr_stim kind, uint64_t iterations);
+
+/* Readings of the guest's own view for the host monitor's cross-check
+ * (docs/monitor.md), sent on the ring.  KTSTR_PROBE_NR_RUNNING: every
+ * CPU's nr_running with its rq clock (/sys/kernel/debug/sched/debug);
+ * KTSTR_PROBE_KERNEL: _text (/proc/kallsyms), the kernel's physical load
+ * address (/proc/iomem) and ioremap mappings (/proc/vmallocinfo).  The
+ * monitor fails the test if its own reading disagrees.  Returns the
+ * number of readings sent, or -errno. */
+#define KTSTR_PROBE_NR_RUNNING 1u
+#define KTSTR_PROBE_KERNEL 2u
+int ktstr_monitor_probe(struct ktstr_ctx *ctx, unsigned what);
 
 /* libktstr's main(): tests binaries need not define one. */
 int ktstr_main(int argc, char **argv);

@@ -90,6 +90,7 @@ enum ktstr_op_kind {
 	KTSTR_OP_SET_AFFINITY, /* every worker of cgroup, by affinity kind */
 	KTSTR_OP_MOVE_TASKS,   /* every worker of cgroup into `to` */
 	KTSTR_OP_SET_POLICY,   /* every worker of cgroup: policy/prio and nice */
+	KTSTR_OP_SPAWN_HOST,   /* workers x work in no cgroup (the caller's: the guest's root); .cgroup NULL */
 	KTSTR_OP__COUNT
 };
 
@@ -121,6 +122,11 @@ struct ktstr_op {
 #define KTSTR_OP_AFFINITY(name, k, ...) { .kind = KTSTR_OP_SET_AFFINITY, .cgroup = (name), .affinity = (k), __VA_ARGS__ }
 #define KTSTR_OP_MOVE(from, dest) { .kind = KTSTR_OP_MOVE_TASKS, .cgroup = (from), .to = (dest) }
 #define KTSTR_OP_POLICY(name, p, ...) { .kind = KTSTR_OP_SET_POLICY, .cgroup = (name), .policy = (p), __VA_ARGS__ }
+/* Host load (reference SpawnHost): workers that join no cgroup, so they
+ * compete from the caller's cgroup (in the guest the root) with the
+ * managed ones.  Checked like any worker set, under the name "host"; no
+ * other op can name them (STOP, SET_AFFINITY... act on cgroups). */
+#define KTSTR_OP_HOST(n, ...) { .kind = KTSTR_OP_SPAWN_HOST, .workers = (n), __VA_ARGS__ }
 
 enum ktstr_hold_kind {
 	KTSTR_HOLD_K_FRAC = 0, /* frac x the test's duration */
@@ -155,6 +161,10 @@ static inline bool ktstr_step_end(const struct ktstr_step *s)
  * last until after the last step (then workers are checked). */
 struct ktstr_backdrop {
 	const struct ktstr_op *ops;
+	/* "no-ctrl": the scenario's cgroups get the cpuset controller only,
+	 * not cpu ("-cpu" in the base's cgroup.subtree_control, checked
+	 * before anything runs), so they carry no cpu weights. */
+	bool no_cpu_controller;
 };
 
 /* Run a scenario: backdrop, steps, checks of every worker set.  Returns 0
@@ -177,12 +187,16 @@ struct ktstr_scenario_data {
 /* Data-driven canned scenario: bd and steps are static arrays. */
 #define KTSTR_STEPS_SCENARIO(tname, bdops, stepv, ...)                                          \
 	static const struct ktstr_backdrop ktstr_bd_##tname = { .ops = (bdops) };               \
-	static const struct ktstr_scenario_data ktstr_data_##tname = { #tname, &ktstr_bd_##tname, (stepv) }; \
+	KTSTR_STEPS_SCENARIO_BD(tname, ktstr_bd_##tname, stepv, __VA_ARGS__)
+/* The same with a whole backdrop (a static struct ktstr_backdrop), e.g.
+ * to set .no_cpu_controller. */
+#define KTSTR_STEPS_SCENARIO_BD(tname, bdvar, stepv, ...)                                       \
+	static const struct ktstr_scenario_data ktstr_data_##tname = { #tname, &(bdvar), (stepv) }; \
 	__attribute__((used, section("ktstr_scen_data"))) static const struct ktstr_scenario_data \
 		*const ktstr_dreg_##tname = &ktstr_data_##tname;                                \
 	KTSTR_SCENARIO(tname, __VA_ARGS__)                                                      \
 	{                                                                                       \
-		return ktstr_run_steps(ctx, &ktstr_bd_##tname, (stepv));                        \
+		return ktstr_run_steps(ctx, &(bdvar), (stepv));                                 \
 	}
 
 /* The registered data of test t (by name, ignoring a "/flags" suffix), or NULL. */
@@ -191,5 +205,8 @@ const struct ktstr_scenario_data *kt_scenario_data(const char *name);
 int kt_scenario_validate(const struct ktstr_test *t, const struct ktstr_topo *topo, char *err, size_t len);
 /* True if t's data uses cpusets (or its .desc starts with "cpuset:"). */
 bool kt_scenario_needs_cpuset(const struct ktstr_test *t);
+/* Pure: whether a cgroup.subtree_control / cgroup.controllers line
+ * ("cpuset cpu io") names controller `name` (a whole word). */
+bool kt_controllers_has(const char *list, const char *name);
 
 #endif

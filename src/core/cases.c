@@ -1,6 +1,7 @@
 /* Tests to cases: one per valid flag profile of the test's scheduler. */
 #include "core/profiles.h"
 #include "core/runner.h"
+#include "core/ctx.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -70,4 +71,15 @@ int kt_expand_cases(const struct ktstr_test *const *tests, size_t n, const struc
 	*out = v;
 	*nout = cnt;
 	return 0;
+}
+
+void kt_case_topo(const struct kt_case *c, bool have_override, const struct ktstr_topo *override,
+		  struct ktstr_topo *out)
+{
+	if (have_override)
+		*out = *override;
+	else if (c->have_topo)
+		*out = c->topo;
+	else
+		kt_test_topo(c->t, out);
 }

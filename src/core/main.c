@@ -4,9 +4,11 @@
 #include "core/runner.h"
 #include "core/report_out.h"
 #include "core/shard.h"
+#include "gauntlet/gauntlet.h"
 #include "guest/guest.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,8 @@ static void usage(FILE *f, const char *argv0, const char *what)
 	fprintf(f,
 		"usage: %s [OPTIONS] [FILTER...]\n"
 		"Runs each selected %s in its own VM.  A FILTER selects the %ss whose name\n"
-		"contains it (several filters: any of them; \"all\" selects everything).\n\n"
+		"contains it, or with a leading ^ starts with the rest (several filters: any of\n"
+		"them; \"all\" selects everything).\n\n"
 		"  -l, --list           list the %ss (name, topology, duration) and exit\n"
 		"  -j, --jobs N         run N VMs in parallel (default 1)\n"
 		"  -k, --kernel P|KEY   kernel: bzImage path, build tree, cache dir or cache key\n"
@@ -38,10 +41,22 @@ static void usage(FILE *f, const char *argv0, const char *what)
 		"      --out DIR        write one JSON sidecar per %s into DIR (created):\n"
 		"                       verdict, topology, durations, telemetry, console tails\n"
 		"      --no-progress    no live progress line on stderr (shown on a terminal)\n"
+		"      --no-monitor     no host-side monitor (guest kernel state read from guest\n"
+		"                       memory; its verdict and timeline, docs/monitor.md)\n"
+		"      --monitor-interval MS  monitor sampling period (default: the %s's, else 100)\n"
+		"      --gauntlet       run every %s on every topology preset its constraints accept\n"
+		"                       (and every flag profile), as NAME@TOPO[/FLAGS] (docs/gauntlet.md)\n"
+		"      --presets P,Q|all  gauntlet presets to use (names from `ktstr topo`; default all;\n"
+		"                       implies --gauntlet)\n"
+		"      --budget S       run only the subset covering the most features (tests, flags,\n"
+		"                       NUMA/SMT/LLC/CPU classes) in about S seconds (x -j); with --list,\n"
+		"                       show the choice, its estimated costs and the features covered\n"
+		"      --costs FILE     measured per-VM costs to read and update (default:\n"
+		"                       $KTSTR_COSTS, else <cache>/costs.json)\n"
 		"  -v, --verbose        stream guest consoles to stderr, debug messages\n"
 		"  -h, --help           this help\n"
 		"Exit status: 0 all passed, 1 a %s failed, 2 bad input.\n",
-		argv0, what, what, what, what, what, what);
+		argv0, what, what, what, what, what, what, what, what);
 }
 
 static void list_cases(const struct kt_case *c, size_t n)
@@ -51,7 +66,7 @@ static void list_cases(const struct kt_case *c, size_t n)
 		struct ktstr_topo topo;
 		char ts[32];
 
-		kt_test_topo(t, &topo);
+		kt_case_topo(&c[i], false, NULL, &topo);
 		ktstr_topo_format(&topo, ts, sizeof(ts));
 		printf("%-34s topo=%-10s duration=%us sched=%s%s%s%s\n", c[i].name, ts,
 		       t->duration_s ? t->duration_s : 2, c[i].sched ? (c[i].sched->name ? c[i].sched->name : c[i].sched->binary) : "eevdf",
@@ -82,12 +97,19 @@ static bool selected(const char *name, int argc, char **argv, int first)
 	if (first >= argc)
 		return true;
 	for (int a = first; a < argc; a++)
-		if (!strcmp(argv[a], "all") || strstr(name, argv[a]))
+		if (!strcmp(argv[a], "all") || (argv[a][0] == '^' ? !strncmp(name, argv[a] + 1, strlen(argv[a] + 1))
+								  : strstr(name, argv[a]) != NULL))
 			return true;
 	return false;
 }
 
 int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg)
+{
+	return kt_runner_cli_mode(argc, argv, what, registry, nreg, false);
+}
+
+int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg,
+		       bool gauntlet)
 {
 	static const struct option lo[] = {
 		{ "list", no_argument, 0, 'l' },	  { "jobs", required_argument, 0, 'j' },
@@ -98,6 +120,9 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 		{ "args", required_argument, 0, 'a' },	  { "help", no_argument, 0, 'h' },
 		{ "shard", required_argument, 0, 'S' },   { "junit", required_argument, 0, 'J' },
 		{ "out", required_argument, 0, 'O' },	  { "no-progress", no_argument, 0, 'P' },
+		{ "gauntlet", no_argument, 0, 'G' },	  { "presets", required_argument, 0, 'p' },
+		{ "budget", required_argument, 0, 'B' },   { "costs", required_argument, 0, 'C' },
+		{ "no-monitor", no_argument, 0, 'M' },	  { "monitor-interval", required_argument, 0, 'I' },
 		{ 0 },
 	};
 	struct kt_run_opts o = { .jobs = 1 };
@@ -106,7 +131,8 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 	size_t nall = 0, n = 0;
 	bool list = false;
 	unsigned shard_i = 1, shard_n = 1;
-	char err[256];
+	char err[256], costs[PATH_MAX];
+	struct kt_gauntlet_opts g = { .enabled = gauntlet };
 	int c, ret;
 
 	optind = 1;
@@ -142,6 +168,12 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 		case 'J': o.junit = optarg; break;
 		case 'O': o.out_dir = optarg; break;
 		case 'P': o.no_progress = true; break;
+		case 'M': o.no_monitor = true; break;
+		case 'I': if (parse_uint("--monitor-interval", optarg, 1, 10000, &o.monitor_interval_ms)) return 2; break;
+		case 'G': g.enabled = true; break;
+		case 'p': g.presets = optarg; g.enabled = true; break;
+		case 'B': if (parse_uint("--budget", optarg, 1, 30u * 86400, &g.budget_s)) return 2; break;
+		case 'C': g.costs_path = optarg; break;
 		case 'v': o.verbose = true; kt_verbose = 1; break;
 		case 'h': usage(stdout, argv[0], what); return 0;
 		default: fprintf(stderr, "ktstr: see %s --help\n", argv[0]); return 2;
@@ -151,13 +183,35 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 		fprintf(stderr, "ktstr: --args needs --scheduler\n");
 		return 2;
 	}
+	if (g.enabled && o.have_topo) {
+		fprintf(stderr, "ktstr: --topo and the gauntlet exclude each other: the gauntlet picks the topologies "
+				"(choose them with --presets)\n");
+		return 2;
+	}
 	if (kt_expand_cases(registry, nreg, override.binary ? &override : NULL, &all, &nall))
 		return 2;
+	if (g.enabled && (ret = kt_gauntlet_cases(&g, &all, &nall))) {
+		free(all);
+		return ret;
+	}
 	sel = all;
 	for (size_t i = 0; i < nall; i++)
 		if (selected(all[i].name, argc, argv, optind))
 			sel[n++] = all[i];
 	qsort(sel, n, sizeof(*sel), by_name);
+	if (n && g.budget_s) {
+		ssize_t k = kt_gauntlet_budget(&g, &o, sel, n, list && shard_n == 1);
+
+		if (k <= 0) { /* 0: nothing fits (said why) */
+			free(all);
+			return k < 0 ? 1 : 2;
+		}
+		if (list && shard_n == 1) {
+			free(all);
+			return 0;
+		}
+		n = (size_t)k;
+	}
 	if (shard_n > 1) {
 		size_t m = 0;
 
@@ -194,6 +248,10 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 	} else if (kt_report_check(&o)) {
 		ret = 2;
 	} else {
+		if (!kt_costs_path(g.costs_path, costs, sizeof(costs))) {
+			o.case_done = kt_gauntlet_record_cost;
+			o.case_done_arg = costs;
+		}
 		ret = kt_run_tests(sel, n, &o);
 	}
 	free(all);

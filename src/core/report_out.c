@@ -324,6 +324,13 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 	json_object_set_new(con, "com2_tail", str_json(out->com2_tail.data, out->com2_tail.len));
 	json_object_set_new(j, "console", con);
 	json_object_set_new(j, "report", str_json(out->report.data, out->report.len));
+	/* The host monitor's timeline and verdict (docs/monitor.md); written
+	 * by us from guest memory values, so it parses. */
+	if (out->monitor_json.len) {
+		json_t *mon = json_loadb(out->monitor_json.data, out->monitor_json.len, 0, NULL);
+
+		json_object_set_new(j, "monitor", mon ? mon : json_null());
+	}
 	text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(j);
 	if (!text)

@@ -123,6 +123,40 @@ static void fields_parse(json_t *o, const struct field *f, size_t n, void *base)
 	}
 }
 
+unsigned kt_hist_bucket(uint64_t v)
+{
+	unsigned k = 0;
+
+	while (v && k < KT_HIST_BUCKETS - 1) {
+		v >>= 1;
+		k++;
+	}
+	return k;
+}
+
+/* A histogram as a JSON array without its trailing empty buckets. */
+static json_t *hist_json(const uint32_t *h)
+{
+	json_t *a = json_array();
+	unsigned n = KT_HIST_BUCKETS;
+
+	while (n && !h[n - 1])
+		n--;
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(h[i]));
+	return a;
+}
+
+static void hist_parse(json_t *a, uint32_t *h)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v)
+		if (i < KT_HIST_BUCKETS && json_is_integer(v) && json_integer_value(v) >= 0)
+			h[i] = json_integer_value(v) > 0xffffffffll ? 0xffffffffu : (uint32_t)json_integer_value(v);
+}
+
 static json_t *topo_json(const struct kt_seen_topo *t)
 {
 	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "cpus", (json_int_t)t->cpus, "nodes",
@@ -161,6 +195,8 @@ int kt_result_to_json(const struct kt_result *r, struct kbuf *out)
 	for (unsigned i = 0; i < r->ncg; i++) {
 		json_t *g = json_pack("{s:s,s:s}", "name", r->cg[i].name, "work", r->cg[i].work);
 
+		json_object_set_new(g, "gap_hist_ms", hist_json(r->cg[i].gap_hist_ms));
+		json_object_set_new(g, "wake_hist_us", hist_json(r->cg[i].wake_hist_us));
 		json_array_append_new(c, fields_json(g, cg_fields, ARRAY_SIZE(cg_fields), &r->cg[i]));
 	}
 	json_object_set_new(o, "cgroups", c);
@@ -258,6 +294,8 @@ int kt_result_from_json(const char *json, size_t len, struct kt_result *r, char 
 		get_str(v, "name", g->name, sizeof(g->name));
 		get_str(v, "work", g->work, sizeof(g->work));
 		fields_parse(v, cg_fields, ARRAY_SIZE(cg_fields), g);
+		hist_parse(json_object_get(v, "gap_hist_ms"), g->gap_hist_ms);
+		hist_parse(json_object_get(v, "wake_hist_us"), g->wake_hist_us);
 	}
 	fields_parse(json_object_get(o, "stats"), ss_fields, ARRAY_SIZE(ss_fields), &r->stats);
 	t = json_object_get(o, "topology");

@@ -11,6 +11,10 @@
 #define KT_MAX_DETAILS 64
 #define KT_MAX_CGROUPS 64
 #define KT_MAX_LLCS 64
+/* Log2 histogram buckets: bucket 0 counts values below 1, bucket k
+ * (1 <= k < KT_HIST_BUCKETS - 1) values in [2^(k-1), 2^k), the last one
+ * every value from 2^(KT_HIST_BUCKETS-2) up. */
+#define KT_HIST_BUCKETS 24
 
 struct kt_detail {
 	enum ktstr_kind kind;
@@ -36,6 +40,9 @@ struct kt_cgstats {
 	uint64_t mean_run_delay_us, worst_run_delay_us;
 	double page_locality;          /* 0 without a cpuset or pages */
 	double cross_node_migration_ratio;
+	/* Log2 histograms (kt_hist_bucket): each worker's longest gap in ms,
+	 * and the pooled wake samples in microseconds. */
+	uint32_t gap_hist_ms[KT_HIST_BUCKETS], wake_hist_us[KT_HIST_BUCKETS];
 };
 
 /* Scenario-wide aggregate (the reference's ScenarioStats): totals are
@@ -80,6 +87,8 @@ struct kt_result {
 
 void kt_result_init(struct kt_result *r, const char *test);
 void kt_result_add(struct kt_result *r, enum ktstr_kind kind, const char *msg);
+/* The log2 histogram bucket of v (see KT_HIST_BUCKETS). */
+unsigned kt_hist_bucket(uint64_t v);
 enum ktstr_kind ktstr_kind_parse(const char *s);
 
 /* JSON (compact, one line). */

@@ -8,6 +8,8 @@
 #include "core/progress.h"
 #include "core/report_out.h"
 #include "core/shm_ring.h"
+#include "core/judge_mon.h"
+#include "monitor/monitor.h"
 #include "initramfs/initramfs.h"
 #include "kernel/kernel.h"
 
@@ -43,6 +45,7 @@ struct pool {
 	size_t n, next, done;
 	struct kt_report *rep;    /* --junit/--out, NULL: none */
 	struct kt_progress *prog; /* stderr progress line, NULL: none */
+	struct kt_layout *mon;    /* the kernel as the monitor reads it, NULL: no monitor */
 	pthread_mutex_t lock;
 };
 
@@ -60,6 +63,8 @@ struct watch {
 	struct kbuf com2_tail; /* enough to spot the first sentinel */
 	struct kbuf ring_json;
 	unsigned malformed;
+	struct kt_monitor *mon;       /* host-side monitor, NULL: off */
+	bool mon_started, kaslr;
 };
 
 static void on_prepare(void *arg, struct vm *vm)
@@ -91,6 +96,7 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 		return; /* never trust a corrupted message */
 	switch (type) {
 	case KT_MSG_TEST_RESULT:
+		kt_monitor_event(w->mon, "result", "guest result received");
 		w->ring_json.len = 0;
 		kbuf_append(&w->ring_json, p, len);
 		break;
@@ -100,18 +106,32 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 		break;
 	case KT_MSG_SCHED_EXIT:
 		if (!w->sched_exit_ns)
+			kt_monitor_event(w->mon, "sched_exit", "the scheduler exited or was ejected");
+		if (!w->sched_exit_ns)
 			w->sched_exit_ns = now_ns();
 		break;
 	case KT_MSG_STIMULUS:
-		if (len == sizeof(struct kt_stimulus))
+		if (len == sizeof(struct kt_stimulus)) {
+			struct kt_stimulus st;
+
+			memcpy(&st, p, sizeof(st));
+			kt_monitor_event(w->mon, st.kind == KTSTR_STIM_OP ? "op" : "step", "step %u%s (iterations %llu)",
+					 st.step, st.kind == KTSTR_STIM_OP ? " op" : " start",
+					 (unsigned long long)st.iterations);
 			w->stimuli++;
+		}
 		break;
 	case KT_MSG_SCENARIO_START:
+		kt_monitor_event(w->mon, "scenario_start", "workers started");
 		w->scen_start_ns = now_ns();
 		break;
 	case KT_MSG_SCENARIO_END:
 		if (len == sizeof(uint32_t))
 			memcpy(&w->scen_ms, p, sizeof(w->scen_ms));
+		kt_monitor_event(w->mon, "scenario_end", "scenario over (%u ms in the guest)", w->scen_ms);
+		break;
+	case KT_MSG_MON_PROBE:
+		kt_monitor_probes(w->mon, p, len);
 		break;
 	default:
 		break;
@@ -124,6 +144,10 @@ static bool on_tick(void *arg, struct vm *vm)
 	struct kt_ring_hdr *h = vm->shm;
 	uint64_t now = now_ns();
 
+	if (w->mon && !w->mon_started) { /* after launch: vm->accel is known */
+		w->mon_started = true;
+		kt_monitor_start(w->mon, vm, w->t0);
+	}
 	kt_ring_drain(vm->shm, vm->shm_size, on_msg, w, &w->malformed);
 	if (!w->ready_ns && __atomic_load_n(&h->slot1, __ATOMIC_ACQUIRE) == 1)
 		w->ready_ns = now;
@@ -134,14 +158,27 @@ static bool on_tick(void *arg, struct vm *vm)
 	}
 	/* Keep the scheduler's watchdog at the test's value: scx_ops_enable
 	 * sets it when the scheduler attaches, so write after "ready". */
-	if (w->wd_gpa && w->ready_ns)
-		vm_write_phys(vm, w->wd_gpa, &w->wd_jiffies, sizeof(w->wd_jiffies));
+	if (w->wd_gpa && w->ready_ns) {
+		/* With KASLR the image moved: the monitor found where. */
+		uint64_t gpa = w->kaslr ? kt_monitor_sym_pa(w->mon, w->wd_gpa + KT_START_KERNEL_MAP) : w->wd_gpa;
+
+		if (gpa)
+			vm_write_phys(vm, gpa, &w->wd_jiffies, sizeof(w->wd_jiffies));
+	}
 	/* 3 s before the limit, ask the guest to report what it has. */
 	if (w->timeout_ns > 10000000000ull && !w->stop_sent && now - w->t0 >= w->timeout_ns - 3000000000ull) {
 		__atomic_store_n(&h->slot0, 0xDD, __ATOMIC_RELEASE);
 		w->stop_sent = true;
 	}
 	return false;
+}
+
+static void on_finish(void *arg, struct vm *vm)
+{
+	struct watch *w = arg;
+
+	(void)vm;
+	kt_monitor_stop(w->mon); /* before guest RAM is unmapped */
 }
 
 static unsigned host_mem_mb(void)
@@ -261,10 +298,7 @@ static void run_one(struct pool *p, struct job *j)
 	unsigned dur_s = o->duration_s ? o->duration_s : (t->duration_s ? t->duration_s : 2);
 	const char *env_to = getenv("KTSTR_VM_TIMEOUT");
 
-	if (o->have_topo)
-		topo = o->topo;
-	else
-		kt_test_topo(t, &topo);
+	kt_case_topo(j->c, o->have_topo, &o->topo, &topo);
 	ktstr_topo_format(&topo, ts, sizeof(ts));
 	j->out.duration_ms = dur_s * 1000;
 	if (sched_cmdline(p, j->c, cmdline, sizeof(cmdline))) {
@@ -278,7 +312,7 @@ static void run_one(struct pool *p, struct job *j)
 	cfg.initrd = p->initrd;
 	cfg.cmdline = cmdline;
 	cfg.topo = topo;
-	cfg.memory_mb = o->memory_mb ? o->memory_mb : t->memory_mb ? t->memory_mb : DEFAULT_MEMORY_MB;
+	cfg.memory_mb = o->memory_mb ? o->memory_mb : j->c->memory_mb ? j->c->memory_mb : t->memory_mb ? t->memory_mb : DEFAULT_MEMORY_MB;
 	if (cfg.memory_mb < VM_MIN_NODE_MB * topo.numa_nodes)
 		cfg.memory_mb = VM_MIN_NODE_MB * topo.numa_nodes;
 	/* TCG boots in ~1-4 s but runs the guest several times slower than
@@ -300,6 +334,14 @@ static void run_one(struct pool *p, struct job *j)
 		w.wd_jiffies = (uint64_t)t->watchdog_timeout_s * p->hz;
 	}
 	w.stall_after_ms = t->host_stall_after_ms;
+	cfg.kaslr = w.kaslr = t->kaslr;
+	if (p->mon && !o->no_monitor) {
+		struct kt_mon_opts mo;
+
+		if (kt_monitor_opts(&mo, t, j->c->sched, o->monitor_interval_ms))
+			w.mon = kt_monitor_new(p->mon, &mo);
+	}
+	hooks.finish = on_finish;
 	hooks.arg = &w;
 	hooks.prepare = on_prepare;
 	hooks.output = on_output;
@@ -316,11 +358,17 @@ static void run_one(struct pool *p, struct job *j)
 			 w.scen_ms, w.stimuli, w.malformed, w.sched_exit_ns ? "seen" : "none");
 		snprintf(j->out.guest_crash, sizeof(j->out.guest_crash), "%s", w.crash);
 		kt_judge(t, j->c->name, &topo, &vr, w.ring_json.data, w.ring_json.len, &j->out);
+		if (w.mon) {
+			kt_judge_monitor(t, j->c->name, kt_monitor_verdict(w.mon), &j->out);
+			if (o->out_dir)
+				kt_monitor_json(w.mon, &j->out.monitor_json);
+		}
 		kt_report_capture(o, &j->out, &vr, w.ring_json.data, w.ring_json.len);
 		vm_result_free(&vr);
 	}
 	kbuf_free(&w.com2_tail);
 	kbuf_free(&w.ring_json);
+	kt_monitor_free(w.mon);
 }
 
 static void print_line(struct job *j, int num)
@@ -360,6 +408,8 @@ static void *worker(void *arg)
 		kt_progress_pause(p->prog);
 		print_line(j, (int)++p->done);
 		kt_report_case(p->rep, (size_t)(j - p->jobs), j->c, &j->out);
+		if (p->o->case_done)
+			p->o->case_done(p->o->case_done_arg, j->c, &j->out);
 		kt_progress_resume(p->prog, (size_t)(j - p->jobs));
 		pthread_mutex_unlock(&p->lock);
 	}
@@ -373,13 +423,11 @@ static int check_inputs(const struct kt_case *cases, size_t n, const struct kt_r
 		struct ktstr_topo topo;
 		char err[256];
 		unsigned mem = o->memory_mb	   ? o->memory_mb
+			       : cases[i].memory_mb  ? cases[i].memory_mb
 			       : cases[i].t->memory_mb ? cases[i].t->memory_mb
 						     : DEFAULT_MEMORY_MB;
 
-		if (o->have_topo)
-			topo = o->topo;
-		else
-			kt_test_topo(cases[i].t, &topo);
+		kt_case_topo(&cases[i], o->have_topo, &o->topo, &topo);
 		if (ktstr_topo_validate(&topo, err, sizeof(err)) || kt_scenario_validate(cases[i].t, &topo, err, sizeof(err))) {
 			kt_err(0, "test %s: %s", cases[i].name, err);
 			return 2;
@@ -452,6 +500,11 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	}
 	if (watchdog_setup(&p, cases, n, &k))
 		return 2;
+	if (!o->no_monitor && k.vmlinux[0]) {
+		p.mon = kt_monitor_kernel(k.vmlinux); /* NULL: said why; tests run without it */
+		if (!p.mon)
+			kt_info("monitor: off for this run (vmlinux %s unusable)", k.vmlinux);
+	}
 	p.kernel = k.bzimage;
 	p.initrd = initrd;
 	p.jobs = calloc(n, sizeof(*p.jobs));
@@ -493,6 +546,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 		kbuf_free(&oc->guest_json);
 		kbuf_free(&oc->com1_tail);
 		kbuf_free(&oc->com2_tail);
+		kbuf_free(&oc->monitor_json);
 	}
 	if (kt_report_end(p.rep))
 		failed++; /* a requested output could not be written */
@@ -503,6 +557,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 		printf(", %u skipped\n", skipped);
 	free(p.jobs);
 	free(p.sched);
+	kt_monitor_kernel_free(p.mon);
 	pthread_mutex_destroy(&p.lock);
 	return failed || vm_interrupted ? 1 : 0;
 }

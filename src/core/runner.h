@@ -13,7 +13,17 @@ struct kt_case {
 	const struct ktstr_scheduler *sched; /* NULL: EEVDF */
 	char name[192];
 	char flag_args[512];
+	/* Gauntlet variant: its own topology and memory (0: the test's). */
+	bool have_topo;
+	struct ktstr_topo topo;
+	unsigned memory_mb;
+	const char *preset;                  /* preset name, NULL: none */
 };
+
+/* The topology case c runs on: --topo, else the variant's, else the
+ * test's own (with defaults). */
+void kt_case_topo(const struct kt_case *c, bool have_override, const struct ktstr_topo *override,
+		  struct ktstr_topo *out);
 
 /* Expand tests into cases (flag profiles of their scheduler; override,
  * if given, replaces every test's scheduler).  Bad flag declarations are
@@ -21,6 +31,7 @@ struct kt_case {
 int kt_expand_cases(const struct ktstr_test *const *tests, size_t n, const struct ktstr_scheduler *override,
 		    struct kt_case **out, size_t *nout);
 
+struct kt_outcome;
 struct kt_run_opts {
 	const char *kernel;     /* --kernel PATH|KEY (NULL: resolve) */
 	enum vm_vmm vmm;
@@ -34,6 +45,12 @@ struct kt_run_opts {
 	const char *junit;      /* --junit FILE (NULL: none) */
 	const char *out_dir;    /* --out DIR: a JSON sidecar per case */
 	bool no_progress;       /* --no-progress */
+	bool no_monitor;        /* --no-monitor: no host-side monitor */
+	unsigned monitor_interval_ms; /* --monitor-interval MS (0: the test's) */
+	/* Called (under the pool lock) as each case ends, e.g. to record
+	 * its measured cost (src/gauntlet); NULL: none. */
+	void (*case_done)(void *arg, const struct kt_case *c, const struct kt_outcome *out);
+	void *case_done_arg;
 };
 
 enum kt_verdict { KT_PASS, KT_FAIL, KT_SKIP, KT_ERROR };
@@ -54,6 +71,7 @@ struct kt_outcome {
 	char vmm[16];
 	struct kbuf guest_json; /* the guest's result JSON, as received */
 	struct kbuf com1_tail, com2_tail;
+	struct kbuf monitor_json; /* the sidecar's "monitor" object, empty: none */
 };
 
 /* Runs tests; returns the process exit status (0 all passed/skipped,
@@ -63,6 +81,9 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
  * options, select (filters), list or run.  `what` is "test" or
  * "scenario"; registry is the list to choose from. */
 int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg);
+/* The same with the gauntlet on from the start (`ktstr gauntlet`). */
+int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg,
+		       bool gauntlet);
 
 /* Pure: judge one VM run (exposed for unit tests). */
 void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,

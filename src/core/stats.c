@@ -232,6 +232,7 @@ void kt_cgstats_compute(struct kt_cgstats *g, const char *cgname, const struct k
 			psum += pct;
 			npct++;
 		}
+		g->gap_hist_ms[kt_hist_bucket(gap_ms)]++;
 		if (gap_ms > g->max_gap_ms || g->max_gap_cpu < 0) {
 			g->max_gap_ms = gap_ms;
 			g->max_gap_cpu = x->max_gap_cpu;
@@ -262,6 +263,8 @@ void kt_cgstats_compute(struct kt_cgstats *g, const char *cgname, const struct k
 	pool = pool_samples(w, n, &ns);
 	if (pool) {
 		g->wake_samples = ns;
+		for (size_t i = 0; i < ns; i++)
+			g->wake_hist_us[kt_hist_bucket(pool[i] / 1000u)]++;
 		g->p99_wake_latency_us = (double)kt_stat_p99(pool, ns) / 1000.0;
 		g->median_wake_latency_us = (double)kt_stat_median(pool, ns) / 1000.0;
 		g->wake_latency_cv = kt_stat_cv_u64(pool, ns);

@@ -6,6 +6,7 @@
 #include "guest/sched.h"
 #include "guest/sysfs_topo.h"
 #include "core/argenc.h"
+#include "shell/shell.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -204,6 +205,9 @@ void __attribute__((noreturn)) kt_guest_main(void)
 			fprintf(stderr, "ktstr-init: mount %s on %s: %s\n", mounts[i].type, mounts[i].dst,
 				strerror(errno));
 	}
+	read_file_str("/proc/cmdline", cmdline, sizeof(cmdline));
+	if (!kt_cmdline_get(cmdline, "ktstr_mode", name, sizeof(name)) && !strcmp(name, "shell"))
+		kt_shell_guest(cmdline); /* `ktstr shell` (src/shell/guest.c) */
 	setup_console();
 	signal(SIGPIPE, SIG_IGN);
 	install_crash_handler();

@@ -28,6 +28,8 @@
  * them elsewhere (kt_workload_set_cgroup_base). */
 static char cg_root[256] = "/sys/fs/cgroup";
 static char cg_base[320] = "/sys/fs/cgroup/ktstr";
+/* Enable the cpu controller for the harness's cgroups (off: "no-ctrl"). */
+static bool cpu_ctrl = true;
 #define CG_ROOT cg_root
 #define CG_BASE cg_base
 #define STOP_DEADLINE_NS 5000000000ull
@@ -57,6 +59,7 @@ struct ktstr_workload {
 	bool stopped;
 	bool quiet; /* no SCENARIO_START/END messages (the step engine sends them) */
 	bool keep;  /* do not rmdir the cgroups at finish */
+	bool host;  /* workers stay in the caller's cgroup (no cgroup made or joined) */
 };
 
 void kt_workload_set_cgroup_base(const char *root, const char *base)
@@ -67,6 +70,8 @@ void kt_workload_set_cgroup_base(const char *root, const char *base)
 
 const char *kt_workload_cgroup_base(void) { return cg_base; }
 const char *kt_workload_cgroup_root(void) { return cg_root; }
+void kt_workload_set_cpu_controller(bool on) { cpu_ctrl = on; }
+bool kt_workload_cpu_controller(void) { return cpu_ctrl; }
 
 static int cg_setup(const struct ktstr_cgroup_def *d, char *path, size_t len)
 {
@@ -94,10 +99,11 @@ static int cg_base_setup(void)
 
 	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", CG_ROOT);
 	write_str(f, "+cpuset");
-	write_str(f, "+cpu");
+	if (cpu_ctrl)
+		write_str(f, "+cpu");
 	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", CG_BASE);
 	write_str(f, "+cpuset");
-	write_str(f, "+cpu");
+	write_str(f, cpu_ctrl ? "+cpu" : "-cpu");
 	return 0;
 }
 
@@ -186,6 +192,8 @@ static int validate_defs(struct ktstr_ctx *ctx, struct ktstr_workload *wl)
 				      defs[c].name);
 		if (defs[c].cpuset && (kmask_parse(defs[c].cpuset, &m) || !kmask_weight(&m)))
 			return kt_err(0, "cgroup %s: bad cpuset '%s'", defs[c].name, defs[c].cpuset);
+		if (defs[c].cpuset && wl->host)
+			return kt_err(0, "%s: host workers join no cgroup, so they take no cpuset", defs[c].name);
 		ret = resolve_work(ctx, &defs[c], &wl->cg[c]);
 		if (ret)
 			return ret;
@@ -252,7 +260,7 @@ static void __attribute__((noreturn)) worker_child(struct ktstr_workload *wl, un
 	release_groups(wl, g); /* other groups' pipes and memory */
 	wl->rep[k].pid = getpid();
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cw->path);
-	if (write_str(path, "0")) {
+	if (!wl->host && write_str(path, "0")) {
 		__atomic_add_fetch(&wl->sync->ready, 1, __ATOMIC_RELEASE);
 		_exit(3);
 	}
@@ -367,6 +375,12 @@ int ktstr_workload_start(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *d
 int kt_workload_start_opts(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs, bool quiet, bool keep,
 			   struct ktstr_workload **out)
 {
+	return kt_workload_start_host(ctx, defs, quiet, keep, false, out);
+}
+
+int kt_workload_start_host(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs, bool quiet, bool keep,
+			   bool host, struct ktstr_workload **out)
+{
 	struct ktstr_workload *wl = calloc(1, sizeof(*wl));
 	int ret;
 
@@ -375,6 +389,7 @@ int kt_workload_start_opts(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def 
 	wl->defs = defs;
 	wl->quiet = quiet;
 	wl->keep = keep;
+	wl->host = host;
 	ret = validate_defs(ctx, wl);
 	if (!ret)
 		ret = cg_base_setup();
@@ -385,7 +400,7 @@ int kt_workload_start_opts(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def 
 		wl->reaped = calloc(wl->n, sizeof(bool));
 		ret = wl->pids && wl->reaped ? 0 : -ENOMEM;
 	}
-	for (unsigned c = 0; !ret && c < wl->ndefs; c++)
+	for (unsigned c = 0; !ret && !host && c < wl->ndefs; c++)
 		ret = cg_setup(&defs[c], wl->cg[c].path, sizeof(wl->cg[c].path));
 	if (!ret)
 		ret = setup_groups(wl);
@@ -504,7 +519,7 @@ int ktstr_workload_finish(struct ktstr_ctx *ctx, struct ktstr_workload *wl)
 			env.cpuset_nodes = mask_nodes(&ctx->topo, &allowed);
 		}
 		kt_check_workers(&ctx->result, d->name, &wl->rep[wl->cg[c].first], wl->cg[c].nw, &ctx->checks, &env);
-		if (!wl->keep)
+		if (!wl->keep && !wl->host)
 			rmdir(wl->cg[c].path);
 	}
 	for (unsigned i = first_detail; i < ctx->result.ndetails; i++)

@@ -17,6 +17,16 @@ bool kt_cgroup_name_ok(const char *name);
  * messages, keep leaves the cgroups in place at finish. */
 int kt_workload_start_opts(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs, bool quiet, bool keep,
 			   struct ktstr_workload **out);
+/* The same; host: the workers stay in the caller's cgroup (no cgroup is
+ * created or joined, the defs' names only label them; no cpuset allowed),
+ * the reference's SpawnHost. */
+int kt_workload_start_host(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs, bool quiet, bool keep,
+			   bool host, struct ktstr_workload **out);
+/* Whether the harness's cgroups get the cpu controller (default on).  Off
+ * ("no-ctrl"): "-cpu" is written to the base's cgroup.subtree_control
+ * instead of "+cpu", so its cgroups have cpuset only. */
+void kt_workload_set_cpu_controller(bool on);
+bool kt_workload_cpu_controller(void);
 /* Stop and reap the workers, discard their reports, free. */
 void kt_workload_drop(struct ktstr_workload *wl);
 

@@ -8,8 +8,12 @@
  * linked into the binary that becomes the guest's /init. */
 const int kt_catalog_linked = 1;
 /* The other catalog files, pulled in with this one. */
-extern const int kt_catalog_steps_linked, kt_catalog_work_linked;
-__attribute__((used)) const int *const kt_catalog_parts[] = { &kt_catalog_steps_linked, &kt_catalog_work_linked };
+extern const int kt_catalog_steps_linked, kt_catalog_work_linked, kt_catalog_ref_steady_linked,
+	kt_catalog_ref_dynamic_linked, kt_catalog_ref_stress_linked;
+__attribute__((used)) const int *const kt_catalog_parts[] = {
+	&kt_catalog_steps_linked,       &kt_catalog_work_linked,       &kt_catalog_ref_steady_linked,
+	&kt_catalog_ref_dynamic_linked, &kt_catalog_ref_stress_linked,
+};
 
 static unsigned ncpus(struct ktstr_ctx *ctx)
 {

@@ -38,6 +38,7 @@ struct handle {
 	char cpuset[256];
 	int step;
 	bool changed; /* cpuset changed or tasks moved: no isolation check */
+	bool host;    /* SPAWN_HOST: in no cgroup; no op names these workers */
 };
 
 struct eng {
@@ -75,10 +76,16 @@ static const char *why(int ret)
 
 static struct scg *cg_find(struct eng *e, const char *n)
 {
-	for (unsigned i = 0; i < e->ncg; i++)
+	for (unsigned i = 0; n && i < e->ncg; i++)
 		if (e->cg[i].live && !strcmp(e->cg[i].name, n))
 			return &e->cg[i];
 	return NULL;
+}
+
+/* Whether h holds workers of cgroup `name` (host workers belong to none). */
+static bool of_cgroup(const struct handle *h, const char *name)
+{
+	return !h->host && !strcmp(h->name, name);
 }
 
 static void cg_path(const char *name, const char *file, char *buf, size_t len)
@@ -112,7 +119,7 @@ static void finish(struct eng *e, unsigned i)
 static void drop_cgroup_workers(struct eng *e, const char *name)
 {
 	for (unsigned i = e->nh; i-- > 0;)
-		if (!strcmp(e->h[i]->name, name)) {
+		if (of_cgroup(e->h[i], name)) {
 			kt_workload_drop(e->h[i]->wl);
 			free(e->h[i]);
 			e->h[i] = e->h[--e->nh];
@@ -132,10 +139,12 @@ static void apply_policy(pid_t pid, enum ktstr_policy p, int prio, int nice)
 		setpriority(PRIO_PROCESS, (id_t)pid, nice);
 }
 
+/* c: the workers' cgroup, NULL for host workers (pool: all CPUs). */
 static int apply_affinity(struct eng *e, struct handle *h, const struct scg *c, enum ktstr_affinity k,
 			  const char *cpus)
 {
 	size_t n = ktstr_workload_nworkers(h->wl);
+	const struct ktstr_cpumask *pool = c && c->has_cpuset ? &c->cpuset : NULL;
 	char err[256];
 
 	for (size_t i = 0; i < n; i++) {
@@ -143,8 +152,7 @@ static int apply_affinity(struct eng *e, struct handle *h, const struct scg *c, 
 		cpu_set_t set;
 		bool none;
 
-		if (ktstr_affinity_resolve(e->t, k, cpus, c->has_cpuset ? &c->cpuset : NULL, &e->rng, &m, &none, err,
-					   sizeof(err)))
+		if (ktstr_affinity_resolve(e->t, k, cpus, pool, &e->rng, &m, &none, err, sizeof(err)))
 			return serr(0, "%s", err);
 		if (none)
 			return 0;
@@ -153,11 +161,12 @@ static int apply_affinity(struct eng *e, struct handle *h, const struct scg *c, 
 			if (kmask_test(&m, cpu))
 				CPU_SET(cpu, &set);
 		if (sched_setaffinity(ktstr_workload_pid(h->wl, i), sizeof(set), &set) && errno != ESRCH)
-			return serr(errno, "cgroup %s: sched_setaffinity", c->name);
+			return serr(errno, "%s: sched_setaffinity", h->name);
 	}
 	return 0;
 }
 
+/* SPAWN into c, or SPAWN_HOST (c NULL): workers in no cgroup, named "host". */
 static int spawn(struct eng *e, const struct ktstr_op *o, struct scg *c)
 {
 	struct handle *h;
@@ -168,16 +177,17 @@ static int spawn(struct eng *e, const struct ktstr_op *o, struct scg *c)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	snprintf(h->name, sizeof(h->name), "%s", c->name);
-	if (c->has_cpuset)
+	h->host = !c;
+	snprintf(h->name, sizeof(h->name), "%s", c ? c->name : "host");
+	if (c && c->has_cpuset)
 		kmask_format(&c->cpuset, h->cpuset, sizeof(h->cpuset));
 	h->def[0] = (struct ktstr_cgroup_def){ .name = h->name, .workers = o->workers, .work = o->work,
 					       .work_args = o->work_args,
-					       .cpuset = c->has_cpuset ? h->cpuset : NULL,
+					       .cpuset = h->cpuset[0] ? h->cpuset : NULL,
 					       .mem_policy = o->mem_policy, .mem_nodes = o->mem_nodes,
 					       .mpol_flags = o->mpol_flags };
 	h->step = e->step;
-	ret = kt_workload_start_opts(e->ctx, h->def, true, true, &h->wl);
+	ret = kt_workload_start_host(e->ctx, h->def, true, true, h->host, &h->wl);
 	if (ret) {
 		free(h);
 		return ret;
@@ -202,7 +212,8 @@ static int add_cgroup(struct eng *e, const struct ktstr_op *o)
 		snprintf(p, sizeof(p), "%s/%.*s/cgroup.subtree_control", kt_workload_cgroup_base(),
 			 (int)(sl - o->cgroup), o->cgroup);
 		write_str(p, "+cpuset");
-		write_str(p, "+cpu");
+		if (kt_workload_cpu_controller())
+			write_str(p, "+cpu");
 	}
 	cg_path(o->cgroup, NULL, p, sizeof(p));
 	if (mkdir(p, 0755) && errno != EEXIST)
@@ -235,7 +246,7 @@ static void remove_cgroup(struct eng *e, struct scg *c)
 static void mark_changed(struct eng *e, const char *name)
 {
 	for (unsigned i = 0; i < e->nh; i++)
-		if (!strcmp(e->h[i]->name, name))
+		if (of_cgroup(e->h[i], name))
 			e->h[i]->changed = true;
 }
 
@@ -247,7 +258,7 @@ static int move_tasks(struct eng *e, struct scg *from, struct scg *to)
 	for (unsigned i = 0; i < e->nh; i++) {
 		struct handle *h = e->h[i];
 
-		if (strcmp(h->name, from->name))
+		if (!of_cgroup(h, from->name))
 			continue;
 		for (size_t k = 0; k < ktstr_workload_nworkers(h->wl); k++) {
 			int ret = 0;
@@ -273,6 +284,8 @@ static int apply_op(struct eng *e, const struct ktstr_op *o)
 	struct scg *c = cg_find(e, o->cgroup), *d = o->to ? cg_find(e, o->to) : NULL;
 	char err[256];
 
+	if (o->kind == KTSTR_OP_SPAWN_HOST)
+		return spawn(e, o, NULL);
 	if (o->kind != KTSTR_OP_ADD_CGROUP && !c)
 		return serr(0, "%s: no cgroup '%s'", kt_op_names[o->kind], o->cgroup);
 	if ((o->kind == KTSTR_OP_SWAP_CPUSETS || o->kind == KTSTR_OP_MOVE_TASKS) && !d)
@@ -319,7 +332,7 @@ static int apply_op(struct eng *e, const struct ktstr_op *o)
 		return 0;
 	case KTSTR_OP_SET_AFFINITY:
 		for (unsigned i = 0; i < e->nh; i++)
-			if (!strcmp(e->h[i]->name, c->name)) {
+			if (of_cgroup(e->h[i], c->name)) {
 				int ret = apply_affinity(e, e->h[i], c, o->affinity, o->affinity_cpus);
 
 				if (ret)
@@ -330,7 +343,7 @@ static int apply_op(struct eng *e, const struct ktstr_op *o)
 		return move_tasks(e, c, d);
 	case KTSTR_OP_SET_POLICY:
 		for (unsigned i = 0; i < e->nh; i++)
-			if (!strcmp(e->h[i]->name, c->name))
+			if (of_cgroup(e->h[i], c->name))
 				for (size_t k = 0; k < ktstr_workload_nworkers(e->h[i]->wl); k++)
 					apply_policy(ktstr_workload_pid(e->h[i]->wl, k), o->policy, o->prio, o->nice);
 		return 0;
@@ -402,10 +415,37 @@ static void hold(struct eng *e, const struct ktstr_step *st)
 	}
 }
 
+/* Controllers for the harness's cgroups: cpuset always (best effort, as
+ * the workload module), cpu unless "no-ctrl", in which case it must be
+ * verifiably off in the base's subtree_control. */
+static int setup_controllers(bool cpu)
+{
+	char f[400], have[256];
+	int ret;
+
+	kt_workload_set_cpu_controller(cpu);
+	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", kt_workload_cgroup_root());
+	write_str(f, "+cpuset");
+	if (cpu)
+		write_str(f, "+cpu");
+	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", kt_workload_cgroup_base());
+	write_str(f, "+cpuset");
+	write_str(f, cpu ? "+cpu" : "-cpu");
+	if (cpu)
+		return 0;
+	ret = read_file_str(f, have, sizeof(have));
+	if (ret)
+		return serr(-ret, "no cpu controller: read %s", f);
+	if (kt_controllers_has(have, "cpu"))
+		return serr(0, "no cpu controller: %s still enables cpu ('%s'); remove the base's child cgroups that "
+			       "enable it", f, have);
+	return 0;
+}
+
 int ktstr_run_steps(struct ktstr_ctx *ctx, const struct ktstr_backdrop *bd, const struct ktstr_step *steps)
 {
 	struct eng *e = calloc(1, sizeof(*e));
-	char err[512], f[400];
+	char err[512];
 	uint32_t ms;
 	int ret;
 
@@ -424,17 +464,13 @@ int ktstr_run_steps(struct ktstr_ctx *ctx, const struct ktstr_backdrop *bd, cons
 		free(e);
 		return ret;
 	}
-	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", kt_workload_cgroup_root());
-	write_str(f, "+cpuset");
-	write_str(f, "+cpu");
-	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", kt_workload_cgroup_base());
-	write_str(f, "+cpuset");
-	write_str(f, "+cpu");
 	last_why[0] = '\0';
+	ret = setup_controllers(!(bd && bd->no_cpu_controller));
 	e->t0 = now_ns();
 	kt_shm_send(KT_MSG_SCENARIO_START, NULL, 0);
 	e->step = -1;
-	ret = apply_ops(e, bd ? bd->ops : NULL);
+	if (!ret)
+		ret = apply_ops(e, bd ? bd->ops : NULL);
 	if (ret) {
 		ktstr_fail(ctx, KTSTR_K_OTHER, "backdrop setup failed: %s", why(ret));
 	} else {
@@ -462,6 +498,7 @@ int ktstr_run_steps(struct ktstr_ctx *ctx, const struct ktstr_backdrop *bd, cons
 			remove_cgroup(e, &e->cg[i]);
 	while (e->nh)
 		finish(e, e->nh - 1);
+	kt_workload_set_cpu_controller(true);
 	free(e);
 	return 0;
 }

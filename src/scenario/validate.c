@@ -14,7 +14,7 @@
 
 const char *const kt_op_names[KTSTR_OP__COUNT] = {
 	"end", "add_cgroup", "remove_cgroup", "set_cpuset", "clear_cpuset", "swap_cpusets",
-	"spawn", "stop", "set_affinity", "move_tasks", "set_policy",
+	"spawn", "stop", "set_affinity", "move_tasks", "set_policy", "spawn_host",
 };
 
 struct names {
@@ -40,17 +40,26 @@ static int check_ops(const struct ktstr_topo *t, const struct ktstr_op *ops, str
 		const struct ktstr_op *o = &ops[i];
 		char at[160];
 		struct ktstr_cpumask m;
-		bool none;
+		bool none, host, spawn;
 		uint64_t rng = 1;
 
 		if ((unsigned)o->kind >= KTSTR_OP__COUNT)
 			return snprintf(err, len, "%s op %u: kind: unknown op kind %d", where, i, (int)o->kind), -EINVAL;
+		host = o->kind == KTSTR_OP_SPAWN_HOST;
+		spawn = host || o->kind == KTSTR_OP_SPAWN;
 		snprintf(at, sizeof(at), "%s op %u (%s '%s')", where, i, kt_op_names[o->kind],
 			 o->cgroup ? o->cgroup : "");
-		if (!o->cgroup || !kt_cgroup_name_ok(o->cgroup))
+		if (host) {
+			if (o->cgroup || o->to)
+				return snprintf(err, len, "%s: cgroup: host workers join no cgroup; leave .cgroup and .to "
+						"unset", at), -EINVAL;
+			if (o->cpuset.kind != KTSTR_CS_NONE)
+				return snprintf(err, len, "%s: cpuset: host workers join no cgroup, so they take no "
+						"cpuset", at), -EINVAL;
+		} else if (!o->cgroup || !kt_cgroup_name_ok(o->cgroup)) {
 			return snprintf(err, len, "%s: cgroup: name '%s' must be non-empty, relative, without '..'", at,
 					o->cgroup ? o->cgroup : "(null)"), -EINVAL;
-		if (o->kind == KTSTR_OP_ADD_CGROUP) {
+		} else if (o->kind == KTSTR_OP_ADD_CGROUP) {
 			const char *sl = strrchr(o->cgroup, '/');
 
 			if (find(live, o->cgroup) >= 0)
@@ -88,7 +97,7 @@ static int check_ops(const struct ktstr_topo *t, const struct ktstr_op *ops, str
 							o->kind == KTSTR_OP_SPAWN ? "cgroup" : "to", dst, live->n[j]),
 					       -EINVAL;
 		}
-		if (o->kind == KTSTR_OP_SPAWN) {
+		if (spawn) {
 			uint64_t p[KTSTR_WORK_MAX_PARAMS];
 			struct kt_mpol mp;
 			unsigned g;
@@ -108,10 +117,10 @@ static int check_ops(const struct ktstr_topo *t, const struct ktstr_op *ops, str
 				return snprintf(err, len, "%s: workers: %s needs a multiple of %u, got %u", at,
 						ktstr_work_name(o->work), g, o->workers), -EINVAL;
 		}
-		if ((o->kind == KTSTR_OP_SPAWN || o->kind == KTSTR_OP_SET_AFFINITY) &&
+		if ((spawn || o->kind == KTSTR_OP_SET_AFFINITY) &&
 		    ktstr_affinity_resolve(t, o->affinity, o->affinity_cpus, NULL, &rng, &m, &none, e, sizeof(e)))
 			return snprintf(err, len, "%s: %s", at, e), -EINVAL;
-		if ((o->kind == KTSTR_OP_SPAWN || o->kind == KTSTR_OP_SET_POLICY) &&
+		if ((spawn || o->kind == KTSTR_OP_SET_POLICY) &&
 		    ((unsigned)o->policy > KTSTR_POL_RR || o->nice < -20 || o->nice > 19))
 			return snprintf(err, len, "%s: policy/nice: policy %d nice %d out of range", at, (int)o->policy,
 					o->nice), -EINVAL;
@@ -196,6 +205,22 @@ static bool ops_cpuset(const struct ktstr_op *ops)
 		if (ops[i].cpuset.kind != KTSTR_CS_NONE || ops[i].kind == KTSTR_OP_SWAP_CPUSETS ||
 		    ops[i].kind == KTSTR_OP_CLEAR_CPUSET)
 			return true;
+	return false;
+}
+
+bool kt_controllers_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p;) {
+		size_t w;
+
+		p += strspn(p, " \t\n");
+		w = strcspn(p, " \t\n");
+		if (w == n && n && !strncmp(p, name, n))
+			return true;
+		p += w;
+	}
 	return false;
 }
 

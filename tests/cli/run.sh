@@ -196,5 +196,9 @@ PY
 	fi
 fi
 
+# --- stats / compare / report / man page: tests/cli/report.sh --------------
+echo "# tests/cli/report.sh"
+if "$(dirname "$0")/report.sh" "$B"; then ok "tests/cli/report.sh"; else bad "tests/cli/report.sh" "see its lines above"; fi
+
 echo "$pass passed, $fail failed${skip:+, $skip skipped}"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,288 @@
+/* `ktstr shell`, host side: resolve the kernel and scheduler, build the
+ * initramfs (busybox, included files, their libraries), put the terminal
+ * in raw mode, run the VM with COM2 as the guest's terminal, and restore
+ * the terminal on every way out (see shell.h). */
+#include "shell/shell.h"
+#include "core/shm_ring.h"
+#include "initramfs/initramfs.h"
+#include "kernel/kernel.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define LOCALE_DIR "/usr/lib/locale/C.utf8"
+
+/* ---- the host terminal ---- */
+
+static struct termios saved_tio;
+static volatile sig_atomic_t raw_on;
+
+static void term_restore(void)
+{
+	if (raw_on) {
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
+		raw_on = 0;
+	}
+}
+
+static void on_fatal(int sig)
+{
+	term_restore(); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int term_raw(void)
+{
+	static const int fatal[] = { SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP };
+	struct termios t;
+
+	if (tcgetattr(STDIN_FILENO, &saved_tio))
+		return kt_err(errno, "shell: read the terminal settings of stdin");
+	t = saved_tio;
+	cfmakeraw(&t); /* Ctrl-C, Ctrl-Z, Ctrl-\ go to the guest */
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(fatal); i++)
+		signal(fatal[i], on_fatal);
+	atexit(term_restore);
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t))
+		return kt_err(errno, "shell: put the terminal in raw mode");
+	raw_on = 1;
+	return 0;
+}
+
+/* ---- the session ---- */
+
+struct session {
+	bool detached;       /* Ctrl-] */
+	bool have_exit;
+	int32_t exit_code;
+	bool verbose;
+	unsigned malformed;
+};
+
+static void write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* stdout gone: the VM still runs to its end */
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void on_prepare(void *arg, struct vm *vm)
+{
+	kt_ring_init(vm->shm, vm->shm_size);
+}
+
+static void on_output(void *arg, int port, const char *data, size_t len)
+{
+	struct session *s = arg;
+
+	if (port == 2)
+		write_all(STDOUT_FILENO, data, len);
+	else if (s->verbose)
+		write_all(STDERR_FILENO, data, len);
+}
+
+static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool crc_ok)
+{
+	struct session *s = arg;
+
+	if (crc_ok && type == KT_MSG_EXIT && len == sizeof(int32_t)) {
+		memcpy(&s->exit_code, p, sizeof(int32_t));
+		s->have_exit = true;
+	}
+}
+
+static bool on_tick(void *arg, struct vm *vm)
+{
+	struct session *s = arg;
+
+	kt_ring_drain(vm->shm, vm->shm_size, on_msg, s, &s->malformed);
+	return s->detached;
+}
+
+static size_t on_input(void *arg, char *data, size_t len)
+{
+	struct session *s = arg;
+	char *esc = memchr(data, KT_SHELL_ESCAPE, len);
+
+	if (!esc)
+		return len;
+	s->detached = true;
+	return (size_t)(esc - data);
+}
+
+/* Host path and guest path of the scheduler. */
+static int resolve_scheduler(const char *name, const struct kernel_info *k, char *host, size_t len, char *guest,
+			     size_t glen)
+{
+	const char *base;
+
+	if (strchr(name, '/')) {
+		if (!realpath(name, host) || !is_executable(host)) {
+			fprintf(stderr, "ktstr: --scheduler %s: missing or not executable\n", name);
+			return -ENOENT;
+		}
+	} else if (!strcmp(name, "scx_ktstr") ? kernel_scx_ktstr(k, host, len) : kernel_scheduler_path(k, name, host, len)) {
+		fprintf(stderr, "ktstr: --scheduler %s: not among the schedulers built with kernel %s (%s); run `ktstr "
+				"kernel build` or give a path\n",
+			name, k->key[0] ? k->key : k->bzimage, k->sched_dir[0] ? k->sched_dir : "no sched dir");
+		return -ENOENT;
+	}
+	base = strrchr(host, '/') + 1;
+	snprintf(guest, glen, "/sched/%s", base);
+	return 0;
+}
+
+static int build_initrd(const struct kt_shell_opts *o, const char *sched_host, const char *sched_guest, char *out,
+			size_t len)
+{
+	struct kt_shell_files inc = { 0 };
+	struct initramfs_spec spec = { .busybox = true };
+	struct initramfs_file *files;
+	char self[PATH_MAX];
+	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int ret;
+
+	if (sl < 0)
+		return kt_err(errno, "shell: readlink /proc/self/exe");
+	self[sl] = '\0';
+	const char *args[o->n_include + 1];
+
+	for (size_t i = 0; i < o->n_include; i++)
+		args[i] = o->include[i];
+	/* Included programs get glibc's UTF-8 locale (~400 KiB). */
+	if (o->n_include && path_exists(LOCALE_DIR))
+		args[o->n_include] = LOCALE_DIR;
+	if (kt_shell_collect(args, o->n_include + (o->n_include && path_exists(LOCALE_DIR)), &inc))
+		return -EINVAL;
+	files = calloc(inc.n + 1, sizeof(*files));
+	if (!files) {
+		kt_shell_files_free(&inc);
+		return kt_err(ENOMEM, "shell: initramfs file list");
+	}
+	for (size_t i = 0; i < inc.n; i++)
+		files[spec.nfiles++] = (struct initramfs_file){ .src = inc.v[i].src, .dst = inc.v[i].dst };
+	if (sched_host)
+		files[spec.nfiles++] = (struct initramfs_file){ .src = sched_host, .dst = sched_guest + 1 };
+	spec.init = self;
+	spec.files = files;
+	ret = initramfs_build(&spec, out, len);
+	free(files);
+	kt_shell_files_free(&inc);
+	return ret;
+}
+
+static int report(const struct session *s, const struct vm_result *r, bool exec)
+{
+	if (s->detached) {
+		fprintf(stderr, "\nktstr shell: Ctrl-] pressed; VM stopped\n");
+		return 0;
+	}
+	switch (r->exit) {
+	case VM_EXIT_INTERRUPTED:
+		fprintf(stderr, "\nktstr shell: %s; VM stopped\n", r->detail);
+		return 130;
+	case VM_EXIT_POWEROFF:
+	case VM_EXIT_RESET:
+		if (s->have_exit)
+			return s->exit_code >= 0 && s->exit_code <= 255 ? s->exit_code : 1;
+		fprintf(stderr, "ktstr shell: the guest %s without reporting %s exit status\n", vm_exit_name(r->exit),
+			exec ? "the command's" : "the shell's");
+		return 1;
+	default:
+		fprintf(stderr, "ktstr shell: the guest %s%s%s\n", vm_exit_name(r->exit), r->detail[0] ? ": " : "",
+			r->detail);
+		return 1;
+	}
+}
+
+int kt_shell_run(const struct kt_shell_opts *o)
+{
+	struct kernel_info k;
+	struct kt_shell_guest_spec gs = { .topo = o->topo, .exec = o->exec, .sched_args = o->sched_args };
+	struct session s = { .verbose = o->verbose };
+	struct vm_hooks hooks = { .arg = &s, .prepare = on_prepare, .output = on_output, .tick = on_tick,
+				  .input = on_input };
+	struct vm_config cfg = { 0 };
+	struct vm_result res;
+	struct winsize ws;
+	char sched_host[PATH_MAX], sched_guest[300], initrd[PATH_MAX], cmdline[4096], err[256], why[512];
+	bool interactive = !o->exec;
+	int ret;
+
+	if (interactive && !isatty(STDIN_FILENO)) {
+		fprintf(stderr, "ktstr: shell: stdin is not a terminal; run it in one, or use --exec CMD\n");
+		return 2;
+	}
+	if (!vm_select(o->vmm, why, sizeof(why))) {
+		fprintf(stderr, "ktstr: %s\n", why);
+		return 2;
+	}
+	if (kernel_resolve(o->kernel, &k))
+		return 2;
+	if (o->scheduler && resolve_scheduler(o->scheduler, &k, sched_host, sizeof(sched_host), sched_guest,
+					      sizeof(sched_guest)))
+		return 2;
+	gs.sched_guest = o->scheduler ? sched_guest : NULL;
+	gs.term = getenv("TERM");
+	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws)) {
+		gs.cols = ws.ws_col;
+		gs.rows = ws.ws_row;
+	}
+	if (kt_shell_cmdline(&gs, cmdline, sizeof(cmdline), err, sizeof(err))) {
+		fprintf(stderr, "ktstr: shell: %s\n", err);
+		return 2;
+	}
+	ret = build_initrd(o, o->scheduler ? sched_host : NULL, sched_guest, initrd, sizeof(initrd));
+	if (ret)
+		return ret == -EINVAL || ret == -ENOENT ? 2 : 1;
+	cfg.kernel = k.bzimage;
+	cfg.initrd = initrd;
+	cfg.cmdline = cmdline;
+	cfg.topo = o->topo;
+	cfg.memory_mb = o->memory_mb ? o->memory_mb : KT_SHELL_DEFAULT_MEMORY;
+	if (cfg.memory_mb < VM_MIN_NODE_MB * o->topo.numa_nodes)
+		cfg.memory_mb = VM_MIN_NODE_MB * o->topo.numa_nodes;
+	cfg.timeout_ms = UINT_MAX; /* the user decides when it ends */
+	cfg.vmm = o->vmm;
+	cfg.com2_input = interactive;
+	cfg.input_fd = STDIN_FILENO;
+	cfg.com2_stream_only = true;
+	if (interactive) {
+		char ts[32];
+
+		ktstr_topo_format(&o->topo, ts, sizeof(ts));
+		fprintf(stderr, "ktstr shell: kernel %s, %s (%u CPUs), %u MiB, scheduler %s\n"
+				"ktstr shell: `exit` or Ctrl-] leaves; the VM powers off\n",
+			k.version[0] ? k.version : k.bzimage, ts, ktstr_topo_cpus(&o->topo), cfg.memory_mb,
+			o->scheduler ? o->scheduler : "EEVDF");
+		if (term_raw()) {
+			term_restore();
+			return 1;
+		}
+	}
+	vm_install_signal_handlers();
+	ret = vm_run(&cfg, &hooks, &res);
+	term_restore();
+	if (ret)
+		return 1;
+	ret = report(&s, &res, !interactive);
+	vm_result_free(&res);
+	return ret;
+}
