@@ -56,9 +56,12 @@ unit: $(BUILD)/unit-tests
 
 # CLI tests of the runner flags and commands (tests/cli/run.sh; one short
 # VM run when a kernel is cached), the gauntlet and budget (gauntlet.sh;
-# two short VMs) and `ktstr shell` (shell.sh; a few short VMs, tmux).
+# two short VMs), stats/compare/report and the man page (report.sh; two
+# short VMs, headless Chromium) and `ktstr shell` (shell.sh; a few short
+# VMs, tmux).
 clitest: all mancheck
 	tests/cli/run.sh $(BUILD)
+	tests/cli/report.sh $(BUILD)
 	tests/cli/gauntlet.sh $(BUILD)
 	tests/cli/shell.sh $(BUILD)
 

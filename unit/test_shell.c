@@ -48,8 +48,17 @@ UNIT_TEST(shell_cmdline_roundtrip)
 	s = (struct kt_shell_guest_spec){ .topo = { 1, 1, 1, 1 } };
 	CHECK_EQ_INT(kt_shell_cmdline(&s, buf, sizeof(buf), err, sizeof(err)), 0);
 	CHECK_EQ_INT(kt_shell_parse_cmdline(buf, &c), 0);
-	CHECK(!c.exec && !c.sched[0]);
+	CHECK(!c.exec && !c.sched[0] && !c.hvc0);
 	CHECK_EQ_STR(c.term, "vt100");
+	/* the kvm backend's terminal: the virtio console */
+	s.hvc0 = true;
+	CHECK_EQ_INT(kt_shell_cmdline(&s, buf, sizeof(buf), err, sizeof(err)), 0);
+	CHECK(strstr(buf, " ktstr_tty=hvc0") != NULL);
+	CHECK_EQ_INT(kt_shell_parse_cmdline(buf, &c), 0);
+	CHECK(c.hvc0);
+	CHECK_EQ_INT(kt_shell_parse_cmdline("ktstr_mode=shell ktstr_tty=ttyS9", &c), 0);
+	CHECK(!c.hvc0);
+	s.hvc0 = false;
 	/* an empty command is still a command */
 	s.exec = "";
 	CHECK_EQ_INT(kt_shell_cmdline(&s, buf, sizeof(buf), err, sizeof(err)), 0);

@@ -279,9 +279,20 @@ struct ktstr_nested_result {
 	char exit_name[24];
 	double wall_s, boot_s; /* L2 launch to exit / to its init */
 	char reason[512];
+	char hvc0[2048];      /* the start of what the L2 wrote on /dev/hvc0 (NUL-terminated) */
 };
 int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo, unsigned timeout_s,
 		     struct ktstr_nested_result *out);
+/* The same with devices for the L2: virtio-blk disks backed by files in
+ * L1 (the L2's /dev/vda, /dev/vdb), and bytes typed into its virtio
+ * console /dev/hvc0. */
+struct ktstr_nested_opts {
+	const char *disk[2];  /* NULL: none */
+	bool disk_ro[2];
+	const char *hvc0_input; /* NULL: none */
+};
+int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *topo, unsigned timeout_s,
+			  const struct ktstr_nested_opts *opts, struct ktstr_nested_result *out);
 /* True inside an L2 booted by ktstr_nested_run(). */
 bool ktstr_nested_l2(void);
 

@@ -1,9 +1,9 @@
 /* `ktstr shell`, guest side: PID 1 with ktstr_mode=shell.  Installs the
  * busybox applets, starts the scheduler if one was given, then either
- * runs a login shell on /dev/ttyS1 as its controlling terminal (a
+ * runs a login shell on the terminal (/dev/ttyS1, or /dev/hvc0 with
+ * ktstr_tty=hvc0 when the kernel made it) as its controlling terminal (a
  * getty's job: new session, sane line discipline, TERM and the host's
- * window size) or runs the --exec command with its output raw on
- * /dev/ttyS1.  The exit status goes to the host on the shared ring, then
+ * window size) or runs the --exec command with its output raw on it.  The exit status goes to the host on the shared ring, then
  * the guest powers off.  Never returns. */
 #include "shell/shell.h"
 #include "core/result.h"
@@ -25,7 +25,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define TTY "/dev/ttyS1"
+static const char *tty = "/dev/ttyS1";
+#define TTY tty
 #define LOCALE_DIR "/usr/lib/locale/C.utf8"
 
 static void __attribute__((noreturn)) finish(int code)
@@ -223,6 +224,8 @@ void kt_shell_guest(const char *cmdline)
 		tty_say("ktstr shell: the kernel command line does not decode\r\n");
 		finish(2);
 	}
+	if (c.hvc0 && path_exists("/dev/hvc0"))
+		tty = "/dev/hvc0"; /* the host sends input to COM2 when there is no virtio console */
 	setup_system(&c);
 	if (c.sched[0] && start_scheduler(cmdline, &c) && c.exec)
 		finish(1); /* not silently under another scheduler */

@@ -92,7 +92,7 @@ static void on_output(void *arg, int port, const char *data, size_t len)
 {
 	struct session *s = arg;
 
-	if (port == 2)
+	if (port == 2 || port == 3) /* COM2, or the virtio console */
 		write_all(STDOUT_FILENO, data, len);
 	else if (s->verbose)
 		write_all(STDERR_FILENO, data, len);
@@ -222,6 +222,7 @@ int kt_shell_run(const struct kt_shell_opts *o)
 	struct vm_config cfg = { 0 };
 	struct vm_result res;
 	struct winsize ws;
+	const struct vm_backend_ops *ops;
 	char sched_host[PATH_MAX], sched_guest[300], initrd[PATH_MAX], cmdline[4096], err[256], why[512];
 	bool interactive = !o->exec;
 	int ret;
@@ -230,10 +231,11 @@ int kt_shell_run(const struct kt_shell_opts *o)
 		fprintf(stderr, "ktstr: shell: stdin is not a terminal; run it in one, or use --exec CMD\n");
 		return 2;
 	}
-	if (!vm_select(o->vmm, why, sizeof(why))) {
+	if (!(ops = vm_select(o->vmm, why, sizeof(why)))) {
 		fprintf(stderr, "ktstr: %s\n", why);
 		return 2;
 	}
+	gs.hvc0 = ops == &vm_kvm_ops; /* our VMM has a virtio console: no UART in the way */
 	if (kernel_resolve(o->kernel, &k))
 		return 2;
 	if (o->scheduler && resolve_scheduler(o->scheduler, &k, sched_host, sizeof(sched_host), sched_guest,
@@ -262,6 +264,7 @@ int kt_shell_run(const struct kt_shell_opts *o)
 	cfg.timeout_ms = UINT_MAX; /* the user decides when it ends */
 	cfg.vmm = o->vmm;
 	cfg.com2_input = interactive;
+	cfg.input_hvc0 = gs.hvc0;
 	cfg.input_fd = STDIN_FILENO;
 	cfg.com2_stream_only = true;
 	if (interactive) {

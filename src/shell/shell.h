@@ -1,6 +1,6 @@
 /* `ktstr shell`: boot a VM with busybox and give the user a terminal on
- * its COM2 (/dev/ttyS1), or run one command (--exec) and return its exit
- * status.
+ * its COM2 (/dev/ttyS1; with ktstr's own VMM the virtio console
+ * /dev/hvc0), or run one command (--exec) and return its exit status.
  *
  *   spec.c   pure: options -> guest command line, paths, terminal names
  *   files.c  host: --include-files (files, directories, bare names)
@@ -40,6 +40,7 @@ struct kt_shell_guest_spec {
 	const char *exec;          /* NULL: interactive */
 	const char *sched_guest;   /* "/sched/<name>", NULL: none */
 	const char *sched_args;
+	bool hvc0;                 /* the terminal is /dev/hvc0 (kvm backend), not /dev/ttyS1 */
 };
 
 /* "ktstr_mode=shell ktstr_topo=... ..." into buf.  -EINVAL (err says
@@ -60,6 +61,7 @@ struct kt_shell_guest_cfg {
 	char cmd[2048];
 	char sched[256];
 	char sched_args[2048];
+	bool hvc0;                 /* ktstr_tty=hvc0: use /dev/hvc0 if the guest has it */
 };
 int kt_shell_parse_cmdline(const char *cmdline, struct kt_shell_guest_cfg *out);
 

@@ -60,6 +60,12 @@ int kt_shell_cmdline(const struct kt_shell_guest_spec *s, char *buf, size_t len,
 			snprintf(err, errlen, "scheduler arguments too long for the kernel command line");
 			return -E2BIG;
 		}
+		off += (size_t)n;
+	}
+	if (s->hvc0) {
+		n = snprintf(buf + off, len - off, " ktstr_tty=hvc0");
+		if (n < 0 || (size_t)n >= len - off)
+			return -E2BIG;
 	}
 	return 0;
 }
@@ -82,6 +88,7 @@ int kt_shell_parse_cmdline(const char *cmdline, struct kt_shell_guest_cfg *out)
 		if (kt_arg_decode(v, out->cmd, sizeof(out->cmd)))
 			return -EINVAL;
 	}
+	out->hvc0 = !kt_cmdline_get(cmdline, "ktstr_tty", v, 16) && !strcmp(v, "hvc0");
 	if (!kt_cmdline_get(cmdline, "ktstr_sched", out->sched, sizeof(out->sched)) &&
 	    !kt_cmdline_get(cmdline, "ktstr_sched_args", v, sizeof(v)) &&
 	    kt_arg_decode(v, out->sched_args, sizeof(out->sched_args)))

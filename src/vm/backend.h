@@ -16,6 +16,7 @@
 #define VM_SHM_GPA 0x10000000ull  /* 256 MiB: above the kernel, below the initrd */
 #define VM_SHM_SIZE (4u << 20)
 #define VM_MIN_NODE_MB 512
+#define VM_MAX_DISKS 2
 
 enum vm_vmm { VMM_AUTO = 0, VMM_QEMU, VMM_KVM };
 
@@ -29,6 +30,11 @@ enum vm_exit {
 	VM_EXIT_INTERRUPTED, /* host got SIGINT/SIGTERM */
 };
 const char *vm_exit_name(enum vm_exit e);
+
+struct vm_disk {
+	const char *path; /* backing file (or block device), NULL: none */
+	bool ro;          /* read-only: offered as VIRTIO_BLK_F_RO, writes fail */
+};
 
 struct vm_config {
 	const char *kernel;  /* bzImage */
@@ -51,6 +57,12 @@ struct vm_config {
 	bool com2_input;
 	int input_fd;
 	bool com2_stream_only; /* COM2 only through hooks->output, not kept in the result */
+	/* kvm backend only: that input goes to the virtio console (the
+	 * guest's /dev/hvc0) instead of COM2. */
+	bool input_hvc0;
+	/* kvm backend only: virtio-blk disks, the guest's /dev/vda and
+	 * /dev/vdb in order, read with pread/pwrite on the host file. */
+	struct vm_disk disks[VM_MAX_DISKS];
 };
 
 struct vm_region {
@@ -65,7 +77,9 @@ struct vm_hooks {
 	void *arg;
 	/* Before launch: the shared region is mapped and zeroed. */
 	void (*prepare)(void *arg, struct vm *vm);
-	/* Console bytes as they arrive: port 1 = COM1, 2 = COM2. */
+	/* Console bytes as they arrive: port 1 = COM1, 2 = COM2, 3 = the
+	 * virtio console hvc0 (kvm backend; only streamed, never kept in
+	 * the result). */
 	void (*output)(void *arg, int port, const char *data, size_t len);
 	/* Called about every 100 ms while the guest runs. Return true to
 	 * stop the VM early (e.g. the result has arrived). */
@@ -100,7 +114,7 @@ struct vm {
 	size_t shm_size;
 	uint64_t shm_gpa;
 	char cmdline[4096];    /* full kernel command line */
-	int out_fd[3];         /* [1] COM1, [2] COM2 readable by the host (-1: closed) */
+	int out_fd[4];         /* [1] COM1, [2] COM2, [3] hvc0 readable by the host (-1: closed) */
 	int log_fd;            /* VMM diagnostics (stderr), -1 if none */
 	struct kbuf vmm_log;
 	char accel[16];
@@ -124,7 +138,8 @@ struct vm_backend_ops {
 	 * thread tid (/proc/<pid>/task/<tid>), once it exists; 0 or -errno.
 	 * Callable from any thread between launch and destroy. */
 	int (*vcpu_thread)(struct vm *vm, unsigned cpu, pid_t *pid, pid_t *tid);
-	/* Bytes for COM2's receiver, without blocking: how many were taken
+	/* Bytes for COM2's receiver (or hvc0's with cfg->input_hvc0),
+	 * without blocking: how many were taken
 	 * (0 when the guest is not reading yet), or -errno.  NULL: this
 	 * backend has no console input. */
 	ssize_t (*input)(struct vm *vm, const char *data, size_t len);

@@ -186,7 +186,7 @@ static void drain(struct vm *vm, int port, const struct vm_hooks *h, struct vm_r
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		if (port == 1 && !res->first_output_ns)
 			res->first_output_ns = now_ns() - t0;
-		if (port == 1 || !vm->cfg->com2_stream_only)
+		if (port == 1 || (port == 2 && !vm->cfg->com2_stream_only))
 			kbuf_append(port == 1 ? &res->com1 : &res->com2, buf, (size_t)n);
 		if (vm->cfg->console_to_stderr)
 			fwrite(buf, 1, (size_t)n, stderr);
@@ -258,7 +258,7 @@ static bool panic_in_console(const struct kbuf *com1, char *detail, size_t len)
 
 int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res)
 {
-	struct vm vm = { .cfg = cfg, .out_fd = { -1, -1, -1 }, .log_fd = -1 };
+	struct vm vm = { .cfg = cfg, .out_fd = { -1, -1, -1, -1 }, .log_fd = -1 };
 	struct input in = { .open = cfg->com2_input && cfg->input_fd >= 0 };
 	char why[512];
 	uint64_t t0, deadline, last_tick = 0;
@@ -275,6 +275,12 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 		vm.ops = NULL;
 		goto out;
 	}
+	if ((cfg->disks[0].path || cfg->input_hvc0) && vm.ops != &vm_kvm_ops) {
+		ret = kt_err(0, "--vmm %s: virtio disks and the hvc0 console are only in ktstr's own VMM (--vmm kvm)",
+			     vm.ops->name);
+		vm.ops = NULL;
+		goto out;
+	}
 	ret = regions_alloc(&vm);
 	if (ret)
 		goto out;
@@ -287,11 +293,11 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 		goto out;
 	snprintf(res->accel, sizeof(res->accel), "%s", vm.accel);
 	for (;;) {
-		struct pollfd pfd[4];
+		struct pollfd pfd[5];
 		int np = 0, in_idx = -1;
 		uint64_t now;
 
-		for (int port = 1; port <= 2; port++)
+		for (int port = 1; port <= 3; port++)
 			if (vm.out_fd[port] >= 0)
 				pfd[np++] = (struct pollfd){ .fd = vm.out_fd[port], .events = POLLIN };
 		if (vm.log_fd >= 0)
@@ -303,8 +309,8 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 		poll(pfd, (nfds_t)np, in.off < in.len ? 10 : 50);
 		if (cfg->com2_input)
 			pump_input(&vm, hooks, &in, in_idx >= 0 && pfd[in_idx].revents);
-		drain(&vm, 1, hooks, res, t0);
-		drain(&vm, 2, hooks, res, t0);
+		for (int port = 1; port <= 3; port++)
+			drain(&vm, port, hooks, res, t0);
 		drain_log(&vm);
 		if (vm.ops->exited(&vm, &ex, &status))
 			break;
@@ -332,8 +338,8 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 		}
 	}
 	/* Whatever is still buffered in the pipes. */
-	drain(&vm, 1, hooks, res, t0);
-	drain(&vm, 2, hooks, res, t0);
+	for (int port = 1; port <= 3; port++)
+		drain(&vm, port, hooks, res, t0);
 	drain_log(&vm);
 	res->wall_ns = now_ns() - t0;
 	res->vmm_status = status;
@@ -355,7 +361,7 @@ out:
 		hooks->finish(hooks->arg, &vm); /* launch failed after prepare */
 	if (vm.ops)
 		vm.ops->destroy(&vm);
-	for (int port = 1; port <= 2; port++)
+	for (int port = 1; port <= 3; port++)
 		if (vm.out_fd[port] >= 0)
 			close(vm.out_fd[port]);
 	if (vm.log_fd >= 0)

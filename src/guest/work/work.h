@@ -111,7 +111,8 @@ int kt_worker_run(struct kt_worker *w, struct kt_work_sync *sync);
 
 /* Pure parsers of the telemetry files. */
 int kt_parse_schedstat(const char *s, uint64_t *cpu_ns, uint64_t *delay_ns, uint64_t *count);
-/* Sum "N<node>=<pages>" over every mapping into pages[0..n). */
+/* Sum "N<node>=<pages>" over every anonymous mapping (" anon=") into
+ * pages[0..n); file-backed mappings are not counted. */
 void kt_parse_numa_maps(const char *s, uint64_t *pages, unsigned n);
 /* Value of "key N" in /proc/vmstat format; -ENOENT if absent. */
 int kt_parse_vmstat(const char *s, const char *key, uint64_t *val);

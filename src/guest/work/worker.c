@@ -175,21 +175,37 @@ int kt_parse_schedstat(const char *s, uint64_t *cpu_ns, uint64_t *delay_ns, uint
 void kt_parse_numa_maps(const char *s, uint64_t *pages, unsigned n)
 {
 	memset(pages, 0, n * sizeof(*pages));
-	for (const char *p = s; p && *p; p++) {
-		unsigned long node;
-		unsigned long long cnt;
-		char *end;
+	for (const char *line = s; line && *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		char buf[1024];
 
-		/* A token "N<node>=<pages>" starts after a space. */
-		if (*p != 'N' || (p != s && p[-1] != ' '))
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, line, len);
+		buf[len] = 0;
+		line = eol ? eol + 1 : NULL;
+		/* Only anonymous memory: what the worker's policy places.  File
+		 * pages (the binary and its libraries) were placed when the
+		 * initramfs was unpacked, whatever the policy. */
+		if (!strstr(buf, " anon="))
 			continue;
-		node = strtoul(p + 1, &end, 10);
-		if (end == p + 1 || *end != '=')
-			continue;
-		cnt = strtoull(end + 1, &end, 10);
-		if (node < n)
-			pages[node] += cnt;
-		p = end - 1;
+		for (const char *p = buf; *p; p++) {
+			unsigned long node;
+			unsigned long long cnt;
+			char *end;
+
+			/* A token "N<node>=<pages>" starts after a space. */
+			if (*p != 'N' || p == buf || p[-1] != ' ')
+				continue;
+			node = strtoul(p + 1, &end, 10);
+			if (end == p + 1 || *end != '=')
+				continue;
+			cnt = strtoull(end + 1, &end, 10);
+			if (node < n)
+				pages[node] += cnt;
+			p = end - 1;
+		}
 	}
 }
 

@@ -1,7 +1,8 @@
 /* The kvm backend: VM and vCPU lifecycle on /dev/kvm and KVM_RUN exit
  * dispatch.  One host thread per vCPU; in-kernel PIC/IOAPIC/LAPIC and PIT;
  * we emulate two 16550s (COM1, COM2 -> pipes the run loop reads), the
- * i8042 reset line, ACPI PM1 (power-off) and pvpanic.  The first vCPU
+ * i8042 reset line, ACPI PM1 (power-off) and pvpanic; MMIO exits in the
+ * virtio-mmio windows go to vdev.c.  The first vCPU
  * thread that sees the guest end records why and stops the others (a
  * real-time signal plus immediate_exit); exited() then joins them. */
 #include "vm/kvm/kvm.h"
@@ -261,6 +262,8 @@ static bool handle_exit(struct kvmm *k, struct kvmm_vcpu *v)
 		return true;
 	}
 	case KVM_EXIT_MMIO:
+		if (kvmm_vio_mmio(k, r->mmio.phys_addr, r->mmio.data, r->mmio.len, r->mmio.is_write))
+			return true;
 		if (!r->mmio.is_write)
 			memset(r->mmio.data, 0xff, sizeof(r->mmio.data));
 		if (v->mmio_logged++ < 4)
@@ -476,6 +479,7 @@ static void kvm_destroy(struct vm *vm)
 		if (k->vcpu[i].fd >= 0)
 			close(k->vcpu[i].fd);
 	}
+	kvmm_vio_destroy(k);
 	free(k->vcpu);
 	free(k->supported);
 	if (k->vm_fd >= 0)
@@ -494,13 +498,30 @@ static void kvm_destroy(struct vm *vm)
 	vm->priv = NULL;
 }
 
-/* Console input (`ktstr shell`): into COM2's receive FIFO. */
+/* Console input (`ktstr shell`): into COM2's receive FIFO, or with
+ * input_hvc0 into the virtio console's receive queue once its driver is
+ * up (a kernel without one: COM2 after all). */
 static ssize_t kvm_input(struct vm *vm, const char *data, size_t len)
 {
 	struct kvmm *k = vm->priv;
 	struct kvmm_port *p = k ? &k->port[1] : NULL;
 	size_t n;
 
+	if (k && vm->cfg->input_hvc0) {
+		ssize_t r = kvmm_vio_input(k, data, len);
+
+		if (r != -ENODEV)
+			return r;
+		/* No virtio console driver (yet): COM2 once the guest listens
+		 * there (its 8250 driver enables the receive interrupt),
+		 * otherwise the input waits. */
+		if (!p || !p->lock_init)
+			return -EBADF;
+		pthread_mutex_lock(&p->lock);
+		n = p->uart.ier & 0x01 ? kvmm_uart_rx(&p->uart, (const uint8_t *)data, len) : 0;
+		pthread_mutex_unlock(&p->lock);
+		return (ssize_t)n;
+	}
 	if (!p || !p->lock_init)
 		return -EBADF;
 	pthread_mutex_lock(&p->lock);

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 struct kvmm;
+struct kvmm_vio; /* vdev.c: the virtio-mmio devices */
 
 struct kvmm_port {
 	struct kvmm *k;
@@ -47,6 +48,7 @@ struct kvmm {
 	int status;
 	_Atomic bool stop;
 	_Atomic uint16_t pm1_enable; /* ACPI PM1a enable register */
+	struct kvmm_vio *vio;
 };
 
 /* setup.c: create the VM, its memory, load the guest, create vCPUs. */
@@ -56,6 +58,16 @@ bool kvmm_host_emulated(void);
 void kvmm_log(struct kvmm *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kvmm_end(struct kvmm *k, enum vm_exit e, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* vdev.c: the virtio-mmio devices (console, the config's disks), after
+ * the memory map; their `virtio_mmio.device=` arguments appended to the
+ * command line; an MMIO exit (true if it was theirs); console input (no
+ * blocking: 0 when busy, -ENODEV while the guest has no console driver);
+ * teardown after the vCPU threads are joined. */
+int kvmm_vio_create(struct kvmm *k);
+int kvmm_vio_cmdline(const struct kvmm *k, char *buf, size_t len);
+bool kvmm_vio_mmio(struct kvmm *k, uint64_t gpa, uint8_t *data, unsigned len, bool is_write);
+ssize_t kvmm_vio_input(struct kvmm *k, const char *p, size_t n);
+void kvmm_vio_destroy(struct kvmm *k);
 /* nested.c: the L2 initramfs (/init and its libraries), built once per
  * L1 under /tmp; for ktstr_nested_run() and the boot benchmark. */
 int kvmm_nested_initramfs(char *out, size_t len);

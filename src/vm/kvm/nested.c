@@ -12,9 +12,11 @@
 #include "vm/kvm/kvm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NESTED_KERNEL "/nested/bzImage"
 #define NESTED_MARK "ktstr_nested=l2"
@@ -35,6 +37,8 @@ struct watch {
 	uint64_t t0, init_ns;
 	struct kbuf com2, ring_json;
 	unsigned malformed;
+	char *hvc0;     /* the result's buffer */
+	size_t hvc0_len, hvc0_cap;
 };
 
 static void on_prepare(void *arg, struct vm *vm)
@@ -49,6 +53,14 @@ static void on_output(void *arg, int port, const char *data, size_t len)
 {
 	struct watch *w = arg;
 
+	if (port == 3) {
+		size_t n = len < w->hvc0_cap - 1 - w->hvc0_len ? len : w->hvc0_cap - 1 - w->hvc0_len;
+
+		memcpy(w->hvc0 + w->hvc0_len, data, n);
+		w->hvc0_len += n;
+		w->hvc0[w->hvc0_len] = '\0';
+		return;
+	}
 	if (port != 2 || w->init_ns)
 		return;
 	kbuf_append(&w->com2, data, len);
@@ -99,6 +111,32 @@ int kvmm_nested_initramfs(char *out, size_t len)
 int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo_s, unsigned timeout_s,
 		     struct ktstr_nested_result *res)
 {
+	return ktstr_nested_run_opts(ctx, test, topo_s, timeout_s, NULL, res);
+}
+
+/* The L2's hvc0 input: a pipe holding all of it, closed for writing. */
+static int input_pipe(const char *s, int *rd)
+{
+	int p[2];
+	size_t len = strlen(s);
+
+	if (len > 4096)
+		return -E2BIG; /* within the pipe's capacity: no writer thread */
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	if (write(p[1], s, len) != (ssize_t)len) {
+		close(p[0]);
+		close(p[1]);
+		return -EIO;
+	}
+	close(p[1]);
+	*rd = p[0];
+	return 0;
+}
+
+int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *topo_s, unsigned timeout_s,
+			  const struct ktstr_nested_opts *opts, struct ktstr_nested_result *res)
+{
 	const struct ktstr_test *t = kt_test_find(test);
 	struct ktstr_topo topo;
 	struct vm_config cfg = { 0 };
@@ -112,6 +150,8 @@ int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo_s
 
 	memset(res, 0, sizeof(*res));
 	res->verdict = 3;
+	w.hvc0 = res->hvc0;
+	w.hvc0_cap = sizeof(res->hvc0);
 	if (!t) {
 		snprintf(res->reason, sizeof(res->reason), "no registered test '%s'", test);
 		return -ENOENT;
@@ -148,9 +188,23 @@ int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo_s
 	hooks.prepare = on_prepare;
 	hooks.output = on_output;
 	hooks.tick = on_tick;
+	cfg.input_fd = -1;
+	for (unsigned i = 0; opts && i < 2 && i < VM_MAX_DISKS; i++)
+		cfg.disks[i] = (struct vm_disk){ .path = opts->disk[i], .ro = opts->disk_ro[i] };
+	if (opts && opts->hvc0_input) {
+		ret = input_pipe(opts->hvc0_input, &cfg.input_fd);
+		if (ret) {
+			snprintf(res->reason, sizeof(res->reason), "hvc0 input pipe: %s", strerror(-ret));
+			return ret;
+		}
+		cfg.com2_input = cfg.input_hvc0 = true;
+	}
 	o = calloc(1, sizeof(*o));
-	if (!o)
+	if (!o) {
+		if (cfg.input_fd >= 0)
+			close(cfg.input_fd);
 		return -ENOMEM;
+	}
 	printf("nested: booting L2 '%s' topo=%s with --vmm kvm\n", t->name, ts);
 	fflush(stdout);
 	ret = vm_run(&cfg, &hooks, &vr);
@@ -176,6 +230,8 @@ int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo_s
 		vm_result_free(&vr);
 	}
 	(void)ctx;
+	if (cfg.input_fd >= 0)
+		close(cfg.input_fd);
 	free(o);
 	kbuf_free(&w.com2);
 	kbuf_free(&w.ring_json);

@@ -163,6 +163,11 @@ static int load_guest(struct kvmm *k)
 
 	snprintf(vm->accel, sizeof(vm->accel), "%s", kvmm_host_emulated() ? "kvm-nested-tcg" : "kvm");
 	vm_build_cmdline(vm);
+	ret = kvmm_vio_cmdline(k, vm->cmdline, sizeof(vm->cmdline));
+	if (ret) {
+		kbuf_free(&img);
+		return ret;
+	}
 	bi.cmdline_len = (uint32_t)strlen(vm->cmdline);
 	if (bi.cmdline_len > kern.cmdline_size || bi.cmdline_len >= KVMM_CMDLINE_MAX) {
 		kbuf_free(&img);
@@ -422,7 +427,9 @@ int kvmm_create(struct kvmm *k)
 				    (unsigned long long)(r.memory_size >> 20), (unsigned long long)r.guest_phys_addr,
 				    strerror(errno));
 	}
-	ret = load_guest(k);
+	ret = kvmm_vio_create(k);
+	if (!ret)
+		ret = load_guest(k);
 	if (!ret)
 		ret = create_vcpus(k);
 	return ret;
