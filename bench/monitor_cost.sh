@@ -27,8 +27,9 @@ for r in $(seq 1 "$rounds"); do
 		off) flags=(--no-monitor) ;;
 		*) flags=(--monitor-interval "$mode") ;;
 		esac
-		build/ktstr-tests --no-progress -d "$dur" --out "$out/$mode-$r" "${flags[@]}" steady >"$out/$mode-$r.log" 2>&1 ||
-			{ echo "monitor_cost: round $r mode $mode failed:"; tail -20 "$out/$mode-$r.log"; exit 1; }
+		build/ktstr-tests --no-progress -d "$dur" --out "$out/$mode-$r" "${flags[@]}" "^steady" >"$out/$mode-$r.log" 2>&1 ||
+			{ echo "monitor_cost: round $r mode $mode failed (log kept: $out/$mode-$r.log):"
+			  grep -E '^not ok' "$out/$mode-$r.log"; trap - EXIT; exit 1; }
 	done
 	echo "round $r of $rounds done" >&2
 done
