@@ -148,7 +148,7 @@ UNIT_TEST(virtio_mmio_queue_setup_checks)
 		uint64_t desc, avail, used;
 		const char *why;
 	} bad[] = {
-		{ 100, DESC_GPA, AVAIL_GPA, USED_GPA, "not a power of two" },
+		{ 12, DESC_GPA, AVAIL_GPA, USED_GPA, "not a power of two" },  /* below QueueNumMax */
 		{ 0, DESC_GPA, AVAIL_GPA, USED_GPA, "not a power of two" },
 		{ 32, DESC_GPA, AVAIL_GPA, USED_GPA, "not a power of two" }, /* above QueueNumMax 16 */
 		{ 8, DESC_GPA + 8, AVAIL_GPA, USED_GPA, "misaligned" },

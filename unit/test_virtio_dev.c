@@ -339,6 +339,13 @@ UNIT_TEST(virtio_console_transmit_and_receive)
 	wr(&c.vd, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)tx.used);
 	wr(&c.vd, VIRTIO_MMIO_QUEUE_READY, 1);
 	CHECK(kvmm_virtio_live(&c.vd));
+	/* input waits until the guest has written: its port may not be ready */
+	put_desc(&rx, 0, BUF_GPA + 0x100, 4, VRING_DESC_F_WRITE, 0);
+	put_desc(&rx, 1, BUF_GPA + 0x200, 4, VRING_DESC_F_WRITE, 0);
+	offer(&rx, 0);
+	offer(&rx, 1);
+	CHECK_EQ_INT(kvmm_con_input(&c, "abcdefghij", 10), 0);
+	CHECK_EQ_INT(used_idx(&rx), 0);
 	/* transmit: two buffers, one notification */
 	memcpy(at(&r, BUF_GPA), "hello ", 6);
 	memcpy(at(&r, BUF_GPA + 0x40), "hvc0\n", 5);
@@ -351,12 +358,7 @@ UNIT_TEST(virtio_console_transmit_and_receive)
 	CHECK(!memcmp(con_buf, "hello hvc0\n", 11));
 	CHECK_EQ_INT(used_idx(&tx), 2);
 	CHECK_EQ_INT(n_irq, 1);
-	/* receive: nothing posted yet, then two 4-byte buffers */
-	CHECK_EQ_INT(kvmm_con_input(&c, "abcdefghij", 10), 0);
-	put_desc(&rx, 0, BUF_GPA + 0x100, 4, VRING_DESC_F_WRITE, 0);
-	put_desc(&rx, 1, BUF_GPA + 0x200, 4, VRING_DESC_F_WRITE, 0);
-	offer(&rx, 0);
-	offer(&rx, 1);
+	/* receive: into the two 4-byte buffers */
 	wr(&c.vd, VIRTIO_MMIO_QUEUE_NOTIFY, KVMM_CON_RXQ);
 	CHECK_EQ_INT(kvmm_con_input(&c, "abcdefghij", 10), 8);
 	CHECK(!memcmp(at(&r, BUF_GPA + 0x100), "abcd", 4));
@@ -373,5 +375,10 @@ UNIT_TEST(virtio_console_transmit_and_receive)
 	CHECK(!kvmm_virtio_live(&c.vd));
 	CHECK(strstr(last_log, "transmitq") != NULL);
 	CHECK_EQ_INT(con_len, 11);
+	CHECK_EQ_INT(kvmm_con_input(&c, "ij", 2), 0);
+	/* after a reset the guest must write again before input flows */
+	drv_start(&c.vd, &rx, KVMM_CON_RXQ, V1);
+	CHECK(kvmm_virtio_live(&c.vd));
+	CHECK(!c.guest_wrote);
 	free(r.buf);
 }

@@ -1,10 +1,11 @@
 /* `ktstr shell`, guest side: PID 1 with ktstr_mode=shell.  Installs the
  * busybox applets, starts the scheduler if one was given, then either
  * runs a login shell on the terminal (/dev/ttyS1, or /dev/hvc0 with
- * ktstr_tty=hvc0 when the kernel made it) as its controlling terminal (a
- * getty's job: new session, sane line discipline, TERM and the host's
- * window size) or runs the --exec command with its output raw on it.  The exit status goes to the host on the shared ring, then
- * the guest powers off.  Never returns. */
+ * ktstr_tty=hvc0) as its controlling terminal (a getty's job: new
+ * session, sane line discipline, TERM and the host's window size) or
+ * runs the --exec command with its output raw on it.  The exit status
+ * goes to the host on the shared ring, then the guest powers off.  Never
+ * returns. */
 #include "shell/shell.h"
 #include "core/result.h"
 #include "guest/guest.h"
@@ -224,8 +225,8 @@ void kt_shell_guest(const char *cmdline)
 		tty_say("ktstr shell: the kernel command line does not decode\r\n");
 		finish(2);
 	}
-	if (c.hvc0 && path_exists("/dev/hvc0"))
-		tty = "/dev/hvc0"; /* the host sends input to COM2 when there is no virtio console */
+	if (c.hvc0)
+		tty = "/dev/hvc0"; /* the host sends its input there too */
 	setup_system(&c);
 	if (c.sched[0] && start_scheduler(cmdline, &c) && c.exec)
 		finish(1); /* not silently under another scheduler */

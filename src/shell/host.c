@@ -127,6 +127,25 @@ static size_t on_input(void *arg, char *data, size_t len)
 	return (size_t)(esc - data);
 }
 
+/* Our VMM's virtio console is the terminal (no UART emulation in the
+ * way) when the kernel's config shows it has the driver; without a
+ * config, COM2, which always works. */
+static bool kernel_has_hvc0(const struct kernel_info *k)
+{
+	static const char *const need[] = { "CONFIG_VIRTIO_MMIO", "CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES",
+					    "CONFIG_VIRTIO_CONSOLE" };
+	struct kbuf cfg = { 0 };
+	char v[8];
+	bool ok = k->config[0] && !read_file(k->config, &cfg) && cfg.data;
+
+	for (size_t i = 0; ok && i < ARRAY_SIZE(need); i++) {
+		kconfig_get(cfg.data, need[i], v, sizeof(v));
+		ok = !strcmp(v, "y");
+	}
+	kbuf_free(&cfg);
+	return ok;
+}
+
 /* Host path and guest path of the scheduler. */
 static int resolve_scheduler(const char *name, const struct kernel_info *k, char *host, size_t len, char *guest,
 			     size_t glen)
@@ -235,9 +254,9 @@ int kt_shell_run(const struct kt_shell_opts *o)
 		fprintf(stderr, "ktstr: %s\n", why);
 		return 2;
 	}
-	gs.hvc0 = ops == &vm_kvm_ops; /* our VMM has a virtio console: no UART in the way */
 	if (kernel_resolve(o->kernel, &k))
 		return 2;
+	gs.hvc0 = ops == &vm_kvm_ops && kernel_has_hvc0(&k);
 	if (o->scheduler && resolve_scheduler(o->scheduler, &k, sched_host, sizeof(sched_host), sched_guest,
 					      sizeof(sched_guest)))
 		return 2;

@@ -2,9 +2,9 @@
  * dispatch.  One host thread per vCPU; in-kernel PIC/IOAPIC/LAPIC and PIT;
  * we emulate two 16550s (COM1, COM2 -> pipes the run loop reads), the
  * i8042 reset line, ACPI PM1 (power-off) and pvpanic; MMIO exits in the
- * virtio-mmio windows go to vdev.c.  The first vCPU
- * thread that sees the guest end records why and stops the others (a
- * real-time signal plus immediate_exit); exited() then joins them. */
+ * virtio-mmio windows go to vdev.c.  The first vCPU thread that sees the
+ * guest end records why and stops the others (a real-time signal plus
+ * immediate_exit); exited() then joins them. */
 #include "vm/kvm/kvm.h"
 #include "vm/accel.h"
 
@@ -499,29 +499,16 @@ static void kvm_destroy(struct vm *vm)
 }
 
 /* Console input (`ktstr shell`): into COM2's receive FIFO, or with
- * input_hvc0 into the virtio console's receive queue once its driver is
- * up (a kernel without one: COM2 after all). */
+ * input_hvc0 into the virtio console's receive queue (it waits until
+ * the guest's driver has posted buffers). */
 static ssize_t kvm_input(struct vm *vm, const char *data, size_t len)
 {
 	struct kvmm *k = vm->priv;
 	struct kvmm_port *p = k ? &k->port[1] : NULL;
 	size_t n;
 
-	if (k && vm->cfg->input_hvc0) {
-		ssize_t r = kvmm_vio_input(k, data, len);
-
-		if (r != -ENODEV)
-			return r;
-		/* No virtio console driver (yet): COM2 once the guest listens
-		 * there (its 8250 driver enables the receive interrupt),
-		 * otherwise the input waits. */
-		if (!p || !p->lock_init)
-			return -EBADF;
-		pthread_mutex_lock(&p->lock);
-		n = p->uart.ier & 0x01 ? kvmm_uart_rx(&p->uart, (const uint8_t *)data, len) : 0;
-		pthread_mutex_unlock(&p->lock);
-		return (ssize_t)n;
-	}
+	if (k && vm->cfg->input_hvc0)
+		return kvmm_vio_input(k, data, len);
 	if (!p || !p->lock_init)
 		return -EBADF;
 	pthread_mutex_lock(&p->lock);

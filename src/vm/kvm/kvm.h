@@ -61,8 +61,8 @@ void kvmm_end(struct kvmm *k, enum vm_exit e, int status, const char *fmt, ...)
 /* vdev.c: the virtio-mmio devices (console, the config's disks), after
  * the memory map; their `virtio_mmio.device=` arguments appended to the
  * command line; an MMIO exit (true if it was theirs); console input (no
- * blocking: 0 when busy, -ENODEV while the guest has no console driver);
- * teardown after the vCPU threads are joined. */
+ * blocking: 0 when busy or while the guest's driver has no buffers
+ * posted); teardown after the vCPU threads are joined. */
 int kvmm_vio_create(struct kvmm *k);
 int kvmm_vio_cmdline(const struct kvmm *k, char *buf, size_t len);
 bool kvmm_vio_mmio(struct kvmm *k, uint64_t gpa, uint8_t *data, unsigned len, bool is_write);

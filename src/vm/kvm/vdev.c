@@ -286,11 +286,7 @@ ssize_t kvmm_vio_input(struct kvmm *k, const char *p, size_t n)
 	 * run loop (this thread) to drain the output pipe. */
 	if (pthread_mutex_trylock(&v->lock))
 		return 0;
-	if (!kvmm_virtio_live(&k->vio->con.vd)) {
-		pthread_mutex_unlock(&v->lock);
-		return -ENODEV;
-	}
-	took = kvmm_con_input(&k->vio->con, p, n);
+	took = kvmm_con_input(&k->vio->con, p, n); /* 0 until the guest's port is up */
 	pthread_mutex_unlock(&v->lock);
 	return (ssize_t)took;
 }

@@ -177,11 +177,17 @@ struct kvmm_con {
 	struct kvmm_virtio vd;       /* first, as above */
 	void (*out)(void *arg, const void *p, size_t n); /* the guest wrote on hvc0 */
 	void *out_arg;
+	bool guest_wrote;            /* since the last reset: input may flow */
 };
 
 void kvmm_con_init(struct kvmm_con *c, void (*out)(void *, const void *, size_t), void *out_arg);
 /* Host bytes for the guest: into the buffers on the receive queue.
- * Returns how many were taken (0 while the driver has none posted). */
+ * Returns how many were taken: 0 while the driver has none posted, and
+ * until the guest has written on the port once.  Without MULTIPORT a
+ * device cannot tell when the guest's port is ready, and Linux drops
+ * what arrives before (virtio_console.c in_intr: the buffers are posted
+ * before the port is listed and connected); a guest writes (a prompt, a
+ * banner) before it waits for input. */
 size_t kvmm_con_input(struct kvmm_con *c, const void *p, size_t n);
 
 #endif

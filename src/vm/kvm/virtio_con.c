@@ -3,7 +3,7 @@
  * transmitq: the readable part of each chain goes to the out callback
  * at once (Linux's hvc put_chars spins until the buffer comes back);
  * receiveq: the driver posts writable buffers, kvmm_con_input() fills
- * them with what the host has.  Writable descriptors on the transmitq
+ * them with what the host has, once the guest has written (virtio.h).  Writable descriptors on the transmitq
  * and readable ones on the receiveq are ignored. */
 #include "vm/kvm/virtio.h"
 
@@ -22,9 +22,11 @@ static void con_notify(struct kvmm_virtio *d, unsigned qi)
 	if (qi != KVMM_CON_TXQ)
 		return; /* new receive buffers: kvmm_con_input() takes them as input comes */
 	for (unsigned n = 0; n < q->num && (r = kvmm_vq_pop(q, d->mem, d->nmem, &ch, err, sizeof(err))) > 0; n++) {
-		for (unsigned i = 0; i < ch.nr; i++)
+		for (unsigned i = 0; i < ch.nr; i++) {
 			if (c->out && ch.seg[i].len)
 				c->out(c->out_arg, ch.seg[i].p, ch.seg[i].len);
+			c->guest_wrote |= ch.seg[i].len > 0;
+		}
 		kvmm_vq_push(q, ch.head, 0);
 		used = true;
 	}
@@ -34,7 +36,12 @@ static void con_notify(struct kvmm_virtio *d, unsigned qi)
 		kvmm_virtio_interrupt(d);
 }
 
-static const struct kvmm_virtio_ops con_ops = { .notify = con_notify };
+static void con_reset(struct kvmm_virtio *d)
+{
+	((struct kvmm_con *)d)->guest_wrote = false;
+}
+
+static const struct kvmm_virtio_ops con_ops = { .notify = con_notify, .reset = con_reset };
 
 void kvmm_con_init(struct kvmm_con *c, void (*out)(void *, const void *, size_t), void *out_arg)
 {
@@ -55,7 +62,7 @@ size_t kvmm_con_input(struct kvmm_con *c, const void *p, size_t n)
 	bool used = false;
 	int r = 0;
 
-	if (!kvmm_virtio_live(d) || !q->ready)
+	if (!kvmm_virtio_live(d) || !q->ready || !c->guest_wrote)
 		return 0;
 	for (unsigned k = 0; k < q->num && done < n && (r = kvmm_vq_pop(q, d->mem, d->nmem, &ch, err, sizeof(err))) > 0;
 	     k++) {

@@ -58,7 +58,8 @@ int kvmm_vq_map(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, 
 
 /* [gpa, gpa+len) as host segments appended to c, one per RAM chunk it
  * touches (contiguous chunks: a NUMA node boundary).  Returns how many,
- * or -EINVAL if any byte is outside RAM or the range wraps. */
+ * -EINVAL if any byte is outside RAM or the range wraps, -E2BIG if the
+ * chain needs more than KVMM_VCHAIN_MAX_SEGS segments. */
 static int map_buffer(struct kvmm_vchain *c, const struct kvmm_chunk *mem, unsigned nmem, uint64_t gpa, uint32_t len)
 {
 	unsigned at = c->nr + c->nw, added = 0;
@@ -72,8 +73,10 @@ static int map_buffer(struct kvmm_vchain *c, const struct kvmm_chunk *mem, unsig
 		for (unsigned i = 0; i < nmem && !ch; i++)
 			if (gpa >= mem[i].gpa && gpa - mem[i].gpa < mem[i].size)
 				ch = &mem[i];
-		if (!ch || at + added >= KVMM_VCHAIN_MAX_SEGS)
+		if (!ch)
 			return -EINVAL;
+		if (at + added >= KVMM_VCHAIN_MAX_SEGS)
+			return -E2BIG;
 		in = ch->size - (gpa - ch->gpa);
 		if (in > len)
 			in = len;
@@ -142,8 +145,8 @@ int kvmm_vq_pop(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, 
 		}
 		n = map_buffer(c, mem, nmem, addr, len);
 		if (n < 0) {
-			snprintf(err, errlen, "descriptor %u: buffer 0x%llx + %u is not inside guest RAM", i,
-				 (unsigned long long)addr, len);
+			snprintf(err, errlen, "descriptor %u: buffer 0x%llx + %u %s", i, (unsigned long long)addr, len,
+				 n == -E2BIG ? "spans too many RAM chunks" : "is not inside guest RAM");
 			return -EINVAL;
 		}
 		if (flags & VRING_DESC_F_WRITE) {
