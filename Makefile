@@ -49,7 +49,7 @@ $(BUILD)/ktstr-tests: $(TST_OBJ) $(BUILD)/libktstr.a
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 $(BUILD)/unit-tests: $(UNIT_SRC) $(LIB_SRC) $(GEN_FRAG) $(wildcard src/*/*.h src/guest/work/*.h src/vm/kvm/*.h include/ktstr/*.h unit/*.h)
 	@mkdir -p $(BUILD)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SAN_FLAGS) -Iunit -DKTSTR_UNIT -o $@ $(UNIT_SRC) $(LIB_SRC) $(GEN_FRAG) $(LDLIBS)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SAN_FLAGS) -Iunit -DKTSTR_UNIT -DKTSTR_UNIT_FIXTURES='"$(CURDIR)/unit/fixtures"' -o $@ $(UNIT_SRC) $(LIB_SRC) $(GEN_FRAG) $(LDLIBS)
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests

@@ -139,7 +139,7 @@ int kt_btf_parse(const void *data, size_t len, struct kt_btf **out, char *err, s
 		return fail(err, errlen, "bad header length", hdr_len);
 	if ((uint64_t)hdr_len + type_off + type_len > len || (uint64_t)hdr_len + str_off + str_len > len)
 		return fail(err, errlen, "sections beyond the blob", len);
-	if (type_off % 4 || !str_len)
+	if (((uint64_t)hdr_len + type_off) % 4 || !str_len) /* types are read as u32s in place */
 		return fail(err, errlen, "misaligned type section or no strings", type_off);
 	b = calloc(1, sizeof(*b));
 	if (!b || !(b->data = malloc(len)) || !(b->off = malloc(cap * sizeof(*b->off)))) {
@@ -265,10 +265,13 @@ uint32_t kt_btf_resolve(const struct kt_btf *b, uint32_t id)
 
 int64_t kt_btf_size(const struct kt_btf *b, uint32_t id)
 {
+	uint64_t n = 1, sz;
+
+	/* Arrays multiply down to their element; bounded and overflow-checked,
+	 * as a malicious blob may hold a cycle or absurd counts. */
 	for (int depth = 0; depth < 32; depth++) {
 		const struct btf_type *t = type_at(b, kt_btf_resolve(b, id));
 		const struct btf_array *a;
-		int64_t es;
 
 		if (!t)
 			return -EINVAL;
@@ -280,16 +283,21 @@ int64_t kt_btf_size(const struct kt_btf *b, uint32_t id)
 		case KT_BTF_ENUM64:
 		case KT_BTF_FLOAT:
 		case KT_BTF_DATASEC:
-			return t->size_type;
+			sz = t->size_type;
+			break;
 		case KT_BTF_PTR:
-			return 8; /* x86_64 guests only */
+			sz = 8; /* x86_64 guests only */
+			break;
 		case KT_BTF_ARRAY:
 			a = (const void *)(t + 1);
-			es = kt_btf_size(b, a->type);
-			return es < 0 ? es : es * (int64_t)a->nelems;
+			if (__builtin_mul_overflow(n, a->nelems, &n))
+				return -EINVAL;
+			id = a->type;
+			continue;
 		default:
 			return -EINVAL;
 		}
+		return __builtin_mul_overflow(n, sz, &n) || n > INT64_MAX ? -EINVAL : (int64_t)n;
 	}
 	return -EINVAL;
 }

@@ -52,6 +52,7 @@ struct kt_monitor {
 	unsigned long dropped;
 	uint64_t read_ns;         /* thread CPU time spent sampling */
 	struct strlist degraded;  /* this run's, besides the layout's */
+	struct kt_mon_cap *capture; /* KTSTR_MON_CAPTURE (capture.c), else NULL */
 
 	_Atomic uint64_t phys_delta; /* phys_load - link-time physical, once located */
 	_Atomic bool located;
@@ -76,6 +77,11 @@ struct kt_monitor {
 /* sample.c */
 void *kt_mon_thread(void *arg);
 int kt_mon_phys_read(void *ctx, uint64_t pa, void *buf, size_t len); /* vm_read_phys */
+/* capture.c: KTSTR_MON_CAPTURE=DIR (NULL when unset; the others accept NULL) */
+struct kt_mon_cap *kt_mon_cap_new(const char *dir);
+void kt_mon_cap_located(struct kt_mon_cap *c, const struct kt_xlate *x);
+void kt_mon_cap_probe(struct kt_mon_cap *c, const struct kt_xlate *x, const struct kt_mon_probe *p);
+void kt_mon_cap_finish(struct kt_mon_cap *c, const struct kt_xlate *x); /* writes and frees */
 /* timeline.c */
 void kt_mon_finish(struct kt_monitor *m);
 

@@ -328,6 +328,8 @@ static void take_probes(struct kt_monitor *m)
 			default:
 				continue;
 			}
+			if (m->ready)
+				kt_mon_cap_probe(m->capture, &m->x, &p[i]);
 			pthread_mutex_lock(&m->lock);
 			m->xc.kernel_checked++;
 			if (!m->ready || ret || got != want) {
@@ -351,6 +353,7 @@ void *kt_mon_thread(void *arg)
 	struct timespec ts, cpu0, cpu1;
 	bool ready_seen = false, broken = false;
 
+	m->capture = kt_mon_cap_new(getenv("KTSTR_MON_CAPTURE"));
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	pthread_mutex_lock(&m->lock);
@@ -393,6 +396,7 @@ void *kt_mon_thread(void *arg)
 					broken = true;
 				} else {
 					snprintf(m->selfcheck, sizeof(m->selfcheck), "ok");
+					kt_mon_cap_located(m->capture, &m->x);
 				}
 				kt_monitor_event(m, "monitor", "kernel found: _text at phys 0x%llx virt 0x%llx (KASLR "
 							       "offset 0x%llx), direct map 0x%llx, %u-level paging",
@@ -412,6 +416,8 @@ void *kt_mon_thread(void *arg)
 	}
 	pthread_mutex_unlock(&m->lock);
 	take_probes(m); /* those that came with the last ring drain */
+	kt_mon_cap_finish(m->capture, &m->x);
+	m->capture = NULL;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
 	m->read_ns = (uint64_t)(cpu1.tv_sec - cpu0.tv_sec) * 1000000000ull + (uint64_t)cpu1.tv_nsec -
 		     (uint64_t)cpu0.tv_nsec;
