@@ -52,6 +52,8 @@ struct kvmm {
 };
 
 /* setup.c: create the VM, its memory, load the guest, create vCPUs. */
+/* kt_err "kvm: <message>" and return -err (setup and device errors). */
+int kvmm_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kvmm_create(struct kvmm *k);
 bool kvmm_host_emulated(void);
 /* kvm.c */

@@ -20,8 +20,7 @@
 #define MSR_IA32_MISC_ENABLE 0x1a0
 #define MSR_MTRR_DEF_TYPE 0x2ff
 
-static int fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int err, const char *fmt, ...)
+int kvmm_fail(int err, const char *fmt, ...)
 {
 	char msg[768];
 	va_list ap;
@@ -60,10 +59,10 @@ static int check_caps(struct kvmm *k)
 	uint32_t max_apic = 0;
 
 	if (v != KVM_API_VERSION)
-		return fail(ENODEV, "/dev/kvm speaks API version %d, not %d", v, KVM_API_VERSION);
+		return kvmm_fail(ENODEV, "/dev/kvm speaks API version %d, not %d", v, KVM_API_VERSION);
 	for (size_t i = 0; i < ARRAY_SIZE(need); i++)
 		if (ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0)
-			return fail(ENODEV, "/dev/kvm lacks KVM_CAP_%s", need[i].name);
+			return kvmm_fail(ENODEV, "/dev/kvm lacks KVM_CAP_%s", need[i].name);
 	maxv = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	if (maxv <= 0)
 		maxv = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
@@ -75,10 +74,10 @@ static int check_caps(struct kvmm *k)
 	for (unsigned i = 0; i < k->ncpus; i++)
 		max_apic = k->vcpu[i].apic_id > max_apic ? k->vcpu[i].apic_id : max_apic;
 	if (k->ncpus > (unsigned)maxv)
-		return fail(EINVAL, "%u vCPUs asked, but this host's KVM allows at most %d (KVM_CAP_MAX_VCPUS)",
+		return kvmm_fail(EINVAL, "%u vCPUs asked, but this host's KVM allows at most %d (KVM_CAP_MAX_VCPUS)",
 			    k->ncpus, maxv);
 	if (max_apic >= (unsigned)maxid)
-		return fail(EINVAL, "topology needs APIC ID %u, but KVM allows vCPU ids below %d", max_apic, maxid);
+		return kvmm_fail(EINVAL, "topology needs APIC ID %u, but KVM allows vCPU ids below %d", max_apic, maxid);
 	return 0;
 }
 
@@ -91,18 +90,18 @@ static int load_initrd(struct kvmm *k, const char *path, uint64_t low_end, uint3
 	char *dst;
 
 	if (fd < 0)
-		return fail(errno, "initramfs %s: %s", path, strerror(errno));
+		return kvmm_fail(errno, "initramfs %s: %s", path, strerror(errno));
 	if (fstat(fd, &st)) {
 		err = errno;
 		close(fd);
-		return fail(err, "initramfs %s: %s", path, strerror(err));
+		return kvmm_fail(err, "initramfs %s: %s", path, strerror(err));
 	}
 	size = (uint64_t)st.st_size;
 	gpa = kvmm_initrd_gpa(low_end, addr_max, size);
 	dst = gpa ? kvmm_gpa_ptr(k->mem, k->nmem, gpa, size) : NULL;
 	if (!dst) {
 		close(fd);
-		return fail(EFBIG, "initramfs %s (%llu MiB) does not fit in guest RAM between the shared region "
+		return kvmm_fail(EFBIG, "initramfs %s (%llu MiB) does not fit in guest RAM between the shared region "
 				   "(ends at %u MiB) and the end of low RAM (%llu MiB); give the VM more memory",
 			    path, (unsigned long long)(size >> 20), (unsigned)((VM_SHM_GPA + VM_SHM_SIZE) >> 20),
 			    (unsigned long long)(low_end >> 20));
@@ -113,7 +112,7 @@ static int load_initrd(struct kvmm *k, const char *path, uint64_t low_end, uint3
 		if (n <= 0) {
 			err = n < 0 ? errno : EIO;
 			close(fd);
-			return fail(err, "initramfs %s: read: %s", path, n < 0 ? strerror(err) : "short file");
+			return kvmm_fail(err, "initramfs %s: read: %s", path, n < 0 ? strerror(err) : "short file");
 		}
 		done += (uint64_t)n;
 	}
@@ -142,20 +141,20 @@ static int load_guest(struct kvmm *k)
 
 	low = kvmm_gpa_ptr(k->mem, k->nmem, 0, KVMM_KERNEL_GPA);
 	if (!low || low_end < VM_SHM_GPA + VM_SHM_SIZE)
-		return fail(EINVAL, "guest RAM must start at 0 and reach past %u MiB",
+		return kvmm_fail(EINVAL, "guest RAM must start at 0 and reach past %u MiB",
 			    (unsigned)((VM_SHM_GPA + VM_SHM_SIZE) >> 20));
 	ret = read_file(c->kernel, &img);
 	if (ret)
-		return fail(-ret, "kernel %s: %s", c->kernel, strerror(-ret));
+		return kvmm_fail(-ret, "kernel %s: %s", c->kernel, strerror(-ret));
 	ret = kvmm_parse_bzimage(img.data, img.len, &kern, err, sizeof(err));
 	if (ret) {
 		kbuf_free(&img);
-		return fail(-ret, "kernel %s: %s", c->kernel, err);
+		return kvmm_fail(-ret, "kernel %s: %s", c->kernel, err);
 	}
 	if (KVMM_KERNEL_RUN_GPA + kern.init_size > VM_SHM_GPA ||
 	    !(dst = kvmm_gpa_ptr(k->mem, k->nmem, KVMM_KERNEL_GPA, kern.pm_size))) {
 		kbuf_free(&img);
-		return fail(EFBIG, "kernel %s needs %u MiB from 16 MiB when decompressed; it must end below the "
+		return kvmm_fail(EFBIG, "kernel %s needs %u MiB from 16 MiB when decompressed; it must end below the "
 				   "shared region at %u MiB (too big for this VMM's layout)",
 			    c->kernel, kern.init_size >> 20, (unsigned)(VM_SHM_GPA >> 20));
 	}
@@ -171,7 +170,7 @@ static int load_guest(struct kvmm *k)
 	bi.cmdline_len = (uint32_t)strlen(vm->cmdline);
 	if (bi.cmdline_len > kern.cmdline_size || bi.cmdline_len >= KVMM_CMDLINE_MAX) {
 		kbuf_free(&img);
-		return fail(E2BIG, "kernel command line is %u bytes; the kernel takes at most %u", bi.cmdline_len,
+		return kvmm_fail(E2BIG, "kernel command line is %u bytes; the kernel takes at most %u", bi.cmdline_len,
 			    kern.cmdline_size);
 	}
 	memcpy(low + KVMM_CMDLINE_GPA, vm->cmdline, bi.cmdline_len + 1);
@@ -192,10 +191,10 @@ static int load_guest(struct kvmm *k)
 		node[i] = ktstr_topo_cpu_node(&c->topo, i);
 	}
 	if (!kvmm_acpi_build(low + KVMM_ACPI_GPA, KVMM_ACPI_SIZE, KVMM_ACPI_GPA, &acfg))
-		return fail(ENOSPC, "ACPI tables do not fit in %u KiB", KVMM_ACPI_SIZE >> 10);
+		return kvmm_fail(ENOSPC, "ACPI tables do not fit in %u KiB", KVMM_ACPI_SIZE >> 10);
 	if (!kvmm_mptable_build(low + KVMM_MPTABLE_GPA, KVMM_ACPI_GPA - KVMM_MPTABLE_GPA, KVMM_MPTABLE_GPA, k->ncpus,
 				apic))
-		return fail(ENOSPC, "MP table does not fit");
+		return kvmm_fail(ENOSPC, "MP table does not fit");
 	kvmm_build_page_tables(low);
 	kvmm_build_gdt(low);
 	return 0;
@@ -207,7 +206,7 @@ static int get_supported_cpuid(struct kvmm *k)
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
 
 		if (!c)
-			return fail(ENOMEM, "allocate CPUID");
+			return kvmm_fail(ENOMEM, "allocate CPUID");
 		c->nent = n;
 		if (!ioctl(k->kvm_fd, KVM_GET_SUPPORTED_CPUID, c)) {
 			k->supported = c;
@@ -215,9 +214,9 @@ static int get_supported_cpuid(struct kvmm *k)
 		}
 		free(c);
 		if (errno != E2BIG)
-			return fail(errno, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+			return kvmm_fail(errno, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	}
-	return fail(E2BIG, "KVM_GET_SUPPORTED_CPUID: too many entries");
+	return kvmm_fail(E2BIG, "KVM_GET_SUPPORTED_CPUID: too many entries");
 }
 
 static int set_cpuid(struct kvmm *k, struct kvmm_vcpu *v)
@@ -227,14 +226,14 @@ static int set_cpuid(struct kvmm *k, struct kvmm_vcpu *v)
 	int n, ret = 0;
 
 	if (!c)
-		return fail(ENOMEM, "allocate CPUID");
+		return kvmm_fail(ENOMEM, "allocate CPUID");
 	n = kvmm_cpuid_build(k->supported->entries, k->supported->nent, c->entries, max, &k->vm->cfg->topo, v->idx);
 	if (n < 0)
-		ret = fail(ENOSPC, "vcpu %u: CPUID table too large", v->idx);
+		ret = kvmm_fail(ENOSPC, "vcpu %u: CPUID table too large", v->idx);
 	else {
 		c->nent = (uint32_t)n;
 		if (ioctl(v->fd, KVM_SET_CPUID2, c))
-			ret = fail(errno, "vcpu %u: KVM_SET_CPUID2: %s", v->idx, strerror(errno));
+			ret = kvmm_fail(errno, "vcpu %u: KVM_SET_CPUID2: %s", v->idx, strerror(errno));
 	}
 	free(c);
 	return ret;
@@ -262,7 +261,7 @@ static int setup_bsp(struct kvmm *k, struct kvmm_vcpu *v)
 	uint32_t lvt;
 
 	if (ioctl(v->fd, KVM_GET_SREGS, &s))
-		return fail(errno, "KVM_GET_SREGS: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_GET_SREGS: %s", strerror(errno));
 	s.cs = code;
 	s.ds = s.es = s.fs = s.gs = s.ss = data;
 	s.tr = tss;
@@ -275,19 +274,19 @@ static int setup_bsp(struct kvmm *k, struct kvmm_vcpu *v)
 	s.cr4 = 0x20;       /* PAE */
 	s.efer = 0x500;     /* LMA, LME */
 	if (ioctl(v->fd, KVM_SET_SREGS, &s))
-		return fail(errno, "KVM_SET_SREGS: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_SET_SREGS: %s", strerror(errno));
 	if (ioctl(v->fd, KVM_SET_REGS, &r))
-		return fail(errno, "KVM_SET_REGS: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_SET_REGS: %s", strerror(errno));
 	if (ioctl(v->fd, KVM_SET_FPU, &fpu))
-		return fail(errno, "KVM_SET_FPU: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_SET_FPU: %s", strerror(errno));
 	msrs.h.nmsrs = 2;
 	msrs.h.entries[0] = (struct kvm_msr_entry){ .index = MSR_IA32_MISC_ENABLE, .data = 1 };
 	msrs.h.entries[1] = (struct kvm_msr_entry){ .index = MSR_MTRR_DEF_TYPE, .data = 0x806 };
 	if (ioctl(v->fd, KVM_SET_MSRS, &msrs) < 0)
-		return fail(errno, "KVM_SET_MSRS: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_SET_MSRS: %s", strerror(errno));
 	/* Virtual wire: LINT0 ExtINT (the PIC), LINT1 NMI. */
 	if (ioctl(v->fd, KVM_GET_LAPIC, &lapic))
-		return fail(errno, "KVM_GET_LAPIC: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_GET_LAPIC: %s", strerror(errno));
 	memcpy(&lvt, lapic.regs + 0x350, 4);
 	lvt = (lvt & ~0x1ff00u) | 0x700;
 	memcpy(lapic.regs + 0x350, &lvt, 4);
@@ -295,7 +294,7 @@ static int setup_bsp(struct kvmm *k, struct kvmm_vcpu *v)
 	lvt = (lvt & ~0x1ff00u) | 0x400;
 	memcpy(lapic.regs + 0x360, &lvt, 4);
 	if (ioctl(v->fd, KVM_SET_LAPIC, &lapic))
-		return fail(errno, "KVM_SET_LAPIC: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_SET_LAPIC: %s", strerror(errno));
 	return 0;
 }
 
@@ -304,7 +303,7 @@ static int create_vcpus(struct kvmm *k)
 	int sz = ioctl(k->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0), ret;
 
 	if (sz <= 0)
-		return fail(errno, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	k->run_size = (size_t)sz;
 	ret = get_supported_cpuid(k);
 	if (ret)
@@ -315,10 +314,10 @@ static int create_vcpus(struct kvmm *k)
 
 		v->fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->apic_id);
 		if (v->fd < 0)
-			return fail(errno, "KVM_CREATE_VCPU %u (APIC ID %u): %s", i, v->apic_id, strerror(errno));
+			return kvmm_fail(errno, "KVM_CREATE_VCPU %u (APIC ID %u): %s", i, v->apic_id, strerror(errno));
 		run = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 		if (run == MAP_FAILED)
-			return fail(errno, "vcpu %u: mmap kvm_run: %s", i, strerror(errno));
+			return kvmm_fail(errno, "vcpu %u: mmap kvm_run: %s", i, strerror(errno));
 		v->run = run;
 		ret = set_cpuid(k, v);
 		if (!ret && i == 0)
@@ -356,7 +355,7 @@ static int set_gsi_routing(struct kvmm *k)
 	}
 	rt.h.nr = n;
 	if (ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, &rt))
-		return fail(errno, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
 	return 0;
 }
 
@@ -370,44 +369,44 @@ int kvmm_create(struct kvmm *k)
 	unsigned ncpus = ktstr_topo_cpus(&c->topo);
 
 	if (!ncpus || ncpus > KVMM_MAX_VCPUS)
-		return fail(EINVAL, "%u vCPUs asked; this VMM runs 1 to %u", ncpus, KVMM_MAX_VCPUS);
+		return kvmm_fail(EINVAL, "%u vCPUs asked; this VMM runs 1 to %u", ncpus, KVMM_MAX_VCPUS);
 	k->vcpu = calloc(ncpus, sizeof(*k->vcpu));
 	if (!k->vcpu)
-		return fail(ENOMEM, "allocate %u vCPUs", ncpus);
+		return kvmm_fail(ENOMEM, "allocate %u vCPUs", ncpus);
 	k->ncpus = ncpus;
 	for (unsigned i = 0; i < k->ncpus; i++) {
 		k->vcpu[i] = (struct kvmm_vcpu){ .k = k, .idx = i, .fd = -1, .apic_id = kvmm_apic_id(&c->topo, i) };
 		max_apic = k->vcpu[i].apic_id > max_apic ? k->vcpu[i].apic_id : max_apic;
 	}
 	if (max_apic > KVMM_MAX_APIC_ID)
-		return fail(EINVAL, "topology needs APIC ID %u; xAPIC ids stop at %u (fewer cores per LLC, "
+		return kvmm_fail(EINVAL, "topology needs APIC ID %u; xAPIC ids stop at %u (fewer cores per LLC, "
 				    "or a power-of-two count, packs them tighter)",
 			    max_apic, KVMM_MAX_APIC_ID);
 	k->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (k->kvm_fd < 0)
-		return fail(errno, "open /dev/kvm: %s", strerror(errno));
+		return kvmm_fail(errno, "open /dev/kvm: %s", strerror(errno));
 	ret = check_caps(k);
 	if (ret)
 		return ret;
 	n = kvmm_memmap(vm->regions, vm->nregions, k->mem, KVMM_MAX_CHUNKS);
 	if (n < 0)
-		return fail(EINVAL, "guest RAM: too many regions");
+		return kvmm_fail(EINVAL, "guest RAM: too many regions");
 	k->nmem = (unsigned)n;
 	for (int tries = 0; (k->vm_fd = ioctl(k->kvm_fd, KVM_CREATE_VM, 0)) < 0 && errno == EINTR && tries < 10;
 	     tries++)
 		;
 	if (k->vm_fd < 0)
-		return fail(errno, "KVM_CREATE_VM: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_CREATE_VM: %s", strerror(errno));
 	if (ioctl(k->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)TSS_GPA))
-		return fail(errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
 	if (ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
 		uint64_t a = IDENTITY_MAP_GPA;
 
 		if (ioctl(k->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &a))
-			return fail(errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+			return kvmm_fail(errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
 	}
 	if (ioctl(k->vm_fd, KVM_CREATE_IRQCHIP, 0))
-		return fail(errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return kvmm_fail(errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	ret = set_gsi_routing(k);
 	if (ret)
 		return ret;
@@ -415,7 +414,7 @@ int kvmm_create(struct kvmm *k)
 		struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
 		if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit))
-			return fail(errno, "KVM_CREATE_PIT2: %s", strerror(errno));
+			return kvmm_fail(errno, "KVM_CREATE_PIT2: %s", strerror(errno));
 	}
 	for (unsigned i = 0; i < k->nmem; i++) {
 		struct kvm_userspace_memory_region r = { .slot = i, .guest_phys_addr = k->mem[i].gpa,
@@ -423,7 +422,7 @@ int kvmm_create(struct kvmm *k)
 							 .userspace_addr = (uintptr_t)k->mem[i].host };
 
 		if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
-			return fail(errno, "memory slot %u (%llu MiB at 0x%llx): %s", i,
+			return kvmm_fail(errno, "memory slot %u (%llu MiB at 0x%llx): %s", i,
 				    (unsigned long long)(r.memory_size >> 20), (unsigned long long)r.guest_phys_addr,
 				    strerror(errno));
 	}

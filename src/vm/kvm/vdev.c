@@ -134,18 +134,6 @@ static int disk_io(void *arg, enum kvmm_blk_op op, void *buf, size_t len, uint64
 	return -err;
 }
 
-static int fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int err, const char *fmt, ...)
-{
-	char msg[768];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	kt_err(0, "kvm: %s", msg);
-	return -err;
-}
 
 static int open_disk(struct kvmm *k, unsigned i, const struct vm_disk *cfg, uint64_t *bytes)
 {
@@ -158,21 +146,21 @@ static int open_disk(struct kvmm *k, unsigned i, const struct vm_disk *cfg, uint
 	snprintf(d->name, sizeof(d->name), "vd%c", 'a' + i);
 	d->fd = open(cfg->path, (cfg->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (d->fd < 0)
-		return fail(errno, "virtio-blk disk %s: open %s: %s", cfg->path, cfg->ro ? "read-only" : "read-write",
+		return kvmm_fail(errno, "virtio-blk disk %s: open %s: %s", cfg->path, cfg->ro ? "read-only" : "read-write",
 			    strerror(errno));
 	if (fstat(d->fd, &st))
-		return fail(errno, "virtio-blk disk %s: fstat: %s", cfg->path, strerror(errno));
+		return kvmm_fail(errno, "virtio-blk disk %s: fstat: %s", cfg->path, strerror(errno));
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return fail(EINVAL, "virtio-blk disk %s: not a regular file or block device", cfg->path);
+		return kvmm_fail(EINVAL, "virtio-blk disk %s: not a regular file or block device", cfg->path);
 	/* Two writers of one image would corrupt it: shared for read-only. */
 	if (flock(d->fd, (cfg->ro ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
 		err = errno;
-		return fail(err, "virtio-blk disk %s: lock: %s", cfg->path,
+		return kvmm_fail(err, "virtio-blk disk %s: lock: %s", cfg->path,
 			    err == EWOULDBLOCK ? "in use by another VM or process" : strerror(err));
 	}
 	end = lseek(d->fd, 0, SEEK_END);
 	if (end < 0)
-		return fail(errno, "virtio-blk disk %s: size: %s", cfg->path, strerror(errno));
+		return kvmm_fail(errno, "virtio-blk disk %s: size: %s", cfg->path, strerror(errno));
 	if (end % KVMM_BLK_SECTOR)
 		kvmm_log(k, "virtio-blk %s: %s is %lld bytes; the last %lld (less than a sector) are not visible", d->name,
 			 cfg->path, (long long)end, (long long)(end % KVMM_BLK_SECTOR));
@@ -187,7 +175,7 @@ static int add_dev(struct kvmm *k, struct kvmm_virtio *vd, unsigned irq, const c
 	int ret = -pthread_mutex_init(&v->lock, NULL);
 
 	if (ret)
-		return fail(-ret, "%s: mutex: %s", name, strerror(-ret));
+		return kvmm_fail(-ret, "%s: mutex: %s", name, strerror(-ret));
 	v->lock_init = true;
 	v->k = k;
 	v->vd = vd;
@@ -210,13 +198,13 @@ int kvmm_vio_create(struct kvmm *k)
 	int p[2], ret;
 
 	if (!vio)
-		return fail(ENOMEM, "allocate virtio devices");
+		return kvmm_fail(ENOMEM, "allocate virtio devices");
 	k->vio = vio;
 	vio->con_w = -1;
 	for (unsigned i = 0; i < VM_MAX_DISKS; i++)
 		vio->disk[i].fd = -1;
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
-		return fail(errno, "virtio-console: output pipe: %s", strerror(errno));
+		return kvmm_fail(errno, "virtio-console: output pipe: %s", strerror(errno));
 	k->vm->out_fd[3] = p[0];
 	vio->con_w = p[1];
 	kvmm_con_init(&vio->con, con_out, k);
@@ -246,7 +234,7 @@ int kvmm_vio_cmdline(const struct kvmm *k, char *buf, size_t len)
 
 		if (n < 0 || (size_t)n >= len - at) {
 			buf[at] = '\0';
-			return fail(E2BIG, "kernel command line: no room to announce %s", k->vio->dev[i].name);
+			return kvmm_fail(E2BIG, "kernel command line: no room to announce %s", k->vio->dev[i].name);
 		}
 		at += (size_t)n;
 	}
