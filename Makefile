@@ -74,14 +74,19 @@ mancheck:
 
 # VM tests; KTSTR_JOBS parallel VMs (default: one per two host CPUs, min 1).
 KTSTR_JOBS ?= $(shell n=$$(nproc); echo $$(( n > 1 ? n : 1 )))
+# A failed VM case is run again up to KTSTR_RETRIES times (at most
+# max(2, cases/10) retries per run); a pass on a retry is reported as
+# flaky with its first failure (docs/ci.md).  TCG on a shared 2-core host
+# makes timing-based checks noisy; a real regression fails every attempt.
+KTSTR_RETRIES ?= 2
 vmtest: all
-	$(BUILD)/ktstr-tests -j $(KTSTR_JOBS) $(KTSTR_TEST_ARGS)
+	$(BUILD)/ktstr-tests -j $(KTSTR_JOBS) --retries $(KTSTR_RETRIES) $(KTSTR_TEST_ARGS)
 
 # The whole suite from nothing: packages (idempotent), gcc and clang
 # builds, sanitized unit tests, the cached kernel, then the VM tests.
 # Every canned scenario under EEVDF, in VMs.
 scenariotest: all
-	$(BUILD)/ktstr scenario all -j $(KTSTR_JOBS)
+	$(BUILD)/ktstr scenario all -j $(KTSTR_JOBS) --retries $(KTSTR_RETRIES)
 
 check:
 	scripts/setup.sh --deps-only

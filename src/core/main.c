@@ -35,6 +35,10 @@ static void usage(FILE *f, const char *argv0, const char *what)
 		"  -a, --args \"ARGS\"    arguments for --scheduler\n"
 		"      --memory MB      override the guest memory (default: 2048)\n"
 		"      --timeout S      VM wall-clock limit (default: derived; env KTSTR_VM_TIMEOUT)\n"
+		"      --retries N      run a failed %s again, up to N more times; a pass on a\n"
+		"                       retry counts as passed and is reported as flaky, with the\n"
+		"                       first failure (default 0; env KTSTR_RETRIES); at most\n"
+		"                       max(2, cases/10) retries per run\n"
 		"      --shard I/N      run (or --list) only shard I of N: a deterministic split\n"
 		"                       of the sorted list, for a CI matrix (docs/ci.md)\n"
 		"      --junit FILE     also write the results as JUnit XML to FILE\n"
@@ -56,7 +60,7 @@ static void usage(FILE *f, const char *argv0, const char *what)
 		"  -v, --verbose        stream guest consoles to stderr, debug messages\n"
 		"  -h, --help           this help\n"
 		"Exit status: 0 all passed, 1 a %s failed, 2 bad input.\n",
-		argv0, what, what, what, what, what, what, what, what);
+		argv0, what, what, what, what, what, what, what, what, what);
 }
 
 static void list_cases(const struct kt_case *c, size_t n)
@@ -123,6 +127,7 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		{ "gauntlet", no_argument, 0, 'G' },	  { "presets", required_argument, 0, 'p' },
 		{ "budget", required_argument, 0, 'B' },   { "costs", required_argument, 0, 'C' },
 		{ "no-monitor", no_argument, 0, 'M' },	  { "monitor-interval", required_argument, 0, 'I' },
+		{ "retries", required_argument, 0, 'R' },
 		{ 0 },
 	};
 	struct kt_run_opts o = { .jobs = 1 };
@@ -135,6 +140,9 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 	struct kt_gauntlet_opts g = { .enabled = gauntlet };
 	int c, ret;
 
+	if (getenv("KTSTR_RETRIES") && *getenv("KTSTR_RETRIES") &&
+	    parse_uint("KTSTR_RETRIES", getenv("KTSTR_RETRIES"), 0, 100, &o.retries))
+		return 2;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "lj:k:t:d:vhs:a:", lo, NULL)) != -1) {
 		switch (c) {
@@ -170,6 +178,7 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		case 'P': o.no_progress = true; break;
 		case 'M': o.no_monitor = true; break;
 		case 'I': if (parse_uint("--monitor-interval", optarg, 1, 10000, &o.monitor_interval_ms)) return 2; break;
+		case 'R': if (parse_uint("--retries", optarg, 0, 100, &o.retries)) return 2; break;
 		case 'G': g.enabled = true; break;
 		case 'p': g.presets = optarg; g.enabled = true; break;
 		case 'B': if (parse_uint("--budget", optarg, 1, 30u * 86400, &g.budget_s)) return 2; break;

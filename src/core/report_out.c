@@ -305,6 +305,9 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 	json_object_set_new(j, "wall_s", json_real(out->wall_s));
 	json_object_set_new(j, "boot_s", json_real(out->boot_s));
 	json_object_set_new(j, "duration_ms", json_integer(out->duration_ms));
+	json_object_set_new(j, "attempts", json_integer(out->attempts ? out->attempts : 1));
+	json_object_set_new(j, "flaky", json_boolean(out->verdict == KT_PASS && out->first_failure[0]));
+	json_object_set_new(j, "first_failure", str_json(out->first_failure, strlen(out->first_failure)));
 	json_object_set_new(j, "guest_crash", str_json(out->guest_crash, strlen(out->guest_crash)));
 	json_object_set_new(j, "timestamp", json_string(r->stamp));
 	/* The guest's own result JSON (telemetry), verbatim when it parses;
@@ -370,6 +373,13 @@ static void junit_case(struct kt_report *r, struct kbuf *b, const struct kt_case
 	kbuf_printf(b, "\"/>\n      </properties>\n");
 	switch (out->verdict) {
 	case KT_PASS:
+		/* Passed on a retry: the Surefire rerun element for the
+		 * failed attempt. */
+		if (out->first_failure[0]) {
+			kbuf_printf(b, "      <flakyFailure message=\"");
+			xmls(b, out->first_failure);
+			kbuf_printf(b, "\" type=\"FAIL\"/>\n");
+		}
 		break;
 	case KT_SKIP:
 		r->skipped++;

@@ -1,6 +1,7 @@
 /* Host runner: resolve the kernel, build the initramfs once, run one VM
  * per test with up to `jobs` at a time, print KTAP and a summary. */
 #include "core/runner.h"
+#include "core/retry.h"
 #include <ktstr/scenario.h>
 #include "core/ctx.h"
 #include "core/argenc.h"
@@ -46,6 +47,8 @@ struct pool {
 	struct kt_report *rep;    /* --junit/--out, NULL: none */
 	struct kt_progress *prog; /* stderr progress line, NULL: none */
 	struct kt_layout *mon;    /* the kernel as the monitor reads it, NULL: no monitor */
+	unsigned retry_budget, retry_budget_total; /* retries left / allowed in this run */
+	bool budget_said;
 	pthread_mutex_t lock;
 };
 
@@ -384,8 +387,80 @@ static void print_line(struct job *j, int num)
 		       j->c->sched ? (j->c->sched->name ? j->c->sched->name : j->c->sched->binary) : "eevdf",
 		       o->accel, o->wall_s,
 		       o->boot_s, o->wall_s - o->duration_ms / 1000.0, o->reason[0] ? " — " : "", o->reason);
+	if (o->attempts > 1 && (o->verdict == KT_FAIL || o->verdict == KT_ERROR))
+		printf(" (failed all %u attempts)", o->attempts);
+	if (o->verdict == KT_PASS && o->first_failure[0])
+		printf(" flaky: passed on attempt %u (first failure: %s)", o->attempts, o->first_failure);
 	printf("\n");
 	fflush(stdout);
+}
+
+void kt_outcome_release(struct kt_outcome *o)
+{
+	kbuf_free(&o->report);
+	kbuf_free(&o->guest_json);
+	kbuf_free(&o->com1_tail);
+	kbuf_free(&o->com2_tail);
+	kbuf_free(&o->monitor_json);
+}
+
+struct attempt_ctx {
+	struct pool *p;
+	struct job *j;
+};
+
+static void attempt_run(void *arg, struct kt_outcome *out)
+{
+	struct attempt_ctx *a = arg;
+
+	(void)out; /* run_one fills a->j->out, which is out */
+	run_one(a->p, a->j);
+}
+
+static void attempt_retrying(void *arg, unsigned attempt, unsigned max, const struct kt_outcome *out)
+{
+	struct attempt_ctx *a = arg;
+
+	pthread_mutex_lock(&a->p->lock);
+	kt_progress_pause(a->p->prog);
+	printf("# %s: attempt %u of %u failed (%s); running it again\n", a->j->c->name, attempt, max, out->reason);
+	fflush(stdout);
+	kt_progress_resume(a->p->prog, (size_t)(a->j - a->p->jobs));
+	pthread_mutex_unlock(&a->p->lock);
+}
+
+/* Retries are capped per run (pool.retry_budget): many failures are not
+ * flakiness, and re-running them only makes a red run slower. */
+static bool attempt_stop(void *arg)
+{
+	struct attempt_ctx *a = arg;
+	bool stop;
+
+	if (vm_interrupted)
+		return true;
+	pthread_mutex_lock(&a->p->lock);
+	stop = !a->p->retry_budget;
+	if (stop && !a->p->budget_said) {
+		kt_progress_pause(a->p->prog);
+		printf("# retry budget spent (%u retries in this run); failures from here on are final\n",
+		       a->p->retry_budget_total);
+		fflush(stdout);
+		kt_progress_resume(a->p->prog, (size_t)(a->j - a->p->jobs));
+		a->p->budget_said = true;
+	}
+	if (!stop)
+		a->p->retry_budget--;
+	pthread_mutex_unlock(&a->p->lock);
+	return stop;
+}
+
+/* Runs a case up to 1 + --retries times (core/retry.c). */
+static void run_with_retries(struct pool *p, struct job *j)
+{
+	struct attempt_ctx a = { p, j };
+	const struct kt_attempt_ops ops = { attempt_run, attempt_retrying, attempt_stop, &a };
+
+	kt_run_attempts(&ops, p->o->retries, &j->out);
 }
 
 static void *worker(void *arg)
@@ -403,7 +478,7 @@ static void *worker(void *arg)
 		j = &p->jobs[p->next++];
 		pthread_mutex_unlock(&p->lock);
 		kt_progress_running(p->prog, (size_t)(j - p->jobs), j->c->name);
-		run_one(p, j);
+		run_with_retries(p, j);
 		pthread_mutex_lock(&p->lock);
 		kt_progress_pause(p->prog);
 		print_line(j, (int)++p->done);
@@ -454,7 +529,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	struct pool p = { .o = o, .n = n };
 	char self[PATH_MAX], initrd[PATH_MAX], why[512];
 	pthread_t th[64];
-	unsigned nth = o->jobs ? o->jobs : 1, passed = 0, failed = 0, skipped = 0;
+	unsigned nth = o->jobs ? o->jobs : 1, passed = 0, failed = 0, skipped = 0, flaky = 0;
 	ssize_t sl;
 	int ret;
 
@@ -515,6 +590,9 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	pthread_mutex_init(&p.lock, NULL);
 	for (size_t i = 0; i < n; i++)
 		p.jobs[i].c = &cases[i];
+	/* --retries N per case, at most max(2, n/10) retries in all. */
+	p.retry_budget = o->retries ? (unsigned)(n / 10 > 2 ? n / 10 : 2) : 0;
+	p.retry_budget_total = p.retry_budget;
 	printf("KTAP version 1\n# kernel %s (%s)\n1..%zu\n", k.key[0] ? k.key : k.bzimage, k.version, n);
 	fflush(stdout);
 	vm_install_signal_handlers();
@@ -542,19 +620,27 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 			skipped++;
 		else
 			failed++;
-		kbuf_free(&oc->report);
-		kbuf_free(&oc->guest_json);
-		kbuf_free(&oc->com1_tail);
-		kbuf_free(&oc->com2_tail);
-		kbuf_free(&oc->monitor_json);
+		if (oc->verdict == KT_PASS && oc->first_failure[0])
+			flaky++;
+		kt_outcome_release(oc);
+	}
+	if (flaky) { /* passed, but not at the first try: name them */
+		printf("\n# flaky (passed on a retry):");
+		for (size_t i = 0; i < p.next && i < n; i++)
+			if (p.jobs[i].out.verdict == KT_PASS && p.jobs[i].out.first_failure[0])
+				printf(" %s", p.jobs[i].c->name);
+		printf("\n");
 	}
 	if (kt_report_end(p.rep))
 		failed++; /* a requested output could not be written */
 	if (vm_interrupted)
 		printf("# interrupted: %zu of %zu tests not run\n", n - p.next, n);
-	printf("%u passed, %u failed%s", passed, failed, skipped ? "" : "\n");
+	printf("%u passed, %u failed", passed, failed);
 	if (skipped)
-		printf(", %u skipped\n", skipped);
+		printf(", %u skipped", skipped);
+	if (flaky)
+		printf(", %u flaky", flaky);
+	printf("\n");
 	free(p.jobs);
 	free(p.sched);
 	kt_monitor_kernel_free(p.mon);

@@ -47,6 +47,10 @@ struct kt_run_opts {
 	bool no_progress;       /* --no-progress */
 	bool no_monitor;        /* --no-monitor: no host-side monitor */
 	unsigned monitor_interval_ms; /* --monitor-interval MS (0: the test's) */
+	/* --retries N: a failed (or errored) case is run again, up to N more
+	 * times; one that then passes is reported as flaky, with the first
+	 * failure's reason.  0: every case runs once. */
+	unsigned retries;
 	/* Called (under the pool lock) as each case ends, e.g. to record
 	 * its measured cost (src/gauntlet); NULL: none. */
 	void (*case_done)(void *arg, const struct kt_case *c, const struct kt_outcome *out);
@@ -72,7 +76,12 @@ struct kt_outcome {
 	struct kbuf guest_json; /* the guest's result JSON, as received */
 	struct kbuf com1_tail, com2_tail;
 	struct kbuf monitor_json; /* the sidecar's "monitor" object, empty: none */
+	unsigned attempts;        /* VM runs this verdict took (1 + retries used) */
+	char first_failure[512];  /* the first failed attempt's reason, "": none */
 };
+
+/* Frees an outcome's buffers (the struct itself is the caller's). */
+void kt_outcome_release(struct kt_outcome *o);
 
 /* Runs tests; returns the process exit status (0 all passed/skipped,
  * 1 some failed, 2 bad input). */

@@ -215,11 +215,7 @@ static const struct ktstr_step shift_steps[] = {
 	{ .ops = OPS(KTSTR_OP_SPAWN("cg_1", 16)), .hold = FRAC(0.5) },
 	{ 0 },
 };
-/* No spread check (as for asymmetric): cgroups of unequal demand share
- * CPUs here, so hierarchical weights give a cgroup's workers on contended
- * CPUs less than its workers on quiet ones; EEVDF does not migrate to even
- * out shares inside a cgroup (seen under TCG: 46-79 % spreads).  The
- * starvation, gap and isolation checks still judge the run. */
+/* No spread check: cgroups of unequal demand share CPUs ("Unequal shares", catalog_ref.h). */
 KTSTR_STEPS_SCENARIO(cgroup_cpuset_load_shift, shift_bd, shift_steps, T4, .required_flags = F_REBAL,
 		     .no_spread_check = true,
 		     .desc = "advanced: disjoint cpusets, heavy load added to the light cgroup half-way")
@@ -234,11 +230,7 @@ static const struct ktstr_step osc_steps[] = {
 	OSC_STEP("cg_0", "cg_1"), OSC_STEP("cg_1", "cg_0"), OSC_STEP("cg_0", "cg_1"), OSC_STEP("cg_1", "cg_0"),
 	{ 0 },
 };
-/* No spread check (as for asymmetric): cgroups of unequal demand share
- * CPUs here, so hierarchical weights give a cgroup's workers on contended
- * CPUs less than its workers on quiet ones; EEVDF does not migrate to even
- * out shares inside a cgroup (seen under TCG: 46-79 % spreads).  The
- * starvation, gap and isolation checks still judge the run. */
+/* No spread check: cgroups of unequal demand share CPUs ("Unequal shares", catalog_ref.h). */
 KTSTR_STEPS_SCENARIO(cgroup_load_oscillation, NULL, osc_steps, T4, .required_flags = F_REBAL,
 		     .no_spread_check = true,
 		     .desc = "advanced: heavy and light cgroups alternate every quarter of the run")

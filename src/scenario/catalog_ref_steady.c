@@ -175,11 +175,7 @@ static const struct ktstr_op ovl_load_bd[] = {
 	KTSTR_OP_ADD("cg_1", .cpuset = KTSTR_CPUSET_OVERLAP(1, 3, 0.5)), KTSTR_OP_SPAWN("cg_1", 1, YIELD),
 	KTSTR_OP_ADD("cg_2", .cpuset = KTSTR_CPUSET_OVERLAP(2, 3, 0.5)), KTSTR_OP_SPAWN("cg_2", 4), END_OPS,
 };
-/* No spread check (as for asymmetric): cgroups of unequal demand share
- * CPUs here, so hierarchical weights give a cgroup's workers on contended
- * CPUs less than its workers on quiet ones; EEVDF does not migrate to even
- * out shares inside a cgroup (seen under TCG: 46-79 % spreads).  The
- * starvation, gap and isolation checks still judge the run. */
+/* No spread check: cgroups of unequal demand share CPUs ("Unequal shares", catalog_ref.h). */
 KTSTR_STEPS_SCENARIO(cgroup_cpuset_overlap_load_imbalance, ovl_load_bd, full, T24, .required_flags = F_REBAL,
 		     .no_spread_check = true,
 		     .desc = "advanced: overlapping cpusets, 16 CpuSpin / 1 YieldHeavy / 4 CpuSpin")
@@ -188,11 +184,7 @@ static const struct ktstr_op bursty_imb_bd[] = {
 	KTSTR_OP_ADD("cg_0"), KTSTR_OP_SPAWN("cg_0", 8), KTSTR_OP_ADD("cg_1"),
 	KTSTR_OP_SPAWN("cg_1", 4, BURSTY("burst_ms=50,sleep_ms=100")), END_OPS,
 };
-/* No spread check (as for asymmetric): cgroups of unequal demand share
- * CPUs here, so hierarchical weights give a cgroup's workers on contended
- * CPUs less than its workers on quiet ones; EEVDF does not migrate to even
- * out shares inside a cgroup (seen under TCG: 46-79 % spreads).  The
- * starvation, gap and isolation checks still judge the run. */
+/* No spread check: cgroups of unequal demand share CPUs ("Unequal shares", catalog_ref.h). */
 KTSTR_STEPS_SCENARIO(cgroup_bursty_imbalance, bursty_imb_bd, full, T4, .required_flags = F_BORROW,
 		     .no_spread_check = true,
 		     .desc = "advanced: steady (8 CpuSpin) + bursty (4 x 50 ms / 100 ms) cgroups")
@@ -277,11 +269,7 @@ static const struct ktstr_op four_way_bd[] = {
 	KTSTR_OP_ADD("cg_0"), KTSTR_OP_SPAWN("cg_0", 16), KTSTR_OP_ADD("cg_1"), KTSTR_OP_SPAWN("cg_1", 1, YIELD),
 	KTSTR_OP_ADD("cg_2"), KTSTR_OP_SPAWN("cg_2", 8), KTSTR_OP_ADD("cg_3"), KTSTR_OP_SPAWN("cg_3", 4), END_OPS,
 };
-/* No spread check (as for asymmetric): cgroups of unequal demand share
- * CPUs here, so hierarchical weights give a cgroup's workers on contended
- * CPUs less than its workers on quiet ones; EEVDF does not migrate to even
- * out shares inside a cgroup (seen under TCG: 46-79 % spreads).  The
- * starvation, gap and isolation checks still judge the run. */
+/* No spread check: cgroups of unequal demand share CPUs ("Unequal shares", catalog_ref.h). */
 KTSTR_STEPS_SCENARIO(cgroup_4way_load_imbalance, four_way_bd, full, .llcs = 1, .cores = 4, .threads = 2,
 		     .duration_s = 3, .required_flags = F_REBAL,
 		     .no_spread_check = true,

@@ -118,11 +118,7 @@ static const struct ktstr_step remove_steps[] = {
 	  .hold = HALF },
 	{ 0 },
 };
-/* No spread check (as for asymmetric): cgroups of unequal demand share
- * CPUs here, so hierarchical weights give a cgroup's workers on contended
- * CPUs less than its workers on quiet ones; EEVDF does not migrate to even
- * out shares inside a cgroup (seen under TCG: 46-79 % spreads).  The
- * starvation, gap and isolation checks still judge the run. */
+/* No spread check: cgroups of unequal demand share CPUs ("Unequal shares", catalog_ref.h). */
 KTSTR_STEPS_SCENARIO(cgroup_remove_midrun, one_bd, remove_steps, T2,
 		     .no_spread_check = true,
 		     .desc = "dynamic: step-local cgroups removed at the step's end, a backdrop cgroup removed by an op")

@@ -46,7 +46,7 @@ for b in "$T" "$K"; do
 done
 
 # --- help ---------------------------------------------------------------
-for f in --shard --junit --out --no-progress; do
+for f in --shard --junit --out --no-progress --retries; do
 	expect "help lists $f" 0 "^ +$f " "$T" --help
 	expect "scenario help lists $f" 0 "^ +$f " "$K" scenario --help
 done
@@ -196,9 +196,26 @@ PY
 	fi
 fi
 
-# --- stats / compare / report / man page: tests/cli/report.sh --------------
-echo "# tests/cli/report.sh"
-if "$(dirname "$0")/report.sh" "$B"; then ok "tests/cli/report.sh"; else bad "tests/cli/report.sh" "see its lines above"; fi
+# --- --retries: a case that fails every attempt runs 1 + N times ----------
+for v in x -1 101 ""; do
+	expect "--retries '$v' is rejected" 2 "ktstr: --retries" "$T" --list --retries "$v"
+done
+expect "KTSTR_RETRIES=bogus is rejected" 2 "KTSTR_RETRIES" env KTSTR_RETRIES=bogus "$T" --list
+if "$K" kernel path >/dev/null 2>&1; then
+	# 30 s of workload under a 5 s VM limit: every attempt times out.
+	if run "--retries 1 on a failing case" 1 "$T" --no-progress --retries 1 --timeout 5 --duration 30 \
+		--out "$TMP/retry" ^topo_1n1l2c1t; then
+		n=$(grep -c '^# topo_1n1l2c1t: attempt 1 of 2 failed' "$TMP/out")
+		[ "$n" = 1 ] && grep -q '^not ok 1 topo_1n1l2c1t .*(failed all 2 attempts)$' "$TMP/out" && grep -qx '0 passed, 1 failed' "$TMP/out" &&
+			ok "--retries: retried once, then failed" || bad "--retries: retried once, then failed" "$(head -c 600 "$TMP/out")"
+		grep -q '"attempts": 2' "$TMP/retry/topo_1n1l2c1t.ktstr.json" && grep -q '"flaky": false' "$TMP/retry/topo_1n1l2c1t.ktstr.json" &&
+			ok "--retries: sidecar counts 2 attempts, not flaky" || bad "--retries: sidecar attempts" "$(grep -E 'attempts|flaky' "$TMP/retry/"*.json)"
+	fi
+else
+	skip "--retries VM run: no cached kernel"
+fi
+
+# stats / compare / report / man page: tests/cli/report.sh (make clitest runs it).
 
 echo "$pass passed, $fail failed${skip:+, $skip skipped}"
 [ "$fail" -eq 0 ]
