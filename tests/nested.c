@@ -110,6 +110,64 @@ KTSTR_TEST(nested_hang, .nested = true, .timeout_s = 300,
 	return expect_l2(ctx, "nested_hang", "1n1l2c1t", 30, V_FAIL, X_TIMEOUT);
 }
 
+/* ---- the host monitor beside our own VMM ----
+ * L1 runs the monitor on its L2 exactly as the host runner runs it on a
+ * QEMU guest: from /nested/vmlinux (a DWARF-less copy) and the L2's RAM
+ * as our VMM maps it.  Each test reruns a monitor_ test in the L2 and
+ * checks both its verdict and that the monitor really found the kernel,
+ * sampled it and cross-checked the guest's own readings. */
+static bool monitor_worked(struct ktstr_ctx *ctx, const char *test, const struct ktstr_nested_result *r, bool nr)
+{
+	if (!r->mon_ran || !r->mon_located || !r->mon_samples) {
+		ktstr_fail(ctx, KTSTR_K_OTHER, "L2 %s: the monitor did not run or did not find the kernel: %s", test,
+			   r->mon_note[0] ? r->mon_note : "(no note)");
+		return false;
+	}
+	if (nr && (!r->mon_nr_readings || r->mon_nr_agree * 10 < r->mon_nr_readings * 9)) {
+		ktstr_fail(ctx, KTSTR_K_OTHER, "L2 %s: nr_running cross-check too thin or off: %s", test, r->mon_note);
+		return false;
+	}
+	if (nr && (!r->mon_kernel_readings || r->mon_kernel_bad)) {
+		ktstr_fail(ctx, KTSTR_K_OTHER, "L2 %s: kernel address cross-check: %s", test, r->mon_note);
+		return false;
+	}
+	ktstr_log(ctx, "L2 %s monitor: %s", test, r->mon_note);
+	return true;
+}
+
+static int expect_monitor(struct ktstr_ctx *ctx, const char *test, bool nr)
+{
+	static struct ktstr_nested_result r;
+
+	if (run_l2(ctx, test, NULL, 0, V_PASS, X_ANY, NULL, &r))
+		monitor_worked(ctx, test, &r, nr);
+	return 0;
+}
+
+KTSTR_TEST(nested_monitor_agrees, .nested = true, .timeout_s = 300,
+	   .desc = "nested: under our own VMM the monitor's nr_running agrees with the L2's sched/debug (nokaslr)")
+{
+	return expect_monitor(ctx, "monitor_nr_running_agrees", true);
+}
+
+KTSTR_TEST(nested_monitor_kaslr, .nested = true, .timeout_s = 300,
+	   .desc = "nested: under our own VMM the monitor finds a KASLR kernel; _text, its physical address and "
+		   "page walks agree with the L2's kallsyms/iomem/vmallocinfo")
+{
+	return expect_monitor(ctx, "monitor_kaslr_on", true);
+}
+
+KTSTR_TEST(nested_monitor_stall, .nested = true, .timeout_s = 300,
+	   .desc = "nested: under our own VMM the monitor alone flags scx_ktstr's stall (the L2's expected failure)")
+{
+	static struct ktstr_nested_result r;
+
+	if (run_l2(ctx, "monitor_stall_flagged", NULL, 0, V_PASS, X_ANY, NULL, &r) &&
+	    monitor_worked(ctx, "monitor_stall_flagged", &r, false) && !strstr(r.reason, "monitor: "))
+		ktstr_fail(ctx, KTSTR_K_OTHER, "L2 monitor_stall_flagged passed, but not by the monitor: %s", r.reason);
+	return 0;
+}
+
 /* ---- virtio-blk and virtio-console in the L2 ----
  * L1 makes two disk images with a known pattern; the L2 checks what its
  * kernel sees (size, read-only flag, serial from GET_ID), reads both

@@ -21,14 +21,17 @@ KTSTR_TEST(neg_starved, .llcs = 1, .cores = 2, .duration_s = 2, .expect_fail = t
 	   .expect_reason = "starved", .desc = "negative: a SIGSTOPped worker must be reported as starved")
 {
 	struct ktstr_workload *w;
-	int ret = ktstr_workload_start(ctx, (struct ktstr_cgroup_def[]){
+	int ret = ktstr_workload_start_held(ctx, (struct ktstr_cgroup_def[]){
 		{ .name = "cg_0", .workers = 2 },
 		{ 0 },
 	}, &w);
 
 	if (ret)
 		return ret;
+	/* Stopped before "go": it cannot have done a unit of work (with a
+	 * plain start it sometimes had, and was only reported unfair). */
 	kill(ktstr_workload_pid(w, 0), SIGSTOP);
+	ktstr_workload_go(w);
 	ktstr_sleep_ms(ktstr_ctx_duration_ms(ctx));
 	return ktstr_workload_finish(ctx, w);
 }

@@ -78,6 +78,7 @@ UNIT_TEST(retry_flaky_keeps_first_failure)
 	CHECK_EQ_INT(out.verdict, KT_PASS);
 	CHECK_EQ_INT(out.attempts, 3);
 	CHECK_EQ_STR(out.first_failure, "reason 1");
+	CHECK(out.first_report.len == 1 && out.first_report.data[0] == 'x'); /* attempt 1's report kept */
 	kt_outcome_release(&out);
 }
 

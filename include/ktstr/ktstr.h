@@ -251,6 +251,12 @@ int ktstr_run_cgroups(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs
 /* The same in pieces, for tests that act on workers while they run. */
 int ktstr_workload_start(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs,
 			 struct ktstr_workload **out);
+/* The same, but the workers (forked, in their cgroups, ready) wait until
+ * ktstr_workload_go(): act on them before they do any work (e.g. SIGSTOP
+ * one).  Until go the scenario clock has not started. */
+int ktstr_workload_start_held(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs,
+			      struct ktstr_workload **out);
+void ktstr_workload_go(struct ktstr_workload *w);
 size_t ktstr_workload_nworkers(const struct ktstr_workload *w);
 pid_t ktstr_workload_pid(const struct ktstr_workload *w, size_t i);
 /* Stops, reaps, checks, frees. */
@@ -280,6 +286,13 @@ struct ktstr_nested_result {
 	double wall_s, boot_s; /* L2 launch to exit / to its init */
 	char reason[512];
 	char hvc0[2048];      /* the start of what the L2 wrote on /dev/hvc0 (NUL-terminated) */
+	/* The host monitor, run in L1 beside the L2 as the host runner runs
+	 * it (needs /nested/vmlinux in L1): whether it ran, found the
+	 * kernel, how many samples it took and judged, and its cross-check
+	 * of the guest's own readings; mon_note says why it did not run. */
+	bool mon_ran, mon_located;
+	unsigned mon_samples, mon_judged, mon_nr_readings, mon_nr_agree, mon_kernel_readings, mon_kernel_bad;
+	char mon_note[160];
 };
 int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo, unsigned timeout_s,
 		     struct ktstr_nested_result *out);

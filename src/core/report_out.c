@@ -308,6 +308,7 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 	json_object_set_new(j, "attempts", json_integer(out->attempts ? out->attempts : 1));
 	json_object_set_new(j, "flaky", json_boolean(out->verdict == KT_PASS && out->first_failure[0]));
 	json_object_set_new(j, "first_failure", str_json(out->first_failure, strlen(out->first_failure)));
+	json_object_set_new(j, "first_failure_report", str_json(out->first_report.data, out->first_report.len));
 	json_object_set_new(j, "guest_crash", str_json(out->guest_crash, strlen(out->guest_crash)));
 	json_object_set_new(j, "timestamp", json_string(r->stamp));
 	/* The guest's own result JSON (telemetry), verbatim when it parses;

@@ -42,6 +42,7 @@ struct pool {
 	struct sched_file *sched;
 	size_t nsched;
 	const char *kernel, *initrd;
+	const char *initrd_nested; /* for .nested cases: + the L2 kernel, vmlinux, scx_ktstr */
 	struct job *jobs;
 	size_t n, next, done;
 	struct kt_report *rep;    /* --junit/--out, NULL: none */
@@ -199,24 +200,32 @@ static const struct sched_file *sched_of(const struct pool *p, const struct ktst
 	return NULL;
 }
 
-static int sched_cmdline(const struct pool *p, const struct kt_case *c, char *buf, size_t len)
+int kt_sched_cmdline(const struct ktstr_scheduler *s, const char *guest, const char *test_args,
+		     const char *flag_args, char *buf, size_t len)
 {
-	const struct sched_file *f = c->sched ? sched_of(p, c->sched) : NULL;
 	char args[1024], enc[2048];
 
 	buf[0] = '\0';
-	if (!f)
+	if (!s)
 		return 0;
-	snprintf(args, sizeof(args), "%s %s %s", c->sched->args ? c->sched->args : "",
-		 c->t->sched_args ? c->t->sched_args : "", c->flag_args);
+	snprintf(args, sizeof(args), "%s %s %s", s->args ? s->args : "", test_args ? test_args : "",
+		 flag_args ? flag_args : "");
 	if (kt_arg_encode(args, enc, sizeof(enc)))
 		return -ENAMETOOLONG;
-	if ((size_t)snprintf(buf, len, "ktstr_sched=/%s ktstr_sched_args=%s ktstr_sched_attach_ms=%u%s%s", f->guest,
-			     enc, 1000u * (c->sched->attach_timeout_s ? c->sched->attach_timeout_s : 10),
-			     c->sched->enable_helper_cpus ? " ktstr_sched_helper_cpus=" : "",
-			     c->sched->enable_helper_cpus ? c->sched->enable_helper_cpus : "") >= len)
+	if ((size_t)snprintf(buf, len, "ktstr_sched=/%s ktstr_sched_args=%s ktstr_sched_attach_ms=%u%s%s", guest,
+			     enc, 1000u * (s->attach_timeout_s ? s->attach_timeout_s : 10),
+			     s->enable_helper_cpus ? " ktstr_sched_helper_cpus=" : "",
+			     s->enable_helper_cpus ? s->enable_helper_cpus : "") >= len)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+static int sched_cmdline(const struct pool *p, const struct kt_case *c, char *buf, size_t len)
+{
+	const struct sched_file *f = c->sched ? sched_of(p, c->sched) : NULL;
+
+	buf[0] = '\0';
+	return f ? kt_sched_cmdline(c->sched, f->guest, c->t->sched_args, c->flag_args, buf, len) : 0;
 }
 
 /* Every scheduler the selected tests use: resolve its binary (a host path
@@ -259,6 +268,34 @@ static int resolve_schedulers(struct pool *p, const struct kt_case *cases, size_
 		p->nsched++;
 	}
 	return 0;
+}
+
+/* Files only the nested rig's L1 needs (spec->files has room for them). */
+#define NESTED_EXTRA 4
+
+/* The nested rig's L1 initramfs: the common one plus the kernel its L2s
+ * boot, a monitor-only vmlinux (the host monitor runs in L1 beside our
+ * own VMM) and scx_ktstr for L2 tests under it.  Built only when a
+ * nested case is selected; the vmlinux and scx_ktstr are optional
+ * (their L2 tests then say what is missing). */
+static int nested_initramfs(const struct kt_case *cases, size_t n, const struct kernel_info *k,
+			    struct initramfs_spec *spec, struct initramfs_file *files, char *out, size_t len)
+{
+	static char vml[PATH_MAX], scx[PATH_MAX];
+	bool any = false, have_scx = false;
+
+	for (size_t i = 0; i < n; i++)
+		any |= cases[i].t->nested;
+	if (!any)
+		return 0;
+	files[spec->nfiles++] = (struct initramfs_file){ .src = k->bzimage, .dst = "nested/bzImage" };
+	if (k->vmlinux[0] && !kernel_monitor_vmlinux(k->vmlinux, vml, sizeof(vml)))
+		files[spec->nfiles++] = (struct initramfs_file){ .src = vml, .dst = "nested/vmlinux" };
+	for (size_t i = 0; i + 1 < spec->nfiles; i++)
+		have_scx |= !strcmp(files[i].dst, "sched/scx_ktstr");
+	if (!have_scx && !kernel_scx_ktstr(k, scx, sizeof(scx)))
+		files[spec->nfiles++] = (struct initramfs_file){ .src = scx, .dst = "sched/scx_ktstr" };
+	return initramfs_build(spec, out, len);
 }
 
 /* Tests that override the sched_ext watchdog need scx_watchdog_timeout's
@@ -314,6 +351,8 @@ static void run_one(struct pool *p, struct job *j)
 	cfg.kernel = p->kernel;
 	cfg.initrd = p->initrd;
 	cfg.cmdline = cmdline;
+	if (t->nested)
+		cfg.initrd = p->initrd_nested;
 	cfg.topo = topo;
 	cfg.memory_mb = o->memory_mb ? o->memory_mb : j->c->memory_mb ? j->c->memory_mb : t->memory_mb ? t->memory_mb : DEFAULT_MEMORY_MB;
 	if (cfg.memory_mb < VM_MIN_NODE_MB * topo.numa_nodes)
@@ -402,6 +441,7 @@ void kt_outcome_release(struct kt_outcome *o)
 	kbuf_free(&o->com1_tail);
 	kbuf_free(&o->com2_tail);
 	kbuf_free(&o->monitor_json);
+	kbuf_free(&o->first_report);
 }
 
 struct attempt_ctx {
@@ -527,7 +567,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	struct initramfs_spec spec = { .busybox = true };
 	struct initramfs_file *files;
 	struct pool p = { .o = o, .n = n };
-	char self[PATH_MAX], initrd[PATH_MAX], why[512];
+	char self[PATH_MAX], initrd[PATH_MAX], initrd_nested[PATH_MAX] = "", why[512];
 	pthread_t th[64];
 	unsigned nth = o->jobs ? o->jobs : 1, passed = 0, failed = 0, skipped = 0, flaky = 0;
 	ssize_t sl;
@@ -551,7 +591,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 		free(p.sched);
 		return 2;
 	}
-	files = calloc(p.nsched + 1, sizeof(*files));
+	files = calloc(p.nsched + NESTED_EXTRA, sizeof(*files));
 	for (size_t i = 0; files && i < p.nsched; i++) {
 		bool dup = false;
 
@@ -561,13 +601,10 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 		if (!dup)
 			files[spec.nfiles++] = (struct initramfs_file){ .src = p.sched[i].host, .dst = p.sched[i].guest };
 	}
-	for (size_t i = 0; files && i < n; i++)
-		if (cases[i].t->nested) { /* the nested rig boots its L2s with the same kernel */
-			files[spec.nfiles++] = (struct initramfs_file){ .src = k.bzimage, .dst = "nested/bzImage" };
-			break;
-		}
 	spec.files = files;
 	ret = files ? initramfs_build(&spec, initrd, sizeof(initrd)) : -ENOMEM;
+	if (!ret)
+		ret = nested_initramfs(cases, n, &k, &spec, files, initrd_nested, sizeof(initrd_nested));
 	free(files);
 	if (ret) {
 		free(p.sched);
@@ -582,6 +619,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	}
 	p.kernel = k.bzimage;
 	p.initrd = initrd;
+	p.initrd_nested = initrd_nested;
 	p.jobs = calloc(n, sizeof(*p.jobs));
 	if (!p.jobs) {
 		free(p.sched);
@@ -614,6 +652,9 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 			continue; /* never started (interrupted) */
 		if (oc->report.len)
 			printf("\n%s", oc->report.data);
+		if (oc->verdict == KT_PASS && oc->first_report.len) /* flaky: what its failed attempt said */
+			printf("\n# %s passed on attempt %u; its first attempt failed:\n%s", p.jobs[i].c->name,
+			       oc->attempts, oc->first_report.data);
 		if (oc->verdict == KT_PASS)
 			passed++;
 		else if (oc->verdict == KT_SKIP)

@@ -78,6 +78,7 @@ struct kt_outcome {
 	struct kbuf monitor_json; /* the sidecar's "monitor" object, empty: none */
 	unsigned attempts;        /* VM runs this verdict took (1 + retries used) */
 	char first_failure[512];  /* the first failed attempt's reason, "": none */
+	struct kbuf first_report; /* and its failure report (flaky cases) */
 };
 
 /* Frees an outcome's buffers (the struct itself is the caller's). */
@@ -93,6 +94,12 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 /* The same with the gauntlet on from the start (`ktstr gauntlet`). */
 int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg,
 		       bool gauntlet);
+
+/* The guest command-line words that start scheduler s from the guest
+ * path guest ("sched/NAME") with its, the test's and a flag profile's
+ * arguments; "" when s is NULL.  -ENAMETOOLONG if it does not fit. */
+int kt_sched_cmdline(const struct ktstr_scheduler *s, const char *guest, const char *test_args,
+		     const char *flag_args, char *buf, size_t len);
 
 /* Pure: judge one VM run (exposed for unit tests). */
 void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,

@@ -359,6 +359,8 @@ static void destroy(struct ktstr_workload *wl)
 
 /* Scenario start, for the SCEN message on the ring. */
 static uint64_t scenario_t0;
+/* ktstr_workload_start_held(): fork and wait for ready, but no "go". */
+static bool held_start;
 
 bool kt_cgroup_name_ok(const char *n)
 {
@@ -370,6 +372,28 @@ bool kt_cgroup_name_ok(const char *n)
 int ktstr_workload_start(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs, struct ktstr_workload **out)
 {
 	return kt_workload_start_opts(ctx, defs, false, false, out);
+}
+
+int ktstr_workload_start_held(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs,
+			      struct ktstr_workload **out)
+{
+	int ret;
+
+	held_start = true;
+	ret = kt_workload_start_opts(ctx, defs, false, false, out);
+	held_start = false;
+	return ret;
+}
+
+void ktstr_workload_go(struct ktstr_workload *wl)
+{
+	if (!wl || __atomic_load_n(&wl->sync->go, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&wl->sync->go, 1, __ATOMIC_RELEASE);
+	if (!wl->quiet) {
+		scenario_t0 = now_ns();
+		kt_shm_send(KT_MSG_SCENARIO_START, NULL, 0);
+	}
 }
 
 int kt_workload_start_opts(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs, bool quiet, bool keep,
@@ -417,12 +441,9 @@ int kt_workload_start_host(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def 
 		return ret;
 	}
 	wait_ready(wl);
-	__atomic_store_n(&wl->sync->go, 1, __ATOMIC_RELEASE);
 	*out = wl;
-	if (!quiet) {
-		scenario_t0 = now_ns();
-		kt_shm_send(KT_MSG_SCENARIO_START, NULL, 0);
-	}
+	if (!held_start)
+		ktstr_workload_go(wl);
 	return 0;
 }
 

@@ -93,6 +93,11 @@ int scx_ktstr_install(const char *kobj, const char *sched_dir);
  * failed with no older binary to fall back on). */
 int kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len);
 
+/* A copy of vmlinux without DWARF (symbols, .BTF and allocated sections
+ * kept: all the host monitor reads), cached; its path in out.  0, or
+ * -errno with a message (no vmlinux, no objcopy, objcopy failed). */
+int kernel_monitor_vmlinux(const char *vmlinux, char *out, size_t len);
+
 /* `ktstr kernel build|list|path|clean ...`; argv[0] is the command name
  * ("kernel"), argv[1] the subcommand.  Returns the process exit status (0
  * ok, 1 failure, 2 bad usage/input).  `clean` without arguments keeps the

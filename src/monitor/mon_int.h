@@ -10,6 +10,7 @@
 #define KT_MON_MAX_CPU_ENTRIES 400000u /* samples x CPUs kept (about 35 MB) */
 #define KT_MON_MAX_EVENTS 2048u
 #define KT_MON_MAX_PROBES 4096u
+#define KT_MON_LOCATE_MS 100u /* at most one attempt to locate the kernel per this */
 
 struct kt_mon_event {
 	uint64_t t_ns;

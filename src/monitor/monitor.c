@@ -139,7 +139,7 @@ int kt_monitor_start(struct kt_monitor *m, struct vm *vm, uint64_t t0)
 	m->o.limits.window_ns = (uint64_t)m->o.sustained_samples * KT_MON_REF_INTERVAL_MS * 1000000ull * (m->tcg ? 2 : 1);
 	m->rq_va = calloc(m->ncpus, sizeof(*m->rq_va));
 	m->vcpu_fd = malloc(m->ncpus * sizeof(*m->vcpu_fd));
-	m->rqbuf = malloc(m->l->rq_hi > m->l->rq_lo ? m->l->rq_hi - m->l->rq_lo : 1);
+	m->rqbuf = calloc(1, m->l->rq_hi > m->l->rq_lo ? m->l->rq_hi - m->l->rq_lo : 1);
 	if (!m->rq_va || !m->vcpu_fd || !m->rqbuf)
 		return kt_err(ENOMEM, "monitor: per-CPU state for %u CPUs", m->ncpus);
 	for (unsigned c = 0; c < m->ncpus; c++)

@@ -62,6 +62,16 @@ void kt_monitor_stop(struct kt_monitor *m);
 /* After stop: the verdict, and the sidecar's "monitor" object as JSON. */
 const struct kt_mon_verdict *kt_monitor_verdict(struct kt_monitor *m);
 int kt_monitor_json(struct kt_monitor *m, struct kbuf *out);
+/* After kt_monitor_verdict(): what the monitor saw, for a one-line
+ * account where no sidecar is written (the nested rig's L1). */
+struct kt_mon_summary {
+	bool located;          /* the kernel was found in guest memory */
+	uint64_t phys_load, voff; /* where (_text physical; KASLR offset) */
+	size_t samples, judged;
+	unsigned nr_readings, nr_matched, nr_agree; /* nr_running cross-check */
+	unsigned kernel_readings, kernel_bad;       /* _text/vmalloc cross-check */
+};
+void kt_monitor_summary(struct kt_monitor *m, struct kt_mon_summary *out);
 /* Physical address of a kernel image symbol in this guest (KASLR-aware);
  * 0 while the kernel is not located. */
 uint64_t kt_monitor_sym_pa(struct kt_monitor *m, uint64_t link_va);

@@ -93,6 +93,24 @@ const struct kt_mon_verdict *kt_monitor_verdict(struct kt_monitor *m)
 	return &m->v;
 }
 
+void kt_monitor_summary(struct kt_monitor *m, struct kt_mon_summary *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!m)
+		return;
+	kt_mon_finish(m);
+	out->located = atomic_load(&m->located);
+	out->phys_load = m->x.phys_load;
+	out->voff = m->x.voff;
+	out->samples = m->n;
+	out->judged = m->v.judged;
+	out->nr_readings = m->xc.nr_total;
+	out->nr_matched = m->xc.nr_matched;
+	out->nr_agree = m->xc.nr_agree;
+	out->kernel_readings = m->xc.kernel_checked;
+	out->kernel_bad = m->xc.kernel_bad;
+}
+
 static json_t *hex(uint64_t v)
 {
 	char b[24];

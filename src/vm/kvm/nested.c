@@ -7,18 +7,24 @@
 #include "core/ctx.h"
 #include "core/runner.h"
 #include "core/shm_ring.h"
+#include "core/judge_mon.h"
 #include "initramfs/initramfs.h"
+#include "monitor/monitor.h"
 #include "vm/backend.h"
 #include "vm/kvm/kvm.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define NESTED_KERNEL "/nested/bzImage"
+#define NESTED_VMLINUX "/nested/vmlinux" /* monitor-only copy (kernel_monitor_vmlinux) */
+#define NESTED_SCHED_DIR "/sched"      /* L1's schedulers, passed on to the L2 */
 #define NESTED_MARK "ktstr_nested=l2"
 
 bool ktstr_nested_l2(void)
@@ -39,6 +45,8 @@ struct watch {
 	unsigned malformed;
 	char *hvc0;     /* the result's buffer */
 	size_t hvc0_len, hvc0_cap;
+	struct kt_monitor *mon; /* NULL: no monitor for this L2 */
+	bool mon_started;
 };
 
 static void on_prepare(void *arg, struct vm *vm)
@@ -74,9 +82,28 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 {
 	struct watch *w = arg;
 
-	if (type == KT_MSG_TEST_RESULT && crc_ok) {
+	if (!crc_ok)
+		return;
+	switch (type) {
+	case KT_MSG_TEST_RESULT:
+		kt_monitor_event(w->mon, "result", "guest result received");
 		w->ring_json.len = 0;
 		kbuf_append(&w->ring_json, p, len);
+		break;
+	case KT_MSG_SCHED_EXIT:
+		kt_monitor_event(w->mon, "sched_exit", "the scheduler exited or was ejected");
+		break;
+	case KT_MSG_SCENARIO_START:
+		kt_monitor_event(w->mon, "scenario_start", "workers started");
+		break;
+	case KT_MSG_SCENARIO_END:
+		kt_monitor_event(w->mon, "scenario_end", "scenario over");
+		break;
+	case KT_MSG_MON_PROBE:
+		kt_monitor_probes(w->mon, p, len);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -84,20 +111,76 @@ static bool on_tick(void *arg, struct vm *vm)
 {
 	struct watch *w = arg;
 
+	if (w->mon && !w->mon_started) { /* after launch, as the host runner does */
+		w->mon_started = true;
+		kt_monitor_start(w->mon, vm, w->t0);
+	}
 	kt_ring_drain(vm->shm, vm->shm_size, on_msg, w, &w->malformed);
 	return false;
+}
+
+static void on_finish(void *arg, struct vm *vm)
+{
+	struct watch *w = arg;
+
+	(void)vm;
+	kt_monitor_stop(w->mon); /* before guest RAM is unmapped */
+}
+
+/* The kernel's layout for the monitor, loaded once per L1. */
+static const struct kt_layout *nested_layout(char *note, size_t len)
+{
+	static struct kt_layout *l;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		if (path_exists(NESTED_VMLINUX))
+			l = kt_monitor_kernel(NESTED_VMLINUX);
+	}
+	if (!l)
+		snprintf(note, len, "%s", path_exists(NESTED_VMLINUX) ? NESTED_VMLINUX " unusable (see above)"
+								       : "no " NESTED_VMLINUX " in this L1");
+	return l;
+}
+
+/* Every file in L1's /sched, as sched/NAME in the L2's initramfs. */
+static int sched_files(struct initramfs_file *f, size_t max, size_t *n)
+{
+	static char names[16][PATH_MAX + 8];
+	DIR *d = opendir(NESTED_SCHED_DIR);
+	struct dirent *e;
+
+	*n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d)) && *n < max && *n < 8) {
+		char *src = names[2 * *n], *dst = names[2 * *n + 1];
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) > NAME_MAX)
+			continue;
+		snprintf(src, PATH_MAX + 8, NESTED_SCHED_DIR "/%s", e->d_name);
+		snprintf(dst, PATH_MAX + 8, "sched/%s", e->d_name);
+		f[(*n)++] = (struct initramfs_file){ .src = src, .dst = dst };
+	}
+	closedir(d);
+	return 0;
 }
 
 int kvmm_nested_initramfs(char *out, size_t len)
 {
 	static char built[4096];
-	struct initramfs_spec spec = { .init = "/init" };
+	struct initramfs_file files[8];
+	struct initramfs_spec spec = { .init = "/init", .files = files };
 	int ret;
 
 	if (built[0]) {
 		snprintf(out, len, "%s", built);
 		return 0;
 	}
+	ret = sched_files(files, 8, &spec.nfiles);
+	if (ret)
+		return ret;
 	setenv("KTSTR_CACHE_DIR", "/tmp/ktstr-cache", 0);
 	ret = initramfs_build(&spec, built, sizeof(built));
 	if (ret) {
@@ -134,6 +217,72 @@ static int input_pipe(const char *s, int *rd)
 	return 0;
 }
 
+/* The L2's scheduler (a test's .scheduler): started from /sched/NAME,
+ * which L1 must hold (the host runner puts scx_ktstr there for nested
+ * cases). */
+static int l2_sched_cmdline(const struct ktstr_test *t, char *buf, size_t len, struct ktstr_nested_result *res)
+{
+	const struct ktstr_scheduler *s = t->scheduler;
+	const char *base;
+	char l1[PATH_MAX], guest[300];
+
+	buf[0] = '\0';
+	if (!s)
+		return 0;
+	base = strrchr(s->binary ? s->binary : "", '/');
+	base = base ? base + 1 : s->binary ? s->binary : "";
+	snprintf(l1, sizeof(l1), NESTED_SCHED_DIR "/%s", base);
+	if (!*base || !is_executable(l1)) {
+		snprintf(res->reason, sizeof(res->reason), "L2 test %s needs scheduler %s: %.200s is not in this L1",
+			 t->name, s->name ? s->name : base, l1);
+		return -ENOENT;
+	}
+	snprintf(guest, sizeof(guest), "sched/%s", base);
+	if (kt_sched_cmdline(s, guest, t->sched_args, "", buf, len)) {
+		snprintf(res->reason, sizeof(res->reason), "L2 test %s: scheduler arguments too long", t->name);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* The monitor for an L2, with the test's settings, as on the host. */
+static void l2_monitor(const struct ktstr_test *t, struct watch *w, struct ktstr_nested_result *res)
+{
+	const struct kt_layout *l = nested_layout(res->mon_note, sizeof(res->mon_note));
+	struct kt_mon_opts mo;
+
+	if (!l)
+		return;
+	if (!kt_monitor_opts(&mo, t, t->scheduler, 0)) {
+		snprintf(res->mon_note, sizeof(res->mon_note), "switched off for %s", t->name);
+		return;
+	}
+	w->mon = kt_monitor_new(l, &mo);
+	if (!w->mon)
+		snprintf(res->mon_note, sizeof(res->mon_note), "could not be set up (see above)");
+}
+
+static void l2_monitor_result(struct kt_monitor *m, struct ktstr_nested_result *res)
+{
+	struct kt_mon_summary s;
+
+	kt_monitor_summary(m, &s);
+	res->mon_ran = true;
+	res->mon_located = s.located;
+	res->mon_samples = (unsigned)s.samples;
+	res->mon_judged = (unsigned)s.judged;
+	res->mon_nr_readings = s.nr_readings;
+	res->mon_nr_agree = s.nr_agree;
+	res->mon_kernel_readings = s.kernel_readings;
+	res->mon_kernel_bad = s.kernel_bad;
+	snprintf(res->mon_note, sizeof(res->mon_note),
+		 "%s; %zu samples, %zu judged; nr_running %u/%u readings agree; kernel %u/%u readings agree",
+		 s.located ? "kernel found" : "kernel NOT found", s.samples, s.judged, s.nr_agree, s.nr_readings,
+		 s.kernel_readings - s.kernel_bad, s.kernel_readings);
+	printf("nested: L2 monitor: %s (_text phys 0x%llx, KASLR offset 0x%llx)\n", res->mon_note,
+	       (unsigned long long)s.phys_load, (unsigned long long)s.voff);
+}
+
 int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *topo_s, unsigned timeout_s,
 			  const struct ktstr_nested_opts *opts, struct ktstr_nested_result *res)
 {
@@ -144,7 +293,7 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 	struct vm_result vr;
 	struct watch w = { 0 };
 	struct kt_outcome *o;
-	char initrd[4096], cmdline[512], ts[32], err[256];
+	char initrd[4096], cmdline[2048], ts[32], err[256];
 	unsigned dur_s;
 	int ret;
 
@@ -173,8 +322,11 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 	}
 	dur_s = t->duration_s ? t->duration_s : 2;
 	ktstr_topo_format(&topo, ts, sizeof(ts));
-	snprintf(cmdline, sizeof(cmdline), "ktstr_test=%s ktstr_topo=%s ktstr_duration_ms=%u " NESTED_MARK, t->name, ts,
-		 dur_s * 1000);
+	ret = l2_sched_cmdline(t, cmdline, sizeof(cmdline), res);
+	if (ret)
+		return ret;
+	snprintf(cmdline + strlen(cmdline), sizeof(cmdline) - strlen(cmdline),
+		 " ktstr_test=%s ktstr_topo=%s ktstr_duration_ms=%u " NESTED_MARK, t->name, ts, dur_s * 1000);
 	cfg.kernel = NESTED_KERNEL;
 	cfg.initrd = initrd;
 	cfg.cmdline = cmdline;
@@ -182,9 +334,11 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 	cfg.memory_mb = VM_MIN_NODE_MB * topo.numa_nodes; /* small: every page an L2 touches is costly */
 	cfg.timeout_ms = 1000u * (timeout_s ? timeout_s : 90 + 3 * dur_s + ktstr_topo_cpus(&topo));
 	cfg.vmm = VMM_KVM;
+	cfg.kaslr = t->kaslr;
 	/* L1 booted verbose (host -v): stream the L2's consoles too. */
 	cfg.console_to_stderr = !read_file_str("/proc/cmdline", err, sizeof(err)) && strstr(err, "loglevel=7");
 	hooks.arg = &w;
+	hooks.finish = on_finish;
 	hooks.prepare = on_prepare;
 	hooks.output = on_output;
 	hooks.tick = on_tick;
@@ -205,7 +359,9 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 			close(cfg.input_fd);
 		return -ENOMEM;
 	}
-	printf("nested: booting L2 '%s' topo=%s with --vmm kvm\n", t->name, ts);
+	l2_monitor(t, &w, res);
+	printf("nested: booting L2 '%s' topo=%s with --vmm kvm, host monitor %s%s\n", t->name, ts, w.mon ? "on" : "off: ",
+	       w.mon ? "" : res->mon_note);
 	fflush(stdout);
 	ret = vm_run(&cfg, &hooks, &vr);
 	if (ret) {
@@ -213,6 +369,10 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 	} else {
 		o->wall_s = (double)vr.wall_ns / 1e9;
 		kt_judge(t, t->name, &topo, &vr, w.ring_json.data, w.ring_json.len, o);
+		if (w.mon) {
+			kt_judge_monitor(t, t->name, kt_monitor_verdict(w.mon), o);
+			l2_monitor_result(w.mon, res);
+		}
 		res->verdict = o->verdict == KT_PASS ? 0 : o->verdict == KT_FAIL ? 1 : o->verdict == KT_SKIP ? 2 : 3;
 		res->exit = (int)vr.exit;
 		snprintf(res->exit_name, sizeof(res->exit_name), "%s", vm_exit_name(vr.exit));
@@ -233,6 +393,7 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 	if (cfg.input_fd >= 0)
 		close(cfg.input_fd);
 	free(o);
+	kt_monitor_free(w.mon);
 	kbuf_free(&w.com2);
 	kbuf_free(&w.ring_json);
 	return ret;
