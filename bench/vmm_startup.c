@@ -77,11 +77,13 @@ static double read_floor_ms(const char *kernel, const char *initrd)
 	for (int i = 0; i < REPS; i++) {
 		struct kbuf a = { 0 }, b = { 0 };
 		uint64_t t0 = now_ns();
+		double ms;
 
 		if (read_file(kernel, &a) || read_file(initrd, &b))
 			return -1;
-		if ((double)(now_ns() - t0) / 1e6 < best)
-			best = (double)(now_ns() - t0) / 1e6;
+		ms = (double)(now_ns() - t0) / 1e6;
+		if (ms < best)
+			best = ms;
 		kbuf_free(&a);
 		kbuf_free(&b);
 	}

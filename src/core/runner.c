@@ -98,9 +98,9 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 
 	if (!crc_ok)
 		return; /* never trust a corrupted message */
+	kt_monitor_ring_msg(w->mon, type, p, len);
 	switch (type) {
 	case KT_MSG_TEST_RESULT:
-		kt_monitor_event(w->mon, "result", "guest result received");
 		w->ring_json.len = 0;
 		kbuf_append(&w->ring_json, p, len);
 		break;
@@ -110,32 +110,18 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 		break;
 	case KT_MSG_SCHED_EXIT:
 		if (!w->sched_exit_ns)
-			kt_monitor_event(w->mon, "sched_exit", "the scheduler exited or was ejected");
-		if (!w->sched_exit_ns)
 			w->sched_exit_ns = now_ns();
 		break;
 	case KT_MSG_STIMULUS:
-		if (len == sizeof(struct kt_stimulus)) {
-			struct kt_stimulus st;
-
-			memcpy(&st, p, sizeof(st));
-			kt_monitor_event(w->mon, st.kind == KTSTR_STIM_OP ? "op" : "step", "step %u%s (iterations %llu)",
-					 st.step, st.kind == KTSTR_STIM_OP ? " op" : " start",
-					 (unsigned long long)st.iterations);
+		if (len == sizeof(struct kt_stimulus))
 			w->stimuli++;
-		}
 		break;
 	case KT_MSG_SCENARIO_START:
-		kt_monitor_event(w->mon, "scenario_start", "workers started");
 		w->scen_start_ns = now_ns();
 		break;
 	case KT_MSG_SCENARIO_END:
 		if (len == sizeof(uint32_t))
 			memcpy(&w->scen_ms, p, sizeof(w->scen_ms));
-		kt_monitor_event(w->mon, "scenario_end", "scenario over (%u ms in the guest)", w->scen_ms);
-		break;
-	case KT_MSG_MON_PROBE:
-		kt_monitor_probes(w->mon, p, len);
 		break;
 	default:
 		break;

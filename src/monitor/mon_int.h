@@ -34,6 +34,7 @@ struct kt_monitor {
 	bool tcg;
 	pthread_t th;
 	bool started, running;
+	bool sched_exit_seen;     /* the VM loop's thread only (kt_monitor_ring_msg) */
 	_Atomic bool stop;
 
 	/* Owned by the thread while it runs. */

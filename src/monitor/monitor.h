@@ -55,6 +55,10 @@ int kt_monitor_start(struct kt_monitor *m, struct vm *vm, uint64_t t0);
 /* A scenario event at host time now (thread-safe). */
 void kt_monitor_event(struct kt_monitor *m, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* What a CRC-checked ring message means to the monitor: an event on its
+ * timeline (result, sched_exit once, step/op, scenario start/end) or
+ * guest readings.  Called from the VM loop's thread; NULL m: nothing. */
+void kt_monitor_ring_msg(struct kt_monitor *m, uint32_t type, const void *payload, uint32_t len);
 /* Guest readings (a KT_MSG_MON_PROBE payload; thread-safe). */
 void kt_monitor_probes(struct kt_monitor *m, const void *payload, uint32_t len);
 /* Stop and join the thread (idempotent; before guest RAM goes away). */

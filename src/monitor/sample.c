@@ -56,6 +56,45 @@ void kt_monitor_probes(struct kt_monitor *m, const void *payload, uint32_t len)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void kt_monitor_ring_msg(struct kt_monitor *m, uint32_t type, const void *p, uint32_t len)
+{
+	struct kt_stimulus st;
+	uint32_t ms = 0;
+
+	if (!m)
+		return;
+	switch (type) {
+	case KT_MSG_TEST_RESULT:
+		kt_monitor_event(m, "result", "guest result received");
+		break;
+	case KT_MSG_SCHED_EXIT:
+		if (!m->sched_exit_seen)
+			kt_monitor_event(m, "sched_exit", "the scheduler exited or was ejected");
+		m->sched_exit_seen = true;
+		break;
+	case KT_MSG_STIMULUS:
+		if (len != sizeof(st))
+			break;
+		memcpy(&st, p, sizeof(st));
+		kt_monitor_event(m, st.kind == KTSTR_STIM_OP ? "op" : "step", "step %u%s (iterations %llu)", st.step,
+				 st.kind == KTSTR_STIM_OP ? " op" : " start", (unsigned long long)st.iterations);
+		break;
+	case KT_MSG_SCENARIO_START:
+		kt_monitor_event(m, "scenario_start", "workers started");
+		break;
+	case KT_MSG_SCENARIO_END:
+		if (len == sizeof(ms))
+			memcpy(&ms, p, sizeof(ms));
+		kt_monitor_event(m, "scenario_end", "scenario over (%u ms in the guest)", ms);
+		break;
+	case KT_MSG_MON_PROBE:
+		kt_monitor_probes(m, p, len);
+		break;
+	default:
+		break;
+	}
+}
+
 uint64_t kt_monitor_sym_pa(struct kt_monitor *m, uint64_t link_va)
 {
 	if (!m || !atomic_load(&m->located) || link_va < KT_START_KERNEL_MAP_X86)

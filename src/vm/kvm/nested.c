@@ -84,26 +84,10 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 
 	if (!crc_ok)
 		return;
-	switch (type) {
-	case KT_MSG_TEST_RESULT:
-		kt_monitor_event(w->mon, "result", "guest result received");
+	kt_monitor_ring_msg(w->mon, type, p, len); /* as the host runner does */
+	if (type == KT_MSG_TEST_RESULT) {
 		w->ring_json.len = 0;
 		kbuf_append(&w->ring_json, p, len);
-		break;
-	case KT_MSG_SCHED_EXIT:
-		kt_monitor_event(w->mon, "sched_exit", "the scheduler exited or was ejected");
-		break;
-	case KT_MSG_SCENARIO_START:
-		kt_monitor_event(w->mon, "scenario_start", "workers started");
-		break;
-	case KT_MSG_SCENARIO_END:
-		kt_monitor_event(w->mon, "scenario_end", "scenario over");
-		break;
-	case KT_MSG_MON_PROBE:
-		kt_monitor_probes(w->mon, p, len);
-		break;
-	default:
-		break;
 	}
 }
 
@@ -144,17 +128,19 @@ static const struct kt_layout *nested_layout(char *note, size_t len)
 	return l;
 }
 
-/* Every file in L1's /sched, as sched/NAME in the L2's initramfs. */
-static int sched_files(struct initramfs_file *f, size_t max, size_t *n)
+/* Every file in L1's /sched (up to NESTED_MAX_SCHED), as sched/NAME in
+ * the L2's initramfs. */
+#define NESTED_MAX_SCHED 8
+static int sched_files(struct initramfs_file *f, size_t *n)
 {
-	static char names[16][PATH_MAX + 8];
+	static char names[2 * NESTED_MAX_SCHED][PATH_MAX + 8];
 	DIR *d = opendir(NESTED_SCHED_DIR);
 	struct dirent *e;
 
 	*n = 0;
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d)) && *n < max && *n < 8) {
+	while ((e = readdir(d)) && *n < NESTED_MAX_SCHED) {
 		char *src = names[2 * *n], *dst = names[2 * *n + 1];
 
 		if (e->d_name[0] == '.' || strlen(e->d_name) > NAME_MAX)
@@ -170,7 +156,7 @@ static int sched_files(struct initramfs_file *f, size_t max, size_t *n)
 int kvmm_nested_initramfs(char *out, size_t len)
 {
 	static char built[4096];
-	struct initramfs_file files[8];
+	struct initramfs_file files[NESTED_MAX_SCHED];
 	struct initramfs_spec spec = { .init = "/init", .files = files };
 	int ret;
 
@@ -178,7 +164,7 @@ int kvmm_nested_initramfs(char *out, size_t len)
 		snprintf(out, len, "%s", built);
 		return 0;
 	}
-	ret = sched_files(files, 8, &spec.nfiles);
+	ret = sched_files(files, &spec.nfiles);
 	if (ret)
 		return ret;
 	setenv("KTSTR_CACHE_DIR", "/tmp/ktstr-cache", 0);
