@@ -8,12 +8,12 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 LDLIBS  += -lelf -ljansson -lcrypto -lz -lpthread -lm
 $(BUILD)/src/kernel/scxbuild.o: CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"' # scx-ktstr sources, found at run time
 
-LIB_SRC := $(wildcard src/*/*.c src/guest/work/*.c src/vm/kvm/*.c)
+LIB_SRC := $(wildcard src/*/*.c src/*/*/*.c) cli/runner_cli.c cli/test_main.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # kernel/ktstr.kconfig compiled in as ktstr_kconfig_fragment[] (src/kernel/kernel.h).
 GEN_FRAG:= $(BUILD)/gen/kconfig_fragment.c
 LIB_OBJ += $(GEN_FRAG:.c=.o)
-CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/runner_cli.c cli/test_main.c,$(wildcard cli/*.c)))
 TST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/*.c))
 UNIT_SRC:= $(wildcard unit/*.c)
 
@@ -47,7 +47,7 @@ $(BUILD)/ktstr-tests: $(TST_OBJ) $(BUILD)/libktstr.a
 
 # Unit tests: pure modules only, built with ASan+UBSan in their own tree.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-$(BUILD)/unit-tests: $(UNIT_SRC) $(LIB_SRC) $(GEN_FRAG) $(wildcard src/*/*.h src/guest/work/*.h src/vm/kvm/*.h include/ktstr/*.h unit/*.h)
+$(BUILD)/unit-tests: $(UNIT_SRC) $(LIB_SRC) $(GEN_FRAG) $(wildcard src/*/*.h src/*/*/*.h include/ktstr/*.h unit/*.h)
 	@mkdir -p $(BUILD)
 	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SAN_FLAGS) -Iunit -DKTSTR_UNIT -DKTSTR_UNIT_FIXTURES='"$(CURDIR)/unit/fixtures"' -o $@ $(UNIT_SRC) $(LIB_SRC) $(GEN_FRAG) $(LDLIBS)
 

@@ -14,7 +14,7 @@
  *   RSS overhead: VMM RssAnon+RssFile once init runs (guest RAM is a
  *                 memfd in both, so RssShmem is excluded)
  * Build and run: bench/boot_kvm_vs_qemu.sh */
-#include "core/shm_ring.h"
+#include "proto/shm_ring.h"
 #include "initramfs/initramfs.h"
 #include "kernel/kernel.h"
 #include "vm/kvm/kvm.h"

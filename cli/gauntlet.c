@@ -2,8 +2,8 @@
  * preset (and flag profile), optionally within a time budget.  The
  * runner (options, selection, --shard, --junit, --out, the VM pool) is
  * the shared one; this only turns the gauntlet on. */
-#include "core/ctx.h"
-#include "core/runner.h"
+#include "model/ctx.h"
+#include "runner/runner.h"
 
 #include <stdlib.h>
 

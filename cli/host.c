@@ -1,7 +1,7 @@
 /* `ktstr show-host`: what this host offers ktstr (CPU topology from sysfs,
  * KVM usability, the backend --vmm auto picks, QEMU, cached kernels).
  * `ktstr topo`: the gauntlet's named topology presets. */
-#include "core/presets.h"
+#include "model/presets.h"
 #include "kernel/kernel.h"
 #include "vm/accel.h"
 #include "vm/backend.h"

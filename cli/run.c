@@ -3,9 +3,9 @@
  * under <cgroup2 root>/ktstr-<pid>, removed afterwards even on SIGINT.
  * Each scenario runs in a forked child (its workers die with it), which
  * hands its verdict back through shared memory. */
-#include "core/ctx.h"
-#include "guest/sysfs_topo.h"
-#include "guest/workload.h"
+#include "model/ctx.h"
+#include "workload/sysfs_topo.h"
+#include "workload/workload.h"
 #include <ktstr/scenario.h>
 
 #include <dirent.h>

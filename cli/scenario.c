@@ -1,7 +1,7 @@
 /* `ktstr scenario`: run canned scenarios by name under EEVDF or any
  * sched_ext scheduler binary, without writing C. */
-#include "core/ctx.h"
-#include "core/runner.h"
+#include "model/ctx.h"
+#include "runner/runner.h"
 
 #include <stdlib.h>
 

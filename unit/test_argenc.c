@@ -1,6 +1,6 @@
 /* Unit tests: scheduler arguments through the kernel command line. */
 #include <errno.h>
-#include "core/argenc.h"
+#include "proto/argenc.h"
 #include "unit.h"
 
 UNIT_TEST(argenc_roundtrip)

@@ -4,8 +4,8 @@
  * the telemetry parsers. */
 #include <errno.h>
 #include <stdlib.h>
-#include "core/ctx.h"
-#include "guest/work/work.h"
+#include "model/ctx.h"
+#include "workload/work/work.h"
 #include "unit.h"
 
 /* A plausible worker: 1 s wall, `cpu_pct` % on CPU, CPU pid % 4. */

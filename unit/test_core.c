@@ -2,9 +2,9 @@
  * the shared-memory ring, worker checks. */
 #include <errno.h>
 #include <stdlib.h>
-#include "core/ctx.h"
-#include "core/result.h"
-#include "core/shm_ring.h"
+#include "model/ctx.h"
+#include "proto/result.h"
+#include "proto/shm_ring.h"
 #include "unit.h"
 
 UNIT_TEST(topo_parse_ok)

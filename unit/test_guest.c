@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "core/runner.h"
+#include "runner/runner.h"
 #include "guest/guest.h"
-#include "guest/sysfs_topo.h"
+#include "workload/sysfs_topo.h"
 #include "unit.h"
 
 static void put(const char *root, const char *rel, const char *val)

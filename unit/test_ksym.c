@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <unistd.h>
-#include "core/ksym.h"
+#include "runner/ksym.h"
 #include "unit.h"
 
 int ksym_unit_marker;

@@ -1,7 +1,7 @@
 /* NUMA memory policy validation and syscall arguments (src/core/mempolicy.c). */
 #include "unit.h"
 #include <string.h>
-#include "core/mempolicy.h"
+#include "model/mempolicy.h"
 
 static const char *build(enum ktstr_mempolicy p, const char *nodes, unsigned flags, unsigned nr, uint64_t cs,
 			 struct kt_mpol *out)

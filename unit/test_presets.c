@@ -1,5 +1,5 @@
 #include "unit.h"
-#include "core/presets.h"
+#include "model/presets.h"
 #include <ktstr/topology.h>
 
 UNIT_TEST(presets_parse)

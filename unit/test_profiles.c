@@ -1,7 +1,7 @@
 /* Unit tests: scheduler flag profile expansion. */
 #include <errno.h>
-#include "core/ctx.h"
-#include "core/profiles.h"
+#include "model/ctx.h"
+#include "model/profiles.h"
 #include "unit.h"
 
 static const char *const needs_llc[] = { "llc", NULL };

@@ -2,7 +2,7 @@
  * stats JSON round trip, HTML/SVG escaping and structure; the guest-side
  * log2 histograms they plot (src/core/stats.c, result.c). */
 #include "unit.h"
-#include "core/checks.h"
+#include "model/checks.h"
 #include "report/report.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
 #include "unit.h"
-#include "core/report_out.h"
-#include "core/progress.h"
+#include "runner/report_out.h"
+#include "runner/progress.h"
 
 #include <jansson.h>
 

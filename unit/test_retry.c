@@ -1,5 +1,5 @@
 #include "unit.h"
-#include "core/retry.h"
+#include "runner/retry.h"
 
 #include <stdio.h>
 #include <string.h>

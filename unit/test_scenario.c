@@ -2,7 +2,7 @@
  * (src/scenario/spec.c, src/scenario/validate.c). */
 #include "unit.h"
 #include <ktstr/scenario.h>
-#include "core/ctx.h"
+#include "model/ctx.h"
 
 static const struct ktstr_topo t1224 = { 1, 2, 2, 1 };  /* 4 CPUs: LLC0 0-1, LLC1 2-3 */
 static const struct ktstr_topo t2241 = { 2, 4, 2, 1 };  /* 8 CPUs, nodes 0-3 / 4-7 */

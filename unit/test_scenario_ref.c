@@ -4,8 +4,8 @@
  * required flags. */
 #include "unit.h"
 #include <ktstr/scenario.h>
-#include "core/ctx.h"
-#include "core/runner.h"
+#include "model/ctx.h"
+#include "runner/runner.h"
 
 #include <stdlib.h>
 

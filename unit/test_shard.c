@@ -1,5 +1,5 @@
 #include "unit.h"
-#include "core/shard.h"
+#include "runner/shard.h"
 
 #include <stdlib.h>
 

@@ -2,7 +2,7 @@
  * sets (see gauntlet.h).  Pure functions. */
 #include "gauntlet/gauntlet.h"
 #include <ktstr/scenario.h>
-#include "core/ctx.h"
+#include "model/ctx.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "core/presets.h"
-#include "core/runner.h"
+#include "model/presets.h"
+#include "runner/runner.h"
 
 /* ---- constraints and expansion (expand.c) ---- */
 

@@ -1,12 +1,11 @@
 /* Guest PID 1: mount the filesystems, route stdout/stderr to COM2, read
  * the test name from the kernel command line, run the test, send the
  * framed result and power off.  Never returns. */
-#include "core/ctx.h"
+#include "model/ctx.h"
 #include "guest/guest.h"
 #include "guest/sched.h"
-#include "guest/sysfs_topo.h"
-#include "core/argenc.h"
-#include "shell/shell.h"
+#include "workload/sysfs_topo.h"
+#include "proto/argenc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,27 +62,6 @@ static void setup_console(void)
 	dup2(fd, 2);
 	close(fd);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-}
-
-int kt_cmdline_get(const char *cmdline, const char *key, char *buf, size_t len)
-{
-	size_t kl = strlen(key);
-
-	for (const char *p = cmdline; p && *p;) {
-		while (*p == ' ')
-			p++;
-		if (!strncmp(p, key, kl) && p[kl] == '=') {
-			size_t vl = strcspn(p + kl + 1, " \n");
-
-			if (vl >= len)
-				return -ENAMETOOLONG;
-			memcpy(buf, p + kl + 1, vl);
-			buf[vl] = '\0';
-			return 0;
-		}
-		p = strchr(p, ' ');
-	}
-	return -ENOENT;
 }
 
 static void send_result(struct kt_result *r)

@@ -1,7 +1,7 @@
 /* Launch and watch a sched_ext scheduler inside the guest (see sched.h). */
 #include "guest/guest.h"
 #include "guest/sched.h"
-#include "core/argenc.h"
+#include "proto/argenc.h"
 
 #include <dirent.h>
 #include <errno.h>

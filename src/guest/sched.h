@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "core/result.h"
+#include "proto/result.h"
 
 #define KT_SCHED_LOG "/tmp/sched.log"
 #define KT_SCHED_LOG_BEGIN "===SCHED_OUTPUT_START==="

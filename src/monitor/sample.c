@@ -1,7 +1,7 @@
 /* The monitor thread: find the kernel in guest memory, then sample every
  * CPU's runqueue each interval (see monitor.h, docs/monitor.md). */
 #include "monitor/mon_int.h"
-#include "core/shm_ring.h"
+#include "proto/shm_ring.h"
 
 #include <errno.h>
 #include <fcntl.h>

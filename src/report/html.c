@@ -2,8 +2,8 @@
  * sidecars: the test table, then per test its metrics, cgroups, monitor
  * timeline and latency/gap histograms.  No scripts, no external
  * resources; every sidecar string is escaped.  Pure. */
-#include "core/report_out.h"
-#include "core/result.h"
+#include "runner/report_out.h"
+#include "proto/result.h"
 #include "report/report.h"
 
 #include <errno.h>

@@ -2,9 +2,9 @@
  * sets started through src/guest/workload.c and checked by its finish
  * path.  Runs in the guest, or on the host in bare-metal mode. */
 #include <ktstr/scenario.h>
-#include "core/ctx.h"
-#include "guest/guest.h"
-#include "guest/workload.h"
+#include "model/ctx.h"
+#include "proto/shm_ring.h"
+#include "workload/workload.h"
 #include "util/util.h"
 
 #include <errno.h>

@@ -1,9 +1,9 @@
 /* Validation of data-driven scenarios (host side before boot, and again
  * in the guest), and the registry of their data. */
 #include <ktstr/scenario.h>
-#include "core/ctx.h"
-#include "core/mempolicy.h"
-#include "guest/workload.h"
+#include "model/ctx.h"
+#include "model/mempolicy.h"
+#include "workload/workload.h"
 
 #include <errno.h>
 #include <math.h>

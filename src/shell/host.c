@@ -3,7 +3,7 @@
  * in raw mode, run the VM with COM2 as the guest's terminal, and restore
  * the terminal on every way out (see shell.h). */
 #include "shell/shell.h"
-#include "core/shm_ring.h"
+#include "proto/shm_ring.h"
 #include "initramfs/initramfs.h"
 #include "kernel/kernel.h"
 

@@ -1,0 +1,64 @@
+/* The guest->host message ring in the shared-memory region (layout of the
+ * reference, docs/protocol.md): a 40-byte header, then a byte ring of
+ * TLV messages {u32 type, u32 len, u32 crc32(payload), u32 0} + payload.
+ * Pure logic over a memory block; the host treats every byte as
+ * untrusted. */
+#ifndef KTSTR_SHM_RING_H
+#define KTSTR_SHM_RING_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KT_RING_MAGIC 0x53544D52u /* "STMR" */
+#define KT_RING_VERSION 1u
+#define KT_RING_HDR 40u
+#define KT_MSG_HDR 16u
+
+enum kt_msg_type {
+	KT_MSG_SCENARIO_START = 0x53435354, /* "SCST" */
+	KT_MSG_SCENARIO_END = 0x5343454E,   /* "SCEN" */
+	KT_MSG_STIMULUS = 0x5354494D,       /* "STIM": struct kt_stimulus */
+	KT_MSG_TEST_RESULT = 0x54455354,    /* "TEST" */
+	KT_MSG_EXIT = 0x45584954,           /* "EXIT" */
+	KT_MSG_SCHED_EXIT = 0x53434458,     /* "SCDX" */
+	KT_MSG_CRASH = 0x43525348,          /* "CRSH" */
+};
+
+/* A scenario event (step start, op) as it happened in the guest. */
+struct kt_stimulus {
+	uint32_t step, kind;  /* step index; what happened (enum ktstr_stim) */
+	uint64_t at_ns;       /* since the scenario started */
+	uint64_t iterations;  /* all workers' iterations so far (0: unknown) */
+};
+
+struct kt_ring_hdr {
+	uint32_t magic, version, capacity;
+	uint8_t dump_req, stall_req, slot0, slot1;
+	uint64_t write_ptr, read_ptr, drops;
+};
+
+/* Host: format an empty ring over mem (size bytes).  -EINVAL if too small. */
+int kt_ring_init(void *mem, size_t size);
+/* Writer: append one message.  -ENOSPC (and drops++) if it does not fit,
+ * -EINVAL if the ring header is not valid. */
+int kt_ring_write(void *mem, size_t size, uint32_t type, const void *payload, uint32_t len);
+
+/* Reader: for each complete message, call fn (crc_ok tells whether the
+ * CRC matched).  Stops at the first malformed header (counted in
+ * *malformed).  Returns messages consumed or -EINVAL if the header is
+ * not a valid ring. */
+typedef void (*kt_ring_fn)(void *arg, uint32_t type, const void *payload, uint32_t len, bool crc_ok);
+int kt_ring_drain(void *mem, size_t size, kt_ring_fn fn, void *arg, unsigned *malformed);
+
+/* ---- the guest's end (proto/guest_ring.c; no-ops without a ring) ---- */
+/* Map the shared region named by ktstr_shm=ADDR,SIZE through /dev/mem. */
+int kt_shm_attach(const char *cmdline);
+/* Send a message on the ring (no-op without a ring). */
+int kt_shm_send(uint32_t type, const void *payload, size_t len);
+
+/* The ring header (NULL without a valid ring). */
+struct kt_ring_hdr *kt_shm_hdr(void);
+/* Guest -> host signal slot: 1 = ready (scheduler up, test starting). */
+void kt_shm_signal(uint8_t v);
+
+#endif

@@ -1,0 +1,85 @@
+/* Tests to cases: one per valid flag profile of the test's scheduler. */
+#include "model/profiles.h"
+#include "runner/runner.h"
+#include "model/ctx.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PROFILES 256
+
+int kt_expand_cases(const struct ktstr_test *const *tests, size_t n, const struct ktstr_scheduler *override,
+		    struct kt_case **out, size_t *nout)
+{
+	struct kt_case *v = NULL;
+	size_t cnt = 0, cap = 0;
+	uint32_t masks[MAX_PROFILES];
+	char err[256];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ktstr_test *t = tests[i];
+		const struct ktstr_scheduler *s = override ? override : t->scheduler;
+		const struct ktstr_sched_flag *flags = s ? s->flags : NULL;
+		int np = 1;
+
+		masks[0] = 0;
+		if (flags && flags[0].name) {
+			np = kt_flag_profiles(flags, t->required_flags, t->excluded_flags, masks, MAX_PROFILES, err,
+					      sizeof(err));
+			if (np < 0) {
+				free(v);
+				return kt_err(0, "test %s, scheduler %s: %s", t->name, s->name ? s->name : s->binary,
+					      err);
+			}
+			if (np == 0) {
+				free(v);
+				return kt_err(0, "test %s, scheduler %s: no flag combination satisfies the test's "
+						 "required/excluded flags and the flags' requires/excludes",
+					      t->name, s->name ? s->name : s->binary);
+			}
+		}
+		for (int k = 0; k < np; k++) {
+			struct kt_case *c;
+			char prof[128];
+
+			if (cnt == cap) {
+				struct kt_case *nv;
+
+				cap = cap ? cap * 2 : 32;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+			}
+			c = &v[cnt++];
+			memset(c, 0, sizeof(*c));
+			c->t = t;
+			c->sched = s;
+			if (flags && flags[0].name) {
+				kt_profile_name(flags, masks[k], prof, sizeof(prof));
+				kt_profile_args(flags, masks[k], c->flag_args, sizeof(c->flag_args));
+				snprintf(c->name, sizeof(c->name), "%s/%s", t->name, prof);
+			} else {
+				snprintf(c->name, sizeof(c->name), "%s", t->name);
+			}
+		}
+	}
+	*out = v;
+	*nout = cnt;
+	return 0;
+}
+
+void kt_case_topo(const struct kt_case *c, bool have_override, const struct ktstr_topo *override,
+		  struct ktstr_topo *out)
+{
+	if (have_override)
+		*out = *override;
+	else if (c->have_topo)
+		*out = c->topo;
+	else
+		kt_test_topo(c->t, out);
+}

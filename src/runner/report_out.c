@@ -1,0 +1,466 @@
+/* JUnit XML and JSON sidecars (see report_out.h). */
+#include "runner/report_out.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TAIL_BYTES 16384
+
+static const char *verdict_name(enum kt_verdict v)
+{
+	switch (v) {
+	case KT_PASS: return "pass";
+	case KT_FAIL: return "fail";
+	case KT_SKIP: return "skip";
+	default: return "error";
+	}
+}
+
+/* Length of the valid UTF-8 sequence at s (max n bytes) and its code
+ * point, or 0 if it is not one (overlong, surrogate, > U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t need;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (n < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((need == 3 && c < 0x800) || (need == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return need;
+}
+
+int kt_text_clean(const char *str, size_t len, bool xml, struct kbuf *out)
+{
+	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	int ret = kbuf_reserve(out, len + 1);
+
+	while (!ret && i < len) {
+		uint32_t cp;
+		size_t l = utf8_seq(s + i, len - i, &cp);
+		const char *ent = NULL;
+
+		if (!l) {
+			ret = kbuf_append(out, repl, 3);
+			i++;
+			continue;
+		}
+		if (cp == 0 || (xml && ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xfffe ||
+					cp == 0xffff))) {
+			ret = kbuf_append(out, repl, 3);
+			i += l;
+			continue;
+		}
+		if (xml) {
+			switch (cp) {
+			case '&': ent = "&amp;"; break;
+			case '<': ent = "&lt;"; break;
+			case '>': ent = "&gt;"; break;
+			case '"': ent = "&quot;"; break;
+			case '\'': ent = "&apos;"; break;
+			case '\r': ent = "&#13;"; break;
+			default: break;
+			}
+		}
+		ret = ent ? kbuf_append(out, ent, strlen(ent)) : kbuf_append(out, s + i, l);
+		i += l;
+	}
+	/* Keep data NUL-terminated for callers that print it. */
+	if (!ret)
+		ret = kbuf_reserve(out, 1);
+	if (!ret)
+		out->data[out->len] = '\0';
+	return ret;
+}
+
+void kt_safe_name(const char *name, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	if (!len)
+		return;
+	for (; name[i] && i + 1 < len; i++) {
+		char c = name[i];
+
+		buf[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+					 c == '_' || c == '+' || (c == '.' && i > 0)
+				 ? c
+				 : '_';
+	}
+	buf[i] = '\0';
+}
+
+int kt_report_check(const struct kt_run_opts *o)
+{
+	struct stat st;
+
+	if (o->out_dir) {
+		char probe[PATH_MAX];
+		int fd;
+
+		if (!*o->out_dir) {
+			kt_err(0, "--out: empty directory name");
+			return -EINVAL;
+		}
+		if (mkdir_p(o->out_dir, 0755)) {
+			kt_err(errno, "--out %s: cannot create the directory", o->out_dir);
+			return -EACCES;
+		}
+		if (stat(o->out_dir, &st) || !S_ISDIR(st.st_mode)) {
+			kt_err(ENOTDIR, "--out %s", o->out_dir);
+			return -ENOTDIR;
+		}
+		snprintf(probe, sizeof(probe), "%s/.ktstr-probe-XXXXXX", o->out_dir);
+		fd = mkstemp(probe);
+		if (fd < 0) {
+			int e = errno;
+
+			kt_err(e, "--out %s: directory not writable", o->out_dir);
+			return -e;
+		}
+		close(fd);
+		unlink(probe);
+	}
+	if (o->junit) {
+		bool existed = !stat(o->junit, &st);
+		int fd;
+
+		if (!*o->junit) {
+			kt_err(0, "--junit: empty file name");
+			return -EINVAL;
+		}
+		if (existed && S_ISDIR(st.st_mode)) {
+			kt_err(EISDIR, "--junit %s: give a file name", o->junit);
+			return -EISDIR;
+		}
+		fd = open(o->junit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			int e = errno;
+
+			kt_err(e, "--junit %s: cannot write", o->junit);
+			return -e;
+		}
+		close(fd);
+		if (!existed)
+			unlink(o->junit);
+	}
+	return 0;
+}
+
+static void tail_copy(struct kbuf *dst, const struct kbuf *src)
+{
+	size_t off = src->len > TAIL_BYTES ? src->len - TAIL_BYTES : 0;
+
+	dst->len = 0;
+	if (!src->data || !src->len)
+		return;
+	/* Start at a line boundary when there is one near. */
+	if (off) {
+		const char *nl = memchr(src->data + off, '\n', src->len - off);
+
+		if (nl && (size_t)(nl - src->data) < off + 1024)
+			off = (size_t)(nl - src->data) + 1;
+	}
+	kbuf_append(dst, src->data + off, src->len - off);
+}
+
+void kt_report_capture(const struct kt_run_opts *o, struct kt_outcome *out, const struct vm_result *vr,
+		       const char *ring_json, size_t ring_len)
+{
+	if (!o->out_dir && !o->junit)
+		return;
+	snprintf(out->vmm, sizeof(out->vmm), "%s", vr->vmm_name);
+	out->exit = vr->exit;
+	out->guest_json.len = 0;
+	if (ring_json && ring_len)
+		kbuf_append(&out->guest_json, ring_json, ring_len);
+	tail_copy(&out->com1_tail, &vr->com1);
+	tail_copy(&out->com2_tail, &vr->com2);
+}
+
+struct kt_report {
+	const struct kt_run_opts *o;
+	size_t n;
+	struct kbuf *junit; /* one <testcase> per case index, empty: not run */
+	unsigned tests, failures, errors, skipped;
+	double time_s;
+	char kernel[256];
+	char stamp[32];
+	bool failed;
+};
+
+struct kt_report *kt_report_begin(const struct kt_run_opts *o, size_t n, const char *kernel)
+{
+	struct kt_report *r;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!o->junit && !o->out_dir)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->junit = calloc(n ? n : 1, sizeof(*r->junit)))) {
+		free(r);
+		kt_err(ENOMEM, "--junit/--out");
+		return NULL;
+	}
+	r->o = o;
+	r->n = n;
+	snprintf(r->kernel, sizeof(r->kernel), "%s", kernel ? kernel : "");
+	gmtime_r(&now, &tm);
+	strftime(r->stamp, sizeof(r->stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return r;
+}
+
+static const char *sched_name(const struct kt_case *c)
+{
+	return c->sched ? (c->sched->name ? c->sched->name : c->sched->binary) : "eevdf";
+}
+
+static json_t *str_json(const char *s, size_t len)
+{
+	struct kbuf b = { 0 };
+	json_t *j;
+
+	if (kt_text_clean(s ? s : "", s ? len : 0, false, &b))
+		return json_null();
+	j = json_stringn(b.data ? b.data : "", b.len);
+	kbuf_free(&b);
+	return j ? j : json_null();
+}
+
+static int write_atomic(const char *path, const char *data, size_t len)
+{
+	char tmp[PATH_MAX + 16];
+	int ret;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
+		return kt_err(ENAMETOOLONG, "%s", path);
+	ret = write_file(tmp, data, len);
+	if (ret)
+		return ret;
+	if (rename(tmp, path)) {
+		ret = kt_err(errno, "rename %s to %s", tmp, path);
+		unlink(tmp);
+	}
+	return ret;
+}
+
+static int write_sidecar(struct kt_report *r, const struct kt_case *c, const struct kt_outcome *out)
+{
+	json_t *j = json_object(), *guest = NULL, *con;
+	char fname[256], path[PATH_MAX];
+	char *text;
+	int ret;
+
+	if (!j)
+		return -ENOMEM;
+	kt_safe_name(c->name, fname, sizeof(fname));
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.ktstr.json", r->o->out_dir, fname) >= sizeof(path)) {
+		json_decref(j);
+		return kt_err(ENAMETOOLONG, "--out %s", r->o->out_dir);
+	}
+	json_object_set_new(j, "name", str_json(c->name, strlen(c->name)));
+	json_object_set_new(j, "test", str_json(c->t->name, strlen(c->t->name)));
+	json_object_set_new(j, "verdict", json_string(verdict_name(out->verdict)));
+	json_object_set_new(j, "passed", json_boolean(out->verdict == KT_PASS));
+	json_object_set_new(j, "skipped", json_boolean(out->verdict == KT_SKIP));
+	json_object_set_new(j, "expect_fail", json_boolean(c->t->expect_fail));
+	json_object_set_new(j, "reason", str_json(out->reason, strlen(out->reason)));
+	json_object_set_new(j, "topology", str_json(out->topo, strlen(out->topo)));
+	json_object_set_new(j, "scheduler", str_json(sched_name(c), strlen(sched_name(c))));
+	json_object_set_new(j, "scheduler_flags", str_json(c->flag_args, strlen(c->flag_args)));
+	json_object_set_new(j, "vmm", str_json(out->vmm, strlen(out->vmm)));
+	json_object_set_new(j, "accel", str_json(out->accel, strlen(out->accel)));
+	json_object_set_new(j, "vm_exit", json_string(vm_exit_name(out->exit)));
+	json_object_set_new(j, "kernel", str_json(r->kernel, strlen(r->kernel)));
+	json_object_set_new(j, "wall_s", json_real(out->wall_s));
+	json_object_set_new(j, "boot_s", json_real(out->boot_s));
+	json_object_set_new(j, "duration_ms", json_integer(out->duration_ms));
+	json_object_set_new(j, "attempts", json_integer(out->attempts ? out->attempts : 1));
+	json_object_set_new(j, "flaky", json_boolean(out->verdict == KT_PASS && out->first_failure[0]));
+	json_object_set_new(j, "first_failure", str_json(out->first_failure, strlen(out->first_failure)));
+	json_object_set_new(j, "first_failure_report", str_json(out->first_report.data, out->first_report.len));
+	json_object_set_new(j, "guest_crash", str_json(out->guest_crash, strlen(out->guest_crash)));
+	json_object_set_new(j, "timestamp", json_string(r->stamp));
+	/* The guest's own result JSON (telemetry), verbatim when it parses;
+	 * it came through a CRC-checked message but is still guest data. */
+	if (out->guest_json.len)
+		guest = json_loadb(out->guest_json.data, out->guest_json.len, JSON_REJECT_DUPLICATES, NULL);
+	if (guest && json_is_object(guest)) {
+		json_object_set_new(j, "result", guest);
+	} else {
+		json_decref(guest);
+		json_object_set_new(j, "result", json_null());
+		if (out->guest_json.len)
+			json_object_set_new(j, "result_raw", str_json(out->guest_json.data, out->guest_json.len));
+	}
+	con = json_object();
+	json_object_set_new(con, "com1_tail", str_json(out->com1_tail.data, out->com1_tail.len));
+	json_object_set_new(con, "com2_tail", str_json(out->com2_tail.data, out->com2_tail.len));
+	json_object_set_new(j, "console", con);
+	json_object_set_new(j, "report", str_json(out->report.data, out->report.len));
+	/* The host monitor's timeline and verdict (docs/monitor.md); written
+	 * by us from guest memory values, so it parses. */
+	if (out->monitor_json.len) {
+		json_t *mon = json_loadb(out->monitor_json.data, out->monitor_json.len, 0, NULL);
+
+		json_object_set_new(j, "monitor", mon ? mon : json_null());
+	}
+	text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(j);
+	if (!text)
+		return kt_err(ENOMEM, "sidecar for %s", c->name);
+	ret = write_atomic(path, text, strlen(text));
+	free(text);
+	return ret;
+}
+
+static void xml(struct kbuf *b, const char *s, size_t len)
+{
+	kt_text_clean(s ? s : "", s ? len : 0, true, b);
+}
+
+static void xmls(struct kbuf *b, const char *s)
+{
+	xml(b, s, s ? strlen(s) : 0);
+}
+
+static void junit_case(struct kt_report *r, struct kbuf *b, const struct kt_case *c, const struct kt_outcome *out)
+{
+	kbuf_printf(b, "    <testcase classname=\"ktstr.");
+	xmls(b, c->t->name);
+	kbuf_printf(b, "\" name=\"");
+	xmls(b, c->name);
+	kbuf_printf(b, "\" time=\"%.3f\">\n", out->wall_s);
+	r->tests++;
+	r->time_s += out->wall_s;
+	kbuf_printf(b, "      <properties>\n        <property name=\"topology\" value=\"");
+	xmls(b, out->topo);
+	kbuf_printf(b, "\"/>\n        <property name=\"scheduler\" value=\"");
+	xmls(b, sched_name(c));
+	kbuf_printf(b, "\"/>\n        <property name=\"vmm\" value=\"");
+	xmls(b, out->vmm);
+	kbuf_printf(b, "/");
+	xmls(b, out->accel);
+	kbuf_printf(b, "\"/>\n      </properties>\n");
+	switch (out->verdict) {
+	case KT_PASS:
+		/* Passed on a retry: the Surefire rerun element for the
+		 * failed attempt. */
+		if (out->first_failure[0]) {
+			kbuf_printf(b, "      <flakyFailure message=\"");
+			xmls(b, out->first_failure);
+			kbuf_printf(b, "\" type=\"FAIL\"/>\n");
+		}
+		break;
+	case KT_SKIP:
+		r->skipped++;
+		kbuf_printf(b, "      <skipped message=\"");
+		xmls(b, out->reason);
+		kbuf_printf(b, "\"/>\n");
+		break;
+	default:
+		if (out->verdict == KT_FAIL)
+			r->failures++;
+		else
+			r->errors++;
+		kbuf_printf(b, "      <%s message=\"", out->verdict == KT_FAIL ? "failure" : "error");
+		xmls(b, out->reason);
+		kbuf_printf(b, "\" type=\"%s\">", verdict_name(out->verdict));
+		xmls(b, out->reason);
+		kbuf_printf(b, "</%s>\n", out->verdict == KT_FAIL ? "failure" : "error");
+		break;
+	}
+	if (out->report.len) {
+		kbuf_printf(b, "      <system-out>");
+		xml(b, out->report.data, out->report.len);
+		kbuf_printf(b, "</system-out>\n");
+	}
+	kbuf_printf(b, "    </testcase>\n");
+}
+
+void kt_report_case(struct kt_report *r, size_t idx, const struct kt_case *c, const struct kt_outcome *out)
+{
+	if (!r || idx >= r->n)
+		return;
+	if (r->o->out_dir && write_sidecar(r, c, out)) {
+		kt_err(0, "--out: could not write the sidecar of %s", c->name);
+		r->failed = true;
+	}
+	if (r->o->junit) {
+		r->junit[idx].len = 0;
+		junit_case(r, &r->junit[idx], c, out);
+	}
+}
+
+int kt_report_end(struct kt_report *r)
+{
+	struct kbuf b = { 0 };
+	int ret;
+
+	if (!r)
+		return 0;
+	if (r->o->junit) {
+		kbuf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				"<testsuites name=\"ktstr\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" "
+				"time=\"%.3f\">\n"
+				"  <testsuite name=\"ktstr\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" "
+				"time=\"%.3f\" timestamp=\"%s\" hostname=\"",
+			    r->tests, r->failures, r->errors, r->skipped, r->time_s, r->tests, r->failures, r->errors,
+			    r->skipped, r->time_s, r->stamp);
+		{
+			char host[256] = "";
+
+			gethostname(host, sizeof(host) - 1);
+			xmls(&b, host);
+		}
+		kbuf_printf(&b, "\">\n    <properties>\n      <property name=\"kernel\" value=\"");
+		xmls(&b, r->kernel);
+		kbuf_printf(&b, "\"/>\n    </properties>\n");
+		for (size_t i = 0; i < r->n; i++)
+			if (r->junit[i].len)
+				kbuf_append(&b, r->junit[i].data, r->junit[i].len);
+		kbuf_printf(&b, "  </testsuite>\n</testsuites>\n");
+		ret = b.data ? write_atomic(r->o->junit, b.data, b.len) : -ENOMEM;
+		if (ret) {
+			kt_err(0, "--junit: could not write %s", r->o->junit);
+			r->failed = true;
+		}
+		kbuf_free(&b);
+	}
+	ret = r->failed ? -1 : 0;
+	for (size_t i = 0; i < r->n; i++)
+		kbuf_free(&r->junit[i]);
+	free(r->junit);
+	free(r);
+	return ret;
+}

@@ -1,0 +1,108 @@
+/* Host side: run registered tests, one VM each, in parallel; judge the
+ * results; print KTAP lines, failure reports and the summary. */
+#ifndef KTSTR_RUNNER_H
+#define KTSTR_RUNNER_H
+#include <ktstr/ktstr.h>
+#include "proto/result.h"
+#include "vm/backend.h"
+
+/* One VM run: a test, under a scheduler (or EEVDF), with one flag
+ * profile.  Named "test" or "test/profile". */
+struct kt_case {
+	const struct ktstr_test *t;
+	const struct ktstr_scheduler *sched; /* NULL: EEVDF */
+	char name[192];
+	char flag_args[512];
+	/* Gauntlet variant: its own topology and memory (0: the test's). */
+	bool have_topo;
+	struct ktstr_topo topo;
+	unsigned memory_mb;
+	const char *preset;                  /* preset name, NULL: none */
+};
+
+/* The topology case c runs on: --topo, else the variant's, else the
+ * test's own (with defaults). */
+void kt_case_topo(const struct kt_case *c, bool have_override, const struct ktstr_topo *override,
+		  struct ktstr_topo *out);
+
+/* Expand tests into cases (flag profiles of their scheduler; override,
+ * if given, replaces every test's scheduler).  Bad flag declarations are
+ * reported (kt_err) and give -EINVAL. */
+int kt_expand_cases(const struct ktstr_test *const *tests, size_t n, const struct ktstr_scheduler *override,
+		    struct kt_case **out, size_t *nout);
+
+struct kt_outcome;
+struct kt_run_opts {
+	const char *kernel;     /* --kernel PATH|KEY (NULL: resolve) */
+	enum vm_vmm vmm;
+	unsigned jobs;
+	bool have_topo;         /* --topo given */
+	struct ktstr_topo topo;
+	unsigned duration_s;    /* --duration (0: the test's) */
+	unsigned timeout_s;     /* --timeout (0: derived) */
+	unsigned memory_mb;     /* --memory (0: the test's) */
+	bool verbose;
+	const char *junit;      /* --junit FILE (NULL: none) */
+	const char *out_dir;    /* --out DIR: a JSON sidecar per case */
+	bool no_progress;       /* --no-progress */
+	bool no_monitor;        /* --no-monitor: no host-side monitor */
+	unsigned monitor_interval_ms; /* --monitor-interval MS (0: the test's) */
+	/* --retries N: a failed (or errored) case is run again, up to N more
+	 * times; one that then passes is reported as flaky, with the first
+	 * failure's reason.  0: every case runs once. */
+	unsigned retries;
+	/* Called (under the pool lock) as each case ends, e.g. to record
+	 * its measured cost (src/gauntlet); NULL: none. */
+	void (*case_done)(void *arg, const struct kt_case *c, const struct kt_outcome *out);
+	void *case_done_arg;
+};
+
+enum kt_verdict { KT_PASS, KT_FAIL, KT_SKIP, KT_ERROR };
+
+struct kt_outcome {
+	enum kt_verdict verdict;
+	char reason[1024];      /* first line for the KTAP line */
+	struct kt_result result;
+	bool have_result;
+	enum vm_exit exit;
+	double wall_s, boot_s;  /* boot: launch to KTSTR_INIT_STARTED */
+	unsigned duration_ms;
+	char topo[32];
+	char accel[16];
+	struct kbuf report;     /* full failure report */
+	char guest_crash[256];  /* set by the caller from a CRSH message */
+	/* Kept for --out/--junit (report_out.c), freed after reporting. */
+	char vmm[16];
+	struct kbuf guest_json; /* the guest's result JSON, as received */
+	struct kbuf com1_tail, com2_tail;
+	struct kbuf monitor_json; /* the sidecar's "monitor" object, empty: none */
+	unsigned attempts;        /* VM runs this verdict took (1 + retries used) */
+	char first_failure[512];  /* the first failed attempt's reason, "": none */
+	struct kbuf first_report; /* and its failure report (flaky cases) */
+};
+
+/* Frees an outcome's buffers (the struct itself is the caller's). */
+void kt_outcome_release(struct kt_outcome *o);
+
+/* Runs tests; returns the process exit status (0 all passed/skipped,
+ * 1 some failed, 2 bad input). */
+int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts *o);
+/* Shared by the test binaries and `ktstr scenario`: parse the runner
+ * options, select (filters), list or run.  `what` is "test" or
+ * "scenario"; registry is the list to choose from. */
+int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg);
+/* The same with the gauntlet on from the start (`ktstr gauntlet`). */
+int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg,
+		       bool gauntlet);
+
+/* The guest command-line words that start scheduler s from the guest
+ * path guest ("sched/NAME") with its, the test's and a flag profile's
+ * arguments; "" when s is NULL.  -ENAMETOOLONG if it does not fit. */
+int kt_sched_cmdline(const struct ktstr_scheduler *s, const char *guest, const char *test_args,
+		     const char *flag_args, char *buf, size_t len);
+
+/* Pure: judge one VM run (exposed for unit tests). */
+void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,
+	      const char *ring_json, size_t ring_len, struct kt_outcome *out);
+
+#endif
