@@ -10,7 +10,7 @@
  *
  * Per vCPU count (1, 2, 4, 8; topology 1n1l<N>c1t; 512 MiB guest):
  *   boot-to-init: VMM start to KTSTR_INIT_STARTED on the guest console
- *   startup:      vm_run() entry to the BSP's first KVM_RUN (ours)
+ *   startup:      kt_vm_run() entry to the BSP's first KVM_RUN (ours)
  *   RSS overhead: VMM RssAnon+RssFile once init runs (guest RAM is a
  *                 memfd in both, so RssShmem is excluded)
  * Build and run: bench/boot_kvm_vs_qemu.sh */
@@ -41,7 +41,7 @@ static long rss_kib(pid_t pid)
 	long anon = 0, file = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (read_file_str(path, buf, sizeof(buf)))
+	if (kt_read_file_str(path, buf, sizeof(buf)))
 		return -1;
 	if ((p = strstr(buf, "RssAnon:")))
 		anon = strtol(p + 8, NULL, 10);
@@ -61,7 +61,7 @@ static void p_prepare(void *arg, struct vm *vm)
 	struct probe *p = arg;
 
 	kt_ring_init(vm->shm, vm->shm_size);
-	p->t_prep = now_ns();
+	p->t_prep = kt_now_ns();
 }
 
 static void p_output(void *arg, int port, const char *data, size_t len)
@@ -70,9 +70,9 @@ static void p_output(void *arg, int port, const char *data, size_t len)
 
 	if (p->t_init)
 		return;
-	kbuf_append(&p->con, data, len);
+	kt_kbuf_append(&p->con, data, len);
 	if (p->con.data && strstr(p->con.data, INIT_MARK))
-		p->t_init = now_ns();
+		p->t_init = kt_now_ns();
 }
 
 static bool p_tick(void *arg, struct vm *vm)
@@ -100,16 +100,16 @@ static int run_ours(unsigned n, const char *initrd, double *boot_ms, double *sta
 	h.output = p_output;
 	h.tick = p_tick;
 	p.rss_base = rss_kib(getpid());
-	p.t0 = now_ns();
-	ret = vm_run(&cfg, &h, &r);
+	p.t0 = kt_now_ns();
+	ret = kt_vm_run(&cfg, &h, &r);
 	if (ret)
 		return ret;
-	vm_result_free(&r);
-	kbuf_free(&p.con);
+	kt_vm_result_free(&r);
+	kt_kbuf_free(&p.con);
 	if (!p.t_init)
 		return -ETIMEDOUT;
 	*boot_ms = (double)(p.t_init - p.t0) / 1e6;
-	*startup_ms = (double)(p.t_prep - p.t0 + atomic_load(&kvmm_stat_first_run_ns)) / 1e6;
+	*startup_ms = (double)(p.t_prep - p.t0 + atomic_load(&kt_vmm_stat_first_run_ns)) / 1e6;
 	*rss = p.rss;
 	return 0;
 }
@@ -119,7 +119,7 @@ static int run_qemu(unsigned n, const char *initrd, const char *cmdline, double 
 	char smp[16], append[4200], obj[96];
 	int out[2];
 	pid_t pid;
-	uint64_t t0 = now_ns(), t_init = 0;
+	uint64_t t0 = kt_now_ns(), t_init = 0;
 	struct kbuf con = { 0 };
 
 	snprintf(smp, sizeof(smp), "%u", n);
@@ -147,7 +147,7 @@ static int run_qemu(unsigned n, const char *initrd, const char *cmdline, double 
 		_exit(127);
 	}
 	close(out[1]);
-	while (!t_init && now_ns() - t0 < 120000000000ull) {
+	while (!t_init && kt_now_ns() - t0 < 120000000000ull) {
 		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
 		char buf[4096];
 		ssize_t k;
@@ -157,9 +157,9 @@ static int run_qemu(unsigned n, const char *initrd, const char *cmdline, double 
 		k = read(out[0], buf, sizeof(buf));
 		if (k <= 0)
 			break;
-		kbuf_append(&con, buf, (size_t)k);
+		kt_kbuf_append(&con, buf, (size_t)k);
 		if (con.data && strstr(con.data, INIT_MARK))
-			t_init = now_ns();
+			t_init = kt_now_ns();
 	}
 	*rss = rss_kib(pid);
 	kill(pid, SIGKILL);
@@ -167,7 +167,7 @@ static int run_qemu(unsigned n, const char *initrd, const char *cmdline, double 
 	close(out[0]);
 	if (!t_init)
 		printf("BENCH qemu output: %.600s\n", con.data ? con.data : "(none)");
-	kbuf_free(&con);
+	kt_kbuf_free(&con);
 	if (!t_init)
 		return -ETIMEDOUT;
 	*boot_ms = (double)(t_init - t0) / 1e6;
@@ -184,14 +184,14 @@ KTSTR_TEST(bench_boot_kvm_vs_qemu, .nested = true, .timeout_s = 1800,
 
 	if (ktstr_nested_l2())
 		return 0;
-	if (kvmm_nested_initramfs(initrd, sizeof(initrd))) {
+	if (kt_vmm_nested_initramfs(initrd, sizeof(initrd))) {
 		ktstr_fail(ctx, KTSTR_K_OTHER, "no L2 initramfs");
 		return 0;
 	}
 	/* QEMU gets the command line our VMM builds, minus nothing. */
 	v.cfg = &vc;
 	snprintf(v.accel, sizeof(v.accel), "kvm");
-	vm_build_cmdline(&v);
+	kt_vm_build_cmdline(&v);
 	printf("BENCH| vCPUs | ours boot-to-init ms | qemu microvm boot-to-init ms | ratio qemu/ours | "
 	       "ours startup ms | ours RSS overhead KiB | qemu RSS KiB |\n");
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
@@ -246,10 +246,10 @@ int main(int argc, char **argv)
 
 	if (getpid() == 1)
 		return ktstr_main(argc, argv);
-	if (kernel_resolve(argc > 1 ? argv[1] : NULL, &k))
+	if (kt_kernel_resolve(argc > 1 ? argv[1] : NULL, &k))
 		return 2;
 	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (sl < 0 || find_in_path("qemu-system-x86_64", qemu, sizeof(qemu)))
+	if (sl < 0 || kt_find_in_path("qemu-system-x86_64", qemu, sizeof(qemu)))
 		return fprintf(stderr, "bench: need /proc/self/exe and qemu-system-x86_64\n"), 2;
 	self[sl] = '\0';
 	spec.init = self;
@@ -258,7 +258,7 @@ int main(int argc, char **argv)
 	files[spec.nfiles++] = (struct initramfs_file){ .src = "/usr/share/qemu/qboot.rom", .dst = "qemu/bios-microvm.bin" };
 	files[spec.nfiles++] = (struct initramfs_file){ .src = "/usr/share/qemu/linuxboot_dma.bin",
 							.dst = "qemu/linuxboot_dma.bin" };
-	if (initramfs_build(&spec, initrd, sizeof(initrd)))
+	if (kt_initramfs_build(&spec, initrd, sizeof(initrd)))
 		return 1;
 	snprintf(cmdline, sizeof(cmdline), "ktstr_test=bench_boot_kvm_vs_qemu ktstr_topo=1n1l2c1t ktstr_duration_ms=1000");
 	cfg.kernel = k.bzimage;
@@ -269,16 +269,16 @@ int main(int argc, char **argv)
 	cfg.timeout_ms = 1800u * 1000;
 	cfg.vmm = VMM_QEMU;
 	cfg.nested_host = true;
-	vm_install_signal_handlers();
+	kt_vm_install_signal_handlers();
 	fprintf(stderr, "bench: L1 under QEMU (%s), L2 kernel %s\n", k.version, k.bzimage);
-	if (vm_run(&cfg, &h, &r))
+	if (kt_vm_run(&cfg, &h, &r))
 		return 1;
-	fprintf(stderr, "bench: L1 %s after %.1f s\n", vm_exit_name(r.exit), (double)r.wall_ns / 1e9);
+	fprintf(stderr, "bench: L1 %s after %.1f s\n", kt_vm_exit_name(r.exit), (double)r.wall_ns / 1e9);
 	for (char *p = r.com2.data; p && (p = strstr(p, "BENCH|")); p++)
 		printf("|%.*s\n", (int)strcspn(p + 6, "\r\n"), p + 6);
 	if (r.exit != VM_EXIT_POWEROFF || !strstr(r.com2.data ? r.com2.data : "", "KTSTR_EXIT=0"))
 		fprintf(stderr, "bench: L1 did not finish cleanly; its console ends:\n%s\n",
 			r.com1.len > 3000 ? r.com1.data + r.com1.len - 3000 : r.com1.data ? r.com1.data : "");
-	vm_result_free(&r);
+	kt_vm_result_free(&r);
 	return 0;
 }

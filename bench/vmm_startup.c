@@ -1,5 +1,5 @@
 /* Start-up of ktstr's own KVM VMM on this host's /dev/kvm, natively (not
- * nested): vm_run() entry — guest RAM, bzImage and initramfs loading,
+ * nested): kt_vm_run() entry — guest RAM, bzImage and initramfs loading,
  * ACPI/MP/e820/boot_params, vCPU creation included — to the BSP's first
  * KVM_RUN.  The goal (issue 3) is under 10 ms.  The guest need not boot
  * for this, so a /dev/kvm that cannot run Linux to init (this project's
@@ -28,7 +28,7 @@ struct probe {
 
 static void p_prepare(void *arg, struct vm *vm)
 {
-	((struct probe *)arg)->t_prep = now_ns();
+	((struct probe *)arg)->t_prep = kt_now_ns();
 	(void)vm;
 }
 
@@ -36,7 +36,7 @@ static bool p_tick(void *arg, struct vm *vm)
 {
 	(void)arg;
 	(void)vm;
-	return atomic_load(&kvmm_stat_first_run_ns) != 0; /* measured: stop */
+	return atomic_load(&kt_vmm_stat_first_run_ns) != 0; /* measured: stop */
 }
 
 static int once(const char *kernel, const char *initrd, unsigned n, unsigned mb, double *ms)
@@ -52,14 +52,14 @@ static int once(const char *kernel, const char *initrd, unsigned n, unsigned mb,
 	h.prepare = p_prepare;
 	h.tick = p_tick;
 	cfg.input_fd = -1;
-	p.t0 = now_ns();
-	ret = vm_run(&cfg, &h, &r);
+	p.t0 = kt_now_ns();
+	ret = kt_vm_run(&cfg, &h, &r);
 	if (ret)
 		return ret;
-	vm_result_free(&r);
-	if (!atomic_load(&kvmm_stat_first_run_ns))
+	kt_vm_result_free(&r);
+	if (!atomic_load(&kt_vmm_stat_first_run_ns))
 		return -ETIMEDOUT;
-	*ms = (double)(p.t_prep - p.t0 + atomic_load(&kvmm_stat_first_run_ns)) / 1e6;
+	*ms = (double)(p.t_prep - p.t0 + atomic_load(&kt_vmm_stat_first_run_ns)) / 1e6;
 	return 0;
 }
 
@@ -76,16 +76,16 @@ static double read_floor_ms(const char *kernel, const char *initrd)
 
 	for (int i = 0; i < REPS; i++) {
 		struct kbuf a = { 0 }, b = { 0 };
-		uint64_t t0 = now_ns();
+		uint64_t t0 = kt_now_ns();
 		double ms;
 
-		if (read_file(kernel, &a) || read_file(initrd, &b))
+		if (kt_read_file(kernel, &a) || kt_read_file(initrd, &b))
 			return -1;
-		ms = (double)(now_ns() - t0) / 1e6;
+		ms = (double)(kt_now_ns() - t0) / 1e6;
 		if (ms < best)
 			best = ms;
-		kbuf_free(&a);
-		kbuf_free(&b);
+		kt_kbuf_free(&a);
+		kt_kbuf_free(&b);
 	}
 	return best;
 }
@@ -99,11 +99,11 @@ int main(int argc, char **argv)
 	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	double floor_ms;
 
-	if (sl < 0 || kernel_resolve(argc > 1 ? argv[1] : NULL, &k))
+	if (sl < 0 || kt_kernel_resolve(argc > 1 ? argv[1] : NULL, &k))
 		return 2;
 	self[sl] = '\0';
 	spec.init = self;
-	if (initramfs_build(&spec, initrd, sizeof(initrd)))
+	if (kt_initramfs_build(&spec, initrd, sizeof(initrd)))
 		return 1;
 	/* This host's /dev/kvm may not boot Linux (PVM); start-up does not
 	 * need it to. */

@@ -27,7 +27,7 @@ struct groups {
 static void add_group(struct groups *g, const struct ktstr_cpumask *m, const char *label)
 {
 	for (unsigned i = 0; i < g->n; i++)
-		if (kmask_equal(&g->m[i], m))
+		if (kt_mask_equal(&g->m[i], m))
 			return;
 	if (g->n < MAX_GROUPS) {
 		g->m[g->n] = *m;
@@ -41,9 +41,9 @@ static int read_mask(const char *path, struct ktstr_cpumask *m)
 	char buf[4096];
 
 	kmask_zero(m);
-	if (read_file_str(path, buf, sizeof(buf)))
+	if (kt_read_file_str(path, buf, sizeof(buf)))
 		return -1;
-	return kmask_parse(buf, m);
+	return kt_mask_parse(buf, m);
 }
 
 /* The last-level cache of cpu: the highest-level data/unified cache. */
@@ -56,11 +56,11 @@ static int cpu_llc(unsigned cpu, struct ktstr_cpumask *m, char *label, size_t le
 		int level;
 
 		snprintf(p, sizeof(p), SYS_CPU "/cpu%u/cache/index%u/level", cpu, idx);
-		if (read_file_str(p, v, sizeof(v)))
+		if (kt_read_file_str(p, v, sizeof(v)))
 			break;
 		level = atoi(v);
 		snprintf(p, sizeof(p), SYS_CPU "/cpu%u/cache/index%u/type", cpu, idx);
-		if (!read_file_str(p, type, sizeof(type)) && !strcmp(type, "Instruction"))
+		if (!kt_read_file_str(p, type, sizeof(type)) && !strcmp(type, "Instruction"))
 			continue;
 		if (level <= best)
 			continue;
@@ -68,7 +68,7 @@ static int cpu_llc(unsigned cpu, struct ktstr_cpumask *m, char *label, size_t le
 		if (read_mask(p, m))
 			continue;
 		snprintf(p, sizeof(p), SYS_CPU "/cpu%u/cache/index%u/size", cpu, idx);
-		read_file_str(p, size, sizeof(size));
+		kt_read_file_str(p, size, sizeof(size));
 		snprintf(label, len, "L%d %s", level, size);
 		best = level;
 	}
@@ -81,9 +81,9 @@ static void print_groups(const char *what, const struct groups *g)
 
 	printf("%-16s %u\n", what, g->n);
 	for (unsigned i = 0; i < g->n; i++) {
-		if (kmask_format(&g->m[i], list, sizeof(list)))
+		if (kt_mask_format(&g->m[i], list, sizeof(list)))
 			snprintf(list, sizeof(list), "(long list)");
-		printf("  %-14s cpus %s (%u)\n", g->label[i], list, kmask_weight(&g->m[i]));
+		printf("  %-14s cpus %s (%u)\n", g->label[i], list, kt_mask_weight(&g->m[i]));
 	}
 }
 
@@ -116,8 +116,8 @@ static void show_cpus(void)
 		free(nodes);
 		return;
 	}
-	nonline = kmask_weight(&online);
-	if (kmask_format(&online, list, sizeof(list)))
+	nonline = kt_mask_weight(&online);
+	if (kt_mask_format(&online, list, sizeof(list)))
 		snprintf(list, sizeof(list), "(long list)");
 	printf("%-16s %u (%s)\n", "online cpus", nonline, list);
 	for (unsigned cpu = 0; cpu < KTSTR_MASK_BITS; cpu++) {
@@ -131,7 +131,7 @@ static void show_cpus(void)
 			add_group(llc, &m, label);
 		snprintf(p, sizeof(p), SYS_CPU "/cpu%u/topology/thread_siblings_list", cpu);
 		if (!read_mask(p, &sib)) {
-			w = kmask_weight(&sib);
+			w = kt_mask_weight(&sib);
 			threads_min = !threads_min || w < threads_min ? w : threads_min;
 			threads_max = w > threads_max ? w : threads_max;
 		}
@@ -174,12 +174,12 @@ static void show_cpus(void)
 			snprintf(lab, sizeof(lab), "node%u", ids[i]);
 			if (read_mask(p, &m))
 				continue;
-			if (kmask_format(&m, list, sizeof(list)))
+			if (kt_mask_format(&m, list, sizeof(list)))
 				snprintf(list, sizeof(list), "(long list)");
-			printf("  %-14s cpus %s (%u)\n", lab, list[0] ? list : "none, memory only", kmask_weight(&m));
+			printf("  %-14s cpus %s (%u)\n", lab, list[0] ? list : "none, memory only", kt_mask_weight(&m));
 		}
 	}
-	if (!read_file_str(SYS_CPU "/smt/active", buf, sizeof(buf)))
+	if (!kt_read_file_str(SYS_CPU "/smt/active", buf, sizeof(buf)))
 		printf("%-16s %s", "smt", !strcmp(buf, "1") ? "active" : "inactive");
 	else
 		printf("%-16s %s", "smt", "(unknown)");
@@ -195,9 +195,9 @@ static void show_vm(void)
 {
 	char why[512], kvm_why[512], qemu[4096];
 	const char *env_q = getenv("KTSTR_QEMU");
-	bool kvm_ok = accel_kvm_usable(NULL, why, sizeof(why));
-	bool own_ok = !vm_kvm_ops.available(kvm_why, sizeof(kvm_why));
-	bool qemu_ok = !find_in_path(env_q && *env_q ? env_q : "qemu-system-x86_64", qemu, sizeof(qemu));
+	bool kvm_ok = kt_accel_kvm_usable(NULL, why, sizeof(why));
+	bool own_ok = !kt_vm_kvm_ops.available(kvm_why, sizeof(kvm_why));
+	bool qemu_ok = !kt_find_in_path(env_q && *env_q ? env_q : "qemu-system-x86_64", qemu, sizeof(qemu));
 
 	printf("%-16s %s (%s)\n", "kvm", kvm_ok ? "usable" : "not usable", why);
 	printf("%-16s %s%s%s\n", "ktstr kvm vmm", own_ok ? "available" : "unavailable", own_ok ? "" : ": ",
@@ -233,7 +233,7 @@ static int show_host(int argc, char **argv)
 	printf("\n== vm backends ==\n");
 	show_vm();
 	printf("\n== kernels ==\n");
-	if (!cache_root(root, sizeof(root)))
+	if (!kt_cache_root(root, sizeof(root)))
 		printf("%-16s %s\n", "cache", root);
 	{
 		const char *env = getenv("KTSTR_KERNEL");
@@ -242,7 +242,7 @@ static int show_host(int argc, char **argv)
 			printf("%-16s %s\n", "KTSTR_KERNEL", env);
 	}
 	fflush(stdout);
-	kernel_cli(2, list_argv);
+	kt_kernel_cli(2, list_argv);
 	return 0;
 }
 

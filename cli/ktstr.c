@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[1], "kernel"))
-		return kernel_cli(argc - 1, argv + 1);
+		return kt_kernel_cli(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "scenario"))
 		return cli_scenario(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))

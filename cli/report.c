@@ -61,18 +61,18 @@ int cli_report(int argc, char **argv)
 				"see `ktstr report --help`\n");
 		return 2;
 	}
-	if ((ret = kr_docs_load(dir, &d)))
+	if ((ret = kt_rep_docs_load(dir, &d)))
 		return ret == -ENOMEM ? 1 : 2;
 	if (!d.n) {
 		fprintf(stderr, "ktstr: %s: no sidecars (*.ktstr.json) here or one level down; write them with "
 				"--out DIR\n", dir);
-		kr_docs_free(&d);
+		kt_rep_docs_free(&d);
 		return 2;
 	}
 	if (!outp) {
 		if ((size_t)snprintf(defout, sizeof(defout), "%s/report.html", dir) >= sizeof(defout)) {
 			kt_err(ENAMETOOLONG, "%s/report.html", dir);
-			kr_docs_free(&d);
+			kt_rep_docs_free(&d);
 			return 2;
 		}
 		outp = defout;
@@ -81,12 +81,12 @@ int cli_report(int argc, char **argv)
 		snprintf(deftitle, sizeof(deftitle), "ktstr report: %s", dir);
 		title = deftitle;
 	}
-	ret = kr_html_report(&d, title, &b);
+	ret = kt_rep_html_report(&d, title, &b);
 	if (!ret) {
 		if (!strcmp(outp, "-"))
 			ret = fwrite(b.data, 1, b.len, stdout) == b.len && !fflush(stdout) ? 0 : -EIO;
 		else
-			ret = write_file(outp, b.data, b.len);
+			ret = kt_write_file(outp, b.data, b.len);
 		if (ret)
 			kt_err(-ret, "report: writing %s", outp);
 		else if (strcmp(outp, "-"))
@@ -94,7 +94,7 @@ int cli_report(int argc, char **argv)
 	} else {
 		kt_err(-ret, "report: rendering %s", dir);
 	}
-	kbuf_free(&b);
-	kr_docs_free(&d);
+	kt_kbuf_free(&b);
+	kt_rep_docs_free(&d);
 	return ret ? 1 : 0;
 }

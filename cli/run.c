@@ -95,7 +95,7 @@ static void rm_tree(const char *path, const char *root)
 		snprintf(dst, sizeof(dst), "%s/cgroup.procs", root);
 		f = fopen(procs, "r");
 		while (f && fgets(line, sizeof(line), f))
-			write_str(dst, line);
+			kt_write_str(dst, line);
 		if (f)
 			fclose(f);
 		usleep(50000);

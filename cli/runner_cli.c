@@ -150,7 +150,7 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		case 'j': if (parse_uint("--jobs", optarg, 1, 64, &o.jobs)) return 2; break;
 		case 'k': o.kernel = optarg; break;
 		case 'V':
-			if (vm_parse_vmm(optarg, &o.vmm)) {
+			if (kt_vm_parse_vmm(optarg, &o.vmm)) {
 				fprintf(stderr, "ktstr: --vmm '%s': expected qemu, kvm or auto\n", optarg);
 				return 2;
 			}

@@ -79,7 +79,7 @@ int cli_shell(int argc, char **argv)
 			break;
 		case 'k': o.kernel = optarg; break;
 		case 'V':
-			if (vm_parse_vmm(optarg, &o.vmm)) {
+			if (kt_vm_parse_vmm(optarg, &o.vmm)) {
 				fprintf(stderr, "ktstr: shell --vmm '%s': expected qemu, kvm or auto\n", optarg);
 				goto bad;
 			}

@@ -29,12 +29,12 @@ static void stats_usage(FILE *f)
 static int emit(int ret, struct kbuf *b)
 {
 	if (ret) {
-		kbuf_free(b);
+		kt_kbuf_free(b);
 		kt_err(-ret, "formatting the output");
 		return 1;
 	}
 	fwrite(b->data, 1, b->len, stdout);
-	kbuf_free(b);
+	kt_kbuf_free(b);
 	return fflush(stdout) ? 1 : 0;
 }
 
@@ -43,20 +43,20 @@ static int load_all(char **paths, int n, struct kr_set *rows)
 	memset(rows, 0, sizeof(*rows));
 	for (int i = 0; i < n; i++) {
 		struct kr_set one;
-		int ret = kr_load_rows(paths[i], &one);
+		int ret = kt_rep_load_rows(paths[i], &one);
 
 		if (ret) {
-			kr_set_free(rows);
+			kt_rep_set_free(rows);
 			return ret == -ENOMEM ? 1 : 2;
 		}
 		for (size_t k = 0; k < one.n; k++)
-			if (kr_set_add(rows, &one.rows[k])) {
-				kr_set_free(&one);
-				kr_set_free(rows);
+			if (kt_rep_set_add(rows, &one.rows[k])) {
+				kt_rep_set_free(&one);
+				kt_rep_set_free(rows);
 				kt_err(ENOMEM, "%s", paths[i]);
 				return 1;
 			}
-		kr_set_free(&one);
+		kt_rep_set_free(&one);
 	}
 	return 0;
 }
@@ -95,7 +95,7 @@ int cli_stats(int argc, char **argv)
 			fprintf(stderr, "ktstr: stats --metrics takes no directory\n");
 			return 2;
 		}
-		return emit(kr_metrics_list(json, &b), &b);
+		return emit(kt_rep_metrics_list(json, &b), &b);
 	}
 	if (!n) {
 		fprintf(stderr, "ktstr: stats: give at least one sidecar directory (written by --out DIR); "
@@ -107,15 +107,15 @@ int cli_stats(int argc, char **argv)
 	free(paths);
 	if (ret)
 		return ret;
-	ret = kr_group(&rows, KR_DIM_ALL, &tests);
-	kr_set_free(&rows);
+	ret = kt_rep_group(&rows, KR_DIM_ALL, &tests);
+	kt_rep_set_free(&rows);
 	if (ret) {
 		kt_err(ENOMEM, "stats");
 		return 1;
 	}
-	kr_overall(&tests, &overall);
-	ret = json ? kr_stats_json(&tests, &overall, &b) : kr_stats_text(&tests, &overall, &b);
-	kr_set_free(&tests);
+	kt_rep_overall(&tests, &overall);
+	ret = json ? kt_rep_stats_json(&tests, &overall, &b) : kt_rep_stats_text(&tests, &overall, &b);
+	kt_rep_set_free(&tests);
 	return emit(ret, &b);
 }
 
@@ -155,7 +155,7 @@ int cli_compare(int argc, char **argv)
 	int n = 0, ret;
 	char err[256];
 
-	kr_gates_default(gates);
+	kt_rep_gates_default(gates);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			compare_usage(stdout);
@@ -169,7 +169,7 @@ int cli_compare(int argc, char **argv)
 				fprintf(stderr, "ktstr: compare: --threshold needs METRIC=ABS,REL\n");
 				return 2;
 			}
-			if (kr_gate_parse(spec, gates, err, sizeof(err))) {
+			if (kt_rep_gate_parse(spec, gates, err, sizeof(err))) {
 				fprintf(stderr, "ktstr: compare: %s\n", err);
 				return 2;
 			}
@@ -188,15 +188,15 @@ int cli_compare(int argc, char **argv)
 				"files); see `ktstr compare --help`\n");
 		return 2;
 	}
-	if ((ret = kr_load_rows(pos[0], &base)))
+	if ((ret = kt_rep_load_rows(pos[0], &base)))
 		return ret == -ENOMEM ? 1 : 2;
-	if ((ret = kr_load_rows(pos[1], &new))) {
-		kr_set_free(&base);
+	if ((ret = kt_rep_load_rows(pos[1], &new))) {
+		kt_rep_set_free(&base);
 		return ret == -ENOMEM ? 1 : 2;
 	}
-	ret = kr_compare(&base, &new, gates, &c);
-	kr_set_free(&base);
-	kr_set_free(&new);
+	ret = kt_rep_compare(&base, &new, gates, &c);
+	kt_rep_set_free(&base);
+	kt_rep_set_free(&new);
 	if (ret) {
 		kt_err(ENOMEM, "compare");
 		return 1;
@@ -204,12 +204,12 @@ int cli_compare(int argc, char **argv)
 	if (!c.paired) {
 		fprintf(stderr, "ktstr: compare: no test of %s matches one of %s (by name and the shared "
 				"topology/scheduler/flags)\n", pos[1], pos[0]);
-		kr_cmp_free(&c);
+		kt_rep_cmp_free(&c);
 		return 2;
 	}
-	ret = kr_compare_text(&c, all, &b);
+	ret = kt_rep_compare_text(&c, all, &b);
 	n = c.regressions;
-	kr_cmp_free(&c);
+	kt_rep_cmp_free(&c);
 	if (emit(ret, &b))
 		return 1;
 	return n ? 1 : 0;

@@ -48,7 +48,7 @@ static void expect_cgroup(struct ktstr_ctx *ctx, struct ktstr_workload *w, const
 				   d->name, ktstr_work_name(d->work), (int)r->pid, r->completed, r->work_units,
 				   r->iterations, r->wall_time_ns);
 		/* Custom reports only what its function fills in. */
-		if (d->work != KTSTR_WORK_CUSTOM && (!pages_of(r) || !r->run_count || !kmask_weight(&r->cpus_used)))
+		if (d->work != KTSTR_WORK_CUSTOM && (!pages_of(r) || !r->run_count || !kt_mask_weight(&r->cpus_used)))
 			ktstr_fail(ctx, KTSTR_K_OTHER,
 				   "%s (%s): worker %d: no NUMA pages (%" PRIu64 "), schedstat runs (%" PRIu64
 				   ") or CPUs", d->name, ktstr_work_name(d->work), (int)r->pid, pages_of(r), r->run_count);

@@ -216,7 +216,7 @@ UNIT_TEST(check_isolation_pass_fail)
 
 	only(&c, KT_C_ISOLATION);
 	c.isolation = true;
-	kmask_parse("0-1", &set);
+	kt_mask_parse("0-1", &set);
 	rep(&w[0], 4, 10, 50, 0); /* cpu 0 */
 	rep(&w[1], 5, 10, 50, 0); /* cpu 1 */
 	kt_result_init(&r, "t");
@@ -351,7 +351,7 @@ UNIT_TEST(check_numa_pass_fail)
 	struct kt_result r;
 	struct kt_cg_env env = { .cpuset = &set, .cpuset_nodes = 1u << 0 };
 
-	kmask_parse("0-1", &set);
+	kt_mask_parse("0-1", &set);
 	rep(&w[0], 7, 10, 50, 0);
 	w[0].numa_pages[0] = 75;
 	w[0].numa_pages[1] = 25;
@@ -443,7 +443,7 @@ UNIT_TEST(stats_cgroup_and_scenario)
 	CHECK_EQ_INT(back.stats.total_iterations, 900);
 	CHECK_EQ_INT(back.stats.worst_gap_cpu, 1);
 	CHECK_NEAR(back.stats.worst_page_locality, 0.5, 1e-12);
-	kbuf_free(&j);
+	kt_kbuf_free(&j);
 	/* Missing statistics decode as zeros (max_gap_cpu as -1). */
 	{
 		const char *js = "{\"cgroups\":[{\"name\":\"x\"}]}";

@@ -69,38 +69,38 @@ UNIT_TEST(cpumask_roundtrip)
 	struct ktstr_cpumask m, n;
 	char buf[128];
 
-	CHECK_EQ_INT(kmask_parse("0-3,8,10-11\n", &m), 0);
-	CHECK_EQ_INT(kmask_weight(&m), 7);
+	CHECK_EQ_INT(kt_mask_parse("0-3,8,10-11\n", &m), 0);
+	CHECK_EQ_INT(kt_mask_weight(&m), 7);
 	CHECK(kmask_test(&m, 8) && !kmask_test(&m, 9));
-	CHECK_EQ_INT(kmask_format(&m, buf, sizeof(buf)), 0);
+	CHECK_EQ_INT(kt_mask_format(&m, buf, sizeof(buf)), 0);
 	CHECK_EQ_STR(buf, "0-3,8,10-11");
-	CHECK_EQ_INT(kmask_parse("", &n), 0);
-	CHECK_EQ_INT(kmask_weight(&n), 0);
-	CHECK_EQ_INT(kmask_format(&n, buf, sizeof(buf)), 0);
+	CHECK_EQ_INT(kt_mask_parse("", &n), 0);
+	CHECK_EQ_INT(kt_mask_weight(&n), 0);
+	CHECK_EQ_INT(kt_mask_format(&n, buf, sizeof(buf)), 0);
 	CHECK_EQ_STR(buf, "");
-	CHECK_EQ_INT(kmask_parse("3-1", &n), -EINVAL);
-	CHECK_EQ_INT(kmask_parse("1,,2", &n), -EINVAL);
-	CHECK_EQ_INT(kmask_parse("5000", &n), -EINVAL);
-	CHECK_EQ_INT(kmask_parse("a", &n), -EINVAL);
-	CHECK_EQ_INT(kmask_format(&m, buf, 4), -ENOSPC);
+	CHECK_EQ_INT(kt_mask_parse("3-1", &n), -EINVAL);
+	CHECK_EQ_INT(kt_mask_parse("1,,2", &n), -EINVAL);
+	CHECK_EQ_INT(kt_mask_parse("5000", &n), -EINVAL);
+	CHECK_EQ_INT(kt_mask_parse("a", &n), -EINVAL);
+	CHECK_EQ_INT(kt_mask_format(&m, buf, 4), -ENOSPC);
 }
 
 UNIT_TEST(cpumask_ops)
 {
 	struct ktstr_cpumask a, b, c;
 
-	kmask_parse("0-7", &a);
-	kmask_parse("2-3", &b);
-	CHECK(kmask_subset(&b, &a));
-	CHECK(!kmask_subset(&a, &b));
+	kt_mask_parse("0-7", &a);
+	kt_mask_parse("2-3", &b);
+	CHECK(kt_mask_subset(&b, &a));
+	CHECK(!kt_mask_subset(&a, &b));
 	c = a;
-	kmask_andnot(&c, &b);
-	CHECK_EQ_INT(kmask_weight(&c), 6);
-	CHECK_EQ_INT(kmask_first(&c), 0);
-	kmask_and(&c, &b);
-	CHECK_EQ_INT(kmask_first(&c), -1);
-	kmask_or(&c, &b);
-	CHECK(kmask_equal(&c, &b));
+	kt_mask_andnot(&c, &b);
+	CHECK_EQ_INT(kt_mask_weight(&c), 6);
+	CHECK_EQ_INT(kt_mask_first(&c), 0);
+	kt_mask_and(&c, &b);
+	CHECK_EQ_INT(kt_mask_first(&c), -1);
+	kt_mask_or(&c, &b);
+	CHECK(kt_mask_equal(&c, &b));
 }
 
 static void sample_result(struct kt_result *r)
@@ -140,7 +140,7 @@ UNIT_TEST(result_json_roundtrip)
 	CHECK_EQ_INT(back.cg[0].max_gap_cpu, 1);
 	CHECK(back.have_topo);
 	CHECK_EQ_STR(back.topo.llc_lists[1], "2-3");
-	kbuf_free(&j);
+	kt_kbuf_free(&j);
 }
 
 UNIT_TEST(result_json_untrusted)
@@ -174,13 +174,13 @@ UNIT_TEST(frame_roundtrip_and_corruption)
 	CHECK_EQ_INT(kt_frame_encode(json, strlen(json), &f), 0);
 	CHECK_EQ_INT(kt_frame_encode("a\nb", 3, &s), -EINVAL);
 	/* Noise around, CRLF line endings as a tty would produce. */
-	kbuf_printf(&s, "boot noise\r\n");
+	kt_kbuf_printf(&s, "boot noise\r\n");
 	for (size_t i = 0; i < f.len; i++) {
 		if (f.data[i] == '\n')
-			kbuf_append(&s, "\r", 1);
-		kbuf_append(&s, &f.data[i], 1);
+			kt_kbuf_append(&s, "\r", 1);
+		kt_kbuf_append(&s, &f.data[i], 1);
 	}
-	kbuf_printf(&s, "KTSTR_EXIT=0\r\n");
+	kt_kbuf_printf(&s, "KTSTR_EXIT=0\r\n");
 	CHECK_EQ_INT(kt_frame_find_last(s.data, s.len, &out, err, sizeof(err)), 0);
 	CHECK_EQ_INT(out.len, strlen(json));
 	CHECK(!memcmp(out.data, json, out.len));
@@ -192,9 +192,9 @@ UNIT_TEST(frame_roundtrip_and_corruption)
 	/* Truncation is detected. */
 	CHECK_EQ_INT(kt_frame_find_last(f.data, 60, &out, err, sizeof(err)), -EBADMSG);
 	CHECK_EQ_INT(kt_frame_find_last("nothing here", 12, &out, err, sizeof(err)), -ENOENT);
-	kbuf_free(&f);
-	kbuf_free(&s);
-	kbuf_free(&out);
+	kt_kbuf_free(&f);
+	kt_kbuf_free(&s);
+	kt_kbuf_free(&out);
 }
 
 struct got {

@@ -112,14 +112,14 @@ UNIT_TEST(cpio_entries_roundtrip)
 	struct cpio c;
 	int n;
 
-	cpio_init(&c);
-	CHECK_EQ_INT(cpio_add_dir(&c, "etc", 0755), 0);
-	CHECK_EQ_INT(cpio_add_file(&c, "etc/hello", 0644, "hi\n", 3), 0);
-	CHECK_EQ_INT(cpio_add_file(&c, "empty", 0600, NULL, 0), 0);
-	CHECK_EQ_INT(cpio_add_parents(&c, "bin/sh"), 0);
-	CHECK_EQ_INT(cpio_add_symlink(&c, "bin/sh", "busybox"), 0);
-	CHECK_EQ_INT(cpio_add_node(&c, "console", S_IFCHR, 0600, 5, 1), 0);
-	CHECK_EQ_INT(cpio_finish(&c), 0);
+	kt_cpio_init(&c);
+	CHECK_EQ_INT(kt_cpio_add_dir(&c, "etc", 0755), 0);
+	CHECK_EQ_INT(kt_cpio_add_file(&c, "etc/hello", 0644, "hi\n", 3), 0);
+	CHECK_EQ_INT(kt_cpio_add_file(&c, "empty", 0600, NULL, 0), 0);
+	CHECK_EQ_INT(kt_cpio_add_parents(&c, "bin/sh"), 0);
+	CHECK_EQ_INT(kt_cpio_add_symlink(&c, "bin/sh", "busybox"), 0);
+	CHECK_EQ_INT(kt_cpio_add_node(&c, "console", S_IFCHR, 0600, 5, 1), 0);
+	CHECK_EQ_INT(kt_cpio_finish(&c), 0);
 	n = parse(c.buf.data, c.buf.len, v, 16);
 	CHECK_EQ_INT(n, 6);
 	if (n != 6)
@@ -151,9 +151,9 @@ UNIT_TEST(cpio_entries_roundtrip)
 			CHECK(v[i].f[F_INO] != v[j].f[F_INO]);
 	}
 	/* nothing may follow the trailer */
-	CHECK_EQ_INT(cpio_add_dir(&c, "late", 0755), -EINVAL);
+	CHECK_EQ_INT(kt_cpio_add_dir(&c, "late", 0755), -EINVAL);
 out:
-	cpio_free(&c);
+	kt_cpio_free(&c);
 }
 
 /* Every name and data length modulo 4 lands on the right padding. */
@@ -165,13 +165,13 @@ UNIT_TEST(cpio_alignment)
 	char name[32];
 	int n, k = 0;
 
-	cpio_init(&c);
+	kt_cpio_init(&c);
 	for (int nl = 1; nl <= 6; nl++)
 		for (int dl = 0; dl <= 5; dl++) {
 			snprintf(name, sizeof(name), "%.*s%d", nl - 1, "abcdef", dl);
-			CHECK_EQ_INT(cpio_add_file(&c, name, 0644, data, (size_t)dl), 0);
+			CHECK_EQ_INT(kt_cpio_add_file(&c, name, 0644, data, (size_t)dl), 0);
 		}
-	CHECK_EQ_INT(cpio_finish(&c), 0);
+	CHECK_EQ_INT(kt_cpio_finish(&c), 0);
 	n = parse(c.buf.data, c.buf.len, v, 64);
 	CHECK_EQ_INT(n, 36);
 	for (int nl = 1; nl <= 6 && n == 36; nl++)
@@ -180,7 +180,7 @@ UNIT_TEST(cpio_alignment)
 			CHECK_EQ_INT(v[k].f[F_SIZE], dl);
 			CHECK(!memcmp(v[k].data, data, (size_t)dl));
 		}
-	cpio_free(&c);
+	kt_cpio_free(&c);
 }
 
 UNIT_TEST(cpio_parents_added_once)
@@ -189,13 +189,13 @@ UNIT_TEST(cpio_parents_added_once)
 	struct cpio c;
 	int n;
 
-	cpio_init(&c);
-	CHECK_EQ_INT(cpio_add_parents(&c, "usr/lib/x86_64-linux-gnu/libc.so.6"), 0);
-	CHECK_EQ_INT(cpio_add_parents(&c, "usr/lib/x86_64-linux-gnu/libm.so.6"), 0);
-	CHECK_EQ_INT(cpio_add_parents(&c, "usr/lib/other/x"), 0);
-	CHECK_EQ_INT(cpio_add_parents(&c, "top"), 0); /* no parent */
-	CHECK_EQ_INT(cpio_add_dir(&c, "usr", 0700), 0); /* already there */
-	CHECK_EQ_INT(cpio_finish(&c), 0);
+	kt_cpio_init(&c);
+	CHECK_EQ_INT(kt_cpio_add_parents(&c, "usr/lib/x86_64-linux-gnu/libc.so.6"), 0);
+	CHECK_EQ_INT(kt_cpio_add_parents(&c, "usr/lib/x86_64-linux-gnu/libm.so.6"), 0);
+	CHECK_EQ_INT(kt_cpio_add_parents(&c, "usr/lib/other/x"), 0);
+	CHECK_EQ_INT(kt_cpio_add_parents(&c, "top"), 0); /* no parent */
+	CHECK_EQ_INT(kt_cpio_add_dir(&c, "usr", 0700), 0); /* already there */
+	CHECK_EQ_INT(kt_cpio_finish(&c), 0);
 	n = parse(c.buf.data, c.buf.len, v, 16);
 	CHECK_EQ_INT(n, 4);
 	if (n == 4) {
@@ -206,7 +206,7 @@ UNIT_TEST(cpio_parents_added_once)
 		for (int i = 0; i < n; i++)
 			CHECK_EQ_INT(v[i].f[F_MODE], S_IFDIR | 0755);
 	}
-	cpio_free(&c);
+	kt_cpio_free(&c);
 }
 
 UNIT_TEST(cpio_rejects_bad_paths)
@@ -217,37 +217,37 @@ UNIT_TEST(cpio_rejects_bad_paths)
 	struct cpio c;
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		cpio_init(&c);
-		CHECK_EQ_INT(cpio_add_file(&c, bad[i], 0644, "x", 1), -EINVAL);
-		cpio_free(&c);
-		cpio_init(&c);
-		CHECK_EQ_INT(cpio_add_parents(&c, bad[i]), -EINVAL);
+		kt_cpio_init(&c);
+		CHECK_EQ_INT(kt_cpio_add_file(&c, bad[i], 0644, "x", 1), -EINVAL);
+		kt_cpio_free(&c);
+		kt_cpio_init(&c);
+		CHECK_EQ_INT(kt_cpio_add_parents(&c, bad[i]), -EINVAL);
 		CHECK_EQ_INT(c.buf.len, 0);
-		cpio_free(&c);
+		kt_cpio_free(&c);
 	}
-	cpio_init(&c);
-	CHECK_EQ_INT(cpio_add_dir(&c, "a/../../etc", 0755), -EINVAL);
+	kt_cpio_init(&c);
+	CHECK_EQ_INT(kt_cpio_add_dir(&c, "a/../../etc", 0755), -EINVAL);
 	/* sticky: the archive is unusable afterwards */
-	CHECK_EQ_INT(cpio_add_dir(&c, "ok", 0755), -EINVAL);
-	CHECK_EQ_INT(cpio_finish(&c), -EINVAL);
-	cpio_free(&c);
-	cpio_init(&c);
-	CHECK_EQ_INT(cpio_add_symlink(&c, "l", ""), -EINVAL);
-	cpio_free(&c);
-	cpio_init(&c);
-	CHECK_EQ_INT(cpio_add_node(&c, "n", S_IFREG, 0600, 1, 1), -EINVAL);
-	cpio_free(&c);
-	cpio_init(&c); /* names with dots are fine */
-	CHECK_EQ_INT(cpio_add_file(&c, "a/..b/.c/...", 0644, "", 0), 0);
-	cpio_free(&c);
+	CHECK_EQ_INT(kt_cpio_add_dir(&c, "ok", 0755), -EINVAL);
+	CHECK_EQ_INT(kt_cpio_finish(&c), -EINVAL);
+	kt_cpio_free(&c);
+	kt_cpio_init(&c);
+	CHECK_EQ_INT(kt_cpio_add_symlink(&c, "l", ""), -EINVAL);
+	kt_cpio_free(&c);
+	kt_cpio_init(&c);
+	CHECK_EQ_INT(kt_cpio_add_node(&c, "n", S_IFREG, 0600, 1, 1), -EINVAL);
+	kt_cpio_free(&c);
+	kt_cpio_init(&c); /* names with dots are fine */
+	CHECK_EQ_INT(kt_cpio_add_file(&c, "a/..b/.c/...", 0644, "", 0), 0);
+	kt_cpio_free(&c);
 }
 
 static bool same_content(const char *host, const struct centry *e)
 {
 	struct kbuf b = { 0 };
-	bool same = !read_file(host, &b) && b.len == e->f[F_SIZE] && !memcmp(b.data, e->data, b.len);
+	bool same = !kt_read_file(host, &b) && b.len == e->f[F_SIZE] && !memcmp(b.data, e->data, b.len);
 
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 	return same;
 }
 
@@ -293,26 +293,26 @@ UNIT_TEST(initramfs_build_and_cache)
 		return;
 	}
 	spec.init = init;
-	spec.busybox = path_exists("/bin/busybox");
-	if (path_exists("/etc/hostname"))
+	spec.busybox = kt_path_exists("/bin/busybox");
+	if (kt_path_exists("/etc/hostname"))
 		spec.nfiles = 2;
 	setenv("KTSTR_CACHE_DIR", tmpl, 1);
 	/* a stale archive is pruned, a recent one is kept */
 	snprintf(dir, sizeof(dir), "%s/initramfs", tmpl);
 	snprintf(old, sizeof(old), "%s/old.cpio", dir);
 	snprintf(fresh, sizeof(fresh), "%s/fresh.cpio", dir);
-	CHECK_EQ_INT(mkdir_p(dir, 0755), 0);
-	CHECK_EQ_INT(write_file(old, "x", 1), 0);
-	CHECK_EQ_INT(write_file(fresh, "x", 1), 0);
+	CHECK_EQ_INT(kt_mkdir_p(dir, 0755), 0);
+	CHECK_EQ_INT(kt_write_file(old, "x", 1), 0);
+	CHECK_EQ_INT(kt_write_file(fresh, "x", 1), 0);
 	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - 8 * 24 * 3600;
 	CHECK_EQ_INT(utimensat(AT_FDCWD, old, ts, 0), 0);
 
-	CHECK_EQ_INT(initramfs_build(&spec, out, sizeof(out)), 0);
+	CHECK_EQ_INT(kt_initramfs_build(&spec, out, sizeof(out)), 0);
 	CHECK(!strncmp(out, tmpl, strlen(tmpl)));
 	CHECK(strlen(out) > 5 && !strcmp(out + strlen(out) - 5, ".cpio"));
-	CHECK(!path_exists(old));
-	CHECK(path_exists(fresh));
-	CHECK_EQ_INT(read_file(out, &a), 0);
+	CHECK(!kt_path_exists(old));
+	CHECK(kt_path_exists(fresh));
+	CHECK_EQ_INT(kt_read_file(out, &a), 0);
 	n = parse(a.data, a.len, v, 256);
 	CHECK(n > 0);
 	if (n > 0) {
@@ -351,20 +351,20 @@ UNIT_TEST(initramfs_build_and_cache)
 	}
 	/* same inputs: the cached archive is returned untouched */
 	CHECK_EQ_INT(stat(out, &st1), 0);
-	CHECK_EQ_INT(initramfs_build(&spec, out2, sizeof(out2)), 0);
+	CHECK_EQ_INT(kt_initramfs_build(&spec, out2, sizeof(out2)), 0);
 	CHECK_EQ_STR(out, out2);
 	CHECK_EQ_INT(stat(out2, &st2), 0);
 	CHECK_EQ_INT(st1.st_ino, st2.st_ino);
 	/* different inputs: a different archive */
 	spec.nfiles = 0;
-	CHECK_EQ_INT(initramfs_build(&spec, out2, sizeof(out2)), 0);
+	CHECK_EQ_INT(kt_initramfs_build(&spec, out2, sizeof(out2)), 0);
 	CHECK(strcmp(out, out2) != 0);
 	/* a missing input is an error */
 	spec.init = "/nonexistent/ktstr-init";
-	CHECK(initramfs_build(&spec, out2, sizeof(out2)) < 0);
+	CHECK(kt_initramfs_build(&spec, out2, sizeof(out2)) < 0);
 
-	kbuf_free(&a);
-	rm_rf(tmpl);
+	kt_kbuf_free(&a);
+	kt_rm_rf(tmpl);
 	if (saved_copy)
 		setenv("KTSTR_CACHE_DIR", saved_copy, 1);
 	else

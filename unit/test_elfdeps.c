@@ -20,7 +20,7 @@ static int phdr_info(const char *path, char *interp, size_t len, bool *dynamic)
 
 	interp[0] = '\0';
 	*dynamic = false;
-	if (read_file(path, &b) || b.len < sizeof(*eh))
+	if (kt_read_file(path, &b) || b.len < sizeof(*eh))
 		goto out;
 	eh = (const Elf64_Ehdr *)b.data;
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
@@ -39,7 +39,7 @@ static int phdr_info(const char *path, char *interp, size_t len, bool *dynamic)
 	}
 	ret = 0;
 out:
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 	return ret;
 }
 
@@ -79,7 +79,7 @@ UNIT_TEST(elfdeps_closure_has_libc_and_interp)
 		return;
 	}
 	CHECK_EQ_INT(phdr_info(bin, interp, sizeof(interp), &dyn), 0);
-	CHECK_EQ_INT(elf_deps_collect(bin, &d), 0);
+	CHECK_EQ_INT(kt_elf_deps_collect(bin, &d), 0);
 	CHECK(dep_named(&d, "libc.so.6") != NULL);
 	CHECK(d.n > 0 && !strcmp(d.v[0].path, interp)); /* the interpreter, as named */
 	for (size_t i = 0; i < d.n; i++) {
@@ -88,15 +88,15 @@ UNIT_TEST(elfdeps_closure_has_libc_and_interp)
 		CHECK(d.v[i].path[0] == '/');
 		CHECK(!strstr(d.v[i].path, "/../") && !strstr(d.v[i].path, "/./"));
 		CHECK(realpath(d.v[i].path, real) && !strcmp(real, d.v[i].realpath));
-		CHECK(elf_is_elf(d.v[i].realpath));
+		CHECK(kt_elf_is_elf(d.v[i].realpath));
 		for (size_t j = 0; j < i; j++)
 			CHECK(strcmp(d.v[i].path, d.v[j].path) != 0);
 	}
 	/* collecting again adds nothing */
 	n = d.n;
-	CHECK_EQ_INT(elf_deps_collect(bin, &d), 0);
+	CHECK_EQ_INT(kt_elf_deps_collect(bin, &d), 0);
 	CHECK_EQ_INT(d.n, n);
-	elf_deps_free(&d);
+	kt_elf_deps_free(&d);
 	CHECK(d.v == NULL && d.n == 0);
 }
 
@@ -110,9 +110,9 @@ UNIT_TEST(elfdeps_static_binary_has_none)
 		fprintf(stderr, "    skipped: no statically linked /bin/busybox\n");
 		return;
 	}
-	CHECK_EQ_INT(elf_deps_collect("/bin/busybox", &d), 0);
+	CHECK_EQ_INT(kt_elf_deps_collect("/bin/busybox", &d), 0);
 	CHECK_EQ_INT(d.n, 0);
-	elf_deps_free(&d);
+	kt_elf_deps_free(&d);
 }
 
 UNIT_TEST(elfdeps_errors)
@@ -120,26 +120,26 @@ UNIT_TEST(elfdeps_errors)
 	char tmpl[] = "/tmp/ktstr-unit-elfdeps.XXXXXX", path[PATH_MAX];
 	struct elf_deps d = { 0 };
 
-	CHECK_EQ_INT(elf_deps_collect("/nonexistent/ktstr-binary", &d), -ENOENT);
+	CHECK_EQ_INT(kt_elf_deps_collect("/nonexistent/ktstr-binary", &d), -ENOENT);
 	CHECK_EQ_INT(d.n, 0);
-	CHECK(!elf_is_elf("/nonexistent/ktstr-binary"));
-	CHECK(!elf_is_elf("/"));
+	CHECK(!kt_elf_is_elf("/nonexistent/ktstr-binary"));
+	CHECK(!kt_elf_is_elf("/"));
 	if (!mkdtemp(tmpl)) {
 		unit_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/text", tmpl);
-	CHECK_EQ_INT(write_file(path, "#!/bin/sh\necho hi\n", 18), 0);
-	CHECK(!elf_is_elf(path));
-	CHECK(elf_deps_collect(path, &d) < 0);
+	CHECK_EQ_INT(kt_write_file(path, "#!/bin/sh\necho hi\n", 18), 0);
+	CHECK(!kt_elf_is_elf(path));
+	CHECK(kt_elf_deps_collect(path, &d) < 0);
 	CHECK_EQ_INT(d.n, 0);
 	/* a truncated ELF: the magic is there, the rest is not */
-	CHECK_EQ_INT(write_file(path, ELFMAG "\2\1\1", 7), 0);
-	CHECK(elf_deps_collect(path, &d) < 0);
+	CHECK_EQ_INT(kt_write_file(path, ELFMAG "\2\1\1", 7), 0);
+	CHECK(kt_elf_deps_collect(path, &d) < 0);
 	CHECK_EQ_INT(d.n, 0);
-	rm_rf(tmpl);
+	kt_rm_rf(tmpl);
 	if (dynamic_binary())
-		CHECK(elf_is_elf(dynamic_binary()));
+		CHECK(kt_elf_is_elf(dynamic_binary()));
 }
 
 /* A copy of a binary whose DT_NEEDED name is patched to a library that
@@ -153,9 +153,9 @@ UNIT_TEST(elfdeps_missing_library)
 	struct kbuf b = { 0 };
 	char *hit = NULL;
 
-	if (!bin || read_file(bin, &b)) {
+	if (!bin || kt_read_file(bin, &b)) {
 		fprintf(stderr, "    skipped: no dynamically linked binary to patch\n");
-		kbuf_free(&b);
+		kt_kbuf_free(&b);
 		return;
 	}
 	/* the dynamic string table entry is NUL-delimited on both sides */
@@ -164,16 +164,16 @@ UNIT_TEST(elfdeps_missing_library)
 			hit = b.data + i;
 	if (!hit || !mkdtemp(tmpl)) {
 		fprintf(stderr, "    skipped: %s has no \"%s\" string\n", bin, from);
-		kbuf_free(&b);
+		kt_kbuf_free(&b);
 		return;
 	}
 	memcpy(hit, to, sizeof(to));
 	snprintf(path, sizeof(path), "%s/patched", tmpl);
-	CHECK_EQ_INT(write_file(path, b.data, b.len), 0);
-	CHECK(elf_is_elf(path));
-	CHECK_EQ_INT(elf_deps_collect(path, &d), -ENOENT);
+	CHECK_EQ_INT(kt_write_file(path, b.data, b.len), 0);
+	CHECK(kt_elf_is_elf(path));
+	CHECK_EQ_INT(kt_elf_deps_collect(path, &d), -ENOENT);
 	CHECK(!dep_named(&d, "libZ.so.6"));
-	elf_deps_free(&d);
-	kbuf_free(&b);
-	rm_rf(tmpl);
+	kt_elf_deps_free(&d);
+	kt_kbuf_free(&b);
+	kt_rm_rf(tmpl);
 }

@@ -369,7 +369,7 @@ UNIT_TEST(gauntlet_costs_roundtrip_and_mean)
 	CHECK(e && e->runs == 1);
 	CHECK_NEAR(e ? e->overhead_s : 0, 3.25, 1e-6);
 	kt_costs_free(&back);
-	kbuf_free(&j);
+	kt_kbuf_free(&j);
 	kt_costs_free(&c);
 
 	CHECK_EQ_INT(kt_costs_parse(junk, strlen(junk), &back), 0);

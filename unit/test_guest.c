@@ -14,8 +14,8 @@ static void put(const char *root, const char *rel, const char *val)
 	snprintf(p, sizeof(p), "%s/%s", root, rel);
 	snprintf(d, sizeof(d), "%s", p);
 	*strrchr(d, '/') = '\0';
-	mkdir_p(d, 0755);
-	write_file(p, val, strlen(val));
+	kt_mkdir_p(d, 0755);
+	kt_write_file(p, val, strlen(val));
 }
 
 /* 2 nodes x 2 LLCs x 2 cores x 2 threads = 16 CPUs. */
@@ -60,7 +60,7 @@ UNIT_TEST(sysfs_topo_readback)
 	CHECK_EQ_STR(s.llc_lists[1], "4-7");
 	CHECK_EQ_STR(s.node_lists[1], "8-15");
 	CHECK_EQ_INT(kt_topo_compare(&want, &s, err, sizeof(err)), 0);
-	rm_rf(root);
+	kt_rm_rf(root);
 
 	memcpy(root + strlen(root) - 6, "XXXXXX", 6);
 	CHECK(mkdtemp(root) != NULL);
@@ -69,7 +69,7 @@ UNIT_TEST(sysfs_topo_readback)
 	CHECK(!s.llcs_within_nodes);
 	CHECK_EQ_INT(kt_topo_compare(&want, &s, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "spans nodes") != NULL);
-	rm_rf(root);
+	kt_rm_rf(root);
 	CHECK_EQ_INT(kt_read_topo("/nonexistent-ktstr", &s), -ENOENT);
 }
 
@@ -94,13 +94,13 @@ static void vr_with(struct vm_result *vr, enum vm_exit ex, const char *com2)
 {
 	memset(vr, 0, sizeof(*vr));
 	vr->exit = ex;
-	kbuf_append(&vr->com2, com2, strlen(com2));
-	kbuf_append(&vr->com1, "[    0.1] Linux version 6.12\nlast line\n", 39);
+	kt_kbuf_append(&vr->com2, com2, strlen(com2));
+	kt_kbuf_append(&vr->com1, "[    0.1] Linux version 6.12\nlast line\n", 39);
 }
 
 static void framed(struct kbuf *out, const char *json)
 {
-	kbuf_printf(out, "KTSTR_INIT_STARTED\nKTSTR_PAYLOAD_STARTING x\n");
+	kt_kbuf_printf(out, "KTSTR_INIT_STARTED\nKTSTR_PAYLOAD_STARTING x\n");
 	kt_frame_encode(json, strlen(json), out);
 }
 
@@ -116,7 +116,7 @@ UNIT_TEST(judge_verdicts)
 	memset(&o, 0, sizeof(o));
 	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_PASS);
-	vm_result_free(&vr);
+	kt_vm_result_free(&vr);
 
 	/* Failure with a reason: FAIL for a plain test, PASS for a negative one. */
 	s.len = 0;
@@ -127,11 +127,11 @@ UNIT_TEST(judge_verdicts)
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.report.data, "[starved] tid 5 starved") != NULL);
 	CHECK(strstr(o.report.data, "last line") != NULL);
-	kbuf_free(&o.report);
+	kt_kbuf_free(&o.report);
 	memset(&o, 0, sizeof(o));
 	kt_judge(&t_neg, "neg", &topo, &vr, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_PASS);
-	vm_result_free(&vr);
+	kt_vm_result_free(&vr);
 
 	/* A negative test whose guest passed is a FAIL. */
 	s.len = 0;
@@ -141,8 +141,8 @@ UNIT_TEST(judge_verdicts)
 	kt_judge(&t_neg, "neg", &topo, &vr, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.reason, "expected a failure") != NULL);
-	kbuf_free(&o.report);
-	vm_result_free(&vr);
+	kt_kbuf_free(&o.report);
+	kt_vm_result_free(&vr);
 
 	/* No result: the init stage and exit kind explain why. */
 	vr_with(&vr, VM_EXIT_TIMEOUT, "KTSTR_INIT_STARTED\n");
@@ -151,16 +151,16 @@ UNIT_TEST(judge_verdicts)
 	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.reason, "timed out") && strstr(o.reason, "never ran"));
-	kbuf_free(&o.report);
-	vm_result_free(&vr);
+	kt_kbuf_free(&o.report);
+	kt_vm_result_free(&vr);
 
 	vr_with(&vr, VM_EXIT_PANIC, "");
 	snprintf(vr.detail, sizeof(vr.detail), "Kernel panic - not syncing: sysrq triggered crash");
 	memset(&o, 0, sizeof(o));
 	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
 	CHECK(strstr(o.reason, "panicked: Kernel panic") != NULL);
-	kbuf_free(&o.report);
-	vm_result_free(&vr);
+	kt_kbuf_free(&o.report);
+	kt_vm_result_free(&vr);
 
 	/* Topology mismatch is an infrastructure error; ring JSON preferred. */
 	vr_with(&vr, VM_EXIT_POWEROFF, "");
@@ -172,8 +172,8 @@ UNIT_TEST(judge_verdicts)
 		kt_judge(&t_plain, "plain", &topo, &vr, j, strlen(j), &o);
 		CHECK_EQ_INT(o.verdict, KT_ERROR);
 		CHECK(strstr(o.reason, "topology mismatch") != NULL);
-		kbuf_free(&o.report);
+		kt_kbuf_free(&o.report);
 	}
-	vm_result_free(&vr);
-	kbuf_free(&s);
+	kt_vm_result_free(&vr);
+	kt_kbuf_free(&s);
 }

@@ -17,11 +17,11 @@ UNIT_TEST(ksym_lookup_self)
 
 	CHECK(n > 0);
 	self[n > 0 ? n : 0] = '\0';
-	CHECK_EQ_INT(ksym_lookup(self, names, a, 2), 1);
+	CHECK_EQ_INT(kt_ksym_lookup(self, names, a, 2), 1);
 	CHECK(a[0] != 0);
 	CHECK_EQ_INT(a[1], 0);
-	CHECK(ksym_lookup("/nonexistent", names, a, 2) < 0);
-	CHECK(ksym_lookup("/proc/self/status", names, a, 2) < 0);
+	CHECK(kt_ksym_lookup("/nonexistent", names, a, 2) < 0);
+	CHECK(kt_ksym_lookup("/proc/self/status", names, a, 2) < 0);
 }
 
 UNIT_TEST(ksym_phys_map)

@@ -27,11 +27,11 @@ UNIT_TEST(monitor_vmlinux_strips_and_caches)
 		return;
 	}
 	setenv("KTSTR_CACHE_DIR", tmpl, 1);
-	if (find_in_path("objcopy", out, sizeof(out))) {
+	if (kt_find_in_path("objcopy", out, sizeof(out))) {
 		printf("# SKIP objcopy not installed\n");
 		goto out;
 	}
-	CHECK_EQ_INT(kernel_monitor_vmlinux(self, out, sizeof(out)), 0);
+	CHECK_EQ_INT(kt_kernel_monitor_vmlinux(self, out, sizeof(out)), 0);
 	CHECK(!strncmp(out, tmpl, strlen(tmpl)));
 	CHECK(stat(self, &a) == 0 && stat(out, &b) == 0);
 	CHECK(b.st_size > 0 && b.st_size < a.st_size);
@@ -48,15 +48,15 @@ UNIT_TEST(monitor_vmlinux_strips_and_caches)
 	}
 	CHECK(addr && addr == addr_full);
 	/* cached: the same file, not rewritten */
-	CHECK_EQ_INT(kernel_monitor_vmlinux(self, out2, sizeof(out2)), 0);
+	CHECK_EQ_INT(kt_kernel_monitor_vmlinux(self, out2, sizeof(out2)), 0);
 	CHECK_EQ_STR(out, out2);
 	CHECK(stat(out2, &b2) == 0 && b2.st_ino == b.st_ino && b2.st_mtim.tv_nsec == b.st_mtim.tv_nsec);
 	/* errors name the object */
-	CHECK(kernel_monitor_vmlinux("/nonexistent/vmlinux", out, sizeof(out)) < 0);
-	CHECK(kernel_monitor_vmlinux("", out, sizeof(out)) == -ENOENT);
-	CHECK(kernel_monitor_vmlinux(self, out, 8) == -ENAMETOOLONG);
+	CHECK(kt_kernel_monitor_vmlinux("/nonexistent/vmlinux", out, sizeof(out)) < 0);
+	CHECK(kt_kernel_monitor_vmlinux("", out, sizeof(out)) == -ENOENT);
+	CHECK(kt_kernel_monitor_vmlinux(self, out, 8) == -ENAMETOOLONG);
 out:
-	rm_rf(tmpl);
+	kt_rm_rf(tmpl);
 	if (saved_copy)
 		setenv("KTSTR_CACHE_DIR", saved_copy, 1);
 	else

@@ -30,7 +30,7 @@ static size_t count(const char *hay, const char *needle)
 
 static int M(const char *name)
 {
-	int m = kr_metric_find(name);
+	int m = kt_rep_metric_find(name);
 
 	if (m < 0)
 		unit_fail(__FILE__, __LINE__, "no metric %s", name);
@@ -86,7 +86,7 @@ UNIT_TEST(report_hist_computed_and_round_trip)
 	CHECK_EQ_INT(kt_result_from_json(j.data, j.len, &back, err, sizeof(err)), 0);
 	CHECK(!memcmp(back.cg[0].gap_hist_ms, r.cg[0].gap_hist_ms, sizeof(r.cg[0].gap_hist_ms)));
 	CHECK(!memcmp(back.cg[0].wake_hist_us, r.cg[0].wake_hist_us, sizeof(r.cg[0].wake_hist_us)));
-	kbuf_free(&j);
+	kt_kbuf_free(&j);
 	/* hostile histograms: negative, huge, too long */
 	{
 		static const char bad[] = "{\"test\":\"x\",\"cgroups\":[{\"name\":\"a\",\"gap_hist_ms\":[-1,1e30,\"x\","
@@ -118,7 +118,7 @@ static void sidecar_row(struct kr_row *r, const char *name, bool pass, const cha
 	snprintf(buf, sizeof(buf), sidecar_fmt, name, pass ? "pass" : "fail", pass ? "true" : "false", sched, spread,
 		 gap, iters);
 	j = parse(buf);
-	CHECK_EQ_INT(kr_row_from_sidecar(j, r, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_rep_row_from_sidecar(j, r, err, sizeof(err)), 0);
 	json_decref(j);
 }
 
@@ -143,15 +143,15 @@ UNIT_TEST(report_sidecar_metrics)
 	CHECK(!r.has[M("worst_wake_latency_tail_ratio")]);
 	/* not sidecars */
 	j = parse("{\"verdict\":\"pass\"}");
-	CHECK_EQ_INT(kr_row_from_sidecar(j, &r, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(kt_rep_row_from_sidecar(j, &r, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "not a ktstr sidecar") != NULL);
 	json_decref(j);
 	j = parse("[1,2]");
-	CHECK_EQ_INT(kr_row_from_sidecar(j, &r, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(kt_rep_row_from_sidecar(j, &r, err, sizeof(err)), -EINVAL);
 	json_decref(j);
 	/* reference layout (test_name, top-level stats, passed without verdict) */
 	j = parse("{\"test_name\":\"ref\",\"passed\":false,\"stats\":{\"worst_gap_ms\":7}}");
-	CHECK_EQ_INT(kr_row_from_sidecar(j, &r, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_rep_row_from_sidecar(j, &r, err, sizeof(err)), 0);
 	CHECK_EQ_STR(r.verdict, "fail");
 	CHECK(!r.passed && r.v[M("worst_gap_ms")] == 7);
 	json_decref(j);
@@ -168,7 +168,7 @@ UNIT_TEST(report_monitor_metrics)
 			  "{\"t_ms\":300,\"nr_running\":[50,0],\"dsq_depth\":[20000,0]}],"
 			  "\"verdict\":{\"ok\":false,\"failures\":[\"rq_clock stall on cpu1 for 5 consecutive samples\"]}}}");
 
-	CHECK_EQ_INT(kr_row_from_sidecar(j, &r, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_rep_row_from_sidecar(j, &r, err, sizeof(err)), 0);
 	/* the implausible last sample (depth > 10000) is ignored */
 	CHECK_NEAR(r.v[M("max_imbalance_ratio")], 4.0, 1e-12);
 	CHECK_NEAR(r.v[M("max_dsq_depth")], 3.0, 1e-12);
@@ -180,7 +180,7 @@ UNIT_TEST(report_monitor_metrics)
 		  "\"max_local_dsq_depth\":9,\"stall_detected\":false,\"event_deltas\":{\"total_fallback\":12,"
 		  "\"total_dispatch_keep_last\":4},\"samples\":[{\"t_ms\":0,\"nr_running\":[9,1]}],"
 		  "\"verdict\":{\"ok\":true,\"failures\":[]}}}");
-	CHECK_EQ_INT(kr_row_from_sidecar(j, &r, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_rep_row_from_sidecar(j, &r, err, sizeof(err)), 0);
 	CHECK_NEAR(r.v[M("max_imbalance_ratio")], 1.5, 1e-12);
 	CHECK_NEAR(r.v[M("max_dsq_depth")], 9, 1e-12);
 	CHECK(r.has[M("stall_count")] && r.v[M("stall_count")] == 0);
@@ -197,7 +197,7 @@ UNIT_TEST(report_monitor_metrics)
 		  "\"events\":[{\"t_ms\":400,\"kind\":\"ready\"},{\"t_ms\":1000,\"kind\":\"scenario_start\"},"
 		  "{\"t_ms\":3000,\"kind\":\"scenario_end\"}],"
 		  "\"verdict\":{\"ok\":false,\"failures\":[\"cpu 1 stalled: rq clock unchanged for 2.0 s\"]}}}");
-	CHECK_EQ_INT(kr_row_from_sidecar(j, &r, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_rep_row_from_sidecar(j, &r, err, sizeof(err)), 0);
 	CHECK_NEAR(r.v[M("max_imbalance_ratio")], 2.0, 1e-12);
 	CHECK_NEAR(r.v[M("max_dsq_depth")], 2.0, 1e-12);
 	CHECK(r.has[M("total_fallback")]);
@@ -213,18 +213,18 @@ UNIT_TEST(report_group_and_overall)
 	struct kr_row r, all;
 
 	sidecar_row(&r, "a", true, "eevdf", 2, 10, 1000);
-	kr_set_add(&in, &r);
+	kt_rep_set_add(&in, &r);
 	sidecar_row(&r, "a", true, "eevdf", 4, 30, 3000);
-	kr_set_add(&in, &r);
+	kt_rep_set_add(&in, &r);
 	sidecar_row(&r, "a", false, "eevdf", 90, 9000, 5); /* failing run: not averaged in */
-	kr_set_add(&in, &r);
+	kt_rep_set_add(&in, &r);
 	sidecar_row(&r, "a", true, "scx_simple", 8, 50, 500);
-	kr_set_add(&in, &r);
+	kt_rep_set_add(&in, &r);
 	sidecar_row(&r, "b", true, "eevdf", 1, 70, 200);
 	r.skipped = true;
 	snprintf(r.verdict, sizeof(r.verdict), "skip");
-	kr_set_add(&in, &r);
-	CHECK_EQ_INT(kr_group(&in, KR_DIM_ALL, &g), 0);
+	kt_rep_set_add(&in, &r);
+	CHECK_EQ_INT(kt_rep_group(&in, KR_DIM_ALL, &g), 0);
 	CHECK_EQ_INT(g.n, 3);
 	CHECK_EQ_STR(g.rows[0].scheduler, "eevdf");
 	CHECK_EQ_INT(g.rows[0].runs, 3);
@@ -234,19 +234,19 @@ UNIT_TEST(report_group_and_overall)
 	CHECK_NEAR(g.rows[0].v[M("worst_spread")], 3.0, 1e-12);
 	CHECK_NEAR(g.rows[0].v[M("worst_gap_ms")], 20.0, 1e-12);
 	CHECK_EQ_STR(g.rows[1].scheduler, "scx_simple");
-	kr_overall(&g, &all);
+	kt_rep_overall(&g, &all);
 	CHECK_NEAR(all.v[M("worst_spread")], 8, 1e-12);              /* max */
 	CHECK_NEAR(all.v[M("worst_gap_ms")], 50, 1e-12);             /* skipped b excluded */
 	CHECK_NEAR(all.v[M("total_iterations")], 2000 + 500, 1e-9);  /* sum */
 	CHECK_NEAR(all.v[M("worst_iterations_per_worker")], 50, 1e-12); /* min */
 	CHECK(!all.passed);
-	kr_set_free(&g);
+	kt_rep_set_free(&g);
 	/* without the scheduler dim everything named "a" is one group */
-	CHECK_EQ_INT(kr_group(&in, KR_DIM_TOPOLOGY, &g), 0);
+	CHECK_EQ_INT(kt_rep_group(&in, KR_DIM_TOPOLOGY, &g), 0);
 	CHECK_EQ_INT(g.n, 2);
 	CHECK_EQ_INT(g.rows[0].runs, 4);
-	kr_set_free(&g);
-	kr_set_free(&in);
+	kt_rep_set_free(&g);
+	kt_rep_set_free(&in);
 }
 
 UNIT_TEST(report_gate_eval)
@@ -255,32 +255,32 @@ UNIT_TEST(report_gate_eval)
 	double d, rel;
 	int gap = M("worst_gap_ms"), it = M("total_iterations"), st = M("stall_count");
 
-	kr_gates_default(g);
+	kt_rep_gates_default(g);
 	CHECK_NEAR(g[gap].abs, 500, 0);
 	CHECK_NEAR(g[gap].rel, 0.5, 0);
 	/* lower is better: both gates passed -> regression */
-	CHECK_EQ_INT(kr_gate_eval(gap, &g[gap], 1000, 1600, &d, &rel), KR_REGRESSION);
+	CHECK_EQ_INT(kt_rep_gate_eval(gap, &g[gap], 1000, 1600, &d, &rel), KR_REGRESSION);
 	CHECK_NEAR(d, 600, 1e-9);
 	CHECK_NEAR(rel, 0.6, 1e-9);
 	/* only the relative gate: noise (100 -> 400 is +300%, but < 500 ms) */
-	CHECK_EQ_INT(kr_gate_eval(gap, &g[gap], 100, 400, &d, &rel), KR_NOISE);
+	CHECK_EQ_INT(kt_rep_gate_eval(gap, &g[gap], 100, 400, &d, &rel), KR_NOISE);
 	/* only the absolute gate: noise (4000 -> 5000 is +1000 ms, 25%) */
-	CHECK_EQ_INT(kr_gate_eval(gap, &g[gap], 4000, 5000, &d, &rel), KR_NOISE);
+	CHECK_EQ_INT(kt_rep_gate_eval(gap, &g[gap], 4000, 5000, &d, &rel), KR_NOISE);
 	/* exactly at both gates counts (>=) */
-	CHECK_EQ_INT(kr_gate_eval(gap, &g[gap], 1000, 1500, &d, &rel), KR_REGRESSION);
-	CHECK_EQ_INT(kr_gate_eval(gap, &g[gap], 3000, 1000, &d, &rel), KR_IMPROVEMENT);
+	CHECK_EQ_INT(kt_rep_gate_eval(gap, &g[gap], 1000, 1500, &d, &rel), KR_REGRESSION);
+	CHECK_EQ_INT(kt_rep_gate_eval(gap, &g[gap], 3000, 1000, &d, &rel), KR_IMPROVEMENT);
 	/* a drop by 600 of 1600 is only 37.5%: noise */
-	CHECK_EQ_INT(kr_gate_eval(gap, &g[gap], 1600, 1000, &d, &rel), KR_NOISE);
+	CHECK_EQ_INT(kt_rep_gate_eval(gap, &g[gap], 1600, 1000, &d, &rel), KR_NOISE);
 	/* higher is better: a drop is the regression */
-	CHECK_EQ_INT(kr_gate_eval(it, &g[it], 10000, 8000, &d, &rel), KR_REGRESSION);
-	CHECK_EQ_INT(kr_gate_eval(it, &g[it], 10000, 12000, &d, &rel), KR_IMPROVEMENT);
-	CHECK_EQ_INT(kr_gate_eval(it, &g[it], 10000, 9500, &d, &rel), KR_NOISE);
+	CHECK_EQ_INT(kt_rep_gate_eval(it, &g[it], 10000, 8000, &d, &rel), KR_REGRESSION);
+	CHECK_EQ_INT(kt_rep_gate_eval(it, &g[it], 10000, 12000, &d, &rel), KR_IMPROVEMENT);
+	CHECK_EQ_INT(kt_rep_gate_eval(it, &g[it], 10000, 9500, &d, &rel), KR_NOISE);
 	/* zero base: relatively infinite, the absolute gate decides */
-	CHECK_EQ_INT(kr_gate_eval(st, &g[st], 0, 1, &d, &rel), KR_REGRESSION);
+	CHECK_EQ_INT(kt_rep_gate_eval(st, &g[st], 0, 1, &d, &rel), KR_REGRESSION);
 	CHECK(isinf(rel));
-	CHECK_EQ_INT(kr_gate_eval(gap, &g[gap], 0, 100, &d, &rel), KR_NOISE);
-	CHECK_EQ_INT(kr_gate_eval(st, &g[st], 0, 0, &d, &rel), KR_SAME);
-	CHECK_EQ_INT(kr_gate_eval(gap, &g[gap], 42, 42, &d, &rel), KR_SAME);
+	CHECK_EQ_INT(kt_rep_gate_eval(gap, &g[gap], 0, 100, &d, &rel), KR_NOISE);
+	CHECK_EQ_INT(kt_rep_gate_eval(st, &g[st], 0, 0, &d, &rel), KR_SAME);
+	CHECK_EQ_INT(kt_rep_gate_eval(gap, &g[gap], 42, 42, &d, &rel), KR_SAME);
 }
 
 UNIT_TEST(report_gate_parse)
@@ -289,27 +289,27 @@ UNIT_TEST(report_gate_parse)
 	char err[256];
 	int gap = M("worst_gap_ms"), sp = M("worst_spread");
 
-	kr_gates_default(g);
-	CHECK_EQ_INT(kr_gate_parse("worst_gap_ms=200,0.3", g, err, sizeof(err)), 0);
+	kt_rep_gates_default(g);
+	CHECK_EQ_INT(kt_rep_gate_parse("worst_gap_ms=200,0.3", g, err, sizeof(err)), 0);
 	CHECK_NEAR(g[gap].abs, 200, 0);
 	CHECK_NEAR(g[gap].rel, 0.3, 1e-12);
 	CHECK_NEAR(g[sp].abs, 5, 0); /* others untouched */
-	CHECK_EQ_INT(kr_gate_parse("worst_gap_ms=,25%", g, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_rep_gate_parse("worst_gap_ms=,25%", g, err, sizeof(err)), 0);
 	CHECK_NEAR(g[gap].abs, 200, 0);
 	CHECK_NEAR(g[gap].rel, 0.25, 1e-12);
-	CHECK_EQ_INT(kr_gate_parse("worst_gap_ms=7,", g, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_rep_gate_parse("worst_gap_ms=7,", g, err, sizeof(err)), 0);
 	CHECK_NEAR(g[gap].abs, 7, 0);
-	CHECK_EQ_INT(kr_gate_parse("all=0,0", g, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_rep_gate_parse("all=0,0", g, err, sizeof(err)), 0);
 	CHECK(g[sp].abs == 0 && g[sp].rel == 0 && g[gap].abs == 0);
 	static const char *const bad[] = { "worst_gap_ms", "worst_gap_ms=5", "=1,2", "nosuch=1,2", "worst_gap_ms=,",
 					   "worst_gap_ms=-1,0.1", "worst_gap_ms=x,0.1", "worst_gap_ms=1,0.1x",
 					   "worst_gap_ms=1,%", "worst_gap_ms=inf,1", "worst_gap_ms=1,2,3" };
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		err[0] = '\0';
-		if (kr_gate_parse(bad[i], g, err, sizeof(err)) != -EINVAL || !strstr(err, "--threshold"))
+		if (kt_rep_gate_parse(bad[i], g, err, sizeof(err)) != -EINVAL || !strstr(err, "--threshold"))
 			unit_fail(__FILE__, __LINE__, "'%s' accepted or no message (%s)", bad[i], err);
 	}
-	CHECK_EQ_INT(kr_gate_parse("nosuch=1,2", g, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(kt_rep_gate_parse("nosuch=1,2", g, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "unknown metric 'nosuch'") != NULL);
 }
 
@@ -321,50 +321,50 @@ UNIT_TEST(report_compare)
 	struct kr_row r;
 	struct kbuf out = { 0 };
 
-	kr_gates_default(g);
+	kt_rep_gates_default(g);
 	sidecar_row(&r, "steady", true, "eevdf", 2, 100, 10000);
-	kr_set_add(&base, &r);
+	kt_rep_set_add(&base, &r);
 	sidecar_row(&r, "flaky", true, "eevdf", 2, 100, 10000);
-	kr_set_add(&base, &r);
+	kt_rep_set_add(&base, &r);
 	sidecar_row(&r, "gone", true, "eevdf", 2, 100, 10000);
-	kr_set_add(&base, &r);
+	kt_rep_set_add(&base, &r);
 	/* scheduler A/B: pairs on name + topology */
 	sidecar_row(&r, "steady", true, "scx_x", 2.5, 2000, 10050);
-	kr_set_add(&new, &r);
+	kt_rep_set_add(&new, &r);
 	sidecar_row(&r, "flaky", false, "scx_x", 2, 100, 10000);
-	kr_set_add(&new, &r);
+	kt_rep_set_add(&new, &r);
 	sidecar_row(&r, "added", true, "scx_x", 2, 100, 10000);
-	kr_set_add(&new, &r);
-	CHECK_EQ_INT(kr_compare(&base, &new, g, &c), 0);
+	kt_rep_set_add(&new, &r);
+	CHECK_EQ_INT(kt_rep_compare(&base, &new, g, &c), 0);
 	CHECK_EQ_INT(c.dims, KR_DIM_TOPOLOGY | KR_DIM_FLAGS);
 	CHECK_EQ_INT(c.paired, 2);
 	CHECK_EQ_INT(c.only_base, 1);
 	CHECK_EQ_INT(c.only_new, 1);
 	CHECK_EQ_INT(c.regressions, 2); /* steady's gap, flaky's verdict */
 	CHECK_EQ_INT(c.improvements, 0);
-	CHECK_EQ_INT(kr_compare_text(&c, false, &out), 0);
+	CHECK_EQ_INT(kt_rep_compare_text(&c, false, &out), 0);
 	CHECK(strstr(out.data, "pairing on: name, topology, flags  (differs between the sides: scheduler)") != NULL);
 	CHECK(strstr(out.data, "worst_gap_ms") && strstr(out.data, "REGRESSION"));
 	CHECK(strstr(out.data, "+1900 ms") && strstr(out.data, "+1900.0%"));
 	CHECK(strstr(out.data, "verdict") && strstr(out.data, "pass") && strstr(out.data, "fail"));
 	CHECK(strstr(out.data, "summary: 2 regressions, 0 improvements"));
 	CHECK(!strstr(out.data, "worst_cross_node")); /* equal: hidden without --all */
-	kbuf_free(&out);
-	kr_cmp_free(&c);
+	kt_kbuf_free(&out);
+	kt_rep_cmp_free(&c);
 	/* same scheduler on both sides: within noise, no regression */
-	kr_set_free(&new);
+	kt_rep_set_free(&new);
 	sidecar_row(&r, "steady", true, "eevdf", 2.4, 130, 9900);
-	kr_set_add(&new, &r);
-	CHECK_EQ_INT(kr_compare(&base, &new, g, &c), 0);
+	kt_rep_set_add(&new, &r);
+	CHECK_EQ_INT(kt_rep_compare(&base, &new, g, &c), 0);
 	CHECK_EQ_INT(c.dims, KR_DIM_ALL);
 	CHECK_EQ_INT(c.paired, 1);
 	CHECK_EQ_INT(c.regressions, 0);
-	CHECK_EQ_INT(kr_compare_text(&c, true, &out), 0);
+	CHECK_EQ_INT(kt_rep_compare_text(&c, true, &out), 0);
 	CHECK(strstr(out.data, "within noise") && strstr(out.data, "worst_cross_node"));
-	kbuf_free(&out);
-	kr_cmp_free(&c);
-	kr_set_free(&base);
-	kr_set_free(&new);
+	kt_kbuf_free(&out);
+	kt_rep_cmp_free(&c);
+	kt_rep_set_free(&base);
+	kt_rep_set_free(&new);
 }
 
 UNIT_TEST(report_stats_json_round_trip)
@@ -376,11 +376,11 @@ UNIT_TEST(report_stats_json_round_trip)
 	json_t *j;
 
 	sidecar_row(&r, "x\\\"<y>", true, "eevdf", 1.25, 24, 300); /* JSON: x\"<y> */
-	kr_set_add(&in, &r);
-	kr_overall(&in, &all);
-	CHECK_EQ_INT(kr_stats_json(&in, &all, &out), 0);
+	kt_rep_set_add(&in, &r);
+	kt_rep_overall(&in, &all);
+	CHECK_EQ_INT(kt_rep_stats_json(&in, &all, &out), 0);
 	j = parse(out.data);
-	CHECK_EQ_INT(kr_rows_from_stats_json(j, &back, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_rep_rows_from_stats_json(j, &back, err, sizeof(err)), 0);
 	CHECK_EQ_INT(back.n, 1);
 	CHECK_EQ_STR(back.rows[0].name, "x\"<y>");
 	for (int m = 0; m < KR_NMETRICS; m++) {
@@ -388,36 +388,36 @@ UNIT_TEST(report_stats_json_round_trip)
 		CHECK_NEAR(back.rows[0].v[m], r.v[m], 1e-9);
 	}
 	json_decref(j);
-	kbuf_free(&out);
-	kr_set_free(&back);
-	CHECK_EQ_INT(kr_stats_text(&in, &all, &out), 0);
+	kt_kbuf_free(&out);
+	kt_rep_set_free(&back);
+	CHECK_EQ_INT(kt_rep_stats_text(&in, &all, &out), 0);
 	CHECK(strstr(out.data, "1 tests: 1 passed, 0 failed, 0 skipped"));
 	CHECK(strstr(out.data, "1.25%") && strstr(out.data, "24 ms"));
-	kbuf_free(&out);
+	kt_kbuf_free(&out);
 	j = parse("{\"tests\":[]}");
-	CHECK_EQ_INT(kr_rows_from_stats_json(j, &back, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(kt_rep_rows_from_stats_json(j, &back, err, sizeof(err)), -EINVAL);
 	json_decref(j);
 	j = parse("{\"ktstr_stats\":1,\"tests\":[{\"metrics\":{}}]}");
-	CHECK_EQ_INT(kr_rows_from_stats_json(j, &back, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(kt_rep_rows_from_stats_json(j, &back, err, sizeof(err)), -EINVAL);
 	json_decref(j);
-	kr_set_free(&in);
+	kt_rep_set_free(&in);
 }
 
 UNIT_TEST(report_copy_and_format)
 {
 	char b[8], v[64];
 
-	kr_copy(b, sizeof(b), "abc");
+	kt_rep_copy(b, sizeof(b), "abc");
 	CHECK_EQ_STR(b, "abc");
-	kr_copy(b, sizeof(b), "abcdef\xc3\xa9"); /* 'é' would be split at 7 bytes */
+	kt_rep_copy(b, sizeof(b), "abcdef\xc3\xa9"); /* 'é' would be split at 7 bytes */
 	CHECK_EQ_STR(b, "abcdef");
-	kr_copy(b, sizeof(b), "ab\xe2\x86\x92xyz");
+	kt_rep_copy(b, sizeof(b), "ab\xe2\x86\x92xyz");
 	CHECK_EQ_STR(b, "ab\xe2\x86\x92xy");
-	kr_fmt_value(M("worst_gap_ms"), 24, v, sizeof(v));
+	kt_rep_fmt_value(M("worst_gap_ms"), 24, v, sizeof(v));
 	CHECK_EQ_STR(v, "24 ms");
-	kr_fmt_value(M("worst_spread"), 1.4375, v, sizeof(v));
+	kt_rep_fmt_value(M("worst_spread"), 1.4375, v, sizeof(v));
 	CHECK_EQ_STR(v, "1.44%");
-	kr_fmt_value(M("total_migrations"), 12.5, v, sizeof(v));
+	kt_rep_fmt_value(M("total_migrations"), 12.5, v, sizeof(v));
 	CHECK_EQ_STR(v, "12.5");
 }
 
@@ -453,7 +453,7 @@ UNIT_TEST(report_html_escapes_and_structure)
 	v[0].j = html_doc("evil<script>alert(1)</script>", "");
 	v[1].path = "b";
 	v[1].j = html_doc("with_monitor", mon);
-	CHECK_EQ_INT(kr_html_report(&d, "t & <t>", &out), 0);
+	CHECK_EQ_INT(kt_rep_html_report(&d, "t & <t>", &out), 0);
 	CHECK(strstr(out.data, "<!DOCTYPE html>") == out.data);
 	CHECK_EQ_INT(count(out.data, "<script"), 0);
 	CHECK_EQ_INT(count(out.data, "<img"), 0);
@@ -475,7 +475,7 @@ UNIT_TEST(report_html_escapes_and_structure)
 	CHECK(strstr(out.data, "degraded"));
 	json_decref(v[0].j);
 	json_decref(v[1].j);
-	kbuf_free(&out);
+	kt_kbuf_free(&out);
 }
 
 UNIT_TEST(report_svg_plots)
@@ -486,14 +486,14 @@ UNIT_TEST(report_svg_plots)
 	char *s = malloc(200000);
 	int k = 0;
 
-	CHECK_EQ_INT(kr_svg_hist(&b, "x", "ms", h, KT_HIST_BUCKETS), 0); /* empty: nothing */
+	CHECK_EQ_INT(kt_rep_svg_hist(&b, "x", "ms", h, KT_HIST_BUCKETS), 0); /* empty: nothing */
 	CHECK_EQ_INT(b.len, 0);
 	h[2] = 4;
 	h[KT_HIST_BUCKETS - 1] = 1;
-	CHECK_EQ_INT(kr_svg_hist(&b, "x", "ms", h, KT_HIST_BUCKETS), 1);
+	CHECK_EQ_INT(kt_rep_svg_hist(&b, "x", "ms", h, KT_HIST_BUCKETS), 1);
 	CHECK_EQ_INT(count(b.data, "class=\"bar\""), KT_HIST_BUCKETS);
 	CHECK(strstr(b.data, "2-4 ms: 4") && strstr(b.data, "&#8805;4194304 ms: 1"));
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 	/* 40 CPUs: the min/mean/max envelope, not 40 lines; hostile values */
 	k += sprintf(s + k, "{\"samples\":[");
 	for (int i = 0; i < 50; i++) {
@@ -504,13 +504,13 @@ UNIT_TEST(report_svg_plots)
 	}
 	sprintf(s + k, ",{\"t_ms\":\"x\",\"nr_running\":\"y\"}],\"events\":[{\"t_ms\":1e300}]}");
 	mon = parse(s);
-	CHECK_EQ_INT(kr_svg_timeline(&b, mon, "nr_running", "t"), 1);
+	CHECK_EQ_INT(kt_rep_svg_timeline(&b, mon, "nr_running", "t"), 1);
 	CHECK_EQ_INT(count(b.data, "<path"), 3);
 	CHECK(strstr(b.data, "max over CPUs (40 CPUs)"));
 	CHECK_EQ_INT(count(b.data, "nan") + count(b.data, "inf"), 0);
-	kbuf_free(&b);
-	CHECK_EQ_INT(kr_svg_timeline(&b, mon, "dsq_depth", "t"), 0); /* no such signal */
+	kt_kbuf_free(&b);
+	CHECK_EQ_INT(kt_rep_svg_timeline(&b, mon, "dsq_depth", "t"), 0); /* no such signal */
 	json_decref(mon);
 	free(s);
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 }

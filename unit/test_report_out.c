@@ -10,7 +10,7 @@ static void clean(const char *in, size_t len, bool xml, const char *want)
 
 	CHECK_EQ_INT(kt_text_clean(in, len, xml, &b), 0);
 	CHECK_EQ_STR(b.data, want);
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 }
 
 UNIT_TEST(report_text_clean_xml)
@@ -44,7 +44,7 @@ UNIT_TEST(report_text_clean_jansson)
 	j = json_stringn(b.data, b.len);
 	CHECK(j != NULL); /* jansson rejects invalid UTF-8: this must be valid */
 	json_decref(j);
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 }
 
 UNIT_TEST(report_safe_name)

@@ -22,7 +22,7 @@ static void run(void *arg, struct kt_outcome *out)
 	s->runs++;
 	if (v != KT_PASS)
 		snprintf(out->reason, sizeof(out->reason), "reason %u", s->runs);
-	kbuf_append(&out->report, "x", 1); /* freed between attempts (ASan) */
+	kt_kbuf_append(&out->report, "x", 1); /* freed between attempts (ASan) */
 }
 
 static void retrying(void *arg, unsigned attempt, unsigned max, const struct kt_outcome *out)

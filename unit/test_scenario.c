@@ -15,7 +15,7 @@ static const char *res(const struct ktstr_topo *t, struct ktstr_cpuset_spec s)
 
 	if (ktstr_cpuset_resolve(t, &s, &m, err, sizeof(err)))
 		return "ERR";
-	kmask_format(&m, buf, sizeof(buf));
+	kt_mask_format(&m, buf, sizeof(buf));
 	return buf;
 }
 
@@ -37,10 +37,10 @@ UNIT_TEST(scenario_usable)
 	struct ktstr_topo two = { 1, 1, 2, 1 };
 
 	ktstr_topo_usable(&t1224, &m);
-	kmask_format(&m, b, sizeof(b));
+	kt_mask_format(&m, b, sizeof(b));
 	CHECK_EQ_STR(b, "0-2");
 	ktstr_topo_usable(&two, &m); /* <= 2 CPUs: all usable */
-	kmask_format(&m, b, sizeof(b));
+	kt_mask_format(&m, b, sizeof(b));
 	CHECK_EQ_STR(b, "0-1");
 }
 
@@ -105,10 +105,10 @@ static const char *aff(enum ktstr_affinity k, const char *cpus, const char *cpus
 	char err[128];
 
 	if (cpuset)
-		kmask_parse(cpuset, &cs);
+		kt_mask_parse(cpuset, &cs);
 	if (ktstr_affinity_resolve(&t1224, k, cpus, cpuset ? &cs : NULL, &rng, &m, none, err, sizeof(err)))
 		return "ERR";
-	kmask_format(&m, buf, sizeof(buf));
+	kt_mask_format(&m, buf, sizeof(buf));
 	return buf;
 }
 
@@ -130,10 +130,10 @@ UNIT_TEST(scenario_affinity)
 	aff(KTSTR_AFF_EXACT, "0", "2-3", &none);
 	CHECK(none);
 	CHECK_EQ_STR(aff(KTSTR_AFF_EXACT, "7", NULL, &none), "ERR");
-	kmask_parse("0-3", &pool);
+	kt_mask_parse("0-3", &pool);
 	CHECK_EQ_INT(ktstr_affinity_resolve(&t1224, KTSTR_AFF_RANDOM, NULL, &pool, &rng, &m, &none, err, sizeof(err)), 0);
-	CHECK_EQ_INT(kmask_weight(&m), 2);
-	CHECK(kmask_subset(&m, &pool));
+	CHECK_EQ_INT(kt_mask_weight(&m), 2);
+	CHECK(kt_mask_subset(&m, &pool));
 }
 
 static const struct ktstr_op ok_bd[] = {

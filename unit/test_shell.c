@@ -106,37 +106,37 @@ UNIT_TEST(shell_kvm_uart_receive)
 	struct irq_log l = { false, 0 };
 	uint8_t big[300];
 
-	kvmm_uart_init(&u, NULL, irq, &l);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 5) & 0x01, 0); /* no data */
-	CHECK_EQ_INT(kvmm_uart_rx(&u, (const uint8_t *)"ab", 2), 2);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 5) & 0x01, 0x01); /* data ready */
+	kt_vmm_uart_init(&u, NULL, irq, &l);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 5) & 0x01, 0); /* no data */
+	CHECK_EQ_INT(kt_vmm_uart_rx(&u, (const uint8_t *)"ab", 2), 2);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 5) & 0x01, 0x01); /* data ready */
 	CHECK(!l.level);                                /* RDI masked */
-	kvmm_uart_out(&u, 1, 0x01);                     /* enable RDI */
+	kt_vmm_uart_out(&u, 1, 0x01);                     /* enable RDI */
 	CHECK(l.level);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 2) & 0x0f, 0x04); /* received data */
-	CHECK_EQ_INT(kvmm_uart_in(&u, 0), 'a');
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 2) & 0x0f, 0x04); /* received data */
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 0), 'a');
 	CHECK(l.level);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 0), 'b');
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 0), 'b');
 	CHECK(!l.level);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 5) & 0x01, 0);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 2) & 0x0f, 0x01);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 5) & 0x01, 0);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 2) & 0x0f, 0x01);
 	/* RX outranks THRE; new data while the line is up makes a new edge */
-	kvmm_uart_out(&u, 1, 0x03);
+	kt_vmm_uart_out(&u, 1, 0x03);
 	CHECK(l.level);
 	l.rises = 0;
-	kvmm_uart_rx(&u, (const uint8_t *)"c", 1);
+	kt_vmm_uart_rx(&u, (const uint8_t *)"c", 1);
 	CHECK_EQ_INT(l.rises, 1);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 2) & 0x0f, 0x04);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 0), 'c');
-	CHECK_EQ_INT(kvmm_uart_in(&u, 2) & 0x0f, 0x02); /* then THRE */
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 2) & 0x0f, 0x04);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 0), 'c');
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 2) & 0x0f, 0x02); /* then THRE */
 	/* bounded FIFO; the FCR clear bit empties it */
 	memset(big, 'x', sizeof(big));
-	CHECK_EQ_INT(kvmm_uart_rx(&u, big, sizeof(big)), 256);
-	CHECK_EQ_INT(kvmm_uart_rx(&u, big, 1), 0);
-	kvmm_uart_out(&u, 2, 0x03);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 5) & 0x01, 0);
+	CHECK_EQ_INT(kt_vmm_uart_rx(&u, big, sizeof(big)), 256);
+	CHECK_EQ_INT(kt_vmm_uart_rx(&u, big, 1), 0);
+	kt_vmm_uart_out(&u, 2, 0x03);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 5) & 0x01, 0);
 	/* loopback: what is sent is received */
-	kvmm_uart_out(&u, 4, 0x10);
-	kvmm_uart_out(&u, 0, 'z');
-	CHECK_EQ_INT(kvmm_uart_in(&u, 0), 'z');
+	kt_vmm_uart_out(&u, 4, 0x10);
+	kt_vmm_uart_out(&u, 0, 'z');
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 0), 'z');
 }

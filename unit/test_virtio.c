@@ -46,7 +46,7 @@ static const struct kvmm_virtio_ops t_ops = { .notify = t_notify, .reset = t_res
 
 static void t_dev(struct kvmm_virtio *v, struct ram *r)
 {
-	kvmm_virtio_init(v, 42, 1ull << 3, 2, 16, &t_ops);
+	kt_vmm_virtio_init(v, 42, 1ull << 3, 2, 16, &t_ops);
 	v->mem = r->ch;
 	v->nmem = r->n;
 	v->irq = t_irq;
@@ -87,17 +87,17 @@ UNIT_TEST(virtio_mmio_identity_and_config)
 	CHECK_EQ_INT(rd(&v, VIRTIO_MMIO_CONFIG_GENERATION), 0);
 	/* config space: any width, zero past its end */
 	CHECK_EQ_INT(rd(&v, 0x100), 0x44332211);
-	kvmm_virtio_read(&v, 0x100, &v64, 8);
+	kt_vmm_virtio_read(&v, 0x100, &v64, 8);
 	CHECK_EQ_INT(v64, 0x8877665544332211ull);
-	kvmm_virtio_read(&v, 0x105, &b, 1);
+	kt_vmm_virtio_read(&v, 0x105, &b, 1);
 	CHECK_EQ_INT(b, 0x66);
-	kvmm_virtio_read(&v, 0x107, &v16, 2);
+	kt_vmm_virtio_read(&v, 0x107, &v16, 2);
 	CHECK_EQ_INT(v16, 0x0088);
 	CHECK_EQ_INT(rd(&v, 0x200), 0);
 	wr(&v, 0x100, 0xdeadbeef); /* read-only */
 	CHECK_EQ_INT(rd(&v, 0x100), 0x44332211);
 	/* registers: 32-bit aligned accesses only */
-	kvmm_virtio_read(&v, VIRTIO_MMIO_MAGIC_VALUE, &v16, 2);
+	kt_vmm_virtio_read(&v, VIRTIO_MMIO_MAGIC_VALUE, &v16, 2);
 	CHECK_EQ_INT(v16, 0);
 	CHECK_EQ_INT(rd(&v, VIRTIO_MMIO_MAGIC_VALUE + 1), 0);
 	free(r.buf);
@@ -116,17 +116,17 @@ UNIT_TEST(virtio_mmio_driver_must_accept_version_1)
 	/* a legacy driver: no VERSION_1 -> FEATURES_OK does not stick */
 	drv_start(&v, &d, 0, 1ull << 3);
 	CHECK(!(rd(&v, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK));
-	CHECK(!kvmm_virtio_live(&v));
+	CHECK(!kt_vmm_virtio_live(&v));
 	wr(&v, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	CHECK_EQ_INT(n_notify, 0);
 	/* a feature we never offered */
 	drv_start(&v, &d, 0, V1 | 1ull << 5);
 	CHECK(!(rd(&v, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK));
-	CHECK(!kvmm_virtio_live(&v));
+	CHECK(!kt_vmm_virtio_live(&v));
 	/* accepted: live, and DRIVER_OK kicks the ready queue once */
 	drv_start(&v, &d, 0, V1 | 1ull << 3);
 	CHECK_EQ_INT(rd(&v, VIRTIO_MMIO_STATUS), st | VIRTIO_CONFIG_S_DRIVER_OK);
-	CHECK(kvmm_virtio_live(&v));
+	CHECK(kt_vmm_virtio_live(&v));
 	CHECK_EQ_INT(v.driver_features, V1 | 1ull << 3);
 	CHECK_EQ_INT(n_notify, 1);
 	/* features are frozen after FEATURES_OK */
@@ -134,7 +134,7 @@ UNIT_TEST(virtio_mmio_driver_must_accept_version_1)
 	CHECK_EQ_INT(v.driver_features, V1 | 1ull << 3);
 	/* FAILED stops it */
 	wr(&v, VIRTIO_MMIO_STATUS, st | VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_FAILED);
-	CHECK(!kvmm_virtio_live(&v));
+	CHECK(!kt_vmm_virtio_live(&v));
 	free(r.buf);
 }
 
@@ -167,7 +167,7 @@ UNIT_TEST(virtio_mmio_queue_setup_checks)
 		drv_start(&v, &d, 0, V1);
 		CHECK_EQ_INT(rd(&v, VIRTIO_MMIO_QUEUE_READY), 0);
 		CHECK(rd(&v, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
-		CHECK(!kvmm_virtio_live(&v));
+		CHECK(!kt_vmm_virtio_live(&v));
 		CHECK_EQ_INT(n_log, 1);
 		if (!strstr(last_log, bad[i].why))
 			unit_fail(__FILE__, __LINE__, "case %zu: log \"%s\" lacks \"%s\"", i, last_log, bad[i].why);
@@ -179,7 +179,7 @@ UNIT_TEST(virtio_mmio_queue_setup_checks)
 	n_reset = 0;
 	drv_start(&v, &d, 1, V1);
 	CHECK_EQ_INT(n_reset, 1);
-	CHECK(kvmm_virtio_live(&v));
+	CHECK(kt_vmm_virtio_live(&v));
 	CHECK_EQ_INT(rd(&v, VIRTIO_MMIO_QUEUE_READY), 1);
 	/* queue registers are frozen while it is ready */
 	wr(&v, VIRTIO_MMIO_QUEUE_NUM, 4);
@@ -207,15 +207,15 @@ UNIT_TEST(virtio_mmio_interrupts_and_reset)
 	t_dev(&v, &r);
 	d = (struct drv){ .r = &r, .desc = DESC_GPA, .avail = AVAIL_GPA, .used = USED_GPA, .num = 8 };
 	drv_start(&v, &d, 0, V1);
-	kvmm_virtio_interrupt(&v);
+	kt_vmm_virtio_interrupt(&v);
 	CHECK_EQ_INT(n_irq, 1);
 	CHECK_EQ_INT(rd(&v, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
-	kvmm_virtio_fail(&v, "test %d", 1);
+	kt_vmm_virtio_fail(&v, "test %d", 1);
 	CHECK_EQ_INT(n_irq, 2); /* configuration change */
 	CHECK_EQ_INT(rd(&v, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
 	wr(&v, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
 	CHECK_EQ_INT(rd(&v, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
-	kvmm_virtio_fail(&v, "again"); /* already failed: no second log */
+	kt_vmm_virtio_fail(&v, "again"); /* already failed: no second log */
 	CHECK_EQ_INT(n_log, 1);
 	CHECK_EQ_STR(last_log, "test 1");
 	wr(&v, VIRTIO_MMIO_STATUS, 0);
@@ -228,7 +228,7 @@ UNIT_TEST(virtio_mmio_interrupts_and_reset)
 	/* a driver that keeps failing and resetting is logged a few times only */
 	for (unsigned i = 0; i < 10; i++) {
 		drv_start(&v, &d, 0, V1);
-		kvmm_virtio_fail(&v, "loop %u", i);
+		kt_vmm_virtio_fail(&v, "loop %u", i);
 	}
 	CHECK_EQ_INT(n_log, KVMM_VIRTIO_MAX_LOGS);
 	free(r.buf);
@@ -242,7 +242,7 @@ static void vq_ready(struct kvmm_vq *q, struct drv *d, struct ram *r, unsigned n
 	*d = (struct drv){ .r = r, .desc = DESC_GPA, .avail = AVAIL_GPA, .used = USED_GPA, .num = num };
 	*q = (struct kvmm_vq){ .num_max = 256, .num = num, .desc_gpa = DESC_GPA, .avail_gpa = AVAIL_GPA,
 			       .used_gpa = USED_GPA };
-	CHECK_EQ_INT(kvmm_vq_map(q, r->ch, r->n, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_vmm_vq_map(q, r->ch, r->n, err, sizeof(err)), 0);
 	q->ready = true;
 }
 
@@ -258,7 +258,7 @@ UNIT_TEST(virtq_pop_push_and_copy)
 
 	ram_init(&r);
 	vq_ready(&q, &d, &r, 8);
-	CHECK_EQ_INT(kvmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), 0); /* nothing yet */
+	CHECK_EQ_INT(kt_vmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), 0); /* nothing yet */
 	memcpy(at(&r, BUF_GPA), "hello ", 6);
 	memcpy(at(&r, BUF_GPA + 0x100), "world", 5);
 	put_desc(&d, 5, BUF_GPA, 6, VRING_DESC_F_NEXT, 2);
@@ -266,34 +266,34 @@ UNIT_TEST(virtq_pop_push_and_copy)
 	put_desc(&d, 7, BUF_GPA + 0x200, 4, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
 	put_desc(&d, 0, BUF_GPA + 0x300, 3, VRING_DESC_F_WRITE, 0);
 	offer(&d, 5);
-	CHECK_EQ_INT(kvmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), 1);
+	CHECK_EQ_INT(kt_vmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), 1);
 	CHECK_EQ_INT(c.head, 5);
 	CHECK_EQ_INT(c.nr, 2);
 	CHECK_EQ_INT(c.nw, 2);
 	CHECK_EQ_INT(c.rlen, 11);
 	CHECK_EQ_INT(c.wlen, 7);
-	CHECK_EQ_INT(kvmm_vchain_read(&c, 0, buf, sizeof(buf)), 11);
+	CHECK_EQ_INT(kt_vmm_vchain_read(&c, 0, buf, sizeof(buf)), 11);
 	CHECK_EQ_STR(buf, "hello world");
-	CHECK_EQ_INT(kvmm_vchain_read(&c, 4, buf, 4), 4);
+	CHECK_EQ_INT(kt_vmm_vchain_read(&c, 4, buf, 4), 4);
 	CHECK(!memcmp(buf, "o wo", 4));
-	CHECK_EQ_INT(kvmm_vchain_write(&c, 2, "ABCDEFGH", 8), 5); /* 7 writable bytes, from 2 */
+	CHECK_EQ_INT(kt_vmm_vchain_write(&c, 2, "ABCDEFGH", 8), 5); /* 7 writable bytes, from 2 */
 	CHECK(!memcmp(at(&r, BUF_GPA + 0x202), "AB", 2));
 	CHECK(!memcmp(at(&r, BUF_GPA + 0x300), "CDE", 3));
-	CHECK_EQ_INT(kvmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), 0);
-	kvmm_vq_push(&q, 5, 7);
+	CHECK_EQ_INT(kt_vmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), 0);
+	kt_vmm_vq_push(&q, 5, 7);
 	CHECK_EQ_INT(used_idx(&d), 1);
 	used_elem(&d, 0, &id, &len);
 	CHECK_EQ_INT(id, 5);
 	CHECK_EQ_INT(len, 7);
-	CHECK(kvmm_vq_want_irq(&q));
+	CHECK(kt_vmm_vq_want_irq(&q));
 	memcpy(at(&r, AVAIL_GPA), &flags, 2);
-	CHECK(!kvmm_vq_want_irq(&q));
+	CHECK(!kt_vmm_vq_want_irq(&q));
 	/* indices wrap at 16 bits */
 	q.last_avail = q.used_idx = d.avail_idx = 0xffff;
 	put_desc(&d, 1, BUF_GPA, 1, 0, 0);
 	offer(&d, 1);
-	CHECK_EQ_INT(kvmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), 1);
-	kvmm_vq_push(&q, 1, 0);
+	CHECK_EQ_INT(kt_vmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), 1);
+	kt_vmm_vq_push(&q, 1, 0);
 	CHECK_EQ_INT(used_idx(&d), 0);
 	CHECK_EQ_INT(q.last_avail, 0);
 	free(r.buf);
@@ -312,7 +312,7 @@ UNIT_TEST(virtq_buffer_across_ram_chunks)
 	vq_ready(&q, &d, &r, 8);
 	put_desc(&d, 0, edge - 100, 300, 0, 0); /* straddles the node boundary */
 	offer(&d, 0);
-	CHECK_EQ_INT(kvmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), 1);
+	CHECK_EQ_INT(kt_vmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), 1);
 	CHECK_EQ_INT(c.nr, 2);
 	CHECK_EQ_INT(c.seg[0].len, 100);
 	CHECK_EQ_INT(c.seg[1].len, 200);
@@ -321,7 +321,7 @@ UNIT_TEST(virtq_buffer_across_ram_chunks)
 	r.ch[1].gpa += 0x1000;
 	put_desc(&d, 0, edge - 100, 300, 0, 0);
 	offer(&d, 0);
-	CHECK_EQ_INT(kvmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(kt_vmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "not inside guest RAM") != NULL);
 	free(r.buf);
 }
@@ -389,7 +389,7 @@ UNIT_TEST(virtq_rejects_malformed_chains)
 		}
 		offer(&d, head);
 		err[0] = '\0';
-		CHECK_EQ_INT(kvmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), -EINVAL);
+		CHECK_EQ_INT(kt_vmm_vq_pop(&q, r.ch, r.n, &c, err, sizeof(err)), -EINVAL);
 		if (!strstr(err, why[k]))
 			unit_fail(__FILE__, __LINE__, "case %d: \"%s\" lacks \"%s\"", k, err, why[k]);
 		CHECK_EQ_INT(q.last_avail, 0);
@@ -400,7 +400,7 @@ UNIT_TEST(virtq_rejects_malformed_chains)
 	r.ch[2] = (struct kvmm_chunk){ .gpa = 1ull << 32, .size = 8ull << 30, .host = r.buf };
 	put_desc(&d, 0, 1ull << 32, 0xffffffffu, 0, 0);
 	offer(&d, 0);
-	CHECK_EQ_INT(kvmm_vq_pop(&q, r.ch, 3, &c, err, sizeof(err)), 1);
+	CHECK_EQ_INT(kt_vmm_vq_pop(&q, r.ch, 3, &c, err, sizeof(err)), 1);
 	CHECK_EQ_INT(c.rlen, 0xffffffffu);
 	free(r.buf);
 }

@@ -69,7 +69,7 @@ static void rig_start(struct rig *g, bool ro, uint64_t bytes)
 	memset(&g->disk, 0, sizeof(g->disk));
 	for (size_t i = 0; i < sizeof(g->disk.data); i++)
 		g->disk.data[i] = (uint8_t)(i * 7 + i / KVMM_BLK_SECTOR);
-	kvmm_blk_init(&g->b, bytes, ro, "ktstr-vda", disk_io, &g->disk);
+	kt_vmm_blk_init(&g->b, bytes, ro, "ktstr-vda", disk_io, &g->disk);
 	g->b.vd.mem = g->r.ch;
 	g->b.vd.nmem = g->r.n;
 	g->b.vd.irq = t_irq;
@@ -125,21 +125,21 @@ UNIT_TEST(virtio_blk_config_and_features)
 
 	rig_start(&g, true, DISK_SECTORS * KVMM_BLK_SECTOR + 300); /* the partial sector is not visible */
 	CHECK_EQ_INT(rd(&g.b.vd, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
-	kvmm_virtio_read(&g.b.vd, 0x100, &cap, 8);
+	kt_vmm_virtio_read(&g.b.vd, 0x100, &cap, 8);
 	CHECK_EQ_INT(cap, DISK_SECTORS);
-	kvmm_virtio_read(&g.b.vd, 0x10c, &segmax, 4);
+	kt_vmm_virtio_read(&g.b.vd, 0x10c, &segmax, 4);
 	CHECK_EQ_INT(segmax, KVMM_BLK_QUEUE_SIZE - 2);
 	wr(&g.b.vd, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	CHECK_EQ_INT(rd(&g.b.vd, VIRTIO_MMIO_DEVICE_FEATURES),
 		     1u << VIRTIO_BLK_F_SEG_MAX | 1u << VIRTIO_BLK_F_FLUSH | 1u << VIRTIO_BLK_F_RO);
-	CHECK(kvmm_virtio_live(&g.b.vd));
+	CHECK(kt_vmm_virtio_live(&g.b.vd));
 	free(g.r.buf);
 	rig_start(&g, false, 4096);
 	wr(&g.b.vd, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	CHECK(!(rd(&g.b.vd, VIRTIO_MMIO_DEVICE_FEATURES) & 1u << VIRTIO_BLK_F_RO));
 	/* a driver asking for RO on a writable disk asks for what is not offered */
 	drv_start(&g.b.vd, &g.d, 0, V1 | 1ull << VIRTIO_BLK_F_RO);
-	CHECK(!kvmm_virtio_live(&g.b.vd));
+	CHECK(!kt_vmm_virtio_live(&g.b.vd));
 	free(g.r.buf);
 }
 
@@ -181,7 +181,7 @@ UNIT_TEST(virtio_blk_read_write_flush_get_id)
 	CHECK_EQ_INT(status(&g), VIRTIO_BLK_S_UNSUPP);
 	CHECK_EQ_INT(g.b.nreq, 5);
 	CHECK_EQ_INT(g.b.nerr, 0);
-	CHECK(kvmm_virtio_live(&g.b.vd));
+	CHECK(kt_vmm_virtio_live(&g.b.vd));
 	free(g.r.buf);
 }
 
@@ -243,7 +243,7 @@ UNIT_TEST(virtio_blk_bad_requests_get_ioerr)
 	submit(&g, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
 	CHECK_EQ_INT(status(&g), VIRTIO_BLK_S_IOERR);
 	CHECK_EQ_INT(g.b.nerr, ARRAY_SIZE(bad) + 2);
-	CHECK(kvmm_virtio_live(&g.b.vd)); /* errors, not driver bugs */
+	CHECK(kt_vmm_virtio_live(&g.b.vd)); /* errors, not driver bugs */
 	free(g.r.buf);
 	/* read-only: writes fail, reads work */
 	rig_start(&g, true, sizeof(g.disk.data));
@@ -287,7 +287,7 @@ UNIT_TEST(virtio_blk_chain_without_room_stops_the_device)
 	memset(at(&g.r, AVAIL_GPA), 0, 64);
 	memset(at(&g.r, USED_GPA), 0, 256);
 	drv_start(&g.b.vd, &g.d, 0, V1);
-	CHECK(kvmm_virtio_live(&g.b.vd));
+	CHECK(kt_vmm_virtio_live(&g.b.vd));
 	put_desc(&g.d, 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 0);
 	offer(&g.d, 0);
 	wr(&g.b.vd, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
@@ -317,7 +317,7 @@ UNIT_TEST(virtio_console_transmit_and_receive)
 	uint32_t id, len;
 
 	ram_init(&r);
-	kvmm_con_init(&c, con_out, NULL);
+	kt_vmm_con_init(&c, con_out, NULL);
 	c.vd.mem = r.ch;
 	c.vd.nmem = r.n;
 	c.vd.irq = t_irq;
@@ -327,7 +327,7 @@ UNIT_TEST(virtio_console_transmit_and_receive)
 	CHECK_EQ_INT(rd(&c.vd, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_CONSOLE);
 	wr(&c.vd, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	CHECK_EQ_INT(rd(&c.vd, VIRTIO_MMIO_DEVICE_FEATURES), 0); /* no MULTIPORT, no SIZE */
-	CHECK_EQ_INT(kvmm_con_input(&c, "early", 5), 0);         /* no driver yet */
+	CHECK_EQ_INT(kt_vmm_con_input(&c, "early", 5), 0);         /* no driver yet */
 	rx = (struct drv){ .r = &r, .desc = DESC_GPA, .avail = AVAIL_GPA, .used = USED_GPA, .num = 8 };
 	tx = (struct drv){ .r = &r, .desc = DESC_GPA + 0x8000, .avail = AVAIL_GPA + 0x8000, .used = USED_GPA + 0x8000,
 			   .num = 8 };
@@ -338,13 +338,13 @@ UNIT_TEST(virtio_console_transmit_and_receive)
 	wr(&c.vd, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)tx.avail);
 	wr(&c.vd, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)tx.used);
 	wr(&c.vd, VIRTIO_MMIO_QUEUE_READY, 1);
-	CHECK(kvmm_virtio_live(&c.vd));
+	CHECK(kt_vmm_virtio_live(&c.vd));
 	/* input waits until the guest has written: its port may not be ready */
 	put_desc(&rx, 0, BUF_GPA + 0x100, 4, VRING_DESC_F_WRITE, 0);
 	put_desc(&rx, 1, BUF_GPA + 0x200, 4, VRING_DESC_F_WRITE, 0);
 	offer(&rx, 0);
 	offer(&rx, 1);
-	CHECK_EQ_INT(kvmm_con_input(&c, "abcdefghij", 10), 0);
+	CHECK_EQ_INT(kt_vmm_con_input(&c, "abcdefghij", 10), 0);
 	CHECK_EQ_INT(used_idx(&rx), 0);
 	/* transmit: two buffers, one notification */
 	memcpy(at(&r, BUF_GPA), "hello ", 6);
@@ -360,25 +360,25 @@ UNIT_TEST(virtio_console_transmit_and_receive)
 	CHECK_EQ_INT(n_irq, 1);
 	/* receive: into the two 4-byte buffers */
 	wr(&c.vd, VIRTIO_MMIO_QUEUE_NOTIFY, KVMM_CON_RXQ);
-	CHECK_EQ_INT(kvmm_con_input(&c, "abcdefghij", 10), 8);
+	CHECK_EQ_INT(kt_vmm_con_input(&c, "abcdefghij", 10), 8);
 	CHECK(!memcmp(at(&r, BUF_GPA + 0x100), "abcd", 4));
 	CHECK(!memcmp(at(&r, BUF_GPA + 0x200), "efgh", 4));
 	used_elem(&rx, 1, &id, &len);
 	CHECK_EQ_INT(id, 1);
 	CHECK_EQ_INT(len, 4);
-	CHECK_EQ_INT(kvmm_con_input(&c, "ij", 2), 0); /* waits for more buffers */
+	CHECK_EQ_INT(kt_vmm_con_input(&c, "ij", 2), 0); /* waits for more buffers */
 	CHECK_EQ_INT(n_irq, 2);
 	/* a transmit buffer outside RAM stops the device */
 	put_desc(&tx, 2, RAM_GPA + RAM_SIZE, 6, 0, 0);
 	offer(&tx, 2);
 	wr(&c.vd, VIRTIO_MMIO_QUEUE_NOTIFY, KVMM_CON_TXQ);
-	CHECK(!kvmm_virtio_live(&c.vd));
+	CHECK(!kt_vmm_virtio_live(&c.vd));
 	CHECK(strstr(last_log, "transmitq") != NULL);
 	CHECK_EQ_INT(con_len, 11);
-	CHECK_EQ_INT(kvmm_con_input(&c, "ij", 2), 0);
+	CHECK_EQ_INT(kt_vmm_con_input(&c, "ij", 2), 0);
 	/* after a reset the guest must write again before input flows */
 	drv_start(&c.vd, &rx, KVMM_CON_RXQ, V1);
-	CHECK(kvmm_virtio_live(&c.vd));
+	CHECK(kt_vmm_virtio_live(&c.vd));
 	CHECK(!c.guest_wrote);
 	free(r.buf);
 }

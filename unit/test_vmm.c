@@ -31,7 +31,7 @@ UNIT_TEST(vmm_memmap_splits_at_the_mmio_gap)
 	struct vm_region r[2] = { { .gpa = 0, .size = 2048ull << 20, .host = &a },
 				  { .gpa = 2048ull << 20, .size = 2048ull << 20, .host = &b } };
 	struct kvmm_chunk c[KVMM_MAX_CHUNKS];
-	int n = kvmm_memmap(r, 2, c, KVMM_MAX_CHUNKS);
+	int n = kt_vmm_memmap(r, 2, c, KVMM_MAX_CHUNKS);
 
 	CHECK_EQ_INT(n, 3);
 	CHECK_EQ_INT(c[0].gpa, 0);
@@ -43,17 +43,17 @@ UNIT_TEST(vmm_memmap_splits_at_the_mmio_gap)
 	CHECK_EQ_INT(c[2].gpa, 4096ull << 20);
 	CHECK_EQ_INT(c[2].size, 1024ull << 20);
 	CHECK(c[2].host == &b + (1024ull << 20));
-	CHECK_EQ_INT(kvmm_low_ram_end(c, 3), KVMM_LOW_END);
-	CHECK(kvmm_gpa_ptr(c, 3, 0x1000, 16) == &a + 0x1000);
-	CHECK(kvmm_gpa_ptr(c, 3, KVMM_LOW_END, 1) == NULL); /* in the gap */
-	CHECK_EQ_INT(kvmm_memmap(r, 2, c, 2), -EINVAL);
+	CHECK_EQ_INT(kt_vmm_low_ram_end(c, 3), KVMM_LOW_END);
+	CHECK(kt_vmm_gpa_ptr(c, 3, 0x1000, 16) == &a + 0x1000);
+	CHECK(kt_vmm_gpa_ptr(c, 3, KVMM_LOW_END, 1) == NULL); /* in the gap */
+	CHECK_EQ_INT(kt_vmm_memmap(r, 2, c, 2), -EINVAL);
 }
 
 UNIT_TEST(vmm_e820_reserves_bios_area)
 {
 	struct kvmm_chunk c[3] = { { .gpa = 0, .size = 3ull << 30 }, { .gpa = 4ull << 30, .size = 1ull << 30 } };
 	struct boot_e820_entry e[8];
-	int n = kvmm_build_e820(c, 2, e, 8);
+	int n = kt_vmm_build_e820(c, 2, e, 8);
 
 	CHECK_EQ_INT(n, 4);
 	CHECK_EQ_INT(e[0].addr, 0);
@@ -66,7 +66,7 @@ UNIT_TEST(vmm_e820_reserves_bios_area)
 	CHECK_EQ_INT(e[2].addr + e[2].size, 3ull << 30);
 	CHECK_EQ_INT(e[3].addr, 4ull << 30);
 	CHECK_EQ_INT(e[3].type, 1);
-	CHECK_EQ_INT(kvmm_build_e820(c, 2, e, 3), -ENOSPC);
+	CHECK_EQ_INT(kt_vmm_build_e820(c, 2, e, 3), -ENOSPC);
 }
 
 /* A minimal image with a valid setup header. */
@@ -105,26 +105,26 @@ UNIT_TEST(vmm_bzimage_parse_and_bad_input)
 	size_t len;
 	uint8_t *img = fake_bzimage(&len, 0x20f, 0x3);
 
-	CHECK_EQ_INT(kvmm_parse_bzimage(img, len, &k, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_vmm_parse_bzimage(img, len, &k, err, sizeof(err)), 0);
 	CHECK_EQ_INT(k.setup_size, 5 * 512);
 	CHECK_EQ_INT(k.pm_size, 64 * 1024);
 	CHECK_EQ_INT(k.init_size, 32u << 20);
 	CHECK_EQ_INT(k.cmdline_size, 2047);
 	CHECK_EQ_INT(k.hdr_end, 0x26c);
 	/* truncated: the header promises more code than there is */
-	CHECK_EQ_INT(kvmm_parse_bzimage(img, len - 4096, &k, err, sizeof(err)), -ENOEXEC);
+	CHECK_EQ_INT(kt_vmm_parse_bzimage(img, len - 4096, &k, err, sizeof(err)), -ENOEXEC);
 	CHECK(strstr(err, "truncated") != NULL);
-	CHECK_EQ_INT(kvmm_parse_bzimage(img, 1000, &k, err, sizeof(err)), -ENOEXEC);
+	CHECK_EQ_INT(kt_vmm_parse_bzimage(img, 1000, &k, err, sizeof(err)), -ENOEXEC);
 	/* not a kernel at all */
-	CHECK_EQ_INT(kvmm_parse_bzimage("#!/bin/sh\necho hi\n", 18, &k, err, sizeof(err)), -ENOEXEC);
+	CHECK_EQ_INT(kt_vmm_parse_bzimage("#!/bin/sh\necho hi\n", 18, &k, err, sizeof(err)), -ENOEXEC);
 	CHECK(strstr(err, "not a bzImage") != NULL);
 	free(img);
 	img = fake_bzimage(&len, 0x20b, 0x3);
-	CHECK_EQ_INT(kvmm_parse_bzimage(img, len, &k, err, sizeof(err)), -ENOEXEC);
+	CHECK_EQ_INT(kt_vmm_parse_bzimage(img, len, &k, err, sizeof(err)), -ENOEXEC);
 	CHECK(strstr(err, "too old") != NULL);
 	free(img);
 	img = fake_bzimage(&len, 0x20f, 0x2);
-	CHECK_EQ_INT(kvmm_parse_bzimage(img, len, &k, err, sizeof(err)), -ENOEXEC);
+	CHECK_EQ_INT(kt_vmm_parse_bzimage(img, len, &k, err, sizeof(err)), -ENOEXEC);
 	CHECK(strstr(err, "64-bit") != NULL);
 	free(img);
 }
@@ -140,8 +140,8 @@ UNIT_TEST(vmm_boot_params_fields)
 	size_t len;
 	uint8_t *img = fake_bzimage(&len, 0x20f, 0x3);
 
-	CHECK_EQ_INT(kvmm_parse_bzimage(img, len, &k, err, sizeof(err)), 0);
-	kvmm_build_boot_params(bp, img, &k, &bi);
+	CHECK_EQ_INT(kt_vmm_parse_bzimage(img, len, &k, err, sizeof(err)), 0);
+	kt_vmm_build_boot_params(bp, img, &k, &bi);
 	CHECK_EQ_INT(bp->hdr.header, 0x53726448);
 	CHECK_EQ_INT(bp->hdr.boot_flag, 0xaa55);
 	CHECK_EQ_INT(bp->hdr.version, 0x20f);
@@ -159,14 +159,14 @@ UNIT_TEST(vmm_boot_params_fields)
 
 UNIT_TEST(vmm_initrd_placement)
 {
-	uint64_t end = 1ull << 30, g = kvmm_initrd_gpa(end, 0x7fffffff, 10u << 20);
+	uint64_t end = 1ull << 30, g = kt_vmm_initrd_gpa(end, 0x7fffffff, 10u << 20);
 
 	CHECK_EQ_INT(g, end - (10u << 20));
 	CHECK_EQ_INT(g & 0xfff, 0);
-	CHECK_EQ_INT(kvmm_initrd_gpa(3ull << 30, 0x7fffffff, 4096), 0x80000000ull - 4096);
+	CHECK_EQ_INT(kt_vmm_initrd_gpa(3ull << 30, 0x7fffffff, 4096), 0x80000000ull - 4096);
 	/* Must stay above the shared region: too big is refused. */
-	CHECK_EQ_INT(kvmm_initrd_gpa(512ull << 20, 0x7fffffff, 300u << 20), 0);
-	CHECK_EQ_INT(kvmm_initrd_gpa(512ull << 20, 0x7fffffff, (512ull << 20) - VM_SHM_GPA - VM_SHM_SIZE),
+	CHECK_EQ_INT(kt_vmm_initrd_gpa(512ull << 20, 0x7fffffff, 300u << 20), 0);
+	CHECK_EQ_INT(kt_vmm_initrd_gpa(512ull << 20, 0x7fffffff, (512ull << 20) - VM_SHM_GPA - VM_SHM_SIZE),
 		     VM_SHM_GPA + VM_SHM_SIZE);
 }
 
@@ -176,8 +176,8 @@ UNIT_TEST(vmm_page_tables_and_gdt)
 	uint64_t *pml4 = (uint64_t *)(low + KVMM_PML4_GPA), *pdpt = (uint64_t *)(low + KVMM_PDPT_GPA);
 	uint64_t *pd = (uint64_t *)(low + KVMM_PD_GPA), gdt[5];
 
-	kvmm_build_page_tables(low);
-	kvmm_build_gdt(low);
+	kt_vmm_build_page_tables(low);
+	kt_vmm_build_gdt(low);
 	CHECK_EQ_INT(pml4[0], KVMM_PDPT_GPA | 3);
 	CHECK_EQ_INT(pdpt[3], (KVMM_PD_GPA + 3 * 4096) | 3);
 	CHECK_EQ_INT(pd[0], 0x83);
@@ -192,18 +192,18 @@ UNIT_TEST(vmm_apic_ids)
 {
 	struct ktstr_topo t = { .numa_nodes = 1, .llcs = 2, .cores = 3, .threads = 2 };
 
-	CHECK_EQ_INT(kvmm_bits(1), 0);
-	CHECK_EQ_INT(kvmm_bits(2), 1);
-	CHECK_EQ_INT(kvmm_bits(3), 2);
-	CHECK_EQ_INT(kvmm_bits(63), 6);
-	CHECK_EQ_INT(kvmm_apic_id(&t, 0), 0);
-	CHECK_EQ_INT(kvmm_apic_id(&t, 1), 1);  /* SMT sibling */
-	CHECK_EQ_INT(kvmm_apic_id(&t, 2), 2);  /* core 1 */
-	CHECK_EQ_INT(kvmm_apic_id(&t, 5), 5);  /* core 2 thread 1 */
-	CHECK_EQ_INT(kvmm_apic_id(&t, 6), 8);  /* LLC 1 starts at 1 << 3 */
-	CHECK_EQ_INT(kvmm_apic_id(&t, 11), 13);
+	CHECK_EQ_INT(kt_vmm_bits(1), 0);
+	CHECK_EQ_INT(kt_vmm_bits(2), 1);
+	CHECK_EQ_INT(kt_vmm_bits(3), 2);
+	CHECK_EQ_INT(kt_vmm_bits(63), 6);
+	CHECK_EQ_INT(kt_vmm_apic_id(&t, 0), 0);
+	CHECK_EQ_INT(kt_vmm_apic_id(&t, 1), 1);  /* SMT sibling */
+	CHECK_EQ_INT(kt_vmm_apic_id(&t, 2), 2);  /* core 1 */
+	CHECK_EQ_INT(kt_vmm_apic_id(&t, 5), 5);  /* core 2 thread 1 */
+	CHECK_EQ_INT(kt_vmm_apic_id(&t, 6), 8);  /* LLC 1 starts at 1 << 3 */
+	CHECK_EQ_INT(kt_vmm_apic_id(&t, 11), 13);
 	t = (struct ktstr_topo){ .numa_nodes = 1, .llcs = 4, .cores = 63, .threads = 1 }; /* 252 CPUs */
-	CHECK_EQ_INT(kvmm_apic_id(&t, 251), 3 << 6 | 62);
+	CHECK_EQ_INT(kt_vmm_apic_id(&t, 251), 3 << 6 | 62);
 }
 
 static unsigned fake_supported(struct kvm_cpuid_entry2 *e, bool amd)
@@ -231,52 +231,52 @@ UNIT_TEST(vmm_cpuid_amd_topology_leaves)
 	struct kvm_cpuid_entry2 in[16], out[64];
 	struct ktstr_topo t = { .numa_nodes = 2, .llcs = 4, .cores = 2, .threads = 2 };
 	unsigned nin = fake_supported(in, true);
-	int n = kvmm_cpuid_build(in, nin, out, 64, &t, 13); /* LLC 3, core 0, thread 1 */
+	int n = kt_vmm_cpuid_build(in, nin, out, 64, &t, 13); /* LLC 3, core 0, thread 1 */
 	const struct kvm_cpuid_entry2 *e;
 
 	CHECK(n > 0);
-	CHECK_EQ_INT(kvmm_cpuid_vendor(in, nin), KVMM_VENDOR_AMD);
-	CHECK_EQ_INT(kvmm_apic_id(&t, 13), 13);
-	e = kvmm_cpuid_find(out, (unsigned)n, 1, 0);
+	CHECK_EQ_INT(kt_vmm_cpuid_vendor(in, nin), KVMM_VENDOR_AMD);
+	CHECK_EQ_INT(kt_vmm_apic_id(&t, 13), 13);
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 1, 0);
 	CHECK_EQ_INT(e->ebx >> 24, 13);
 	CHECK_EQ_INT((e->ebx >> 16) & 0xff, 4);
 	CHECK(e->edx & (1u << 28));
 	CHECK(e->ecx & (1u << 31));
-	e = kvmm_cpuid_find(out, (unsigned)n, 0xb, 0);
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 0xb, 0);
 	CHECK_EQ_INT(e->eax, 1);
 	CHECK_EQ_INT(e->ebx, 2);
 	CHECK_EQ_INT(e->ecx, 0x100);
 	CHECK_EQ_INT(e->edx, 13);
-	e = kvmm_cpuid_find(out, (unsigned)n, 0xb, 1);
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 0xb, 1);
 	CHECK_EQ_INT(e->eax, 2);
 	CHECK_EQ_INT(e->ebx, 4);
 	CHECK_EQ_INT(e->ecx, 0x201);
-	e = kvmm_cpuid_find(out, (unsigned)n, 0xb, 2);
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 0xb, 2);
 	CHECK_EQ_INT(e->ecx & 0xff00, 0);
-	CHECK(kvmm_cpuid_find(out, (unsigned)n, 0x1f, 1) != NULL);
-	CHECK(kvmm_cpuid_find(out, (unsigned)n, 0xa, 0) == NULL); /* no PMU */
-	e = kvmm_cpuid_find(out, (unsigned)n, 0x80000000, 0);
+	CHECK(kt_vmm_cpuid_find(out, (unsigned)n, 0x1f, 1) != NULL);
+	CHECK(kt_vmm_cpuid_find(out, (unsigned)n, 0xa, 0) == NULL); /* no PMU */
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 0x80000000, 0);
 	CHECK_EQ_INT(e->eax, 0x8000001e);
-	e = kvmm_cpuid_find(out, (unsigned)n, 0x80000001, 0);
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 0x80000001, 0);
 	CHECK(e->ecx & (1u << 22)); /* TopologyExtensions */
 	CHECK(e->ecx & (1u << 1));  /* CmpLegacy */
 	CHECK(!(e->ecx & (1u << 2))); /* SVM hidden */
-	CHECK(kvmm_cpuid_find(out, (unsigned)n, 0x8000000a, 0) == NULL);
-	CHECK(!(kvmm_cpuid_find(out, (unsigned)n, 1, 0)->ecx & (1u << 5))); /* VMX hidden */
-	e = kvmm_cpuid_find(out, (unsigned)n, 0x80000008, 0);
+	CHECK(kt_vmm_cpuid_find(out, (unsigned)n, 0x8000000a, 0) == NULL);
+	CHECK(!(kt_vmm_cpuid_find(out, (unsigned)n, 1, 0)->ecx & (1u << 5))); /* VMX hidden */
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 0x80000008, 0);
 	CHECK_EQ_INT(e->ecx & 0xff, 3);
 	CHECK_EQ_INT((e->ecx >> 12) & 0xf, 2);
-	e = kvmm_cpuid_find(out, (unsigned)n, 0x8000001d, 3); /* L3 */
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 0x8000001d, 3); /* L3 */
 	CHECK_EQ_INT((e->eax >> 5) & 7, 3);
 	CHECK_EQ_INT(((e->eax >> 14) & 0xfff) + 1, 4);
-	e = kvmm_cpuid_find(out, (unsigned)n, 0x8000001d, 2); /* L2: per core */
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 0x8000001d, 2); /* L2: per core */
 	CHECK_EQ_INT(((e->eax >> 14) & 0xfff) + 1, 2);
-	CHECK_EQ_INT(kvmm_cpuid_find(out, (unsigned)n, 0x8000001d, 4)->eax & 0x1f, 0); /* end */
-	e = kvmm_cpuid_find(out, (unsigned)n, 0x8000001e, 0);
+	CHECK_EQ_INT(kt_vmm_cpuid_find(out, (unsigned)n, 0x8000001d, 4)->eax & 0x1f, 0); /* end */
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 0x8000001e, 0);
 	CHECK_EQ_INT(e->eax, 13);
 	CHECK_EQ_INT((e->ebx >> 8) & 0xff, 1);
 	CHECK_EQ_INT(e->ecx & 0xff, 3); /* node id = global LLC */
-	CHECK_EQ_INT(kvmm_cpuid_build(in, nin, out, 8, &t, 0), -ENOSPC);
+	CHECK_EQ_INT(kt_vmm_cpuid_build(in, nin, out, 8, &t, 0), -ENOSPC);
 }
 
 UNIT_TEST(vmm_cpuid_intel_leaf4)
@@ -284,17 +284,17 @@ UNIT_TEST(vmm_cpuid_intel_leaf4)
 	struct kvm_cpuid_entry2 in[16], out[64];
 	struct ktstr_topo t = { .numa_nodes = 1, .llcs = 2, .cores = 4, .threads = 1 };
 	unsigned nin = fake_supported(in, false);
-	int n = kvmm_cpuid_build(in, nin, out, 64, &t, 5);
+	int n = kt_vmm_cpuid_build(in, nin, out, 64, &t, 5);
 	const struct kvm_cpuid_entry2 *e;
 
 	CHECK(n > 0);
-	CHECK_EQ_INT(kvmm_cpuid_find(out, (unsigned)n, 0, 0)->eax, 0x1f);
-	e = kvmm_cpuid_find(out, (unsigned)n, 4, 3);
+	CHECK_EQ_INT(kt_vmm_cpuid_find(out, (unsigned)n, 0, 0)->eax, 0x1f);
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 4, 3);
 	CHECK_EQ_INT(((e->eax >> 14) & 0xfff) + 1, 4); /* L3 shared by the LLC's 4 cores */
 	CHECK_EQ_INT(((e->eax >> 26) & 0x3f) + 1, 4);
-	CHECK_EQ_INT(kvmm_cpuid_find(out, (unsigned)n, 1, 0)->ebx >> 24, 5);
-	CHECK(kvmm_cpuid_find(out, (unsigned)n, 0x8000001e, 0) == NULL);
-	e = kvmm_cpuid_find(out, (unsigned)n, 0x1f, 1);
+	CHECK_EQ_INT(kt_vmm_cpuid_find(out, (unsigned)n, 1, 0)->ebx >> 24, 5);
+	CHECK(kt_vmm_cpuid_find(out, (unsigned)n, 0x8000001e, 0) == NULL);
+	e = kt_vmm_cpuid_find(out, (unsigned)n, 0x1f, 1);
 	CHECK_EQ_INT(e->eax, 2);
 	CHECK_EQ_INT(e->edx, 5);
 }
@@ -310,7 +310,7 @@ static uint8_t *build_acpi(size_t *used, struct kvmm_chunk *mem)
 
 	mem[0] = (struct kvmm_chunk){ .gpa = 0, .size = 512u << 20, .node = 0 };
 	mem[1] = (struct kvmm_chunk){ .gpa = 512u << 20, .size = 512u << 20, .node = 1 };
-	*used = kvmm_acpi_build(buf, KVMM_ACPI_SIZE, KVMM_ACPI_GPA, &cfg);
+	*used = kt_vmm_acpi_build(buf, KVMM_ACPI_SIZE, KVMM_ACPI_GPA, &cfg);
 	return buf;
 }
 
@@ -421,7 +421,7 @@ UNIT_TEST(vmm_acpi_tables_checksums_and_content)
 	CHECK(hmat != NULL);
 	if (hmat)
 		check_hmat(hmat);
-	CHECK_EQ_INT(kvmm_acpi_build(buf, 200, KVMM_ACPI_GPA,
+	CHECK_EQ_INT(kt_vmm_acpi_build(buf, 200, KVMM_ACPI_GPA,
 				     &(struct kvmm_acpi_cfg){ .ncpus = 1, .apic_ids = (uint32_t[]){ 0 },
 							      .cpu_node = (unsigned[]){ 0 }, .nnodes = 1, .mem = mem,
 							      .nmem = 1 }),
@@ -439,7 +439,7 @@ static void check_recompiles(const char *dir, const uint8_t *t)
 		 (const char *)t, (const char *)t, (const char *)t);
 	CHECK_EQ_INT(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s/%.4s.aml", dir, (const char *)t);
-	CHECK_EQ_INT(read_file(path, &aml), 0);
+	CHECK_EQ_INT(kt_read_file(path, &aml), 0);
 	CHECK_EQ_INT(aml.len, len);
 	for (size_t i = 0; aml.len == len && i < len; i++) {
 		if (i == 9 || (i >= 28 && i < 36) || aml.data[i] == (char)t[i])
@@ -449,7 +449,7 @@ static void check_recompiles(const char *dir, const uint8_t *t)
 		CHECK(false);
 		break;
 	}
-	kbuf_free(&aml);
+	kt_kbuf_free(&aml);
 }
 
 /* Every table through `iasl -d`: it must disassemble without errors. */
@@ -513,7 +513,7 @@ UNIT_TEST(vmm_mptable)
 {
 	uint32_t apic[3] = { 0, 1, 4 };
 	uint8_t buf[1024];
-	size_t n = kvmm_mptable_build(buf, sizeof(buf), KVMM_MPTABLE_GPA, 3, apic);
+	size_t n = kt_vmm_mptable_build(buf, sizeof(buf), KVMM_MPTABLE_GPA, 3, apic);
 	const uint8_t *cfg = buf + 16;
 	uint16_t len, count;
 
@@ -531,7 +531,7 @@ UNIT_TEST(vmm_mptable)
 	CHECK_EQ_INT(cfg[44 + 3], 3);      /* enabled | BSP */
 	CHECK_EQ_INT(cfg[44 + 40 + 1], 4); /* third CPU's APIC ID */
 	CHECK_EQ_INT(cfg[44 + 40 + 3], 1);
-	CHECK_EQ_INT(kvmm_mptable_build(buf, 100, KVMM_MPTABLE_GPA, 3, apic), 0);
+	CHECK_EQ_INT(kt_vmm_mptable_build(buf, 100, KVMM_MPTABLE_GPA, 3, apic), 0);
 }
 
 struct uart_log {
@@ -562,42 +562,42 @@ UNIT_TEST(vmm_uart_16550)
 	struct kvmm_uart u;
 	struct uart_log l = { .n = 0 };
 
-	kvmm_uart_init(&u, log_tx, log_irq, &l);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 5), 0x60); /* THRE | TEMT */
-	CHECK_EQ_INT(kvmm_uart_in(&u, 2), 0x01); /* no interrupt */
+	kt_vmm_uart_init(&u, log_tx, log_irq, &l);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 5), 0x60); /* THRE | TEMT */
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 2), 0x01); /* no interrupt */
 	/* The 8250 probe: IER keeps 4 bits, scratch works, loopback MSR. */
-	kvmm_uart_out(&u, 1, 0xff);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 1), 0x0f);
-	kvmm_uart_out(&u, 1, 0);
-	kvmm_uart_in(&u, 2);
-	kvmm_uart_out(&u, 7, 0xa5);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 7), 0xa5);
-	kvmm_uart_out(&u, 4, 0x10 | 0x0a);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 6) & 0xf0, 0x90);
-	kvmm_uart_out(&u, 4, 0x0b);
-	kvmm_uart_out(&u, 2, 0x01);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 2) & 0xc0, 0xc0); /* 16550A FIFO */
+	kt_vmm_uart_out(&u, 1, 0xff);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 1), 0x0f);
+	kt_vmm_uart_out(&u, 1, 0);
+	kt_vmm_uart_in(&u, 2);
+	kt_vmm_uart_out(&u, 7, 0xa5);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 7), 0xa5);
+	kt_vmm_uart_out(&u, 4, 0x10 | 0x0a);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 6) & 0xf0, 0x90);
+	kt_vmm_uart_out(&u, 4, 0x0b);
+	kt_vmm_uart_out(&u, 2, 0x01);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 2) & 0xc0, 0xc0); /* 16550A FIFO */
 	/* Divisor latch does not transmit. */
-	kvmm_uart_out(&u, 3, 0x83);
-	kvmm_uart_out(&u, 0, 0x01);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 0), 0x01);
-	kvmm_uart_out(&u, 3, 0x03);
+	kt_vmm_uart_out(&u, 3, 0x83);
+	kt_vmm_uart_out(&u, 0, 0x01);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 0), 0x01);
+	kt_vmm_uart_out(&u, 3, 0x03);
 	CHECK_EQ_INT(l.n, 0);
 	/* Transmit without interrupts. */
 	l.irq_changes = 0;
-	kvmm_uart_out(&u, 0, 'h');
-	kvmm_uart_out(&u, 0, 'i');
+	kt_vmm_uart_out(&u, 0, 'h');
+	kt_vmm_uart_out(&u, 0, 'i');
 	CHECK_EQ_INT(l.n, 2);
 	CHECK(!memcmp(l.out, "hi", 2));
 	CHECK_EQ_INT(l.irq_changes, 0);
 	/* Enabling THRI with THR empty raises the line; IIR acknowledges. */
-	kvmm_uart_out(&u, 1, 0x02);
+	kt_vmm_uart_out(&u, 1, 0x02);
 	CHECK(l.level);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 2), 0xc2);
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 2), 0xc2);
 	CHECK(!l.level);
-	CHECK_EQ_INT(kvmm_uart_in(&u, 2), 0xc1);
-	kvmm_uart_out(&u, 0, '!');
+	CHECK_EQ_INT(kt_vmm_uart_in(&u, 2), 0xc1);
+	kt_vmm_uart_out(&u, 0, '!');
 	CHECK(l.level);
-	kvmm_uart_out(&u, 1, 0x00); /* masking drops the line */
+	kt_vmm_uart_out(&u, 1, 0x00); /* masking drops the line */
 	CHECK(!l.level);
 }

@@ -56,14 +56,14 @@ void used_elem(struct drv *d, unsigned i, uint32_t *id, uint32_t *len)
 
 void wr(struct kvmm_virtio *v, uint64_t off, uint32_t val)
 {
-	kvmm_virtio_write(v, off, &val, 4);
+	kt_vmm_virtio_write(v, off, &val, 4);
 }
 
 uint32_t rd(struct kvmm_virtio *v, uint64_t off)
 {
 	uint32_t val;
 
-	kvmm_virtio_read(v, off, &val, 4);
+	kt_vmm_virtio_read(v, off, &val, 4);
 	return val;
 }
 

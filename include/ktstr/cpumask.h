@@ -26,17 +26,17 @@ static inline bool kmask_test(const struct ktstr_cpumask *m, unsigned cpu)
 {
 	return cpu < KTSTR_MASK_BITS && (m->w[cpu / 64] >> (cpu % 64)) & 1;
 }
-unsigned kmask_weight(const struct ktstr_cpumask *m);
-bool kmask_equal(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b);
-bool kmask_subset(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b); /* a within b */
-void kmask_or(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
-void kmask_and(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
-void kmask_andnot(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
-int kmask_first(const struct ktstr_cpumask *m); /* -1 if empty */
+unsigned kt_mask_weight(const struct ktstr_cpumask *m);
+bool kt_mask_equal(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b);
+bool kt_mask_subset(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b); /* a within b */
+void kt_mask_or(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
+void kt_mask_and(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
+void kt_mask_andnot(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
+int kt_mask_first(const struct ktstr_cpumask *m); /* -1 if empty */
 /* Parse a cpulist; -EINVAL on syntax errors, reversed ranges or CPUs
  * >= KTSTR_MASK_BITS. */
-int kmask_parse(const char *s, struct ktstr_cpumask *m);
+int kt_mask_parse(const char *s, struct ktstr_cpumask *m);
 /* Format as a cpulist ("" for empty).  Returns 0 or -ENOSPC. */
-int kmask_format(const struct ktstr_cpumask *m, char *buf, size_t len);
+int kt_mask_format(const struct ktstr_cpumask *m, char *buf, size_t len);
 
 #endif

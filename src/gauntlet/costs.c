@@ -138,7 +138,7 @@ int kt_costs_to_json(const struct kt_costs *c, struct kbuf *out)
 		ret = -ENOMEM;
 	if (!ret && !(s = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6))))
 		ret = -ENOMEM;
-	if (!ret && (kbuf_append(out, s, strlen(s)) || kbuf_append(out, "\n", 1)))
+	if (!ret && (kt_kbuf_append(out, s, strlen(s)) || kt_kbuf_append(out, "\n", 1)))
 		ret = -ENOMEM;
 out:
 	free(s);

@@ -25,7 +25,7 @@ int kt_costs_path(const char *override, char *buf, size_t len)
 		return snprintf(buf, len, "%s", override) >= (int)len ? -ENAMETOOLONG : 0;
 	if (env && *env)
 		return snprintf(buf, len, "%s", env) >= (int)len ? -ENAMETOOLONG : 0;
-	ret = cache_root(root, sizeof(root));
+	ret = kt_cache_root(root, sizeof(root));
 	if (ret)
 		return ret;
 	return snprintf(buf, len, "%s/costs.json", root) >= (int)len ? -ENAMETOOLONG : 0;
@@ -34,7 +34,7 @@ int kt_costs_path(const char *override, char *buf, size_t len)
 int kt_costs_load(const char *path, struct kt_costs *c)
 {
 	struct kbuf b = { 0 };
-	int ret = read_file(path, &b);
+	int ret = kt_read_file(path, &b);
 
 	memset(c, 0, sizeof(*c));
 	if (ret == -ENOENT)
@@ -42,7 +42,7 @@ int kt_costs_load(const char *path, struct kt_costs *c)
 	if (ret)
 		return kt_err(-ret, "costs: read %s", path);
 	ret = b.len ? kt_costs_parse(b.data, b.len, c) : 0;
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 	if (ret == -EINVAL) {
 		kt_info("costs: %s is not a ktstr costs file; estimating every cost", path);
 		return 0;
@@ -57,7 +57,7 @@ static int write_atomic(const char *path, const struct kbuf *b)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof(tmp))
 		return kt_err(ENAMETOOLONG, "costs: temporary file for %s", path);
-	ret = write_file(tmp, b->data, b->len);
+	ret = kt_write_file(tmp, b->data, b->len);
 	if (ret)
 		return kt_err(-ret, "costs: write %s", tmp);
 	if (rename(tmp, path)) {
@@ -78,7 +78,7 @@ int kt_costs_update(const char *path, const char *key, double overhead_s)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if ((ret = mkdir_p(dir, 0755)))
+		if ((ret = kt_mkdir_p(dir, 0755)))
 			return kt_err(-ret, "costs: create %s", dir);
 	}
 	snprintf(lock, sizeof(lock), "%s.lock", path);
@@ -95,7 +95,7 @@ int kt_costs_update(const char *path, const char *key, double overhead_s)
 		kt_debug("costs: %s: measurement %.3f s not recorded: %s", key, overhead_s, strerror(-ret));
 	else if (!ret && !(ret = kt_costs_to_json(&c, &b)))
 		ret = write_atomic(path, &b);
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 	kt_costs_free(&c);
 	flock(fd, LOCK_UN);
 	close(fd);
@@ -283,7 +283,7 @@ ssize_t kt_gauntlet_budget(const struct kt_gauntlet_opts *g, const struct kt_run
 	char path[PATH_MAX], why[256], feat[MAX_FEAT_PER_VARIANT][KT_FEAT_LEN];
 	unsigned weight[MAX_FEAT_PER_VARIANT], jobs = o->jobs ? o->jobs : 1;
 	long hc = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *accel = accel_kvm_usable(NULL, why, sizeof(why)) ? "kvm" : "tcg";
+	const char *accel = kt_accel_kvm_usable(NULL, why, sizeof(why)) ? "kvm" : "tcg";
 	ssize_t ret = 0;
 	size_t kept = 0;
 	uint64_t all_w = 0;

@@ -32,7 +32,7 @@ static void *control(void *arg)
 		}
 		if (h && __atomic_load_n(&h->dump_req, __ATOMIC_ACQUIRE) == 'D') {
 			__atomic_store_n(&h->dump_req, 0, __ATOMIC_RELEASE);
-			write_str("/proc/sysrq-trigger", "D");
+			kt_write_str("/proc/sysrq-trigger", "D");
 			printf("KTSTR_CONTROL sched_ext dump requested by the host\n");
 			fflush(stdout);
 		}
@@ -58,7 +58,7 @@ int kt_control_start(void (*on_stop)(void))
 
 void ktstr_stimulus(struct ktstr_ctx *ctx, unsigned step, enum ktstr_stim kind, uint64_t iterations)
 {
-	struct kt_stimulus ev = { .step = step, .kind = kind, .at_ns = now_ns(), .iterations = iterations };
+	struct kt_stimulus ev = { .step = step, .kind = kind, .at_ns = kt_now_ns(), .iterations = iterations };
 
 	(void)ctx;
 	kt_shm_send(KT_MSG_STIMULUS, &ev, sizeof(ev));

@@ -76,8 +76,8 @@ static void send_result(struct kt_result *r)
 			fprintf(stderr, "short write of the result frame\n");
 		kt_shm_send(KT_MSG_TEST_RESULT, json.data, json.len);
 	}
-	kbuf_free(&json);
-	kbuf_free(&frame);
+	kt_kbuf_free(&json);
+	kt_kbuf_free(&frame);
 }
 
 /* PID 1 must not die silently: a fatal signal is reported on the ring
@@ -119,7 +119,7 @@ static void __attribute__((noreturn)) graceful_stop(void)
 	char msg[160];
 
 	snprintf(msg, sizeof(msg), "host requested a stop: VM time limit near, test body still running after %llu ms",
-		 (unsigned long long)((now_ns() - cur_t0) / 1000000u));
+		 (unsigned long long)((kt_now_ns() - cur_t0) / 1000000u));
 	kt_result_add(&cur_ctx->result, KTSTR_K_OTHER, msg);
 	if (cur_sched)
 		kt_sched_finish(cur_sched, &cur_ctx->result);
@@ -183,14 +183,14 @@ void __attribute__((noreturn)) kt_guest_main(void)
 			fprintf(stderr, "ktstr-init: mount %s on %s: %s\n", mounts[i].type, mounts[i].dst,
 				strerror(errno));
 	}
-	read_file_str("/proc/cmdline", cmdline, sizeof(cmdline));
+	kt_read_file_str("/proc/cmdline", cmdline, sizeof(cmdline));
 	if (!kt_cmdline_get(cmdline, "ktstr_mode", name, sizeof(name)) && !strcmp(name, "shell"))
 		kt_shell_guest(cmdline); /* `ktstr shell` (src/shell/guest.c) */
 	setup_console();
 	signal(SIGPIPE, SIG_IGN);
 	install_crash_handler();
 	printf("KTSTR_INIT_STARTED\n");
-	read_file_str("/proc/cmdline", cmdline, sizeof(cmdline));
+	kt_read_file_str("/proc/cmdline", cmdline, sizeof(cmdline));
 	kt_shm_attach(cmdline);
 	if (kt_cmdline_get(cmdline, "ktstr_test", name, sizeof(name))) {
 		printf("KTSTR_ERROR no ktstr_test= on the kernel command line\n");
@@ -219,14 +219,14 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	}
 	cur_ctx = &ctx;
 	cur_sched = sched.path[0] ? &sched : NULL;
-	cur_t0 = now_ns();
+	cur_t0 = kt_now_ns();
 	kt_control_start(graceful_stop);
 	kt_shm_signal(1); /* ready: scheduler up, test starting */
 	printf("KTSTR_PAYLOAD_STARTING %s\n", name);
 	fflush(stdout);
-	t0 = now_ns();
+	t0 = kt_now_ns();
 	ret = t->fn(&ctx);
-	ctx.result.elapsed_ms = (now_ns() - t0) / 1000000u;
+	ctx.result.elapsed_ms = (kt_now_ns() - t0) / 1000000u;
 	if (ret < 0) {
 		snprintf(err, sizeof(err), "test body returned error: %s", strerror(-ret));
 		kt_result_add(&ctx.result, KTSTR_K_OTHER, err);

@@ -163,7 +163,7 @@ int ktstr_monitor_probe(struct ktstr_ctx *ctx, unsigned what)
 	(void)ctx;
 	memset(p, 0, sizeof(p));
 	if (what & KTSTR_PROBE_NR_RUNNING) {
-		ret = read_file("/sys/kernel/debug/sched/debug", &b);
+		ret = kt_read_file("/sys/kernel/debug/sched/debug", &b);
 		if (!ret && b.data)
 			n += kt_parse_sched_debug(b.data, p + n, 128);
 		if (!ret && !n)
@@ -173,22 +173,22 @@ int ktstr_monitor_probe(struct ktstr_ctx *ctx, unsigned what)
 		char old[16] = "";
 
 		/* Real addresses for root in kallsyms and vmallocinfo (%pK). */
-		read_file_str("/proc/sys/kernel/kptr_restrict", old, sizeof(old));
-		write_str("/proc/sys/kernel/kptr_restrict", "1");
+		kt_read_file_str("/proc/sys/kernel/kptr_restrict", old, sizeof(old));
+		kt_write_str("/proc/sys/kernel/kptr_restrict", "1");
 		b.len = 0;
-		if (!read_file("/proc/kallsyms", &b) && b.data &&
+		if (!kt_read_file("/proc/kallsyms", &b) && b.data &&
 		    (p[n].a = kt_parse_kallsyms(b.data, "_text")))
 			p[n++].kind = KT_PROBE_TEXT_VA;
 		b.len = 0;
-		if (!read_file("/proc/iomem", &b) && b.data && (p[n].a = kt_parse_iomem_kernel(b.data)))
+		if (!kt_read_file("/proc/iomem", &b) && b.data && (p[n].a = kt_parse_iomem_kernel(b.data)))
 			p[n++].kind = KT_PROBE_TEXT_PA;
 		b.len = 0;
-		if (!read_file("/proc/vmallocinfo", &b) && b.data)
+		if (!kt_read_file("/proc/vmallocinfo", &b) && b.data)
 			n += kt_parse_vmallocinfo(b.data, p + n, 16);
 		if (old[0])
-			write_str("/proc/sys/kernel/kptr_restrict", old);
+			kt_write_str("/proc/sys/kernel/kptr_restrict", old);
 	}
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 	if (!ret)
 		ret = send(p, n);
 	return ret ? ret : (int)n;

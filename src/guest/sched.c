@@ -48,7 +48,7 @@ void kt_kmsg_sched_ext(char *buf, size_t len)
 
 static void state(char *buf, size_t len)
 {
-	if (read_file_str(SCX_STATE, buf, len))
+	if (kt_read_file_str(SCX_STATE, buf, len))
 		snprintf(buf, len, "absent");
 }
 
@@ -62,7 +62,7 @@ static void fail(struct kt_sched *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->why, sizeof(s->why), fmt, ap);
 	va_end(ap);
-	s->failed_at_ms = (now_ns() - s->t0) / 1000000u;
+	s->failed_at_ms = (kt_now_ns() - s->t0) / 1000000u;
 	s->failed = true;
 	{
 		int32_t one = 1;
@@ -104,7 +104,7 @@ static void print_log(void)
 	struct kbuf b = { 0 };
 	size_t start = 0;
 
-	if (read_file(KT_SCHED_LOG, &b))
+	if (kt_read_file(KT_SCHED_LOG, &b))
 		return;
 	/* The last 8 KiB is what matters (exit reason, verifier tail). */
 	if (b.len > 8192)
@@ -112,7 +112,7 @@ static void print_log(void)
 	printf("%s\n%.*s%s%s\n", KT_SCHED_LOG_BEGIN, (int)(b.len - start), b.data + start,
 	       b.len && b.data[b.len - 1] != '\n' ? "\n" : "", KT_SCHED_LOG_END);
 	fflush(stdout);
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 }
 
 /* The scheduler's own last word: its final "EXIT: ..." line, if any. */
@@ -122,14 +122,14 @@ static void exit_line(char *buf, size_t len)
 	const char *p, *last = NULL;
 
 	buf[0] = '\0';
-	if (read_file(KT_SCHED_LOG, &b))
+	if (kt_read_file(KT_SCHED_LOG, &b))
 		return;
 	for (p = b.data; p && (p = strstr(p, "EXIT:")); p++)
 		if (p == b.data || p[-1] == '\n')
 			last = p;
 	if (last)
 		snprintf(buf, len, "%.*s", (int)strcspn(last, "\n"), last);
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 }
 
 /* A BPF load failure: the verifier's last word inside libbpf's
@@ -140,7 +140,7 @@ static void verifier_line(char *buf, size_t len)
 	const char *end, *p;
 
 	buf[0] = '\0';
-	if (read_file(KT_SCHED_LOG, &b) || !b.data)
+	if (kt_read_file(KT_SCHED_LOG, &b) || !b.data)
 		return;
 	end = NULL;
 	for (p = b.data; (p = strstr(p, "-- END PROG LOAD LOG --")); p++)
@@ -159,7 +159,7 @@ static void verifier_line(char *buf, size_t len)
 		}
 		q = p;
 	}
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 }
 
 static void add_failure(struct kt_sched *s, struct kt_result *r, const char *what)
@@ -183,7 +183,7 @@ int kt_sched_pin_enable_helper(const char *cpulist)
 	struct dirent *de;
 	int found = 0;
 
-	if (!d || kmask_parse(cpulist, &m) || !kmask_weight(&m)) {
+	if (!d || kt_mask_parse(cpulist, &m) || !kt_mask_weight(&m)) {
 		if (d)
 			closedir(d);
 		return -EINVAL;
@@ -198,7 +198,7 @@ int kt_sched_pin_enable_helper(const char *cpulist)
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		snprintf(p, sizeof(p), "/proc/%s/comm", de->d_name);
-		if (read_file_str(p, comm, sizeof(comm)) || strcmp(comm, "scx_ops_enable_helper"))
+		if (kt_read_file_str(p, comm, sizeof(comm)) || strcmp(comm, "scx_ops_enable_helper"))
 			continue;
 		if (!sched_setaffinity((pid_t)atoi(de->d_name), sizeof(set), &set))
 			found++;
@@ -229,7 +229,7 @@ int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsig
 		kt_result_add(r, KTSTR_K_SCHEDULER, msg);
 		return -ENOENT;
 	}
-	s->t0 = now_ns();
+	s->t0 = kt_now_ns();
 	fflush(NULL);
 	s->pid = fork();
 	if (s->pid < 0)
@@ -252,7 +252,7 @@ int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsig
 		printf(" %s", argv[i]);
 	printf("\n");
 	fflush(stdout);
-	deadline = now_ns() + (uint64_t)attach_ms * 1000000u;
+	deadline = kt_now_ns() + (uint64_t)attach_ms * 1000000u;
 	for (;;) {
 		char st[32];
 		int status;
@@ -265,9 +265,9 @@ int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsig
 			return -ECHILD;
 		}
 		state(st, sizeof(st));
-		if (!strcmp(st, "enabled") && !read_file_str(SCX_OPS, s->ops, sizeof(s->ops)) && s->ops[0])
+		if (!strcmp(st, "enabled") && !kt_read_file_str(SCX_OPS, s->ops, sizeof(s->ops)) && s->ops[0])
 			break;
-		if (now_ns() >= deadline) {
+		if (kt_now_ns() >= deadline) {
 			char msg[400];
 
 			snprintf(msg, sizeof(msg),
@@ -283,7 +283,7 @@ int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsig
 		usleep(50000);
 	}
 	printf("KTSTR_SCHED_ATTACHED %s ops=%s after %llums\n", path, s->ops,
-	       (unsigned long long)((now_ns() - s->t0) / 1000000u));
+	       (unsigned long long)((kt_now_ns() - s->t0) / 1000000u));
 	fflush(stdout);
 	if (!pthread_create(&s->watcher, NULL, watch, s))
 		s->watching = true;
@@ -305,9 +305,9 @@ void kt_sched_finish(struct kt_sched *s, struct kt_result *r)
 		int status;
 
 		kill(s->pid, SIGINT);
-		deadline = now_ns() + 5000000000ull;
+		deadline = kt_now_ns() + 5000000000ull;
 		while (waitpid(s->pid, &status, WNOHANG) != s->pid) {
-			if (now_ns() >= deadline) {
+			if (kt_now_ns() >= deadline) {
 				kill(s->pid, SIGKILL);
 				waitpid(s->pid, &status, 0);
 				kt_result_add(r, KTSTR_K_SCHEDULER, "scheduler ignored SIGINT for 5 s; killed");
@@ -317,12 +317,12 @@ void kt_sched_finish(struct kt_sched *s, struct kt_result *r)
 		}
 	}
 	/* It must leave sched_ext cleanly. */
-	deadline = now_ns() + 5000000000ull;
+	deadline = kt_now_ns() + 5000000000ull;
 	for (;;) {
 		state(st, sizeof(st));
 		if (!strcmp(st, "disabled") || !strcmp(st, "absent"))
 			break;
-		if (now_ns() >= deadline) {
+		if (kt_now_ns() >= deadline) {
 			char msg[160];
 
 			snprintf(msg, sizeof(msg), "sched_ext still '%s' 5 s after the scheduler stopped", st);

@@ -102,7 +102,7 @@ static void setup_system(const struct kt_shell_guest_cfg *c)
 	setenv("SHELL", "/bin/sh", 1);
 	setenv("TERM", c->term, 1);
 	setenv("PS1", "ktstr:\\w\\$ ", 1);
-	if (path_exists(LOCALE_DIR)) /* packed with included programs (host.c) */
+	if (kt_path_exists(LOCALE_DIR)) /* packed with included programs (host.c) */
 		setenv("LANG", "C.UTF-8", 1);
 	if (c->cols && c->rows) {
 		snprintf(cols, sizeof(cols), "%u", c->cols);

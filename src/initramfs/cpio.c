@@ -11,16 +11,16 @@
 #define CPIO_HDR_LEN 110
 #define CPIO_MAX_PATH 4096
 
-void cpio_init(struct cpio *c)
+void kt_cpio_init(struct cpio *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->next_ino = 1;
 }
 
-void cpio_free(struct cpio *c)
+void kt_cpio_free(struct cpio *c)
 {
-	kbuf_free(&c->buf);
-	strlist_free(&c->dirs);
+	kt_kbuf_free(&c->buf);
+	kt_strlist_free(&c->dirs);
 	c->error = 0;
 	c->finished = 0;
 }
@@ -60,7 +60,7 @@ static int pad4(struct cpio *c)
 	static const char zero[4];
 	size_t rem = c->buf.len & 3;
 
-	return rem ? kbuf_append(&c->buf, zero, 4 - rem) : 0;
+	return rem ? kt_kbuf_append(&c->buf, zero, 4 - rem) : 0;
 }
 
 /* Appends one entry: header, name, data.  ino 0 is used for the trailer. */
@@ -73,16 +73,16 @@ static int put_entry(struct cpio *c, const char *name, unsigned ino, unsigned mo
 
 	if (len > UINT32_MAX)
 		return fail(c, -EFBIG);
-	ret = kbuf_printf(&c->buf,
+	ret = kt_kbuf_printf(&c->buf,
 			  "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
 			  ino, mode, 0u, 0u, nlink, 0u, (unsigned)len, 0u, 0u, rmajor, rminor,
 			  (unsigned)namesize, 0u);
 	if (!ret)
-		ret = kbuf_append(&c->buf, name, namesize);
+		ret = kt_kbuf_append(&c->buf, name, namesize);
 	if (!ret)
 		ret = pad4(c);
 	if (!ret && len)
-		ret = kbuf_append(&c->buf, data, len);
+		ret = kt_kbuf_append(&c->buf, data, len);
 	if (!ret)
 		ret = pad4(c);
 	return ret ? fail(c, ret) : 0;
@@ -100,21 +100,21 @@ static int check_add(struct cpio *c, const char *path)
 	return 0;
 }
 
-int cpio_add_dir(struct cpio *c, const char *path, unsigned perm)
+int kt_cpio_add_dir(struct cpio *c, const char *path, unsigned perm)
 {
 	int ret = check_add(c, path);
 
 	if (ret)
 		return ret;
-	if (strlist_has(&c->dirs, path))
+	if (kt_strlist_has(&c->dirs, path))
 		return 0;
-	ret = strlist_add(&c->dirs, path);
+	ret = kt_strlist_add(&c->dirs, path);
 	if (ret)
 		return fail(c, ret);
 	return put_entry(c, path, c->next_ino++, S_IFDIR | (perm & 07777), 2, 0, 0, NULL, 0);
 }
 
-int cpio_add_file(struct cpio *c, const char *path, unsigned perm, const void *data, size_t len)
+int kt_cpio_add_file(struct cpio *c, const char *path, unsigned perm, const void *data, size_t len)
 {
 	int ret = check_add(c, path);
 
@@ -125,7 +125,7 @@ int cpio_add_file(struct cpio *c, const char *path, unsigned perm, const void *d
 	return put_entry(c, path, c->next_ino++, S_IFREG | (perm & 07777), 1, 0, 0, data, len);
 }
 
-int cpio_add_symlink(struct cpio *c, const char *path, const char *target)
+int kt_cpio_add_symlink(struct cpio *c, const char *path, const char *target)
 {
 	int ret = check_add(c, path);
 
@@ -137,7 +137,7 @@ int cpio_add_symlink(struct cpio *c, const char *path, const char *target)
 			 strlen(target));
 }
 
-int cpio_add_node(struct cpio *c, const char *path, unsigned type, unsigned perm,
+int kt_cpio_add_node(struct cpio *c, const char *path, unsigned type, unsigned perm,
 		  unsigned major, unsigned minor)
 {
 	int ret = check_add(c, path);
@@ -150,7 +150,7 @@ int cpio_add_node(struct cpio *c, const char *path, unsigned type, unsigned perm
 			 NULL, 0);
 }
 
-int cpio_add_parents(struct cpio *c, const char *path)
+int kt_cpio_add_parents(struct cpio *c, const char *path)
 {
 	char tmp[CPIO_MAX_PATH];
 	size_t len;
@@ -164,7 +164,7 @@ int cpio_add_parents(struct cpio *c, const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		ret = cpio_add_dir(c, tmp, 0755);
+		ret = kt_cpio_add_dir(c, tmp, 0755);
 		*p = '/';
 		if (ret)
 			return ret;
@@ -172,7 +172,7 @@ int cpio_add_parents(struct cpio *c, const char *path)
 	return 0;
 }
 
-int cpio_finish(struct cpio *c)
+int kt_cpio_finish(struct cpio *c)
 {
 	static const char zero[512];
 	size_t rem;
@@ -187,7 +187,7 @@ int cpio_finish(struct cpio *c)
 		return ret;
 	rem = c->buf.len % 512;
 	if (rem) {
-		ret = kbuf_append(&c->buf, zero, 512 - rem);
+		ret = kt_kbuf_append(&c->buf, zero, 512 - rem);
 		if (ret)
 			return fail(c, ret);
 	}

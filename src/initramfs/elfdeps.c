@@ -70,7 +70,7 @@ static void elfinfo_free(struct elfinfo *i)
 	free(i->soname);
 	free(i->rpath);
 	free(i->runpath);
-	strlist_free(&i->needed);
+	kt_strlist_free(&i->needed);
 }
 
 /* Class and machine from the raw ELF header; -ENOEXEC if not ELF (a
@@ -96,7 +96,7 @@ static int elf_ident(const char *path, int *cls, int *machine)
 	return 0;
 }
 
-bool elf_is_elf(const char *path)
+bool kt_elf_is_elf(const char *path)
 {
 	int cls, machine;
 
@@ -207,7 +207,7 @@ static int parse_dynamic(Elf *elf, const char *path, struct elfinfo *info)
 		if (!s)
 			return kt_err(ENOEXEC, "elfdeps: %s: dynamic string offset %llu out of bounds",
 				      path, (unsigned long long)d.d_un.d_val);
-		ret = !dst ? strlist_add(&info->needed, s) : *dst ? 0 : dup_str(dst, s);
+		ret = !dst ? kt_strlist_add(&info->needed, s) : *dst ? 0 : dup_str(dst, s);
 	}
 	/* glibc ignores DT_RPATH when DT_RUNPATH is present */
 	if (info->runpath) {
@@ -282,18 +282,18 @@ static char *dir_of(const char *path)
 static char *expand_origin(const char *list, const char *origin)
 {
 	struct kbuf b = { 0 };
-	int ret = kbuf_append(&b, "", 0);
+	int ret = kt_kbuf_append(&b, "", 0);
 
 	for (const char *p = list; *p && !ret;) {
 		size_t k = !strncmp(p, "${ORIGIN}", 9) ? 9
 			 : !strncmp(p, "$ORIGIN", 7) && !isalnum((unsigned char)p[7]) && p[7] != '_' ? 7
 			 : 0;
 
-		ret = k ? kbuf_append(&b, origin, strlen(origin)) : kbuf_append(&b, p, 1);
+		ret = k ? kt_kbuf_append(&b, origin, strlen(origin)) : kt_kbuf_append(&b, p, 1);
 		p += k ? k : 1;
 	}
 	if (ret) {
-		kbuf_free(&b);
+		kt_kbuf_free(&b);
 		return NULL;
 	}
 	return b.data;
@@ -327,7 +327,7 @@ static int deps_add(struct elf_deps *deps, const char *path, const char *real)
 	return 0;
 }
 
-void elf_deps_free(struct elf_deps *deps)
+void kt_elf_deps_free(struct elf_deps *deps)
 {
 	for (size_t i = 0; i < deps->n; i++) {
 		free(deps->v[i].path);
@@ -354,7 +354,7 @@ static void ldcache_load(struct ctx *c)
 	size_t sz, off = 0;
 	uint8_t order;
 
-	if (read_file(LDCACHE_PATH, &c->cache))
+	if (kt_read_file(LDCACHE_PATH, &c->cache))
 		return;
 	d = c->cache.data;
 	sz = c->cache.len;
@@ -482,7 +482,7 @@ static int enqueue(struct ctx *c, const char *file, const char *path, const char
 		return -ENOMEM;
 	}
 	c->nq++;
-	return strlist_add(&c->done, file);
+	return kt_strlist_add(&c->done, file);
 }
 
 /* Records a found object at path (as the loader names it) and queues it. */
@@ -499,7 +499,7 @@ static int add_found(struct ctx *c, const char *found, const char *needer, const
 		goto out;
 	}
 	ret = deps_add(c->deps, path, real);
-	if (!ret && !strlist_has(&c->done, real))
+	if (!ret && !kt_strlist_has(&c->done, real))
 		ret = enqueue(c, real, path, chain);
 	if (ret == -ENOMEM)
 		kt_err(ENOMEM, "elfdeps: %s: add %s", c->binary, path);
@@ -534,7 +534,7 @@ static int process(struct ctx *c, size_t idx, bool is_main)
 		if (info.interp && (ret = add_found(c, info.interp, file, NULL)))
 			goto out;
 	}
-	if (info.soname && (ret = strlist_add(&c->loaded, info.soname)))
+	if (info.soname && (ret = kt_strlist_add(&c->loaded, info.soname)))
 		goto out;
 	if (info.rpath && !(rpath = expand_origin(info.rpath, origin)))
 		ret = -ENOMEM;
@@ -550,7 +550,7 @@ static int process(struct ctx *c, size_t idx, bool is_main)
 		const char *name = info.needed.v[i];
 		char *found;
 
-		if (strlist_has(&c->loaded, name))
+		if (kt_strlist_has(&c->loaded, name))
 			continue;
 		found = resolve(c, name, runpath ? NULL : search, runpath, origin);
 		if (!found) {
@@ -561,7 +561,7 @@ static int process(struct ctx *c, size_t idx, bool is_main)
 		ret = add_found(c, found, file, search);
 		free(found);
 		if (!ret)
-			ret = strlist_add(&c->loaded, name);
+			ret = kt_strlist_add(&c->loaded, name);
 	}
 out:
 	elfinfo_free(&info);
@@ -571,7 +571,7 @@ out:
 	return ret;
 }
 
-int elf_deps_collect(const char *binary, struct elf_deps *deps)
+int kt_elf_deps_collect(const char *binary, struct elf_deps *deps)
 {
 	struct ctx c = { .binary = binary, .deps = deps };
 	char real[PATH_MAX];
@@ -592,8 +592,8 @@ int elf_deps_collect(const char *binary, struct elf_deps *deps)
 		free(c.q[i].chain);
 	}
 	free(c.q);
-	strlist_free(&c.loaded);
-	strlist_free(&c.done);
-	kbuf_free(&c.cache);
+	kt_strlist_free(&c.loaded);
+	kt_strlist_free(&c.done);
+	kt_kbuf_free(&c.cache);
 	return ret;
 }

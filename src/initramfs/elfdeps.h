@@ -19,9 +19,9 @@ struct elf_deps {
  * entries already present.  A statically linked binary adds nothing.
  * A library that cannot be found is an error naming the library and the
  * object that needs it. */
-int elf_deps_collect(const char *binary, struct elf_deps *deps);
+int kt_elf_deps_collect(const char *binary, struct elf_deps *deps);
 /* True if path is an ELF file (checks the magic). */
-bool elf_is_elf(const char *path);
-void elf_deps_free(struct elf_deps *deps);
+bool kt_elf_is_elf(const char *path);
+void kt_elf_deps_free(struct elf_deps *deps);
 
 #endif

@@ -48,7 +48,7 @@ static void manifest_free(struct manifest *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->v[i].path);
-		kbuf_free(&m->v[i].data);
+		kt_kbuf_free(&m->v[i].data);
 	}
 	free(m->v);
 	memset(m, 0, sizeof(*m));
@@ -107,7 +107,7 @@ static int add_symlink(struct manifest *m, const char *path, const char *target)
 	int ret = add(m, 'l', path, 0777, &e);
 
 	if (!ret)
-		ret = kbuf_append(&e->data, target, strlen(target));
+		ret = kt_kbuf_append(&e->data, target, strlen(target));
 	return ret ? kt_err(-ret, "initramfs: add symlink %s -> %s", path, target) : 0;
 }
 
@@ -127,7 +127,7 @@ static int add_file(struct manifest *m, const char *src, const char *dst, unsign
 		return kt_err(EEXIST, "initramfs: %s: archive path %s used twice", src, dst);
 	if (ret)
 		return kt_err(-ret, "initramfs: add %s", dst);
-	ret = read_file(src, &e->data);
+	ret = kt_read_file(src, &e->data);
 	return ret ? kt_err(-ret, "initramfs: read %s", src) : 0;
 }
 
@@ -161,7 +161,7 @@ static int add_libs(struct manifest *m, const struct elf_deps *deps)
 
 static int collect(const char *path, struct elf_deps *deps)
 {
-	return elf_is_elf(path) ? elf_deps_collect(path, deps) : 0;
+	return kt_elf_is_elf(path) ? kt_elf_deps_collect(path, deps) : 0;
 }
 
 static int make_manifest(const struct initramfs_spec *spec, struct manifest *m)
@@ -194,7 +194,7 @@ static int make_manifest(const struct initramfs_spec *spec, struct manifest *m)
 			ret = collect(f->src, &deps);
 	}
 	if (!ret && spec->busybox) {
-		if (!path_exists(BUSYBOX_PATH))
+		if (!kt_path_exists(BUSYBOX_PATH))
 			ret = kt_err(ENOENT, "initramfs: %s missing (install busybox-static)",
 				     BUSYBOX_PATH);
 		else
@@ -211,47 +211,47 @@ static int make_manifest(const struct initramfs_spec *spec, struct manifest *m)
 	}
 	if (!ret)
 		ret = add_libs(m, &deps);
-	elf_deps_free(&deps);
+	kt_elf_deps_free(&deps);
 	return ret;
 }
 
 static void hash_manifest(const struct manifest *m, char hex[65])
 {
-	struct sha256 *h = sha256_new();
+	struct sha256 *h = kt_sha256_new();
 
 	if (!h) {
 		hex[0] = '\0';
 		return;
 	}
-	sha256_update(h, FORMAT_VERSION, sizeof(FORMAT_VERSION));
+	kt_sha256_update(h, FORMAT_VERSION, sizeof(FORMAT_VERSION));
 	for (size_t i = 0; i < m->n; i++) {
 		const struct entry *e = &m->v[i];
 		char hdr[128];
 		int n = snprintf(hdr, sizeof(hdr), "%c %o %u:%u %zu %zu\n", e->type, e->perm,
 				 e->major, e->minor, strlen(e->path), e->data.len);
 
-		sha256_update(h, hdr, (size_t)n);
-		sha256_update(h, e->path, strlen(e->path));
-		sha256_update(h, e->data.data ? e->data.data : "", e->data.len);
+		kt_sha256_update(h, hdr, (size_t)n);
+		kt_sha256_update(h, e->path, strlen(e->path));
+		kt_sha256_update(h, e->data.data ? e->data.data : "", e->data.len);
 	}
-	sha256_final_hex(h, hex);
+	kt_sha256_final_hex(h, hex);
 }
 
 static int put_entry(struct cpio *c, const struct entry *e)
 {
-	int ret = cpio_add_parents(c, e->path);
+	int ret = kt_cpio_add_parents(c, e->path);
 
 	if (ret)
 		return ret;
 	switch (e->type) {
 	case 'd':
-		return cpio_add_dir(c, e->path, e->perm);
+		return kt_cpio_add_dir(c, e->path, e->perm);
 	case 'f':
-		return cpio_add_file(c, e->path, e->perm, e->data.data, e->data.len);
+		return kt_cpio_add_file(c, e->path, e->perm, e->data.data, e->data.len);
 	case 'l':
-		return cpio_add_symlink(c, e->path, e->data.data);
+		return kt_cpio_add_symlink(c, e->path, e->data.data);
 	default:
-		return cpio_add_node(c, e->path, S_IFCHR, e->perm, e->major, e->minor);
+		return kt_cpio_add_node(c, e->path, S_IFCHR, e->perm, e->major, e->minor);
 	}
 }
 
@@ -264,7 +264,7 @@ static int write_cpio(const struct manifest *m, struct cpio *c)
 		if (ret)
 			return kt_err(-ret, "initramfs: cpio: add %s", m->v[i].path);
 	}
-	ret = cpio_finish(c);
+	ret = kt_cpio_finish(c);
 	return ret ? kt_err(-ret, "initramfs: cpio: finish archive") : 0;
 }
 
@@ -330,7 +330,7 @@ static void prune(const char *dir, const char *keep)
 	closedir(d);
 }
 
-int initramfs_build(const struct initramfs_spec *spec, char *out, size_t outlen)
+int kt_initramfs_build(const struct initramfs_spec *spec, char *out, size_t outlen)
 {
 	struct manifest m = { 0 };
 	struct cpio c;
@@ -339,12 +339,12 @@ int initramfs_build(const struct initramfs_spec *spec, char *out, size_t outlen)
 
 	if (!spec || !spec->init || (spec->nfiles && !spec->files))
 		return kt_err(EINVAL, "initramfs: build: no init binary in spec");
-	ret = cache_root(root, sizeof(root));
+	ret = kt_cache_root(root, sizeof(root));
 	if (ret)
 		return kt_err(-ret, "initramfs: cache directory");
 	if (snprintf(dir, sizeof(dir), "%s/initramfs", root) >= (int)sizeof(dir))
 		return kt_err(ENAMETOOLONG, "initramfs: cache directory %s/initramfs", root);
-	ret = mkdir_p(dir, 0755);
+	ret = kt_mkdir_p(dir, 0755);
 	if (ret)
 		return kt_err(-ret, "initramfs: create %s", dir);
 
@@ -362,17 +362,17 @@ int initramfs_build(const struct initramfs_spec *spec, char *out, size_t outlen)
 		goto out;
 	}
 	/* a hit refreshes the mtime, which keeps it from being pruned */
-	if (!utimensat(AT_FDCWD, out, NULL, 0) || (errno != ENOENT && path_exists(out))) {
+	if (!utimensat(AT_FDCWD, out, NULL, 0) || (errno != ENOENT && kt_path_exists(out))) {
 		kt_debug("initramfs: cached %s", out);
 		goto out;
 	}
-	cpio_init(&c);
+	kt_cpio_init(&c);
 	ret = write_cpio(&m, &c);
 	if (!ret)
 		ret = write_atomic(dir, out, c.buf.data, c.buf.len);
 	if (!ret)
 		kt_debug("initramfs: built %s (%zu bytes, %zu entries)", out, c.buf.len, m.n);
-	cpio_free(&c);
+	kt_cpio_free(&c);
 	if (!ret)
 		prune(dir, name);
 out:

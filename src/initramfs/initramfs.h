@@ -21,6 +21,6 @@ struct initramfs_spec {
 
 /* Writes the archive path into out.  Reuses a cached archive when every
  * input (paths, modes, contents) hashes the same. */
-int initramfs_build(const struct initramfs_spec *spec, char *out, size_t outlen);
+int kt_initramfs_build(const struct initramfs_spec *spec, char *out, size_t outlen);
 
 #endif

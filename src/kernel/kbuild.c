@@ -4,7 +4,7 @@
  * tools/sched_ext schedulers and our scx_ktstr (scxbuild.c), and publish
  * <cache>/kernels/<key>/ with a rename() so a half-built entry never looks valid.
  *
- * Layout under <cache> (cache_root()):
+ * Layout under <cache> (kt_cache_root()):
  *   src/<srcid>/linux-source-6.12   extracted tarball (+ .ktstr-extracted)
  *   build/<srcid>/                  make O= dir, build.log, ktstr.kconfig
  *   build/<srcid>.lock              flock held while building
@@ -66,13 +66,13 @@ static int pathf(char *buf, const char *fmt, ...)
 
 static void sha256_hex_str(const char *s, char hex[65])
 {
-	struct sha256 *h = sha256_new();
+	struct sha256 *h = kt_sha256_new();
 
 	hex[0] = '\0';
 	if (!h)
 		return;
-	sha256_update(h, s, strlen(s));
-	sha256_final_hex(h, hex);
+	kt_sha256_update(h, s, strlen(s));
+	kt_sha256_final_hex(h, hex);
 }
 
 /* Regular copy (not a link): the kernel build rewrites bzImage and .config
@@ -82,12 +82,12 @@ static int copy_file(const char *src, const char *dst)
 {
 	struct kbuf b = { 0 };
 	struct stat st;
-	int ret = read_file(src, &b);
+	int ret = kt_read_file(src, &b);
 
 	if (ret)
 		return kt_err(-ret, "read %s", src);
-	ret = write_file(dst, b.data, b.len);
-	kbuf_free(&b);
+	ret = kt_write_file(dst, b.data, b.len);
+	kt_kbuf_free(&b);
 	if (ret)
 		return kt_err(-ret, "write %s", dst);
 	if (!stat(src, &st) && chmod(dst, st.st_mode & 07777))
@@ -100,8 +100,8 @@ static void print_log_tail(const char *log)
 	struct kbuf b = { 0 };
 	size_t lines = 0, i;
 
-	if (read_file(log, &b) || !b.len) {
-		kbuf_free(&b);
+	if (kt_read_file(log, &b) || !b.len) {
+		kt_kbuf_free(&b);
 		return;
 	}
 	for (i = b.len; i > 0; i--)
@@ -114,7 +114,7 @@ static void print_log_tail(const char *log)
 		if (!*nl)
 			break;
 	}
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 }
 
 /* Run a make step with its output appended to the build log. */
@@ -130,7 +130,7 @@ static int run_step(struct kb *b, char *const argv[], const char *cwd, const cha
 		fputc('\n', f);
 		fclose(f);
 	}
-	rc = run_cmd(argv, cwd, b->log);
+	rc = kt_run_cmd(argv, cwd, b->log);
 	if (rc < 0)
 		return kt_err(-rc, "%s: run %s", what, argv[0]);
 	if (rc > 0) {
@@ -147,11 +147,11 @@ static int resolve_deb(struct kb *b)
 	struct kbuf out = { 0 };
 	const char *ver;
 	size_t i = 0;
-	int rc = run_capture(argv, &out);
+	int rc = kt_run_capture(argv, &out);
 
 	ver = out.data ? out.data : "";
-	if (rc || strncmp(ver, "ii", 2) || !path_exists(DEB_TARBALL)) {
-		kbuf_free(&out);
+	if (rc || strncmp(ver, "ii", 2) || !kt_path_exists(DEB_TARBALL)) {
+		kt_kbuf_free(&out);
 		kt_err(0, "kernel source: %s is missing: install %s (apt-get install %s) or pass --source DIR",
 		       DEB_TARBALL, DEB_PKG, DEB_PKG);
 		return -ENOENT;
@@ -163,7 +163,7 @@ static int resolve_deb(struct kb *b)
 	for (; *ver && *ver != '\n' && i + 1 < sizeof(b->srcid); ver++)
 		b->srcid[i++] = isalnum((unsigned char)*ver) || strchr("._-", *ver) ? *ver : '-';
 	b->srcid[i] = '\0';
-	kbuf_free(&out);
+	kt_kbuf_free(&out);
 	b->deb = true;
 	snprintf(b->origin, sizeof(b->origin), "%s", DEB_TARBALL);
 	return pathf(b->xdir, "%s/src/%s", b->root, b->srcid) ?: pathf(b->src, "%s/%s", b->xdir, DEB_TOPDIR);
@@ -176,13 +176,13 @@ static int resolve_dir(struct kb *b, const char *dir)
 
 	if (!realpath(dir, real))
 		return kt_err(errno, "kernel source %s: realpath", dir);
-	if (pathf(p, "%s/Kconfig", real) || !path_exists(p) ||
-	    pathf(p, "%s/Makefile", real) || !path_exists(p)) {
+	if (pathf(p, "%s/Kconfig", real) || !kt_path_exists(p) ||
+	    pathf(p, "%s/Makefile", real) || !kt_path_exists(p)) {
 		kt_err(0, "kernel source %s: not a kernel tree (no Makefile and Kconfig at its top)", real);
 		return -ENOENT;
 	}
-	if ((!pathf(p, "%s/.config", real) && path_exists(p)) ||
-	    (!pathf(p, "%s/include/config", real) && path_exists(p))) {
+	if ((!pathf(p, "%s/.config", real) && kt_path_exists(p)) ||
+	    (!pathf(p, "%s/include/config", real) && kt_path_exists(p))) {
 		kt_err(0, "kernel source %s is configured in-tree (%s exists) and kbuild refuses an "
 			  "out-of-tree build (make O=) from such a tree: run `make -C %s mrproper` "
 			  "(deletes its in-tree build and .config) or pass a clean copy",
@@ -206,10 +206,10 @@ static int read_version(struct kb *b)
 
 	if (ret)
 		return ret;
-	if ((ret = read_file(p, &mk)))
+	if ((ret = kt_read_file(p, &mk)))
 		return kt_err(-ret, "read %s", p);
-	ret = kernel_makefile_version(mk.data, b->version, sizeof(b->version));
-	kbuf_free(&mk);
+	ret = kt_kernel_makefile_version(mk.data, b->version, sizeof(b->version));
+	kt_kbuf_free(&mk);
 	if (ret)
 		return kt_err(-ret, "kernel version from %s", p);
 	return 0;
@@ -223,39 +223,39 @@ static int ensure_extracted(struct kb *b)
 	char marker[KT_PATH], tmp[KT_PATH];
 	char *cmp[] = { "tar", "-df", DEB_TARBALL, "-C", b->xdir, NULL };
 	char *xt[] = { "tar", "-xf", DEB_TARBALL, "-C", tmp, NULL };
-	uint64_t t0 = now_ns();
+	uint64_t t0 = kt_now_ns();
 	int ret;
 
 	if ((ret = pathf(marker, "%s/%s", b->xdir, EXTRACT_MARKER)))
 		return ret;
-	if (path_exists(marker))
+	if (kt_path_exists(marker))
 		return 0;
-	if (path_exists(b->src)) {
+	if (kt_path_exists(b->src)) {
 		kt_info("verifying the existing extraction %s against %s (one time)", b->src, DEB_TARBALL);
-		if (run_cmd(cmp, NULL, "/dev/null") == 0) {
-			kt_info("existing extraction is complete (%.1f s)", (now_ns() - t0) / 1e9);
-			ret = write_file(marker, "", 0);
+		if (kt_run_cmd(cmp, NULL, "/dev/null") == 0) {
+			kt_info("existing extraction is complete (%.1f s)", (kt_now_ns() - t0) / 1e9);
+			ret = kt_write_file(marker, "", 0);
 			return ret ? kt_err(-ret, "write %s", marker) : 0;
 		}
 		kt_info("existing extraction %s differs from the tarball: extracting again", b->xdir);
 	}
 	if ((ret = pathf(tmp, "%s/src/.%s.tmp-%d", b->root, b->srcid, (int)getpid())))
 		return ret;
-	rm_rf(tmp);
-	if ((ret = mkdir_p(tmp, 0755)))
+	kt_rm_rf(tmp);
+	if ((ret = kt_mkdir_p(tmp, 0755)))
 		return kt_err(-ret, "mkdir %s", tmp);
 	kt_info("extracting %s into %s (one time)", DEB_TARBALL, b->xdir);
-	if ((ret = run_cmd(xt, NULL, NULL))) {
-		rm_rf(tmp);
+	if ((ret = kt_run_cmd(xt, NULL, NULL))) {
+		kt_rm_rf(tmp);
 		return ret < 0 ? kt_err(-ret, "run tar") : kt_err(EIO, "extract %s", DEB_TARBALL);
 	}
-	if ((ret = rm_rf(b->xdir)))
+	if ((ret = kt_rm_rf(b->xdir)))
 		return kt_err(-ret, "remove incomplete %s", b->xdir);
 	if (rename(tmp, b->xdir))
 		return kt_err(errno, "rename %s to %s", tmp, b->xdir);
-	if ((ret = write_file(marker, "", 0)))
+	if ((ret = kt_write_file(marker, "", 0)))
 		return kt_err(-ret, "write %s", marker);
-	kt_info("extracted in %.1f s", (now_ns() - t0) / 1e9);
+	kt_info("extracted in %.1f s", (kt_now_ns() - t0) / 1e9);
 	return 0;
 }
 
@@ -268,10 +268,10 @@ static int verify_config(struct kb *b, bool quiet)
 
 	if (ret)
 		return ret;
-	if ((ret = read_file(p, &cfg)))
+	if ((ret = kt_read_file(p, &cfg)))
 		return quiet ? ret : kt_err(-ret, "read %s", p);
-	ret = kconfig_check(cfg.data, ktstr_kconfig_fragment, &missing);
-	kbuf_free(&cfg);
+	ret = kt_kconfig_check(cfg.data, ktstr_kconfig_fragment, &missing);
+	kt_kbuf_free(&cfg);
 	if (ret == -ENOENT && !quiet) {
 		fprintf(stderr, "ktstr: kernel config %s lacks %zu option(s) kernel/ktstr.kconfig asks for "
 				"(their dependencies are probably not enabled):", p, missing.n);
@@ -281,7 +281,7 @@ static int verify_config(struct kb *b, bool quiet)
 	} else if (ret && !quiet) {
 		kt_err(-ret, "check %s", p);
 	}
-	strlist_free(&missing);
+	kt_strlist_free(&missing);
 	return ret;
 }
 
@@ -299,13 +299,13 @@ static int configure(struct kb *b)
 	    (ret = pathf(cfg, "%s/.config", b->out)))
 		return ret;
 	snprintf(odir, sizeof(odir), "O=%s", b->out);
-	if (!read_file_str(stamp, have, sizeof(have)) && !strcmp(have, b->frag_sha) &&
+	if (!kt_read_file_str(stamp, have, sizeof(have)) && !strcmp(have, b->frag_sha) &&
 	    !verify_config(b, true)) {
 		kt_debug("%s is configured for this fragment already", b->out);
 		return 0;
 	}
 	unlink(stamp);
-	if ((ret = write_file(frag, ktstr_kconfig_fragment, strlen(ktstr_kconfig_fragment))))
+	if ((ret = kt_write_file(frag, ktstr_kconfig_fragment, strlen(ktstr_kconfig_fragment))))
 		return kt_err(-ret, "write %s", frag);
 	kt_info("configuring %s (allnoconfig + kernel/ktstr.kconfig + olddefconfig)", b->out);
 	if ((ret = run_step(b, noconf, NULL, "make allnoconfig")) ||
@@ -314,7 +314,7 @@ static int configure(struct kb *b)
 		return ret;
 	if ((ret = verify_config(b, false)))
 		return ret;
-	if ((ret = write_file(stamp, b->frag_sha, strlen(b->frag_sha))))
+	if ((ret = kt_write_file(stamp, b->frag_sha, strlen(b->frag_sha))))
 		return kt_err(-ret, "write %s", stamp);
 	return 0;
 }
@@ -328,10 +328,10 @@ static bool build_schedulers(struct kb *b)
 	};
 	char dir[KT_PATH], odir[KT_PATH + 2], jobs[16], tool[KT_PATH];
 	char *argv[] = { "make", "-C", dir, "LLVM=-19", odir, jobs, NULL };
-	uint64_t t0 = now_ns();
+	uint64_t t0 = kt_now_ns();
 
 	for (size_t i = 0; i < ARRAY_SIZE(tools); i++) {
-		if (find_in_path(tools[i][0], tool, sizeof(tool))) {
+		if (kt_find_in_path(tools[i][0], tool, sizeof(tool))) {
 			kt_info("warning: %s not found: sched_ext schedulers not built "
 				"(apt-get install clang-19 lld-19 llvm-19)", tools[i][0]);
 			return false;
@@ -346,7 +346,7 @@ static bool build_schedulers(struct kb *b)
 		kt_info("warning: sched_ext schedulers not built; the kernel is cached without them");
 		return false;
 	}
-	kt_info("schedulers built in %.1f s", (now_ns() - t0) / 1e9);
+	kt_info("schedulers built in %.1f s", (kt_now_ns() - t0) / 1e9);
 	return true;
 }
 
@@ -388,17 +388,17 @@ static int publish(struct kb *b, const char *entry, bool with_sched, uint64_t t0
 	    (ret = pathf(old, "%s/kernels/.old-%s-%d", b->root, b->key, (int)getpid())) ||
 	    (ret = pathf(s, "%s/arch/x86/boot/bzImage", b->out)))
 		return ret;
-	if ((ret = kernel_check_bzimage(s)))
+	if ((ret = kt_kernel_check_bzimage(s)))
 		return ret;
-	rm_rf(tmp);
-	if ((ret = mkdir_p(tmp, 0755)) || (ret = pathf(d, "%s/sched", tmp)) || (ret = mkdir_p(d, 0755)))
+	kt_rm_rf(tmp);
+	if ((ret = kt_mkdir_p(tmp, 0755)) || (ret = pathf(d, "%s/sched", tmp)) || (ret = kt_mkdir_p(d, 0755)))
 		return kt_err(-ret, "mkdir %s", d);
 	if ((ret = pathf(d, "%s/bzImage", tmp)) || (ret = copy_file(s, d)) ||
 	    (ret = pathf(s, "%s/.config", b->out)) || (ret = pathf(d, "%s/.config", tmp)) ||
 	    (ret = copy_file(s, d)) || (ret = pathf(s, "%s/vmlinux", b->out)) ||
 	    (ret = pathf(d, "%s/vmlinux", tmp)))
 		goto fail;
-	if ((ret = copy_or_link(s, d))) {
+	if ((ret = kt_copy_or_link(s, d))) {
 		kt_err(-ret, "link or copy %s to %s", s, d);
 		goto fail;
 	}
@@ -406,12 +406,12 @@ static int publish(struct kb *b, const char *entry, bool with_sched, uint64_t t0
 		if ((ret = pathf(s, "%s/build/bin/%s", b->out, sched_names[i])) ||
 		    (ret = pathf(d, "%s/sched/%s", tmp, sched_names[i])))
 			goto fail;
-		if (!is_executable(s))
+		if (!kt_is_executable(s))
 			continue;
-		if ((ret = copy_file(s, d)) || (ret = strlist_add(&scheds, sched_names[i])))
+		if ((ret = copy_file(s, d)) || (ret = kt_strlist_add(&scheds, sched_names[i])))
 			goto fail;
 	}
-	if (with_sched && !pathf(s, "%s/build/sbin/bpftool", b->out) && is_executable(s) &&
+	if (with_sched && !pathf(s, "%s/build/sbin/bpftool", b->out) && kt_is_executable(s) &&
 	    !pathf(d, "%s/sched/bpftool", tmp)) {
 		if ((ret = copy_file(s, d)))
 			goto fail;
@@ -420,10 +420,10 @@ static int publish(struct kb *b, const char *entry, bool with_sched, uint64_t t0
 	if (with_sched && scheds.n < ARRAY_SIZE(sched_names))
 		kt_info("warning: only %zu of %zu schedulers were built", scheds.n, ARRAY_SIZE(sched_names));
 	if (with_sched && !pathf(d, "%s/sched", tmp))
-		scx_ktstr_install(b->out, d); /* a failure warns; the entry stays valid */
-	if ((ret = write_metadata(b, tmp, &scheds, bpftool, (now_ns() - t0) / 1e9)))
+		kt_scx_ktstr_install(b->out, d); /* a failure warns; the entry stays valid */
+	if ((ret = write_metadata(b, tmp, &scheds, bpftool, (kt_now_ns() - t0) / 1e9)))
 		goto fail;
-	if (path_exists(entry) && rename(entry, old)) {
+	if (kt_path_exists(entry) && rename(entry, old)) {
 		ret = kt_err(errno, "rename %s to %s", entry, old);
 		goto fail;
 	}
@@ -431,12 +431,12 @@ static int publish(struct kb *b, const char *entry, bool with_sched, uint64_t t0
 		ret = kt_err(errno, "rename %s to %s", tmp, entry);
 		goto fail;
 	}
-	rm_rf(old);
-	strlist_free(&scheds);
+	kt_rm_rf(old);
+	kt_strlist_free(&scheds);
 	return 0;
 fail:
-	strlist_free(&scheds);
-	rm_rf(tmp);
+	kt_strlist_free(&scheds);
+	kt_rm_rf(tmp);
 	return ret ? ret : -EIO;
 }
 
@@ -447,7 +447,7 @@ static int lock_build(struct kb *b)
 
 	if ((ret = pathf(p, "%s/build", b->root)))
 		return ret;
-	if ((ret = mkdir_p(p, 0755)))
+	if ((ret = kt_mkdir_p(p, 0755)))
 		return kt_err(-ret, "mkdir %s", p);
 	if ((ret = pathf(p, "%s/build/%s.lock", b->root, b->srcid)))
 		return ret;
@@ -469,8 +469,8 @@ static bool entry_valid(const char *entry)
 {
 	char p[KT_PATH];
 
-	return !pathf(p, "%s/metadata.json", entry) && path_exists(p) &&
-	       !pathf(p, "%s/bzImage", entry) && path_exists(p);
+	return !pathf(p, "%s/metadata.json", entry) && kt_path_exists(p) &&
+	       !pathf(p, "%s/bzImage", entry) && kt_path_exists(p);
 }
 
 static bool meta_is(json_t *j, const char *field, const char *want)
@@ -490,7 +490,7 @@ static int find_deb_hit(struct kb *b, char *entry)
 	int ret = -ENOENT;
 	DIR *d;
 
-	if (pathf(marker, "%s/%s", b->xdir, EXTRACT_MARKER) || path_exists(marker) ||
+	if (pathf(marker, "%s/%s", b->xdir, EXTRACT_MARKER) || kt_path_exists(marker) ||
 	    pathf(dir, "%s/kernels", b->root) || !(d = opendir(dir)))
 		return -ENOENT;
 	while (ret && (de = readdir(d))) {
@@ -526,7 +526,7 @@ static int build_locked(struct kb *b, struct kernel_info *out, uint64_t t0)
 			return ret;
 		if ((ret = read_version(b)))
 			return ret;
-		ret = kernel_cache_key(b->version, b->srcid, ktstr_kconfig_fragment, b->key, sizeof(b->key));
+		ret = kt_kernel_cache_key(b->version, b->srcid, ktstr_kconfig_fragment, b->key, sizeof(b->key));
 		if (ret)
 			return kt_err(-ret, "cache key for %s", b->srcid);
 		if ((ret = pathf(entry, "%s/kernels/%s", b->root, b->key)))
@@ -534,43 +534,43 @@ static int build_locked(struct kb *b, struct kernel_info *out, uint64_t t0)
 	}
 	if (!b->o->force && entry_valid(entry)) {
 		kt_info("kernel %s is cached: %s", b->key, entry);
-		ret = kernel_info_from_entry(entry, out);
+		ret = kt_kernel_info_from_entry(entry, out);
 		if (!ret && out->sched_dir[0] && !b->o->no_schedulers)
-			kernel_scx_ktstr(out, NULL, 0); /* rebuilt if scx-ktstr's sources changed */
+			kt_kernel_scx_ktstr(out, NULL, 0); /* rebuilt if scx-ktstr's sources changed */
 		return ret;
 	}
 	if ((ret = pathf(b->out, "%s/build/%s", b->root, b->srcid)) ||
 	    (ret = pathf(b->log, "%s/build.log", b->out)))
 		return ret;
-	if ((ret = mkdir_p(b->out, 0755)))
+	if ((ret = kt_mkdir_p(b->out, 0755)))
 		return kt_err(-ret, "mkdir %s", b->out);
 	if ((ret = pathf(p, "%s/kernels", b->root)))
 		return ret;
-	if ((ret = mkdir_p(p, 0755)))
+	if ((ret = kt_mkdir_p(p, 0755)))
 		return kt_err(-ret, "mkdir %s", p);
-	if ((ret = write_file(b->log, "", 0)))
+	if ((ret = kt_write_file(b->log, "", 0)))
 		return kt_err(-ret, "truncate %s", b->log);
 	if ((ret = configure(b)))
 		return ret;
 	snprintf(mk_o, sizeof(mk_o), "O=%s", b->out);
 	snprintf(jobs, sizeof(jobs), "-j%d", b->jobs);
 	kt_info("building bzImage %s with make %s (log: %s)", b->version, jobs, b->log);
-	t1 = now_ns();
+	t1 = kt_now_ns();
 	if ((ret = run_step(b, mk, NULL, "make bzImage")))
 		return ret;
-	kt_info("bzImage built in %.1f s", (now_ns() - t1) / 1e9);
+	kt_info("bzImage built in %.1f s", (kt_now_ns() - t1) / 1e9);
 	if (!b->o->no_schedulers)
 		sched = build_schedulers(b);
 	if ((ret = publish(b, entry, sched, t0)))
 		return ret;
-	kt_info("kernel %s cached in %s (%.1f s)", b->key, entry, (now_ns() - t0) / 1e9);
-	return kernel_info_from_entry(entry, out);
+	kt_info("kernel %s cached in %s (%.1f s)", b->key, entry, (kt_now_ns() - t0) / 1e9);
+	return kt_kernel_info_from_entry(entry, out);
 }
 
-int kernel_build(const struct kernel_build_opts *o, struct kernel_info *out)
+int kt_kernel_build(const struct kernel_build_opts *o, struct kernel_info *out)
 {
 	struct kb *b = calloc(1, sizeof(*b));
-	uint64_t t0 = now_ns();
+	uint64_t t0 = kt_now_ns();
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int ret, lockfd;
 
@@ -580,7 +580,7 @@ int kernel_build(const struct kernel_build_opts *o, struct kernel_info *out)
 	b->o = o;
 	b->jobs = o->jobs > 0 ? o->jobs : (int)(ncpu > 0 ? ncpu : 1) + 1;
 	sha256_hex_str(ktstr_kconfig_fragment, b->frag_sha);
-	if ((ret = cache_root(b->root, sizeof(b->root)))) {
+	if ((ret = kt_cache_root(b->root, sizeof(b->root)))) {
 		kt_err(-ret, "cache root");
 		goto out;
 	}

@@ -1,5 +1,5 @@
 /* The kernel cache (<cache>/kernels/<key>/, written by kbuild.c): which
- * kernel a command uses (kernel_resolve) and `ktstr kernel ...`. */
+ * kernel a command uses (kt_kernel_resolve) and `ktstr kernel ...`. */
 #include "kernel/kernel.h"
 
 #include <dirent.h>
@@ -43,7 +43,7 @@ static void set(char *buf, size_t len, const char *s)
 	snprintf(buf, len, "%s", s ? s : "");
 }
 
-int kernel_check_bzimage(const char *path)
+int kt_kernel_check_bzimage(const char *path)
 {
 	char head[1024];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -59,7 +59,7 @@ int kernel_check_bzimage(const char *path)
 		return kt_err(e, "kernel image %s: read", path);
 	}
 	close(fd);
-	if (!kernel_is_bzimage(head, (size_t)n)) {
+	if (!kt_kernel_is_bzimage(head, (size_t)n)) {
 		kt_err(0, "kernel image %s: not a bzImage (no \"HdrS\" boot header >= 2.06 at 0x202)", path);
 		return -ENOEXEC;
 	}
@@ -73,7 +73,7 @@ static json_t *load_meta(const char *dir)
 	return fmt(p, sizeof(p), "%s/metadata.json", dir) ? NULL : json_load_file(p, 0, NULL);
 }
 
-int kernel_info_from_entry(const char *dir, struct kernel_info *out)
+int kt_kernel_info_from_entry(const char *dir, struct kernel_info *out)
 {
 	char p[KT_PATH];
 	const char *base = strrchr(dir, '/');
@@ -83,13 +83,13 @@ int kernel_info_from_entry(const char *dir, struct kernel_info *out)
 	set(out->dir, sizeof(out->dir), dir);
 	if (fmt(out->bzimage, sizeof(out->bzimage), "%s/bzImage", dir))
 		return -ENAMETOOLONG;
-	if (!path_exists(out->bzimage))
+	if (!kt_path_exists(out->bzimage))
 		return -ENOENT;
-	if (!fmt(p, sizeof(p), "%s/vmlinux", dir) && path_exists(p))
+	if (!fmt(p, sizeof(p), "%s/vmlinux", dir) && kt_path_exists(p))
 		set(out->vmlinux, sizeof(out->vmlinux), p);
-	if (!fmt(p, sizeof(p), "%s/.config", dir) && path_exists(p))
+	if (!fmt(p, sizeof(p), "%s/.config", dir) && kt_path_exists(p))
 		set(out->config, sizeof(out->config), p);
-	if (!fmt(p, sizeof(p), "%s/sched/scx_simple", dir) && is_executable(p))
+	if (!fmt(p, sizeof(p), "%s/sched/scx_simple", dir) && kt_is_executable(p))
 		fmt(out->sched_dir, sizeof(out->sched_dir), "%s/sched", dir);
 	meta = load_meta(dir);
 	set(out->key, sizeof(out->key), json_string_value(json_object_get(meta, "key")));
@@ -103,7 +103,7 @@ int kernel_info_from_entry(const char *dir, struct kernel_info *out)
 static int kernels_dir(char *buf, size_t len)
 {
 	char root[KT_PATH];
-	int ret = cache_root(root, sizeof(root));
+	int ret = kt_cache_root(root, sizeof(root));
 
 	if (ret)
 		return kt_err(-ret, "cache root");
@@ -141,7 +141,7 @@ static int list_entries(struct kentry **out, size_t *n)
 		json_t *meta, *arr;
 
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(e->key) ||
-		    fmt(p, sizeof(p), "%s/%s/bzImage", dir, de->d_name) || !path_exists(p) ||
+		    fmt(p, sizeof(p), "%s/%s/bzImage", dir, de->d_name) || !kt_path_exists(p) ||
 		    fmt(p, sizeof(p), "%s/%s", dir, de->d_name) || !(meta = load_meta(p)))
 			continue;
 		if (cnt == cap) {
@@ -185,21 +185,21 @@ static int verify_kernel(const struct kernel_info *k, const char *what)
 {
 	struct strlist missing = { 0 };
 	struct kbuf cfg = { 0 };
-	int ret = kernel_check_bzimage(k->bzimage);
+	int ret = kt_kernel_check_bzimage(k->bzimage);
 
 	if (ret || !k->config[0])
 		return ret;
-	if ((ret = read_file(k->config, &cfg)))
+	if ((ret = kt_read_file(k->config, &cfg)))
 		return kt_err(-ret, "kernel %s: read %s", what, k->config);
-	ret = kconfig_check(cfg.data, required_config, &missing);
-	kbuf_free(&cfg);
+	ret = kt_kconfig_check(cfg.data, required_config, &missing);
+	kt_kbuf_free(&cfg);
 	if (ret == -ENOENT)
 		kt_err(0, "kernel %s: %s lacks %s%s%s: ktstr needs sched_ext with BTF (build one with "
 			  "`ktstr kernel build`)", what, k->config, missing.v[0],
 		       missing.n > 1 ? ", " : "", missing.n > 1 ? missing.v[1] : "");
 	else if (ret)
 		kt_err(-ret, "kernel %s: check %s", what, k->config);
-	strlist_free(&missing);
+	kt_strlist_free(&missing);
 	return ret;
 }
 
@@ -208,17 +208,17 @@ static bool from_tree(const char *dir, struct kernel_info *k)
 {
 	char p[KT_PATH];
 
-	if (fmt(k->bzimage, sizeof(k->bzimage), "%s/arch/x86/boot/bzImage", dir) || !path_exists(k->bzimage))
+	if (fmt(k->bzimage, sizeof(k->bzimage), "%s/arch/x86/boot/bzImage", dir) || !kt_path_exists(k->bzimage))
 		return false;
 	set(k->dir, sizeof(k->dir), dir);
-	if (!fmt(p, sizeof(p), "%s/vmlinux", dir) && path_exists(p))
+	if (!fmt(p, sizeof(p), "%s/vmlinux", dir) && kt_path_exists(p))
 		set(k->vmlinux, sizeof(k->vmlinux), p);
-	if (!fmt(p, sizeof(p), "%s/.config", dir) && path_exists(p))
+	if (!fmt(p, sizeof(p), "%s/.config", dir) && kt_path_exists(p))
 		set(k->config, sizeof(k->config), p);
-	if (!fmt(p, sizeof(p), "%s/build/bin/scx_simple", dir) && is_executable(p))
+	if (!fmt(p, sizeof(p), "%s/build/bin/scx_simple", dir) && kt_is_executable(p))
 		fmt(k->sched_dir, sizeof(k->sched_dir), "%s/build/bin", dir);
 	if (!fmt(p, sizeof(p), "%s/include/config/kernel.release", dir))
-		read_file_str(p, k->version, sizeof(k->version));
+		kt_read_file_str(p, k->version, sizeof(k->version));
 	return true;
 }
 
@@ -232,7 +232,7 @@ static int resolve_path(const char *path, const char *what, struct kernel_info *
 	if (!realpath(path, real) || stat(real, &st))
 		return kt_err(errno, "kernel %s: resolve path", what);
 	if (S_ISDIR(st.st_mode)) {
-		if (!kernel_info_from_entry(real, k) || from_tree(real, k))
+		if (!kt_kernel_info_from_entry(real, k) || from_tree(real, k))
 			return 0;
 		kt_err(0, "kernel %s: %s is neither a cache entry (bzImage) nor a kernel build tree "
 			  "(arch/x86/boot/bzImage)", what, real);
@@ -243,8 +243,8 @@ static int resolve_path(const char *path, const char *what, struct kernel_info *
 	slash[slash == parent] = '\0'; /* realpath: absolute, so a '/' exists */
 	/* A bzImage inside a cache entry or a build tree brings its friends. */
 	if (!strcmp(strrchr(real, '/') + 1, "bzImage") &&
-	    !fmt(meta, sizeof(meta), "%s/metadata.json", parent) && path_exists(meta) &&
-	    !kernel_info_from_entry(parent, k))
+	    !fmt(meta, sizeof(meta), "%s/metadata.json", parent) && kt_path_exists(meta) &&
+	    !kt_kernel_info_from_entry(parent, k))
 		return 0;
 	l = strlen(parent);
 	if (l > 14 && !strcmp(parent + l - 14, "/arch/x86/boot")) {
@@ -267,7 +267,7 @@ static int resolve_spec(const char *spec, const char *from, struct kernel_info *
 	int ret;
 
 	snprintf(what, sizeof(what), from ? "%s (from %s)" : "%s", spec, from);
-	if (strchr(spec, '/') || path_exists(spec))
+	if (strchr(spec, '/') || kt_path_exists(spec))
 		ret = resolve_path(spec, what, k);
 	else {
 		if ((ret = list_entries(&v, &n)))
@@ -282,7 +282,7 @@ static int resolve_spec(const char *spec, const char *from, struct kernel_info *
 				hit = i;
 		}
 		if (nhit == 1)
-			ret = kernel_info_from_entry(v[hit].dir, k);
+			ret = kt_kernel_info_from_entry(v[hit].dir, k);
 		else if (nhit > 1)
 			ret = kt_err(0, "kernel %s: ambiguous, matches %zu cached kernels (see `ktstr kernel list`)",
 				     what, nhit);
@@ -296,7 +296,7 @@ static int resolve_spec(const char *spec, const char *from, struct kernel_info *
 	return ret ? ret : verify_kernel(k, what);
 }
 
-int kernel_resolve(const char *spec, struct kernel_info *out)
+int kt_kernel_resolve(const char *spec, struct kernel_info *out)
 {
 	const char *env = getenv("KTSTR_KERNEL");
 	struct kentry *v;
@@ -314,7 +314,7 @@ int kernel_resolve(const char *spec, struct kernel_info *out)
 		kt_err(0, "no kernel found: run `ktstr kernel build` (or pass --kernel PATH)");
 		return -ENOENT;
 	}
-	ret = kernel_info_from_entry(v[0].dir, out);
+	ret = kt_kernel_info_from_entry(v[0].dir, out);
 	if (ret)
 		kt_err(-ret, "kernel cache entry %s: read", v[0].dir);
 	else
@@ -323,13 +323,13 @@ int kernel_resolve(const char *spec, struct kernel_info *out)
 	return ret;
 }
 
-int kernel_scheduler_path(const struct kernel_info *k, const char *name, char *buf, size_t len)
+int kt_kernel_scheduler_path(const struct kernel_info *k, const char *name, char *buf, size_t len)
 {
 	if (!k->sched_dir[0] || strchr(name, '/'))
 		return -ENOENT;
 	if (fmt(buf, len, "%s/%s", k->sched_dir, name))
 		return -ENAMETOOLONG;
-	if (!is_executable(buf)) {
+	if (!kt_is_executable(buf)) {
 		kt_debug("scheduler %s: not built for kernel %s (no %s)", name, k->key, buf);
 		return -ENOENT;
 	}
@@ -431,7 +431,7 @@ static int cli_build(int argc, char **argv)
 			return bad_usage(bad ? "build: %s needs a value" : "build: unknown argument \"%s\"",
 					 argv[i]);
 	}
-	if (kernel_build(&o, &k))
+	if (kt_kernel_build(&o, &k))
 		return 1;
 	printf("%s\n", k.bzimage);
 	return 0;
@@ -472,7 +472,7 @@ static int cli_path(int argc, char **argv)
 	}
 	if (argc > 1 || (argc && argv[0][0] == '-'))
 		return bad_usage("path: unexpected argument \"%s\"", argv[argc - 1]);
-	if (kernel_resolve(argc ? argv[0] : NULL, &k))
+	if (kt_kernel_resolve(argc ? argv[0] : NULL, &k))
 		return 1;
 	printf("%s\n", k.bzimage);
 	return 0;
@@ -480,7 +480,7 @@ static int cli_path(int argc, char **argv)
 
 static int remove_dir(const char *dir)
 {
-	int ret = rm_rf(dir);
+	int ret = kt_rm_rf(dir);
 
 	if (ret)
 		return kt_err(-ret, "remove %s", dir);
@@ -535,7 +535,7 @@ static int cli_clean(int argc, char **argv)
 	}
 	if ((all && (key || keep >= 0)) || (key && keep >= 0))
 		return bad_usage("clean: KEY, --all and --keep exclude each other%s", "");
-	if (cache_root(root, sizeof(root)) || list_entries(&e, &n))
+	if (kt_cache_root(root, sizeof(root)) || list_entries(&e, &n))
 		return 1;
 	if (key) {
 		size_t i = 0;
@@ -548,7 +548,7 @@ static int cli_clean(int argc, char **argv)
 		static const char *const subs[] = { "kernels", "build", "src" };
 
 		for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
-			if (!fmt(p, sizeof(p), "%s/%s", root, subs[i]) && path_exists(p))
+			if (!fmt(p, sizeof(p), "%s/%s", root, subs[i]) && kt_path_exists(p))
 				ret |= !!remove_dir(p);
 	} else {
 		keep = keep < 0 ? 1 : keep;
@@ -563,7 +563,7 @@ static int cli_clean(int argc, char **argv)
 	return ret;
 }
 
-int kernel_cli(int argc, char **argv)
+int kt_kernel_cli(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL;
 

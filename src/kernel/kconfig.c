@@ -102,7 +102,7 @@ static void get_value(const char *text, const char *name, size_t nlen, char *buf
 	}
 }
 
-void kconfig_get(const char *config_text, const char *name, char *buf, size_t len)
+void kt_kconfig_get(const char *config_text, const char *name, char *buf, size_t len)
 {
 	char full[256];
 	int n;
@@ -118,7 +118,7 @@ void kconfig_get(const char *config_text, const char *name, char *buf, size_t le
 	get_value(config_text ? config_text : "", full, (size_t)n, buf, len);
 }
 
-int kconfig_check(const char *config_text, const char *fragment_text, struct strlist *missing)
+int kt_kconfig_check(const char *config_text, const char *fragment_text, struct strlist *missing)
 {
 	const char *p = fragment_text, *line, *name, *val;
 	size_t llen, nlen, vlen;
@@ -140,14 +140,14 @@ int kconfig_check(const char *config_text, const char *fragment_text, struct str
 			continue;
 		snprintf(msg, sizeof(msg), "%.*s=%s (have: %s)", (int)nlen, name,
 			 want_unset ? "n" : want, have[0] ? have : "not set");
-		if (missing && strlist_add(missing, msg))
+		if (missing && kt_strlist_add(missing, msg))
 			return -ENOMEM;
 		ret = -ENOENT;
 	}
 	return ret;
 }
 
-bool kernel_is_bzimage(const void *head, size_t len)
+bool kt_kernel_is_bzimage(const void *head, size_t len)
 {
 	const unsigned char *h = head;
 
@@ -158,21 +158,21 @@ bool kernel_is_bzimage(const void *head, size_t len)
 	return (unsigned)(h[0x206] | h[0x207] << 8) >= 0x0206;
 }
 
-int kernel_cache_key(const char *version, const char *srcid, const char *fragment,
+int kt_kernel_cache_key(const char *version, const char *srcid, const char *fragment,
 		     char *out, size_t len)
 {
-	struct sha256 *h = sha256_new();
+	struct sha256 *h = kt_sha256_new();
 	char hex[65];
 	int n;
 
 	if (!h)
 		return -ENOMEM;
-	sha256_update(h, srcid, strlen(srcid));
-	sha256_update(h, "\n", 1);
-	sha256_update(h, fragment, strlen(fragment));
-	sha256_update(h, "\n", 1);
-	sha256_update(h, KTSTR_KCACHE_FORMAT, strlen(KTSTR_KCACHE_FORMAT));
-	sha256_final_hex(h, hex);
+	kt_sha256_update(h, srcid, strlen(srcid));
+	kt_sha256_update(h, "\n", 1);
+	kt_sha256_update(h, fragment, strlen(fragment));
+	kt_sha256_update(h, "\n", 1);
+	kt_sha256_update(h, KTSTR_KCACHE_FORMAT, strlen(KTSTR_KCACHE_FORMAT));
+	kt_sha256_final_hex(h, hex);
 	n = snprintf(out, len, "%s-%.12s", version, hex);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -205,7 +205,7 @@ static bool make_var(const char *text, const char *var, char *buf, size_t len)
 	return false;
 }
 
-int kernel_makefile_version(const char *makefile_text, char *buf, size_t len)
+int kt_kernel_makefile_version(const char *makefile_text, char *buf, size_t len)
 {
 	char v[32] = "", pl[32] = "", sl[32] = "", ev[64] = "";
 	int n;

@@ -26,14 +26,14 @@ extern const char ktstr_kconfig_fragment[];
  * set" line) must hold in config_text.  Adds "CONFIG_X=want (have: got)"
  * strings to missing.  Returns 0 if all hold, -ENOENT if some are missing,
  * -ENOMEM. */
-int kconfig_check(const char *config_text, const char *fragment_text, struct strlist *missing);
+int kt_kconfig_check(const char *config_text, const char *fragment_text, struct strlist *missing);
 /* Pure: value of CONFIG_NAME in config text ("y", "256", ...) or NULL-free
  * "" if unset/absent; writes into buf. */
-void kconfig_get(const char *config_text, const char *name, char *buf, size_t len);
+void kt_kconfig_get(const char *config_text, const char *name, char *buf, size_t len);
 
 /* Pure: true if the first bytes of a file look like a bzImage ("HdrS" at
  * 0x202, boot protocol >= 2.06). */
-bool kernel_is_bzimage(const void *head, size_t len);
+bool kt_kernel_is_bzimage(const void *head, size_t len);
 
 /* Bump when the layout or the meaning of a cache entry changes: every key
  * changes with it, so old entries are never mistaken for new ones. */
@@ -42,21 +42,21 @@ bool kernel_is_bzimage(const void *head, size_t len);
 /* Pure: the cache key "<version>-<12 hex>", the hex being the start of
  * sha256(srcid "\n" fragment "\n" KTSTR_KCACHE_FORMAT).  Returns 0,
  * -ENAMETOOLONG if out is too small, -ENOMEM. */
-int kernel_cache_key(const char *version, const char *srcid, const char *fragment,
+int kt_kernel_cache_key(const char *version, const char *srcid, const char *fragment,
 		     char *out, size_t len);
 
 /* Pure: the kernel version a top-level kernel Makefile declares (what
  * `make -s kernelversion` prints: VERSION.PATCHLEVEL.SUBLEVEL EXTRAVERSION),
  * e.g. "6.12.117".  Returns 0 or -EINVAL if VERSION is missing. */
-int kernel_makefile_version(const char *makefile_text, char *buf, size_t len);
+int kt_kernel_makefile_version(const char *makefile_text, char *buf, size_t len);
 
 /* 0 if path starts like a bzImage; else prints why and returns -errno
  * (-ENOEXEC for another kind of file). */
-int kernel_check_bzimage(const char *path);
+int kt_kernel_check_bzimage(const char *path);
 
 /* Fill out from a cache entry dir (<cache>/kernels/<key>/: bzImage,
  * vmlinux, .config, sched/, metadata.json).  Returns 0 or -errno, quietly. */
-int kernel_info_from_entry(const char *dir, struct kernel_info *out);
+int kt_kernel_info_from_entry(const char *dir, struct kernel_info *out);
 
 struct kernel_build_opts {
 	const char *source;  /* kernel tree; NULL: Debian linux-source-6.12 tarball */
@@ -65,43 +65,43 @@ struct kernel_build_opts {
 	bool no_schedulers;  /* skip tools/sched_ext */
 };
 
-int kernel_build(const struct kernel_build_opts *o, struct kernel_info *out);
+int kt_kernel_build(const struct kernel_build_opts *o, struct kernel_info *out);
 
 /* Resolution order: spec (--kernel PATH|KEY), then $KTSTR_KERNEL, then
  * the newest cached kernel.  A path may be a bzImage, a cache entry dir or
  * a kernel build tree.  Errors print one line saying what to do. */
-int kernel_resolve(const char *spec, struct kernel_info *out);
+int kt_kernel_resolve(const char *spec, struct kernel_info *out);
 
 /* Path of a kernel-tree scheduler (e.g. "scx_simple") for this kernel.
  * Returns -ENOENT without printing if it was not built, so callers can
  * fall back to another location. */
-int kernel_scheduler_path(const struct kernel_info *k, const char *name, char *buf, size_t len);
+int kt_kernel_scheduler_path(const struct kernel_info *k, const char *name, char *buf, size_t len);
 
 /* scx-ktstr, our fixture scheduler (scxbuild.c).  Its sources are
  * $KTSTR_SRC_DIR/scx-ktstr, else <KTSTR_SRC_DIR compiled in>/scx-ktstr. */
-int scx_ktstr_src_dir(char *buf, size_t len);
+int kt_scx_ktstr_src_dir(char *buf, size_t len);
 /* sha256 (hex) of the sources in dir src: the stamp kept next to the binary. */
-int scx_ktstr_stamp(const char *src, char hex[65]);
+int kt_scx_ktstr_stamp(const char *src, char hex[65]);
 /* Build it against kobj (a kernel make O= dir with tools/sched_ext built)
  * into sched_dir/scx_ktstr (+ scx_ktstr.stamp), unless the stamp there
  * matches.  On failure prints a warning naming the build log and returns
  * -errno; nothing else is affected. */
-int scx_ktstr_install(const char *kobj, const char *sched_dir);
+int kt_scx_ktstr_install(const char *kobj, const char *sched_dir);
 /* The scx_ktstr of kernel k, in path: rebuilt first if the sources no
  * longer match its stamp (a match costs one hash of the sources).  0, or
  * -errno with a message (no sched dir, no sources and no binary, build
  * failed with no older binary to fall back on). */
-int kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len);
+int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len);
 
 /* A copy of vmlinux without DWARF (symbols, .BTF and allocated sections
  * kept: all the host monitor reads), cached; its path in out.  0, or
  * -errno with a message (no vmlinux, no objcopy, objcopy failed). */
-int kernel_monitor_vmlinux(const char *vmlinux, char *out, size_t len);
+int kt_kernel_monitor_vmlinux(const char *vmlinux, char *out, size_t len);
 
 /* `ktstr kernel build|list|path|clean ...`; argv[0] is the command name
  * ("kernel"), argv[1] the subcommand.  Returns the process exit status (0
  * ok, 1 failure, 2 bad usage/input).  `clean` without arguments keeps the
  * newest entry and removes the others. */
-int kernel_cli(int argc, char **argv);
+int kt_kernel_cli(int argc, char **argv);
 
 #endif

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int kernel_monitor_vmlinux(const char *vmlinux, char *out, size_t len)
+int kt_kernel_monitor_vmlinux(const char *vmlinux, char *out, size_t len)
 {
 	char root[PATH_MAX], dir[PATH_MAX], real[PATH_MAX], objcopy[PATH_MAX], tmp[PATH_MAX + 32], key[65];
 	struct sha256 *h;
@@ -26,32 +26,32 @@ int kernel_monitor_vmlinux(const char *vmlinux, char *out, size_t len)
 		return kt_err(ENOENT, "monitor vmlinux: the kernel has no vmlinux next to its image");
 	if (!realpath(vmlinux, real) || stat(real, &st))
 		return kt_err(errno, "monitor vmlinux: %s", vmlinux);
-	ret = cache_root(root, sizeof(root));
+	ret = kt_cache_root(root, sizeof(root));
 	if (ret)
 		return kt_err(-ret, "monitor vmlinux: cache directory");
-	h = sha256_new();
+	h = kt_sha256_new();
 	if (!h)
 		return kt_err(ENOMEM, "monitor vmlinux: hash");
-	sha256_update(h, real, strlen(real));
-	sha256_update(h, &st.st_size, sizeof(st.st_size));
-	sha256_update(h, &st.st_mtim, sizeof(st.st_mtim));
-	sha256_final_hex(h, key);
+	kt_sha256_update(h, real, strlen(real));
+	kt_sha256_update(h, &st.st_size, sizeof(st.st_size));
+	kt_sha256_update(h, &st.st_mtim, sizeof(st.st_mtim));
+	kt_sha256_final_hex(h, key);
 	key[16] = '\0';
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/monitor-vmlinux", root) >= sizeof(dir) ||
 	    (size_t)snprintf(out, len, "%s/%s.vmlinux", dir, key) >= len)
 		return kt_err(ENAMETOOLONG, "monitor vmlinux: cache path under %s", root);
-	if (path_exists(out))
+	if (kt_path_exists(out))
 		return 0;
-	if (find_in_path("objcopy", objcopy, sizeof(objcopy)))
+	if (kt_find_in_path("objcopy", objcopy, sizeof(objcopy)))
 		return kt_err(ENOENT, "monitor vmlinux: objcopy not found (install binutils)");
-	ret = mkdir_p(dir, 0755);
+	ret = kt_mkdir_p(dir, 0755);
 	if (ret)
 		return kt_err(-ret, "monitor vmlinux: mkdir %s", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long)getpid());
 	{
 		char *argv[] = { objcopy, "--strip-debug", real, tmp, NULL };
 
-		ret = run_cmd(argv, NULL, NULL);
+		ret = kt_run_cmd(argv, NULL, NULL);
 	}
 	if (ret) {
 		unlink(tmp);

@@ -42,7 +42,7 @@ static int fmtp(char *buf, size_t len, const char *f, ...)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int scx_ktstr_src_dir(char *buf, size_t len)
+int kt_scx_ktstr_src_dir(char *buf, size_t len)
 {
 	const char *root = getenv("KTSTR_SRC_DIR");
 	char p[KT_PATH];
@@ -50,7 +50,7 @@ int scx_ktstr_src_dir(char *buf, size_t len)
 	if (!root || !*root)
 		root = KTSTR_SRC_DIR;
 	if (!*root || fmtp(buf, len, "%s/scx-ktstr", root) || fmtp(p, sizeof(p), "%s/Makefile", buf) ||
-	    !path_exists(p))
+	    !kt_path_exists(p))
 		return -ENOENT;
 	return 0;
 }
@@ -62,30 +62,30 @@ static int src_filter(const struct dirent *de)
 	return n[0] != '.' && (!strcmp(n, "Makefile") || (dot && (!strcmp(dot, ".c") || !strcmp(dot, ".h"))));
 }
 
-int scx_ktstr_stamp(const char *src, char hex[65])
+int kt_scx_ktstr_stamp(const char *src, char hex[65])
 {
 	struct dirent **names = NULL;
-	struct sha256 *h = sha256_new();
+	struct sha256 *h = kt_sha256_new();
 	char p[KT_PATH];
 	int n, ret = 0;
 
 	hex[0] = '\0';
 	if (!h)
 		return -ENOMEM;
-	sha256_update(h, STAMP_FORMAT, sizeof(STAMP_FORMAT));
+	kt_sha256_update(h, STAMP_FORMAT, sizeof(STAMP_FORMAT));
 	n = scandir(src, &names, src_filter, alphasort);
 	if (n < 0)
 		ret = -errno;
 	for (int i = 0; i < n; i++) {
 		if (!ret) {
-			sha256_update(h, names[i]->d_name, strlen(names[i]->d_name) + 1);
-			ret = fmtp(p, sizeof(p), "%s/%s", src, names[i]->d_name) ?: sha256_update_file(h, p);
-			sha256_update(h, "", 1);
+			kt_sha256_update(h, names[i]->d_name, strlen(names[i]->d_name) + 1);
+			ret = fmtp(p, sizeof(p), "%s/%s", src, names[i]->d_name) ?: kt_sha256_update_file(h, p);
+			kt_sha256_update(h, "", 1);
 		}
 		free(names[i]);
 	}
 	free(names);
-	sha256_final_hex(h, hex);
+	kt_sha256_final_hex(h, hex);
 	if (ret)
 		hex[0] = '\0';
 	return ret;
@@ -101,10 +101,10 @@ static int find_kobj(const struct kernel_info *k, char *kobj, size_t len)
 	json_t *meta = NULL;
 	int ret = -ENOENT;
 
-	if (!fmtp(p, sizeof(p), "%s/metadata.json", k->dir) && path_exists(p)) {
+	if (!fmtp(p, sizeof(p), "%s/metadata.json", k->dir) && kt_path_exists(p)) {
 		meta = json_load_file(p, 0, NULL);
 		srcid = json_string_value(json_object_get(meta, "srcid"));
-		if (srcid && !strchr(srcid, '/') && !cache_root(root, sizeof(root)))
+		if (srcid && !strchr(srcid, '/') && !kt_cache_root(root, sizeof(root)))
 			ret = fmtp(kobj, len, "%s/build/%s", root, srcid);
 	} else {
 		ret = fmtp(kobj, len, "%s", k->dir);
@@ -120,7 +120,7 @@ static bool kobj_ready(const char *kobj)
 	char p[KT_PATH];
 
 	for (size_t i = 0; i < ARRAY_SIZE(need); i++)
-		if (fmtp(p, sizeof(p), "%s/%s", kobj, need[i]) || !path_exists(p))
+		if (fmtp(p, sizeof(p), "%s/%s", kobj, need[i]) || !kt_path_exists(p))
 			return false;
 	return true;
 }
@@ -129,8 +129,8 @@ static bool stamp_matches(const char *sched_dir, const char *stamp)
 {
 	char p[KT_PATH], have[80] = "";
 
-	return !fmtp(p, sizeof(p), "%s/%s.stamp", sched_dir, SCX_NAME) && !read_file_str(p, have, sizeof(have)) &&
-	       !strcmp(have, stamp) && !fmtp(p, sizeof(p), "%s/%s", sched_dir, SCX_NAME) && is_executable(p);
+	return !fmtp(p, sizeof(p), "%s/%s.stamp", sched_dir, SCX_NAME) && !kt_read_file_str(p, have, sizeof(have)) &&
+	       !strcmp(have, stamp) && !fmtp(p, sizeof(p), "%s/%s", sched_dir, SCX_NAME) && kt_is_executable(p);
 }
 
 /* Write path via a temp file and rename(), so readers never see half. */
@@ -141,7 +141,7 @@ static int put_file(const char *path, const void *data, size_t len, mode_t mode)
 
 	if (ret)
 		return ret;
-	if ((ret = write_file(tmp, data, len)) || (mode && chmod(tmp, mode) && (ret = -errno)) ||
+	if ((ret = kt_write_file(tmp, data, len)) || (mode && chmod(tmp, mode) && (ret = -errno)) ||
 	    (rename(tmp, path) && (ret = -errno))) {
 		unlink(tmp);
 		return ret;
@@ -155,15 +155,15 @@ static void log_tail(const char *log, int lines)
 	struct kbuf b = { 0 };
 	size_t i;
 
-	if (read_file(log, &b) || !b.len) {
-		kbuf_free(&b);
+	if (kt_read_file(log, &b) || !b.len) {
+		kt_kbuf_free(&b);
 		return;
 	}
 	for (i = b.len - 1; i > 0; i--)
 		if (b.data[i - 1] == '\n' && --lines == 0)
 			break;
 	fprintf(stderr, "%.*s%s", (int)(b.len - i), b.data + i, b.data[b.len - 1] == '\n' ? "" : "\n");
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 }
 
 /* Build under an flock on <kobj>/build/scx-ktstr.lock (several ktstr may
@@ -174,7 +174,7 @@ static int build_locked(const char *src, const char *kobj, const char *sched_dir
 	char a_kobj[KT_PATH + 8], a_out[KT_PATH + 8];
 	char *argv[] = { "make", "-B", "-C", (char *)src, a_kobj, a_out, NULL };
 	struct kbuf bin = { 0 };
-	uint64_t t0 = now_ns();
+	uint64_t t0 = kt_now_ns();
 	int fd, rc, ret;
 
 	if ((ret = fmtp(out, sizeof(out), "%s/build/scx-ktstr", kobj)) ||
@@ -183,7 +183,7 @@ static int build_locked(const char *src, const char *kobj, const char *sched_dir
 	    (ret = fmtp(built, sizeof(built), "%s/%s", out, SCX_NAME)) ||
 	    (ret = fmtp(dst, sizeof(dst), "%s/%s", sched_dir, SCX_NAME)))
 		return kt_err(-ret, "%s: paths under %s", SCX_NAME, kobj);
-	if ((ret = mkdir_p(out, 0755)))
+	if ((ret = kt_mkdir_p(out, 0755)))
 		return kt_err(-ret, "mkdir %s", out);
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -196,39 +196,39 @@ static int build_locked(const char *src, const char *kobj, const char *sched_dir
 		goto out;
 	snprintf(a_kobj, sizeof(a_kobj), "KOBJ=%s", kobj);
 	snprintf(a_out, sizeof(a_out), "OUTDIR=%s", out);
-	if ((ret = write_file(log, "", 0))) {
+	if ((ret = kt_write_file(log, "", 0))) {
 		kt_err(-ret, "truncate %s", log);
 		goto out;
 	}
 	kt_info("building %s from %s (log: %s)", SCX_NAME, src, log);
-	rc = run_cmd(argv, NULL, log);
+	rc = kt_run_cmd(argv, NULL, log);
 	if (rc) {
 		ret = rc < 0 ? kt_err(-rc, "run make") : -EIO;
 		if (rc > 0)
 			log_tail(log, 8);
 		goto out;
 	}
-	if ((ret = read_file(built, &bin)) || (ret = put_file(dst, bin.data, bin.len, 0755)) ||
+	if ((ret = kt_read_file(built, &bin)) || (ret = put_file(dst, bin.data, bin.len, 0755)) ||
 	    (ret = fmtp(dst, sizeof(dst), "%s/%s.stamp", sched_dir, SCX_NAME)) ||
 	    (ret = put_file(dst, stamp, strlen(stamp), 0))) {
 		kt_err(-ret, "install %s into %s", built, sched_dir);
 		goto out;
 	}
-	kt_info("%s built in %.1f s: %s/%s", SCX_NAME, (now_ns() - t0) / 1e9, sched_dir, SCX_NAME);
+	kt_info("%s built in %.1f s: %s/%s", SCX_NAME, (kt_now_ns() - t0) / 1e9, sched_dir, SCX_NAME);
 out:
-	kbuf_free(&bin);
+	kt_kbuf_free(&bin);
 	close(fd);
 	if (ret)
 		kt_info("warning: %s not built (log: %s)", SCX_NAME, log);
 	return ret;
 }
 
-int scx_ktstr_install(const char *kobj, const char *sched_dir)
+int kt_scx_ktstr_install(const char *kobj, const char *sched_dir)
 {
 	char src[KT_PATH], stamp[65];
 	int ret;
 
-	if (scx_ktstr_src_dir(src, sizeof(src))) {
+	if (kt_scx_ktstr_src_dir(src, sizeof(src))) {
 		kt_info("warning: %s not built: its sources are not at %s/scx-ktstr (set KTSTR_SRC_DIR "
 			"to the ktstr source tree)", SCX_NAME, getenv("KTSTR_SRC_DIR") ?: KTSTR_SRC_DIR);
 		return -ENOENT;
@@ -238,14 +238,14 @@ int scx_ktstr_install(const char *kobj, const char *sched_dir)
 			"vmlinux.h); run `ktstr kernel build --force`", SCX_NAME, kobj);
 		return -ENOENT;
 	}
-	if ((ret = scx_ktstr_stamp(src, stamp)))
+	if ((ret = kt_scx_ktstr_stamp(src, stamp)))
 		return kt_err(-ret, "%s: hash the sources in %s", SCX_NAME, src);
 	if (stamp_matches(sched_dir, stamp))
 		return 0;
 	return build_locked(src, kobj, sched_dir, stamp);
 }
 
-int kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len)
+int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len)
 {
 	char p[KT_PATH], src[KT_PATH], kobj[KT_PATH], stamp[65];
 	bool have;
@@ -258,17 +258,17 @@ int kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len)
 	}
 	if ((ret = fmtp(p, sizeof(p), "%s/%s", k->sched_dir, SCX_NAME)))
 		return ret;
-	have = is_executable(p);
+	have = kt_is_executable(p);
 	if (path && (ret = fmtp(path, len, "%s", p)))
 		return ret;
-	if (scx_ktstr_src_dir(src, sizeof(src))) {
+	if (kt_scx_ktstr_src_dir(src, sizeof(src))) {
 		if (have)
 			return 0; /* an installed ktstr without its sources: use what is there */
 		kt_err(0, "%s: not built for kernel %s and its sources are not found (set KTSTR_SRC_DIR)", SCX_NAME,
 		       k->key[0] ? k->key : k->bzimage);
 		return -ENOENT;
 	}
-	if ((ret = scx_ktstr_stamp(src, stamp)))
+	if ((ret = kt_scx_ktstr_stamp(src, stamp)))
 		return kt_err(-ret, "%s: hash the sources in %s", SCX_NAME, src);
 	if (stamp_matches(k->sched_dir, stamp))
 		return 0;

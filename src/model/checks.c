@@ -62,11 +62,11 @@ static void check_isolation(struct kt_result *r, const char *cg, const struct kt
 		struct ktstr_cpumask bad = w[i].cpus_used;
 		char list[200];
 
-		kmask_andnot(&bad, cpuset);
-		if (!kmask_weight(&bad))
+		kt_mask_andnot(&bad, cpuset);
+		if (!kt_mask_weight(&bad))
 			continue;
-		if (kmask_format(&bad, list, sizeof(list)))
-			snprintf(list, sizeof(list), "(%u cpus)", kmask_weight(&bad));
+		if (kt_mask_format(&bad, list, sizeof(list)))
+			snprintf(list, sizeof(list), "(%u cpus)", kt_mask_weight(&bad));
 		add(r, KTSTR_K_ISOLATION, cg, "tid %d ran on unexpected CPUs %s", (int)w[i].pid, list);
 	}
 }

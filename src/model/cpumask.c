@@ -7,7 +7,7 @@
 
 #define NW (KTSTR_MASK_BITS / 64)
 
-unsigned kmask_weight(const struct ktstr_cpumask *m)
+unsigned kt_mask_weight(const struct ktstr_cpumask *m)
 {
 	unsigned n = 0;
 
@@ -16,7 +16,7 @@ unsigned kmask_weight(const struct ktstr_cpumask *m)
 	return n;
 }
 
-bool kmask_equal(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b)
+bool kt_mask_equal(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b)
 {
 	for (size_t i = 0; i < NW; i++)
 		if (a->w[i] != b->w[i])
@@ -24,7 +24,7 @@ bool kmask_equal(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b)
 	return true;
 }
 
-bool kmask_subset(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b)
+bool kt_mask_subset(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b)
 {
 	for (size_t i = 0; i < NW; i++)
 		if (a->w[i] & ~b->w[i])
@@ -32,25 +32,25 @@ bool kmask_subset(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b)
 	return true;
 }
 
-void kmask_or(struct ktstr_cpumask *d, const struct ktstr_cpumask *s)
+void kt_mask_or(struct ktstr_cpumask *d, const struct ktstr_cpumask *s)
 {
 	for (size_t i = 0; i < NW; i++)
 		d->w[i] |= s->w[i];
 }
 
-void kmask_and(struct ktstr_cpumask *d, const struct ktstr_cpumask *s)
+void kt_mask_and(struct ktstr_cpumask *d, const struct ktstr_cpumask *s)
 {
 	for (size_t i = 0; i < NW; i++)
 		d->w[i] &= s->w[i];
 }
 
-void kmask_andnot(struct ktstr_cpumask *d, const struct ktstr_cpumask *s)
+void kt_mask_andnot(struct ktstr_cpumask *d, const struct ktstr_cpumask *s)
 {
 	for (size_t i = 0; i < NW; i++)
 		d->w[i] &= ~s->w[i];
 }
 
-int kmask_first(const struct ktstr_cpumask *m)
+int kt_mask_first(const struct ktstr_cpumask *m)
 {
 	for (size_t i = 0; i < NW; i++)
 		if (m->w[i])
@@ -74,7 +74,7 @@ static int parse_num(const char **p, unsigned *out)
 	return 0;
 }
 
-int kmask_parse(const char *s, struct ktstr_cpumask *m)
+int kt_mask_parse(const char *s, struct ktstr_cpumask *m)
 {
 	const char *p = s;
 
@@ -106,7 +106,7 @@ int kmask_parse(const char *s, struct ktstr_cpumask *m)
 	}
 }
 
-int kmask_format(const struct ktstr_cpumask *m, char *buf, size_t len)
+int kt_mask_format(const struct ktstr_cpumask *m, char *buf, size_t len)
 {
 	size_t off = 0;
 	bool first = true;

@@ -56,7 +56,7 @@ int kt_mpol_build(enum ktstr_mempolicy p, const char *nodes, unsigned flags, uns
 	}
 	if (!nodes || !*nodes)
 		return snprintf(err, errlen, "mem_nodes: policy %s needs a node list", names[p]), -EINVAL;
-	if (kmask_parse(nodes, &m))
+	if (kt_mask_parse(nodes, &m))
 		return snprintf(err, errlen, "mem_nodes: bad node list '%s'", nodes), -EINVAL;
 	for (n = 0; n < KTSTR_MASK_BITS; n++) {
 		if (!kmask_test(&m, n))

@@ -222,7 +222,7 @@ void kt_cgstats_compute(struct kt_cgstats *g, const char *cgname, const struct k
 		const struct ktstr_worker_report *x = &w[i];
 		uint64_t gap_ms = x->max_gap_ns / 1000000u, d_us = x->run_delay_ns / 1000u;
 
-		kmask_or(&all, &x->cpus_used);
+		kt_mask_or(&all, &x->cpus_used);
 		if (x->wall_time_ns > 0) {
 			uint64_t off = x->wall_time_ns > x->cpu_time_ns ? x->wall_time_ns - x->cpu_time_ns : 0;
 			double pct = (double)off * 100.0 / (double)x->wall_time_ns;
@@ -250,7 +250,7 @@ void kt_cgstats_compute(struct kt_cgstats *g, const char *cgname, const struct k
 		}
 		migrated += x->numa_pages_migrated;
 	}
-	g->cpus = kmask_weight(&all);
+	g->cpus = kt_mask_weight(&all);
 	g->min_off_cpu_pct = pmin;
 	g->max_off_cpu_pct = pmax;
 	g->avg_off_cpu_pct = npct ? psum / npct : 0;

@@ -82,7 +82,7 @@ static void degrade(struct kt_layout *l, enum kt_mon_group g, const char *fmt, .
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof(line), "%s: %s%s", groups[g].signals, why, groups[g].hint);
-	strlist_add(&l->degraded, line);
+	kt_strlist_add(&l->degraded, line);
 }
 
 /* Offset and size of a member path in a named struct. */
@@ -232,7 +232,7 @@ int kt_layout_resolve(struct kt_layout *l, const struct kt_btf *btf, const uint6
 
 void kt_layout_free(struct kt_layout *l)
 {
-	strlist_free(&l->degraded);
+	kt_strlist_free(&l->degraded);
 }
 
 int kt_layout_load(struct kt_layout *l, const char *path)
@@ -268,7 +268,7 @@ int kt_layout_load(struct kt_layout *l, const char *path)
 	if (!ret)
 		kt_layout_resolve(l, btf, sym); /* a missing member degrades signals; not an error */
 	kt_btf_free(btf);
-	kbuf_free(&raw);
+	kt_kbuf_free(&raw);
 	kt_vmlinux_close(v);
 	return ret;
 }

@@ -28,7 +28,7 @@ struct kt_mon_xcheck {
 struct kt_monitor {
 	const struct kt_layout *l;
 	struct kt_mon_opts o;
-	struct vm *vm;            /* NULL after stop: it lives in vm_run() */
+	struct vm *vm;            /* NULL after stop: it lives in kt_vm_run() */
 	uint64_t t0;
 	unsigned ncpus;
 	bool tcg;
@@ -78,7 +78,7 @@ struct kt_monitor {
 
 /* sample.c */
 void *kt_mon_thread(void *arg);
-int kt_mon_phys_read(void *ctx, uint64_t pa, void *buf, size_t len); /* vm_read_phys */
+int kt_mon_phys_read(void *ctx, uint64_t pa, void *buf, size_t len); /* kt_vm_read_phys */
 /* capture.c: KTSTR_MON_CAPTURE=DIR (NULL when unset; the others accept NULL) */
 struct kt_mon_cap *kt_mon_cap_new(const char *dir);
 void kt_mon_cap_located(struct kt_mon_cap *c, const struct kt_xlate *x);

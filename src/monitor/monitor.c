@@ -187,7 +187,7 @@ void kt_monitor_free(struct kt_monitor *m)
 				close(m->vcpu_fd[c]);
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->wake);
-	strlist_free(&m->degraded);
+	kt_strlist_free(&m->degraded);
 	free(m->rq_va);
 	free(m->vcpu_fd);
 	free(m->rqbuf);

@@ -5,7 +5,7 @@
  * memory (KASLR or not).  It keeps a timeline of samples and scenario
  * events, derives sustained checks (stall, imbalance, local DSQ depth,
  * event rates) and cross-checks readings the guest sends of its own.
- * Backend-neutral: it uses vm_read_phys() and the optional vcpu_thread
+ * Backend-neutral: it uses kt_vm_read_phys() and the optional vcpu_thread
  * op only. */
 #ifndef KTSTR_MONITOR_MONITOR_H
 #define KTSTR_MONITOR_MONITOR_H
@@ -50,7 +50,7 @@ bool kt_monitor_opts(struct kt_mon_opts *o, const struct ktstr_test *t, const st
 
 struct kt_monitor;
 struct kt_monitor *kt_monitor_new(const struct kt_layout *l, const struct kt_mon_opts *o);
-/* Start sampling vm (call after launch; t0: VM launch, host now_ns()). */
+/* Start sampling vm (call after launch; t0: VM launch, host kt_now_ns()). */
 int kt_monitor_start(struct kt_monitor *m, struct vm *vm, uint64_t t0);
 /* A scenario event at host time now (thread-safe). */
 void kt_monitor_event(struct kt_monitor *m, const char *kind, const char *fmt, ...)

@@ -14,7 +14,7 @@
 
 int kt_mon_phys_read(void *ctx, uint64_t pa, void *buf, size_t len)
 {
-	return vm_read_phys(ctx, pa, buf, len);
+	return kt_vm_read_phys(ctx, pa, buf, len);
 }
 
 static void add_event(struct kt_monitor *m, uint64_t t, const char *kind, const char *detail)
@@ -40,7 +40,7 @@ void kt_monitor_event(struct kt_monitor *m, const char *kind, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(d, sizeof(d), fmt, ap);
 	va_end(ap);
-	add_event(m, now_ns() - m->t0, kind, d);
+	add_event(m, kt_now_ns() - m->t0, kind, d);
 }
 
 void kt_monitor_probes(struct kt_monitor *m, const void *payload, uint32_t len)
@@ -112,8 +112,8 @@ static void degrade(struct kt_monitor *m, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&m->lock);
-	if (!strlist_has(&m->degraded, line))
-		strlist_add(&m->degraded, line);
+	if (!kt_strlist_has(&m->degraded, line))
+		kt_strlist_add(&m->degraded, line);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -305,7 +305,7 @@ static void take_sample(struct kt_monitor *m, const uint64_t *pcpu)
 	s = &m->s[m->n];
 	cs = &m->c[m->n * m->ncpus];
 	memset(cs, 0, m->ncpus * sizeof(*cs));
-	s->t_ns = now_ns() - m->t0;
+	s->t_ns = kt_now_ns() - m->t0;
 	for (unsigned c = 0; c < m->ncpus; c++) {
 		struct kt_mon_cpu *k = &cs[c];
 
@@ -438,19 +438,19 @@ void *kt_mon_thread(void *arg)
 		}
 		if (!ready_seen && h && __atomic_load_n(&h->slot1, __ATOMIC_ACQUIRE) == 1) {
 			ready_seen = true;
-			add_event(m, now_ns() - m->t0, "ready", "guest: scheduler up, test body starting");
+			add_event(m, kt_now_ns() - m->t0, "ready", "guest: scheduler up, test body starting");
 		}
 		/* Locating scans guest RAM for the image (KASLR) and fails
 		 * until the kernel is up: try at most every KT_MON_LOCATE_MS,
 		 * whatever the sampling period, so 100 Hz costs no more
 		 * before "ready" than 10 Hz. */
-		if (!m->ready && !broken && now_ns() - last_locate >= KT_MON_LOCATE_MS * 1000000ull) {
-			last_locate = now_ns();
+		if (!m->ready && !broken && kt_now_ns() - last_locate >= KT_MON_LOCATE_MS * 1000000ull) {
+			last_locate = kt_now_ns();
 			if (!init_kernel(m, pcpu)) {
 				char why[240];
 
 				m->ready = true;
-				m->t_located = now_ns() - m->t0;
+				m->t_located = kt_now_ns() - m->t0;
 				atomic_store(&m->phys_delta, m->x.phys_load - (m->l->syms.text - KT_START_KERNEL_MAP_X86));
 				atomic_store(&m->located, true);
 				if (kt_xlate_selfcheck(&m->x, why, sizeof(why))) {

@@ -283,7 +283,7 @@ int kt_monitor_json(struct kt_monitor *m, struct kbuf *out)
 	if (!text)
 		return -ENOMEM;
 	out->len = 0;
-	ret = kbuf_append(out, text, strlen(text));
+	ret = kt_kbuf_append(out, text, strlen(text));
 	free(text);
 	return ret;
 }

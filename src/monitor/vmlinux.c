@@ -133,7 +133,7 @@ int kt_vmlinux_btf(struct kt_vmlinux *v, struct kbuf *out)
 	d = elf_getdata(scn, NULL);
 	if (!d || !d->d_buf || !d->d_size)
 		return kt_err(0, "monitor: %s: .BTF section unreadable: %s", v->path, elf_errmsg(-1));
-	return kbuf_append(out, d->d_buf, d->d_size);
+	return kt_kbuf_append(out, d->d_buf, d->d_size);
 }
 
 int kt_vmlinux_read(struct kt_vmlinux *v, uint64_t addr, void *buf, size_t len)

@@ -1,6 +1,6 @@
 /* Guest kernel virtual -> guest physical address translation for the
  * host-side monitor, x86_64 guests.  Pure: guest memory is reached only
- * through a read callback (vm_read_phys in the monitor, a buffer in unit
+ * through a read callback (kt_vm_read_phys in the monitor, a buffer in unit
  * tests), and every value read from it is checked before use.
  *
  * Three kinds of kernel address (docs/monitor.md):

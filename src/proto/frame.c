@@ -11,7 +11,7 @@ int kt_frame_encode(const char *json, size_t len, struct kbuf *out)
 {
 	if (memchr(json, '\n', len))
 		return -EINVAL; /* the payload is one line */
-	return kbuf_printf(out, KT_FRAME_BEGIN " len=%zu crc=%08" PRIx32 "===\n%.*s\n" KT_FRAME_END "\n", len,
+	return kt_kbuf_printf(out, KT_FRAME_BEGIN " len=%zu crc=%08" PRIx32 "===\n%.*s\n" KT_FRAME_END "\n", len,
 			   kt_crc32(json, len), (int)len, json);
 }
 
@@ -63,7 +63,7 @@ static int check_frame(const char *p, const char *end, struct kbuf *out, char *e
 		return -EBADMSG;
 	}
 	out->len = 0;
-	return kbuf_append(out, payload, (size_t)len);
+	return kt_kbuf_append(out, payload, (size_t)len);
 }
 
 int kt_frame_find_last(const char *stream, size_t len, struct kbuf *out, char *err, size_t errlen)
@@ -74,7 +74,7 @@ int kt_frame_find_last(const char *stream, size_t len, struct kbuf *out, char *e
 
 	/* The tty may have turned "\n" into "\r\n": drop carriage returns. */
 	for (size_t i = 0; i < len; i++)
-		if (stream[i] != '\r' && kbuf_append(&clean, &stream[i], 1))
+		if (stream[i] != '\r' && kt_kbuf_append(&clean, &stream[i], 1))
 			return -ENOMEM;
 	if (!clean.data)
 		return -ENOENT;
@@ -87,22 +87,22 @@ int kt_frame_find_last(const char *stream, size_t len, struct kbuf *out, char *e
 		if (!r) {
 			last_ok = p;
 			out->len = 0;
-			r = kbuf_append(out, tmp.data, tmp.len);
-			kbuf_free(&tmp);
+			r = kt_kbuf_append(out, tmp.data, tmp.len);
+			kt_kbuf_free(&tmp);
 			if (r) {
-				kbuf_free(&clean);
+				kt_kbuf_free(&clean);
 				return r;
 			}
 			ret = 0;
 		} else {
-			kbuf_free(&tmp);
+			kt_kbuf_free(&tmp);
 			if (ret)
 				ret = -EBADMSG;
 		}
 	}
 	if (last_ok)
 		err[0] = '\0';
-	kbuf_free(&clean);
+	kt_kbuf_free(&clean);
 	return ret;
 }
 

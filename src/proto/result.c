@@ -207,7 +207,7 @@ int kt_result_to_json(const struct kt_result *r, struct kbuf *out)
 	json_decref(o);
 	if (!s)
 		return -ENOMEM;
-	ret = kbuf_append(out, s, strlen(s));
+	ret = kt_kbuf_append(out, s, strlen(s));
 	free(s);
 	return ret;
 }

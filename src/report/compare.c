@@ -11,11 +11,11 @@
 
 #define ZERO 1e-9
 
-void kr_gates_default(struct kr_gate g[KR_NMETRICS])
+void kt_rep_gates_default(struct kr_gate g[KR_NMETRICS])
 {
 	for (int m = 0; m < KR_NMETRICS; m++) {
-		g[m].abs = kr_metrics[m].abs;
-		g[m].rel = kr_metrics[m].rel;
+		g[m].abs = kt_rep_metrics[m].abs;
+		g[m].rel = kt_rep_metrics[m].rel;
 	}
 }
 
@@ -48,7 +48,7 @@ static int parse_num(const char *s, const char *e, bool pct_ok, double *out, boo
 	return 0;
 }
 
-int kr_gate_parse(const char *spec, struct kr_gate g[KR_NMETRICS], char *err, size_t errlen)
+int kt_rep_gate_parse(const char *spec, struct kr_gate g[KR_NMETRICS], char *err, size_t errlen)
 {
 	const char *eq = strchr(spec, '='), *comma = eq ? strchr(eq, ',') : NULL;
 	char name[64];
@@ -62,7 +62,7 @@ int kr_gate_parse(const char *spec, struct kr_gate g[KR_NMETRICS], char *err, si
 	}
 	memcpy(name, spec, (size_t)(eq - spec));
 	name[eq - spec] = '\0';
-	if (strcmp(name, "all") && (m = kr_metric_find(name)) < 0) {
+	if (strcmp(name, "all") && (m = kt_rep_metric_find(name)) < 0) {
 		snprintf(err, errlen, "--threshold '%s': unknown metric '%s' (`ktstr stats --metrics` lists them)",
 			 spec, name);
 		return -EINVAL;
@@ -90,7 +90,7 @@ int kr_gate_parse(const char *spec, struct kr_gate g[KR_NMETRICS], char *err, si
 	return 0;
 }
 
-enum kr_change kr_gate_eval(int metric, const struct kr_gate *g, double a, double b, double *delta, double *rel)
+enum kr_change kt_rep_gate_eval(int metric, const struct kr_gate *g, double a, double b, double *delta, double *rel)
 {
 	double d = b - a;
 	bool worse;
@@ -105,7 +105,7 @@ enum kr_change kr_gate_eval(int metric, const struct kr_gate *g, double a, doubl
 	*rel = fabs(a) < ZERO ? INFINITY : fabs(d / a);
 	if (!(fabs(d) >= g->abs && *rel >= g->rel))
 		return KR_NOISE;
-	worse = kr_metrics[metric].pol == KR_LOWER_BETTER ? d > 0 : d < 0;
+	worse = kt_rep_metrics[metric].pol == KR_LOWER_BETTER ? d > 0 : d < 0;
 	return worse ? KR_REGRESSION : KR_IMPROVEMENT;
 }
 
@@ -197,13 +197,13 @@ static int pair(struct kr_cmp *c, size_t bi, size_t ni, const struct kr_gate *g)
 		l.metric = m;
 		l.a = a->v[m];
 		l.b = b->v[m];
-		l.change = kr_gate_eval(m, &g[m], l.a, l.b, &l.delta, &l.rel);
+		l.change = kt_rep_gate_eval(m, &g[m], l.a, l.b, &l.delta, &l.rel);
 		ret = add_line(c, &l);
 	}
 	return ret;
 }
 
-int kr_compare(const struct kr_set *base, const struct kr_set *new, const struct kr_gate g[KR_NMETRICS],
+int kt_rep_compare(const struct kr_set *base, const struct kr_set *new, const struct kr_gate g[KR_NMETRICS],
 	       struct kr_cmp *c)
 {
 	int ret;
@@ -212,9 +212,9 @@ int kr_compare(const struct kr_set *base, const struct kr_set *new, const struct
 	for (size_t i = 0; i < ARRAY_SIZE(dims); i++)
 		if (!differs(base, new, dims[i].off))
 			c->dims |= dims[i].dim;
-	ret = kr_group(base, c->dims, &c->base);
+	ret = kt_rep_group(base, c->dims, &c->base);
 	if (!ret)
-		ret = kr_group(new, c->dims, &c->new);
+		ret = kt_rep_group(new, c->dims, &c->new);
 	for (size_t i = 0; !ret && i < c->base.n; i++)
 		c->base_runs += c->base.rows[i].runs;
 	for (size_t i = 0; !ret && i < c->new.n; i++)
@@ -237,14 +237,14 @@ int kr_compare(const struct kr_set *base, const struct kr_set *new, const struct
 		c->only_base += ni == c->new.n;
 	}
 	if (ret)
-		kr_cmp_free(c);
+		kt_rep_cmp_free(c);
 	return ret;
 }
 
-void kr_cmp_free(struct kr_cmp *c)
+void kt_rep_cmp_free(struct kr_cmp *c)
 {
-	kr_set_free(&c->base);
-	kr_set_free(&c->new);
+	kt_rep_set_free(&c->base);
+	kt_rep_set_free(&c->new);
 	free(c->lines);
 	memset(c, 0, sizeof(*c));
 }
@@ -284,10 +284,10 @@ static void line_cells(const struct kr_cmp *c, const struct kr_cmp_line *l, unsi
 		snprintf(cell[5], 128, "-");
 		return;
 	}
-	snprintf(cell[1], 128, "%s", kr_metrics[l->metric].name);
-	kr_fmt_value(l->metric, l->a, cell[2], 128);
-	kr_fmt_value(l->metric, l->b, cell[3], 128);
-	kr_fmt_value(l->metric, l->delta, cell[4], 128);
+	snprintf(cell[1], 128, "%s", kt_rep_metrics[l->metric].name);
+	kt_rep_fmt_value(l->metric, l->a, cell[2], 128);
+	kt_rep_fmt_value(l->metric, l->b, cell[3], 128);
+	kt_rep_fmt_value(l->metric, l->delta, cell[4], 128);
 	if (l->delta > 0) {
 		memmove(cell[4] + 1, cell[4], 127);
 		cell[4][0] = '+';
@@ -299,7 +299,7 @@ static void line_cells(const struct kr_cmp *c, const struct kr_cmp_line *l, unsi
 		snprintf(cell[5], 128, "%+.1f%%", (l->delta < 0 ? -100 : 100) * l->rel);
 }
 
-int kr_compare_text(const struct kr_cmp *c, bool all, struct kbuf *out)
+int kt_rep_compare_text(const struct kr_cmp *c, bool all, struct kbuf *out)
 {
 	static const char *const head[NC] = { "TEST", "METRIC", "BASE", "NEW", "DELTA", "DELTA%", "VERDICT" };
 	char(*cell)[NC][128] = calloc(c->n + 1, sizeof(*cell));
@@ -318,21 +318,21 @@ int kr_compare_text(const struct kr_cmp *c, bool all, struct kbuf *out)
 		grouped |= c->base.rows[i].runs > 1;
 	for (size_t i = 0; i < c->new.n; i++)
 		grouped |= c->new.rows[i].runs > 1;
-	ret = kbuf_printf(out, "pairing on: name");
+	ret = kt_kbuf_printf(out, "pairing on: name");
 	for (size_t i = 0; i < ARRAY_SIZE(dims) && !ret; i++)
 		if (c->dims & dims[i].dim)
-			ret = kbuf_printf(out, ", %s", dims[i].name);
+			ret = kt_kbuf_printf(out, ", %s", dims[i].name);
 	for (size_t i = 0, first = 1; i < ARRAY_SIZE(dims) && !ret; i++)
 		if (!(c->dims & dims[i].dim)) {
-			ret = kbuf_printf(out, "%s%s", first ? "  (differs between the sides: " : ", ", dims[i].name);
+			ret = kt_kbuf_printf(out, "%s%s", first ? "  (differs between the sides: " : ", ", dims[i].name);
 			first = 0;
 		}
 	if (!ret && c->dims != KR_DIM_ALL)
-		ret = kbuf_printf(out, ")");
+		ret = kt_kbuf_printf(out, ")");
 	if (!ret)
-		ret = kbuf_printf(out, "\n");
+		ret = kt_kbuf_printf(out, "\n");
 	if (!ret && grouped)
-		ret = kbuf_printf(out, "averaged across %u runs (base) and %u runs (new)\n", c->base_runs, c->new_runs);
+		ret = kt_kbuf_printf(out, "averaged across %u runs (base) and %u runs (new)\n", c->base_runs, c->new_runs);
 	for (int k = 0; k < NC; k++)
 		snprintf(cell[0][k], 128, "%s", head[k]);
 	for (size_t i = 0; i < c->n; i++)
@@ -345,12 +345,12 @@ int kr_compare_text(const struct kr_cmp *c, bool all, struct kbuf *out)
 			w[k] = l > w[k] ? l : w[k];
 		}
 	if (!ret && rows > 1)
-		ret = kbuf_printf(out, "\n");
+		ret = kt_kbuf_printf(out, "\n");
 	for (size_t i = 0; i < rows && rows > 1 && !ret; i++)
-		ret = kbuf_printf(out, "%-*s  %-*s  %*s  %*s  %*s  %*s  %s\n", w[0], cell[i][0], w[1], cell[i][1], w[2],
+		ret = kt_kbuf_printf(out, "%-*s  %-*s  %*s  %*s  %*s  %*s  %s\n", w[0], cell[i][0], w[1], cell[i][1], w[2],
 				  cell[i][2], w[3], cell[i][3], w[4], cell[i][4], w[5], cell[i][5], cell[i][6]);
 	if (!ret)
-		ret = kbuf_printf(out,
+		ret = kt_kbuf_printf(out,
 				  "\nsummary: %u regressions, %u improvements, %u unchanged\n"
 				  "tests: %u paired, %u not compared (failed or skipped), %u only in base, %u only in new\n",
 				  c->regressions, c->improvements, c->unchanged, c->paired, c->excluded, c->only_base,

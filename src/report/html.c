@@ -30,7 +30,7 @@ static const char css[] =
 	".lg{font-size:11px}.bar{fill:#5c85d6}.step line{stroke:#555;stroke-dasharray:4 3}"
 	".ev line{stroke:#ef6c00;stroke-dasharray:1 3}.work{fill:#eef4ff}.step text,.ev text{font-size:10px;fill:#555}";
 
-void kr_html_esc(struct kbuf *b, const char *s)
+void kt_rep_html_esc(struct kbuf *b, const char *s)
 {
 	kt_text_clean(s ? s : "", s ? strlen(s) : 0, true, b);
 }
@@ -56,13 +56,13 @@ static void json_text(struct kbuf *b, json_t *v)
 	char *s;
 
 	if (json_is_string(v)) {
-		kr_html_esc(b, json_string_value(v));
+		kt_rep_html_esc(b, json_string_value(v));
 		return;
 	}
 	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (s && strlen(s) > 1000)
 		s[1000] = '\0';
-	kr_html_esc(b, s ? s : "?");
+	kt_rep_html_esc(b, s ? s : "?");
 	free(s);
 }
 
@@ -74,43 +74,43 @@ static void verdict_badge(struct kbuf *b, const char *v)
 	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
 		if (!strcmp(v, known[i]))
 			cls = known[i];
-	kbuf_printf(b, "<span class=\"v %s\">", cls);
-	kr_html_esc(b, *v ? v : "?");
-	kbuf_printf(b, "</span>");
+	kt_kbuf_printf(b, "<span class=\"v %s\">", cls);
+	kt_rep_html_esc(b, *v ? v : "?");
+	kt_kbuf_printf(b, "</span>");
 }
 
 static void td(struct kbuf *b, const char *s)
 {
-	kbuf_printf(b, "<td>");
-	kr_html_esc(b, s);
-	kbuf_printf(b, "</td>");
+	kt_kbuf_printf(b, "<td>");
+	kt_rep_html_esc(b, s);
+	kt_kbuf_printf(b, "</td>");
 }
 
 static void test_table(struct kbuf *b, const struct kr_docs *d)
 {
-	kbuf_printf(b, "<table class=\"tests\"><thead><tr><th>verdict</th><th>test</th><th>topology</th>"
+	kt_kbuf_printf(b, "<table class=\"tests\"><thead><tr><th>verdict</th><th>test</th><th>topology</th>"
 		       "<th>scheduler</th><th>duration</th><th>reason</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < d->n; i++) {
 		json_t *j = d->v[i].j;
 		const char *flags = str(j, "scheduler_flags");
 
-		kbuf_printf(b, "<tr class=\"t\"><td>");
+		kt_kbuf_printf(b, "<tr class=\"t\"><td>");
 		verdict_badge(b, str(j, "verdict"));
-		kbuf_printf(b, "</td><td><a href=\"#t%zu\">", i);
-		kr_html_esc(b, *str(j, "name") ? str(j, "name") : str(j, "test_name"));
-		kbuf_printf(b, "</a></td>");
+		kt_kbuf_printf(b, "</td><td><a href=\"#t%zu\">", i);
+		kt_rep_html_esc(b, *str(j, "name") ? str(j, "name") : str(j, "test_name"));
+		kt_kbuf_printf(b, "</a></td>");
 		td(b, str(j, "topology"));
-		kbuf_printf(b, "<td>");
-		kr_html_esc(b, str(j, "scheduler"));
+		kt_kbuf_printf(b, "<td>");
+		kt_rep_html_esc(b, str(j, "scheduler"));
 		if (*flags) {
-			kbuf_printf(b, " ");
-			kr_html_esc(b, flags);
+			kt_kbuf_printf(b, " ");
+			kt_rep_html_esc(b, flags);
 		}
-		kbuf_printf(b, "</td><td class=\"n\">%.1f s</td><td class=\"reason\">", num(j, "wall_s"));
-		kr_html_esc(b, str(j, "reason"));
-		kbuf_printf(b, "</td></tr>\n");
+		kt_kbuf_printf(b, "</td><td class=\"n\">%.1f s</td><td class=\"reason\">", num(j, "wall_s"));
+		kt_rep_html_esc(b, str(j, "reason"));
+		kt_kbuf_printf(b, "</td></tr>\n");
 	}
-	kbuf_printf(b, "</tbody></table>\n");
+	kt_kbuf_printf(b, "</tbody></table>\n");
 }
 
 static void metrics_table(struct kbuf *b, json_t *j)
@@ -119,24 +119,24 @@ static void metrics_table(struct kbuf *b, json_t *j)
 	char err[128], v[64];
 	bool any = false;
 
-	if (kr_row_from_sidecar(j, &r, err, sizeof(err)))
+	if (kt_rep_row_from_sidecar(j, &r, err, sizeof(err)))
 		return;
 	for (int m = 0; m < KR_NMETRICS; m++)
 		any |= r.has[m];
 	if (!any) {
-		kbuf_printf(b, "<p class=\"nodata\">no metrics (no guest result)</p>\n");
+		kt_kbuf_printf(b, "<p class=\"nodata\">no metrics (no guest result)</p>\n");
 		return;
 	}
-	kbuf_printf(b, "<table class=\"metrics\"><tr><th>metric</th><th>value</th><th>better</th></tr>\n");
+	kt_kbuf_printf(b, "<table class=\"metrics\"><tr><th>metric</th><th>value</th><th>better</th></tr>\n");
 	for (int m = 0; m < KR_NMETRICS; m++) {
 		if (!r.has[m])
 			continue;
-		kr_fmt_value(m, r.v[m], v, sizeof(v));
-		kbuf_printf(b, "<tr><td>%s</td><td class=\"n\">", kr_metrics[m].name);
-		kr_html_esc(b, v);
-		kbuf_printf(b, "</td><td>%s</td></tr>\n", kr_metrics[m].pol == KR_LOWER_BETTER ? "lower" : "higher");
+		kt_rep_fmt_value(m, r.v[m], v, sizeof(v));
+		kt_kbuf_printf(b, "<tr><td>%s</td><td class=\"n\">", kt_rep_metrics[m].name);
+		kt_rep_html_esc(b, v);
+		kt_kbuf_printf(b, "</td><td>%s</td></tr>\n", kt_rep_metrics[m].pol == KR_LOWER_BETTER ? "lower" : "higher");
 	}
-	kbuf_printf(b, "</table>\n");
+	kt_kbuf_printf(b, "</table>\n");
 }
 
 static void cgroups_table(struct kbuf *b, json_t *cgs)
@@ -148,25 +148,25 @@ static void cgroups_table(struct kbuf *b, json_t *cgs)
 
 	if (!json_array_size(cgs))
 		return;
-	kbuf_printf(b, "<table class=\"cgroups\"><tr><th>cgroup</th><th>work</th>");
+	kt_kbuf_printf(b, "<table class=\"cgroups\"><tr><th>cgroup</th><th>work</th>");
 	for (size_t k = 0; k < ARRAY_SIZE(cols); k++)
-		kbuf_printf(b, "<th>%s</th>", cols[k]);
-	kbuf_printf(b, "</tr>\n");
+		kt_kbuf_printf(b, "<th>%s</th>", cols[k]);
+	kt_kbuf_printf(b, "</tr>\n");
 	json_array_foreach(cgs, i, g) {
 		if (i >= KT_MAX_CGROUPS)
 			break;
-		kbuf_printf(b, "<tr>");
+		kt_kbuf_printf(b, "<tr>");
 		td(b, str(g, "name"));
 		td(b, str(g, "work"));
 		for (size_t k = 0; k < ARRAY_SIZE(cols); k++) {
 			double v = num(g, cols[k]);
 
-			kbuf_printf(b, fabs(v) >= 1000 || v == floor(v) ? "<td class=\"n\">%.0f</td>" : "<td class=\"n\">%.4g</td>",
+			kt_kbuf_printf(b, fabs(v) >= 1000 || v == floor(v) ? "<td class=\"n\">%.0f</td>" : "<td class=\"n\">%.4g</td>",
 				    v);
 		}
-		kbuf_printf(b, "</tr>\n");
+		kt_kbuf_printf(b, "</tr>\n");
 	}
-	kbuf_printf(b, "</table>\n");
+	kt_kbuf_printf(b, "</table>\n");
 }
 
 static void list(struct kbuf *b, json_t *a, const char *what)
@@ -176,23 +176,23 @@ static void list(struct kbuf *b, json_t *a, const char *what)
 
 	if (!json_array_size(a))
 		return;
-	kbuf_printf(b, "<p>%s:</p><ul>\n", what);
+	kt_kbuf_printf(b, "<p>%s:</p><ul>\n", what);
 	json_array_foreach(a, i, v) {
 		if (i >= MAX_LIST) {
-			kbuf_printf(b, "<li>... %zu more</li>\n", json_array_size(a) - MAX_LIST);
+			kt_kbuf_printf(b, "<li>... %zu more</li>\n", json_array_size(a) - MAX_LIST);
 			break;
 		}
-		kbuf_printf(b, "<li>");
+		kt_kbuf_printf(b, "<li>");
 		if (json_is_object(v) && json_is_string(json_object_get(v, "message"))) {
-			kr_html_esc(b, str(v, "kind"));
-			kbuf_printf(b, "%s", *str(v, "kind") ? ": " : "");
-			kr_html_esc(b, str(v, "message"));
+			kt_rep_html_esc(b, str(v, "kind"));
+			kt_kbuf_printf(b, "%s", *str(v, "kind") ? ": " : "");
+			kt_rep_html_esc(b, str(v, "message"));
 		} else {
 			json_text(b, v);
 		}
-		kbuf_printf(b, "</li>\n");
+		kt_kbuf_printf(b, "</li>\n");
 	}
-	kbuf_printf(b, "</ul>\n");
+	kt_kbuf_printf(b, "</ul>\n");
 }
 
 static void monitor_section(struct kbuf *b, json_t *mon)
@@ -200,22 +200,22 @@ static void monitor_section(struct kbuf *b, json_t *mon)
 	json_t *verdict = json_object_get(mon, "verdict");
 	int plots = 0;
 
-	kbuf_printf(b, "<h3>Monitor</h3>\n");
+	kt_kbuf_printf(b, "<h3>Monitor</h3>\n");
 	if (!json_is_object(mon)) {
-		kbuf_printf(b, "<p class=\"nodata\">no monitor data</p>\n");
+		kt_kbuf_printf(b, "<p class=\"nodata\">no monitor data</p>\n");
 		return;
 	}
-	kbuf_printf(b, "<p class=\"meta\">%zu samples every %.0f ms, %.0f CPUs",
+	kt_kbuf_printf(b, "<p class=\"meta\">%zu samples every %.0f ms, %.0f CPUs",
 		    json_array_size(json_object_get(mon, "samples")), num(mon, "interval_ms"), num(mon, "cpus"));
 	if (json_is_object(verdict)) {
-		kbuf_printf(b, "; verdict ");
+		kt_kbuf_printf(b, "; verdict ");
 		verdict_badge(b, json_is_true(json_object_get(verdict, "ok")) ? "pass" : "fail");
 	}
-	kbuf_printf(b, "</p>\n");
-	plots += kr_svg_timeline(b, mon, "nr_running", "nr_running per CPU");
-	plots += kr_svg_timeline(b, mon, "dsq_depth", "local DSQ depth per CPU");
+	kt_kbuf_printf(b, "</p>\n");
+	plots += kt_rep_svg_timeline(b, mon, "nr_running", "nr_running per CPU");
+	plots += kt_rep_svg_timeline(b, mon, "dsq_depth", "local DSQ depth per CPU");
 	if (!plots)
-		kbuf_printf(b, "<p class=\"nodata\">no monitor samples</p>\n");
+		kt_kbuf_printf(b, "<p class=\"nodata\">no monitor samples</p>\n");
 	list(b, json_object_get(verdict, "failures"), "monitor failures");
 	list(b, json_object_get(mon, "degraded"), "degraded (signals the monitor could not read)");
 }
@@ -247,17 +247,17 @@ static void dist_section(struct kbuf *b, json_t *cgs)
 	uint64_t gap[KT_HIST_BUCKETS], wake[KT_HIST_BUCKETS];
 	bool have_gap = hist_sum(cgs, "gap_hist_ms", gap), have_wake = hist_sum(cgs, "wake_hist_us", wake);
 
-	kbuf_printf(b, "<h3>Distributions</h3>\n");
+	kt_kbuf_printf(b, "<h3>Distributions</h3>\n");
 	if (!have_gap && !have_wake) {
-		kbuf_printf(b, "<p class=\"nodata\">no worker histograms in this sidecar</p>\n");
+		kt_kbuf_printf(b, "<p class=\"nodata\">no worker histograms in this sidecar</p>\n");
 		return;
 	}
-	kbuf_printf(b, "<div class=\"hists\">\n");
-	if (!kr_svg_hist(b, "worker max gap", "ms", gap, KT_HIST_BUCKETS))
-		kbuf_printf(b, "<p class=\"nodata\">no worker gaps</p>\n");
-	if (!kr_svg_hist(b, "wake latency", "us", wake, KT_HIST_BUCKETS))
-		kbuf_printf(b, "<p class=\"nodata\">no wake-latency samples (the work type does not block)</p>\n");
-	kbuf_printf(b, "</div>\n");
+	kt_kbuf_printf(b, "<div class=\"hists\">\n");
+	if (!kt_rep_svg_hist(b, "worker max gap", "ms", gap, KT_HIST_BUCKETS))
+		kt_kbuf_printf(b, "<p class=\"nodata\">no worker gaps</p>\n");
+	if (!kt_rep_svg_hist(b, "wake latency", "us", wake, KT_HIST_BUCKETS))
+		kt_kbuf_printf(b, "<p class=\"nodata\">no wake-latency samples (the work type does not block)</p>\n");
+	kt_kbuf_printf(b, "</div>\n");
 }
 
 static void test_section(struct kbuf *b, size_t idx, json_t *j)
@@ -265,28 +265,28 @@ static void test_section(struct kbuf *b, size_t idx, json_t *j)
 	json_t *res = json_object_get(j, "result"), *cgs = json_object_get(res, "cgroups");
 	const char *reason = str(j, "reason"), *report = str(j, "report");
 
-	kbuf_printf(b, "<section class=\"test\" id=\"t%zu\">\n<h2>", idx);
-	kr_html_esc(b, *str(j, "name") ? str(j, "name") : str(j, "test_name"));
-	kbuf_printf(b, " ");
+	kt_kbuf_printf(b, "<section class=\"test\" id=\"t%zu\">\n<h2>", idx);
+	kt_rep_html_esc(b, *str(j, "name") ? str(j, "name") : str(j, "test_name"));
+	kt_kbuf_printf(b, " ");
 	verdict_badge(b, str(j, "verdict"));
-	kbuf_printf(b, "</h2>\n<p class=\"meta\">");
-	kr_html_esc(b, str(j, "topology"));
-	kbuf_printf(b, " &middot; ");
-	kr_html_esc(b, str(j, "scheduler"));
-	kbuf_printf(b, " &middot; ");
-	kr_html_esc(b, str(j, "vmm"));
-	kbuf_printf(b, "/");
-	kr_html_esc(b, str(j, "accel"));
-	kbuf_printf(b, " &middot; kernel ");
-	kr_html_esc(b, str(j, "kernel"));
-	kbuf_printf(b, " &middot; wall %.1f s, workload %.1f s &middot; ", num(j, "wall_s"),
+	kt_kbuf_printf(b, "</h2>\n<p class=\"meta\">");
+	kt_rep_html_esc(b, str(j, "topology"));
+	kt_kbuf_printf(b, " &middot; ");
+	kt_rep_html_esc(b, str(j, "scheduler"));
+	kt_kbuf_printf(b, " &middot; ");
+	kt_rep_html_esc(b, str(j, "vmm"));
+	kt_kbuf_printf(b, "/");
+	kt_rep_html_esc(b, str(j, "accel"));
+	kt_kbuf_printf(b, " &middot; kernel ");
+	kt_rep_html_esc(b, str(j, "kernel"));
+	kt_kbuf_printf(b, " &middot; wall %.1f s, workload %.1f s &middot; ", num(j, "wall_s"),
 		    num(j, "duration_ms") / 1000.0);
-	kr_html_esc(b, str(j, "timestamp"));
-	kbuf_printf(b, "</p>\n");
+	kt_rep_html_esc(b, str(j, "timestamp"));
+	kt_kbuf_printf(b, "</p>\n");
 	if (*reason) {
-		kbuf_printf(b, "<p class=\"reason\">");
-		kr_html_esc(b, reason);
-		kbuf_printf(b, "</p>\n");
+		kt_kbuf_printf(b, "<p class=\"reason\">");
+		kt_rep_html_esc(b, reason);
+		kt_kbuf_printf(b, "</p>\n");
 	}
 	list(b, json_object_get(res, "details"), "details");
 	metrics_table(b, j);
@@ -294,14 +294,14 @@ static void test_section(struct kbuf *b, size_t idx, json_t *j)
 	monitor_section(b, json_object_get(j, "monitor"));
 	dist_section(b, cgs);
 	if (*report) {
-		kbuf_printf(b, "<details><summary>failure report</summary><pre>");
-		kr_html_esc(b, report);
-		kbuf_printf(b, "</pre></details>\n");
+		kt_kbuf_printf(b, "<details><summary>failure report</summary><pre>");
+		kt_rep_html_esc(b, report);
+		kt_kbuf_printf(b, "</pre></details>\n");
 	}
-	kbuf_printf(b, "</section>\n");
+	kt_kbuf_printf(b, "</section>\n");
 }
 
-int kr_html_report(const struct kr_docs *d, const char *title, struct kbuf *out)
+int kt_rep_html_report(const struct kr_docs *d, const char *title, struct kbuf *out)
 {
 	unsigned pass = 0, fail = 0, skip = 0;
 
@@ -315,21 +315,21 @@ int kr_html_report(const struct kr_docs *d, const char *title, struct kbuf *out)
 		else
 			fail++;
 	}
-	kbuf_printf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	kt_kbuf_printf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 			 "<meta name=\"generator\" content=\"ktstr report\">\n<title>");
-	kr_html_esc(out, title);
-	kbuf_printf(out, "</title>\n<style>%s</style>\n</head><body>\n<h1>", css);
-	kr_html_esc(out, title);
-	kbuf_printf(out, "</h1>\n<p class=\"meta\">%zu tests: %u passed, %u failed, %u skipped", d->n, pass, fail,
+	kt_rep_html_esc(out, title);
+	kt_kbuf_printf(out, "</title>\n<style>%s</style>\n</head><body>\n<h1>", css);
+	kt_rep_html_esc(out, title);
+	kt_kbuf_printf(out, "</h1>\n<p class=\"meta\">%zu tests: %u passed, %u failed, %u skipped", d->n, pass, fail,
 		    skip);
 	if (d->n && *str(d->v[0].j, "kernel")) {
-		kbuf_printf(out, " &middot; kernel ");
-		kr_html_esc(out, str(d->v[0].j, "kernel"));
+		kt_kbuf_printf(out, " &middot; kernel ");
+		kt_rep_html_esc(out, str(d->v[0].j, "kernel"));
 	}
-	kbuf_printf(out, "</p>\n");
+	kt_kbuf_printf(out, "</p>\n");
 	test_table(out, d);
 	for (size_t i = 0; i < d->n; i++)
 		test_section(out, i, d->v[i].j);
-	kbuf_printf(out, "</body></html>\n");
+	kt_kbuf_printf(out, "</body></html>\n");
 	return out->data ? 0 : -ENOMEM;
 }

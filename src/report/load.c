@@ -25,7 +25,7 @@ static int add_path(struct strlist *l, const char *dir, const char *name)
 
 	if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, name) >= sizeof(p))
 		return kt_err(ENAMETOOLONG, "%s/%s", dir, name);
-	return strlist_add(l, p) ? kt_err(ENOMEM, "%s", p) : 0;
+	return kt_strlist_add(l, p) ? kt_err(ENOMEM, "%s", p) : 0;
 }
 
 /* Sidecar paths in dir (depth 0), and subdirectories (depth 1). */
@@ -74,18 +74,18 @@ static json_t *load_json(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "larger than 64 MiB");
 		return NULL;
 	}
-	if (read_file(path, &b)) {
+	if (kt_read_file(path, &b)) {
 		snprintf(err, errlen, "cannot read it");
 		return NULL;
 	}
 	j = json_loadb(b.data ? b.data : "", b.len, JSON_REJECT_DUPLICATES, &je);
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 	if (!j)
 		snprintf(err, errlen, "not valid JSON: %s (line %d)", je.text, je.line);
 	return j;
 }
 
-int kr_docs_load(const char *dir, struct kr_docs *d)
+int kt_rep_docs_load(const char *dir, struct kr_docs *d)
 {
 	struct strlist paths = { 0 };
 	struct stat st;
@@ -108,7 +108,7 @@ int kr_docs_load(const char *dir, struct kr_docs *d)
 		struct kr_row row;
 		json_t *j = load_json(paths.v[i], err, sizeof(err));
 
-		if (j && kr_row_from_sidecar(j, &row, err, sizeof(err))) {
+		if (j && kt_rep_row_from_sidecar(j, &row, err, sizeof(err))) {
 			json_decref(j);
 			j = NULL;
 		}
@@ -123,13 +123,13 @@ int kr_docs_load(const char *dir, struct kr_docs *d)
 		if (!d->v[d->n - 1].path)
 			ret = kt_err(ENOMEM, "%s", dir);
 	}
-	strlist_free(&paths);
+	kt_strlist_free(&paths);
 	if (ret)
-		kr_docs_free(d);
+		kt_rep_docs_free(d);
 	return ret;
 }
 
-void kr_docs_free(struct kr_docs *d)
+void kt_rep_docs_free(struct kr_docs *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		free(d->v[i].path);
@@ -139,7 +139,7 @@ void kr_docs_free(struct kr_docs *d)
 	memset(d, 0, sizeof(*d));
 }
 
-int kr_load_rows(const char *path, struct kr_set *out)
+int kt_rep_load_rows(const char *path, struct kr_set *out)
 {
 	struct stat st;
 	char err[256];
@@ -151,31 +151,31 @@ int kr_load_rows(const char *path, struct kr_set *out)
 	if (S_ISDIR(st.st_mode)) {
 		struct kr_docs d;
 
-		ret = kr_docs_load(path, &d);
+		ret = kt_rep_docs_load(path, &d);
 		for (size_t i = 0; !ret && i < d.n; i++) {
 			struct kr_row row;
 
-			kr_row_from_sidecar(d.v[i].j, &row, err, sizeof(err)); /* validated by the load */
-			ret = kr_set_add(out, &row) ? kt_err(ENOMEM, "%s", path) : 0;
+			kt_rep_row_from_sidecar(d.v[i].j, &row, err, sizeof(err)); /* validated by the load */
+			ret = kt_rep_set_add(out, &row) ? kt_err(ENOMEM, "%s", path) : 0;
 		}
 		if (!ret && !d.n) {
 			kt_err(0, "%s: no sidecars (*" SIDECAR_SUFFIX ") here or one level down; write them with --out DIR",
 			       path);
 			ret = -ENODATA;
 		}
-		kr_docs_free(&d); /* safe after a failed load too */
+		kt_rep_docs_free(&d); /* safe after a failed load too */
 	} else {
 		json_t *j = load_json(path, err, sizeof(err));
 
 		if (!j) {
 			kt_err(0, "%s: %s", path, err);
 			ret = -EBADMSG;
-		} else if (kr_rows_from_stats_json(j, out, err, sizeof(err))) {
+		} else if (kt_rep_rows_from_stats_json(j, out, err, sizeof(err))) {
 			struct kr_row row;
 
 			/* A single sidecar file is fine too. */
-			if (!kr_row_from_sidecar(j, &row, err, sizeof(err)))
-				ret = kr_set_add(out, &row) ? kt_err(ENOMEM, "%s", path) : 0;
+			if (!kt_rep_row_from_sidecar(j, &row, err, sizeof(err)))
+				ret = kt_rep_set_add(out, &row) ? kt_err(ENOMEM, "%s", path) : 0;
 			else {
 				kt_err(0, "%s: neither a sidecar directory, a sidecar, nor `ktstr stats --json` output",
 				       path);
@@ -188,6 +188,6 @@ int kr_load_rows(const char *path, struct kr_set *out)
 		json_decref(j);
 	}
 	if (ret)
-		kr_set_free(out);
+		kt_rep_set_free(out);
 	return ret;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* name, polarity, default_abs, default_rel, unit, overall fold, source */
-const struct kr_metric kr_metrics[KR_NMETRICS] = {
+const struct kr_metric kt_rep_metrics[KR_NMETRICS] = {
 	{ "worst_spread", KR_LOWER_BETTER, 5.0, 0.25, "%", KR_FOLD_MAX, "max off-CPU % spread in a cgroup" },
 	{ "worst_gap_ms", KR_LOWER_BETTER, 500, 0.50, "ms", KR_FOLD_MAX, "longest worker scheduling gap" },
 	{ "total_migrations", KR_LOWER_BETTER, 10, 0.30, "", KR_FOLD_SUM, "worker CPU migrations" },
@@ -40,15 +40,15 @@ enum {
 	M_CV, M_ITER, M_MEAN_DELAY, M_DELAY, M_TAIL, M_IPW, M_LOCALITY, M_XNODE,
 };
 
-int kr_metric_find(const char *name)
+int kt_rep_metric_find(const char *name)
 {
 	for (int i = 0; i < KR_NMETRICS; i++)
-		if (name && !strcmp(name, kr_metrics[i].name))
+		if (name && !strcmp(name, kt_rep_metrics[i].name))
 			return i;
 	return -1;
 }
 
-int kr_set_add(struct kr_set *s, const struct kr_row *r)
+int kt_rep_set_add(struct kr_set *s, const struct kr_row *r)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
@@ -63,7 +63,7 @@ int kr_set_add(struct kr_set *s, const struct kr_row *r)
 	return 0;
 }
 
-void kr_set_free(struct kr_set *s)
+void kt_rep_set_free(struct kr_set *s)
 {
 	free(s->rows);
 	memset(s, 0, sizeof(*s));
@@ -89,7 +89,7 @@ static void set(struct kr_row *r, int m, double v)
 	r->v[m] = v;
 }
 
-void kr_copy(char *dst, size_t len, const char *src)
+void kt_rep_copy(char *dst, size_t len, const char *src)
 {
 	size_t n = strlen(src);
 
@@ -106,7 +106,7 @@ void kr_copy(char *dst, size_t len, const char *src)
 
 static void copy_str(char *dst, size_t len, json_t *v)
 {
-	kr_copy(dst, len, json_is_string(v) ? json_string_value(v) : "");
+	kt_rep_copy(dst, len, json_is_string(v) ? json_string_value(v) : "");
 }
 
 static bool mentions_stall(json_t *f)
@@ -285,7 +285,7 @@ static void stats_metrics(json_t *st, struct kr_row *r)
 		r->has[M_TAIL] = false;
 }
 
-int kr_row_from_sidecar(json_t *j, struct kr_row *row, char *err, size_t errlen)
+int kt_rep_row_from_sidecar(json_t *j, struct kr_row *row, char *err, size_t errlen)
 {
 	json_t *name, *verdict, *res, *st, *v;
 	double d;
@@ -337,7 +337,7 @@ static bool same_key(const struct kr_row *a, const struct kr_row *b, unsigned di
 	       (!(dims & KR_DIM_FLAGS) || !strcmp(a->flags, b->flags));
 }
 
-int kr_group(const struct kr_set *in, unsigned dims, struct kr_set *out)
+int kt_rep_group(const struct kr_set *in, unsigned dims, struct kr_set *out)
 {
 	bool *done = calloc(in->n ? in->n : 1, sizeof(*done));
 
@@ -382,9 +382,9 @@ int kr_group(const struct kr_set *in, unsigned dims, struct kr_set *out)
 			g.has[m] = cnt[m] > 0;
 			g.v[m] = cnt[m] ? sum[m] / cnt[m] : 0;
 		}
-		if (kr_set_add(out, &g)) {
+		if (kt_rep_set_add(out, &g)) {
 			free(done);
-			kr_set_free(out);
+			kt_rep_set_free(out);
 			return -ENOMEM;
 		}
 	}
@@ -392,7 +392,7 @@ int kr_group(const struct kr_set *in, unsigned dims, struct kr_set *out)
 	return 0;
 }
 
-void kr_overall(const struct kr_set *in, struct kr_row *out)
+void kt_rep_overall(const struct kr_set *in, struct kr_row *out)
 {
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "overall");
@@ -413,9 +413,9 @@ void kr_overall(const struct kr_set *in, struct kr_row *out)
 				continue;
 			if (!out->has[m])
 				*o = v;
-			else if (kr_metrics[m].fold == KR_FOLD_SUM)
+			else if (kt_rep_metrics[m].fold == KR_FOLD_SUM)
 				*o += v;
-			else if (kr_metrics[m].fold == KR_FOLD_MAX)
+			else if (kt_rep_metrics[m].fold == KR_FOLD_MAX)
 				*o = v > *o ? v : *o;
 			else
 				*o = v < *o ? v : *o;
@@ -425,9 +425,9 @@ void kr_overall(const struct kr_set *in, struct kr_row *out)
 	snprintf(out->verdict, sizeof(out->verdict), "%s", out->passed ? "pass" : "fail");
 }
 
-void kr_fmt_value(int metric, double v, char *buf, size_t len)
+void kt_rep_fmt_value(int metric, double v, char *buf, size_t len)
 {
-	const char *u = metric >= 0 && metric < KR_NMETRICS ? kr_metrics[metric].unit : "";
+	const char *u = metric >= 0 && metric < KR_NMETRICS ? kt_rep_metrics[metric].unit : "";
 	double a = fabs(v);
 	const char *fmt = a >= 1000 || a == floor(a) ? "%.0f" : a >= 10 ? "%.1f" : a >= 0.1 ? "%.2f" : "%.3g";
 	char n[48];

@@ -4,7 +4,7 @@
  *
  * Everything in a sidecar came from or through the guest and is
  * untrusted: strings are truncated and escaped, numbers clamped, arrays
- * bounded.  Pure logic except kr_docs_load (directory reading). */
+ * bounded.  Pure logic except kt_rep_docs_load (directory reading). */
 #ifndef KTSTR_REPORT_H
 #define KTSTR_REPORT_H
 #include <jansson.h>
@@ -26,9 +26,9 @@ struct kr_metric {
 };
 
 #define KR_NMETRICS 19
-extern const struct kr_metric kr_metrics[KR_NMETRICS];
+extern const struct kr_metric kt_rep_metrics[KR_NMETRICS];
 /* Index of a metric by name, or -1. */
-int kr_metric_find(const char *name);
+int kt_rep_metric_find(const char *name);
 
 /* One sidecar, or several runs of one test averaged. */
 struct kr_row {
@@ -45,24 +45,24 @@ struct kr_set {
 	struct kr_row *rows;
 	size_t n, cap;
 };
-int kr_set_add(struct kr_set *s, const struct kr_row *r);
-void kr_set_free(struct kr_set *s);
+int kt_rep_set_add(struct kr_set *s, const struct kr_row *r);
+void kt_rep_set_free(struct kr_set *s);
 
 /* A sidecar's metrics.  -EINVAL (err says why) if j is not a sidecar. */
-int kr_row_from_sidecar(json_t *j, struct kr_row *row, char *err, size_t errlen);
+int kt_rep_row_from_sidecar(json_t *j, struct kr_row *row, char *err, size_t errlen);
 /* Grouping dimensions besides the test name. */
 enum { KR_DIM_TOPOLOGY = 1, KR_DIM_SCHEDULER = 2, KR_DIM_FLAGS = 4, KR_DIM_ALL = 7 };
 /* Rows grouped by name plus the dims in mask (first-seen order): each
  * metric is the mean over the group's passing runs that have it (over
  * every non-skipped run when none passed); passed = every run passed. */
-int kr_group(const struct kr_set *in, unsigned dims, struct kr_set *out);
+int kt_rep_group(const struct kr_set *in, unsigned dims, struct kr_set *out);
 /* The overall row of non-skipped rows: sums of totals and counts, the
  * worst of the worst_* (max, or min for higher-is-better). */
-void kr_overall(const struct kr_set *in, struct kr_row *out);
+void kt_rep_overall(const struct kr_set *in, struct kr_row *out);
 /* Copy src into dst[len], truncated at a UTF-8 character boundary. */
-void kr_copy(char *dst, size_t len, const char *src);
+void kt_rep_copy(char *dst, size_t len, const char *src);
 /* Format a value with its unit ("12.5 ms", "0.0312"), "-" when absent. */
-void kr_fmt_value(int metric, double v, char *buf, size_t len);
+void kt_rep_fmt_value(int metric, double v, char *buf, size_t len);
 
 /* ---- loading (load.c) ---- */
 struct kr_doc {
@@ -76,37 +76,37 @@ struct kr_docs {
 /* Every *.ktstr.json in dir and in its direct subdirectories, sorted by
  * path.  Prints what is wrong; -ENOENT/-ENOTDIR for the directory,
  * -EBADMSG for a file that is not JSON or not a sidecar. */
-int kr_docs_load(const char *dir, struct kr_docs *d);
-void kr_docs_free(struct kr_docs *d);
+int kt_rep_docs_load(const char *dir, struct kr_docs *d);
+void kt_rep_docs_free(struct kr_docs *d);
 /* A directory of sidecars, or a `ktstr stats --json` file, as rows (not
  * grouped).  Prints what is wrong; -ENODATA when there are no sidecars. */
-int kr_load_rows(const char *path, struct kr_set *out);
+int kt_rep_load_rows(const char *path, struct kr_set *out);
 
 /* ---- stats output (statsfmt.c) ---- */
 /* The readable table: a row per test, then the overall row. */
-int kr_stats_text(const struct kr_set *tests, const struct kr_row *overall, struct kbuf *out);
+int kt_rep_stats_text(const struct kr_set *tests, const struct kr_row *overall, struct kbuf *out);
 /* {"ktstr_stats": 1, "tests": [...], "overall": {...}}, pretty-printed. */
-int kr_stats_json(const struct kr_set *tests, const struct kr_row *overall, struct kbuf *out);
-/* Rows back from kr_stats_json output.  -EINVAL (err) if it is not one. */
-int kr_rows_from_stats_json(json_t *j, struct kr_set *out, char *err, size_t errlen);
+int kt_rep_stats_json(const struct kr_set *tests, const struct kr_row *overall, struct kbuf *out);
+/* Rows back from kt_rep_stats_json output.  -EINVAL (err) if it is not one. */
+int kt_rep_rows_from_stats_json(json_t *j, struct kr_set *out, char *err, size_t errlen);
 /* The registry as a table, or as JSON with --json. */
-int kr_metrics_list(bool json, struct kbuf *out);
+int kt_rep_metrics_list(bool json, struct kbuf *out);
 
 /* ---- compare (compare.c) ---- */
 struct kr_gate {
 	double abs, rel;
 };
-void kr_gates_default(struct kr_gate g[KR_NMETRICS]);
+void kt_rep_gates_default(struct kr_gate g[KR_NMETRICS]);
 /* "METRIC=ABS,REL" (either may be empty: keep; REL a fraction, or a
  * percentage with '%'; METRIC "all" sets every metric).  -EINVAL, err
  * saying what is wrong. */
-int kr_gate_parse(const char *spec, struct kr_gate g[KR_NMETRICS], char *err, size_t errlen);
+int kt_rep_gate_parse(const char *spec, struct kr_gate g[KR_NMETRICS], char *err, size_t errlen);
 
 enum kr_change { KR_SAME, KR_NOISE, KR_REGRESSION, KR_IMPROVEMENT };
 /* Dual gate: significant iff |b - a| >= abs AND |b - a| / |a| >= rel (a
  * base of ~0 makes any change relatively infinite); its direction from
  * the polarity.  KR_SAME when both are ~0 or equal. */
-enum kr_change kr_gate_eval(int metric, const struct kr_gate *g, double a, double b, double *delta,
+enum kr_change kt_rep_gate_eval(int metric, const struct kr_gate *g, double a, double b, double *delta,
 			    double *rel);
 
 struct kr_cmp_line {
@@ -126,19 +126,19 @@ struct kr_cmp {
 /* Pair the tests of base and new and apply the gates.  Dimensions whose
  * values differ between the sides (e.g. the scheduler in a scheduler A/B)
  * are left out of the pairing key. */
-int kr_compare(const struct kr_set *base, const struct kr_set *new, const struct kr_gate g[KR_NMETRICS],
+int kt_rep_compare(const struct kr_set *base, const struct kr_set *new, const struct kr_gate g[KR_NMETRICS],
 	       struct kr_cmp *c);
-int kr_compare_text(const struct kr_cmp *c, bool all, struct kbuf *out);
-void kr_cmp_free(struct kr_cmp *c);
+int kt_rep_compare_text(const struct kr_cmp *c, bool all, struct kbuf *out);
+void kt_rep_cmp_free(struct kr_cmp *c);
 
 /* ---- HTML (html.c, svg.c) ---- */
 /* Append s escaped for HTML text and attributes (valid UTF-8, no markup). */
-void kr_html_esc(struct kbuf *b, const char *s);
+void kt_rep_html_esc(struct kbuf *b, const char *s);
 /* One self-contained page: no external resources, no scripts. */
-int kr_html_report(const struct kr_docs *d, const char *title, struct kbuf *out);
+int kt_rep_html_report(const struct kr_docs *d, const char *title, struct kbuf *out);
 /* Inline SVG plots of a test (the monitor's time series, histograms).
  * Return the number of <svg> elements appended. */
-int kr_svg_timeline(struct kbuf *b, json_t *monitor, const char *signal, const char *title);
-int kr_svg_hist(struct kbuf *b, const char *title, const char *unit, const uint64_t *counts, unsigned n);
+int kt_rep_svg_timeline(struct kbuf *b, json_t *monitor, const char *signal, const char *title);
+int kt_rep_svg_hist(struct kbuf *b, const char *title, const char *unit, const uint64_t *counts, unsigned n);
 
 #endif

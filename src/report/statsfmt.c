@@ -32,16 +32,16 @@ static void cells(const struct kr_row *r, char c[NTEXT + NCOLS][CW])
 	snprintf(c[4], CW, "%s", r->verdict);
 	snprintf(c[5], CW, "%.1fs", r->duration_s);
 	for (int i = 0; i < NCOLS; i++) {
-		int m = kr_metric_find(cols[i].metric);
+		int m = kt_rep_metric_find(cols[i].metric);
 
 		if (m >= 0 && r->has[m])
-			kr_fmt_value(m, r->v[m], c[NTEXT + i], CW);
+			kt_rep_fmt_value(m, r->v[m], c[NTEXT + i], CW);
 		else
 			snprintf(c[NTEXT + i], CW, "-");
 	}
 }
 
-int kr_stats_text(const struct kr_set *t, const struct kr_row *all, struct kbuf *out)
+int kt_rep_stats_text(const struct kr_set *t, const struct kr_row *all, struct kbuf *out)
 {
 	static const char *const heads[NTEXT] = { "TEST", "TOPO", "SCHED", "RUNS", "VERDICT", "WALL" };
 	char (*c)[NTEXT + NCOLS][CW] = calloc(t->n + 2, sizeof(*c));
@@ -66,22 +66,22 @@ int kr_stats_text(const struct kr_set *t, const struct kr_row *all, struct kbuf 
 		}
 	for (size_t i = 0; i < t->n + 2 && !ret; i++) {
 		if (i == t->n + 1)
-			ret = kbuf_printf(out, "\n");
+			ret = kt_kbuf_printf(out, "\n");
 		for (int k = 0; k < NTEXT + NCOLS && !ret; k++)
-			ret = kbuf_printf(out, k < NTEXT - 1 ? "%-*s  " : k == NTEXT + NCOLS - 1 ? "%*s\n" : "%*s  ",
+			ret = kt_kbuf_printf(out, k < NTEXT - 1 ? "%-*s  " : k == NTEXT + NCOLS - 1 ? "%*s\n" : "%*s  ",
 					  w[k], c[i][k]);
 	}
 	if (!ret)
-		ret = kbuf_printf(out, "\n%zu tests: %zu passed, %u failed, %u skipped\n\noverall (%s):\n", t->n,
+		ret = kt_kbuf_printf(out, "\n%zu tests: %zu passed, %u failed, %u skipped\n\noverall (%s):\n", t->n,
 				  t->n - fail - skip, fail, skip,
 				  "sums of totals, worst of worst_*, over non-skipped tests");
 	for (int m = 0; m < KR_NMETRICS && !ret; m++) {
 		char v[CW] = "-";
 
 		if (all->has[m])
-			kr_fmt_value(m, all->v[m], v, sizeof(v));
-		ret = kbuf_printf(out, "  %-34s %14s  (%s is better)\n", kr_metrics[m].name, v,
-				  kr_metrics[m].pol == KR_LOWER_BETTER ? "lower" : "higher");
+			kt_rep_fmt_value(m, all->v[m], v, sizeof(v));
+		ret = kt_kbuf_printf(out, "  %-34s %14s  (%s is better)\n", kt_rep_metrics[m].name, v,
+				  kt_rep_metrics[m].pol == KR_LOWER_BETTER ? "lower" : "higher");
 	}
 	free(c);
 	return ret;
@@ -103,12 +103,12 @@ static json_t *row_json(const struct kr_row *r)
 	json_object_set_new(o, "duration_s", json_real(r->duration_s));
 	for (int k = 0; k < KR_NMETRICS; k++)
 		if (r->has[k])
-			json_object_set_new(m, kr_metrics[k].name, json_real(r->v[k]));
+			json_object_set_new(m, kt_rep_metrics[k].name, json_real(r->v[k]));
 	json_object_set_new(o, "metrics", m);
 	return o;
 }
 
-int kr_stats_json(const struct kr_set *t, const struct kr_row *all, struct kbuf *out)
+int kt_rep_stats_json(const struct kr_set *t, const struct kr_row *all, struct kbuf *out)
 {
 	json_t *o = json_object(), *a = json_array();
 	char *s;
@@ -125,7 +125,7 @@ int kr_stats_json(const struct kr_set *t, const struct kr_row *all, struct kbuf 
 	json_decref(o);
 	if (!s)
 		return -ENOMEM;
-	ret = kbuf_printf(out, "%s\n", s);
+	ret = kt_kbuf_printf(out, "%s\n", s);
 	free(s);
 	return ret;
 }
@@ -134,10 +134,10 @@ static void str_field(json_t *o, const char *k, char *dst, size_t len)
 {
 	json_t *v = json_object_get(o, k);
 
-	kr_copy(dst, len, json_is_string(v) ? json_string_value(v) : "");
+	kt_rep_copy(dst, len, json_is_string(v) ? json_string_value(v) : "");
 }
 
-int kr_rows_from_stats_json(json_t *j, struct kr_set *out, char *err, size_t errlen)
+int kt_rep_rows_from_stats_json(json_t *j, struct kr_set *out, char *err, size_t errlen)
 {
 	json_t *tests = json_object_get(j, "tests"), *t;
 	size_t i;
@@ -155,7 +155,7 @@ int kr_rows_from_stats_json(json_t *j, struct kr_set *out, char *err, size_t err
 		str_field(t, "name", r.name, sizeof(r.name));
 		if (!*r.name || !json_is_object(m)) {
 			snprintf(err, errlen, "tests[%zu]: needs a \"name\" and \"metrics\"", i);
-			kr_set_free(out);
+			kt_rep_set_free(out);
 			return -EINVAL;
 		}
 		str_field(t, "topology", r.topology, sizeof(r.topology));
@@ -172,7 +172,7 @@ int kr_rows_from_stats_json(json_t *j, struct kr_set *out, char *err, size_t err
 		v = json_object_get(t, "duration_s");
 		r.duration_s = json_is_number(v) && json_number_value(v) >= 0 ? json_number_value(v) : 0;
 		json_object_foreach(m, k, v) {
-			int idx = kr_metric_find(k);
+			int idx = kt_rep_metric_find(k);
 
 			if (idx >= 0 && json_is_number(v) && json_number_value(v) > -1e15 &&
 			    json_number_value(v) < 1e15) {
@@ -180,15 +180,15 @@ int kr_rows_from_stats_json(json_t *j, struct kr_set *out, char *err, size_t err
 				r.v[idx] = json_number_value(v);
 			}
 		}
-		if (kr_set_add(out, &r)) {
-			kr_set_free(out);
+		if (kt_rep_set_add(out, &r)) {
+			kt_rep_set_free(out);
 			return -ENOMEM;
 		}
 	}
 	return 0;
 }
 
-int kr_metrics_list(bool json, struct kbuf *out)
+int kt_rep_metrics_list(bool json, struct kbuf *out)
 {
 	int ret = 0;
 
@@ -197,24 +197,24 @@ int kr_metrics_list(bool json, struct kbuf *out)
 		char *s;
 
 		for (int m = 0; m < KR_NMETRICS; m++)
-			json_array_append_new(a, json_pack("{s:s,s:s,s:f,s:f,s:s,s:s}", "name", kr_metrics[m].name,
+			json_array_append_new(a, json_pack("{s:s,s:s,s:f,s:f,s:s,s:s}", "name", kt_rep_metrics[m].name,
 							   "polarity",
-							   kr_metrics[m].pol == KR_LOWER_BETTER ? "lower" : "higher",
-							   "default_abs", kr_metrics[m].abs, "default_rel",
-							   kr_metrics[m].rel, "display_unit", kr_metrics[m].unit,
-							   "description", kr_metrics[m].desc));
+							   kt_rep_metrics[m].pol == KR_LOWER_BETTER ? "lower" : "higher",
+							   "default_abs", kt_rep_metrics[m].abs, "default_rel",
+							   kt_rep_metrics[m].rel, "display_unit", kt_rep_metrics[m].unit,
+							   "description", kt_rep_metrics[m].desc));
 		s = json_dumps(a, JSON_INDENT(2));
 		json_decref(a);
 		if (!s)
 			return -ENOMEM;
-		ret = kbuf_printf(out, "%s\n", s);
+		ret = kt_kbuf_printf(out, "%s\n", s);
 		free(s);
 		return ret;
 	}
-	ret = kbuf_printf(out, "%-34s %-7s %8s %6s %-4s %s\n", "METRIC", "BETTER", "ABS", "REL", "UNIT", "WHAT");
+	ret = kt_kbuf_printf(out, "%-34s %-7s %8s %6s %-4s %s\n", "METRIC", "BETTER", "ABS", "REL", "UNIT", "WHAT");
 	for (int m = 0; m < KR_NMETRICS && !ret; m++)
-		ret = kbuf_printf(out, "%-34s %-7s %8g %5.0f%% %-4s %s\n", kr_metrics[m].name,
-				  kr_metrics[m].pol == KR_LOWER_BETTER ? "lower" : "higher", kr_metrics[m].abs,
-				  kr_metrics[m].rel * 100, kr_metrics[m].unit, kr_metrics[m].desc);
+		ret = kt_kbuf_printf(out, "%-34s %-7s %8g %5.0f%% %-4s %s\n", kt_rep_metrics[m].name,
+				  kt_rep_metrics[m].pol == KR_LOWER_BETTER ? "lower" : "higher", kt_rep_metrics[m].abs,
+				  kt_rep_metrics[m].rel * 100, kt_rep_metrics[m].unit, kt_rep_metrics[m].desc);
 	return ret;
 }

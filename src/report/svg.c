@@ -114,25 +114,25 @@ static double ypos(double v, double ymax)
 static void step_path(struct kbuf *b, const struct series *s, const double *y, size_t stride, double ymax,
 		      const char *color, const char *name)
 {
-	kbuf_printf(b, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.3\" d=\"", color);
+	kt_kbuf_printf(b, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.3\" d=\"", color);
 	for (size_t i = 0; i < s->n; i++) {
 		double x = xpos(s, s->t[i]), v = ypos(y[i * stride], ymax);
 
 		if (i == 0)
-			kbuf_printf(b, "M%.1f %.1f", x, v);
+			kt_kbuf_printf(b, "M%.1f %.1f", x, v);
 		else
-			kbuf_printf(b, "H%.1fV%.1f", x, v);
+			kt_kbuf_printf(b, "H%.1fV%.1f", x, v);
 	}
-	kbuf_printf(b, "\"><title>");
-	kr_html_esc(b, name);
-	kbuf_printf(b, "</title></path>\n");
+	kt_kbuf_printf(b, "\"><title>");
+	kt_rep_html_esc(b, name);
+	kt_kbuf_printf(b, "</title></path>\n");
 }
 
 static void axes(struct kbuf *b, const struct series *s, double ymax, const char *title)
 {
-	kbuf_printf(b, "<text x=\"%d\" y=\"16\" class=\"pt\">", ML);
-	kr_html_esc(b, title);
-	kbuf_printf(b, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n", ML, MT,
+	kt_kbuf_printf(b, "<text x=\"%d\" y=\"16\" class=\"pt\">", ML);
+	kt_rep_html_esc(b, title);
+	kt_kbuf_printf(b, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n", ML, MT,
 		    W - ML - MR, H - MT - MB);
 	/* ymax is 1, 2 or 5 x 10^k: ticks at 1/5, 1/4, 1/5 of it */
 	int nt = (int)(ymax / pow(10, floor(log10(ymax)) + 1e-9) + 0.5) == 2 ? 4 : 5;
@@ -140,7 +140,7 @@ static void axes(struct kbuf *b, const struct series *s, double ymax, const char
 	for (int k = 0; k <= nt; k++) {
 		double v = ymax * k / nt, y = ypos(v, ymax);
 
-		kbuf_printf(b,
+		kt_kbuf_printf(b,
 			    "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
 			    "<text x=\"%d\" y=\"%.1f\" class=\"yl\">%g</text>\n",
 			    ML, W - MR, y, y, ML - 4, y + 4, v);
@@ -148,7 +148,7 @@ static void axes(struct kbuf *b, const struct series *s, double ymax, const char
 	for (int k = 0; k <= 5; k++) {
 		double t = s->tmin + (s->tmax - s->tmin) * k / 5;
 
-		kbuf_printf(b, "<text x=\"%.1f\" y=\"%d\" class=\"xl\">%.1fs</text>\n", xpos(s, t), H - MB + 14,
+		kt_kbuf_printf(b, "<text x=\"%.1f\" y=\"%d\" class=\"xl\">%.1fs</text>\n", xpos(s, t), H - MB + 14,
 			    t / 1000.0);
 	}
 }
@@ -173,26 +173,26 @@ static void events(struct kbuf *b, json_t *evs, const struct series *s)
 		/* steps: the detail's start at the top; other events: the kind
 		 * at the bottom; hover for everything */
 		if (is_step && detail && *detail) {
-			kr_copy(lbl, 26, detail);
+			kt_rep_copy(lbl, 26, detail);
 			lbl[strcspn(lbl, "(")] = '\0'; /* "step 1 start (iterations 3958)" */
 		}
 		else if (is_step)
 			snprintf(lbl, sizeof(lbl), "step %u", step);
 		else
-			kr_copy(lbl, 26, kind ? kind : "event");
+			kt_rep_copy(lbl, 26, kind ? kind : "event");
 		step += is_step;
-		kbuf_printf(b, "<g class=\"%s\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>",
+		kt_kbuf_printf(b, "<g class=\"%s\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>",
 			    is_step ? "step" : "ev", x, x, MT, H - MB);
 		/* near the right edge the label goes left of its line */
-		kbuf_printf(b, "<text x=\"%.1f\" y=\"%d\"%s>", x > W - MR - 120 ? x - 3 : x + 3,
+		kt_kbuf_printf(b, "<text x=\"%.1f\" y=\"%d\"%s>", x > W - MR - 120 ? x - 3 : x + 3,
 			    is_step ? MT + 11 + (int)(step % 2) * 11 : H - MB - 4 - (int)(i % 2) * 11,
 			    x > W - MR - 120 ? " text-anchor=\"end\"" : "");
-		kr_html_esc(b, lbl);
-		kbuf_printf(b, "</text><title>");
-		kr_html_esc(b, kind ? kind : "event");
-		kbuf_printf(b, " at %.1fs: ", t / 1000.0);
-		kr_html_esc(b, detail ? detail : "");
-		kbuf_printf(b, "</title></g>\n");
+		kt_rep_html_esc(b, lbl);
+		kt_kbuf_printf(b, "</text><title>");
+		kt_rep_html_esc(b, kind ? kind : "event");
+		kt_kbuf_printf(b, " at %.1fs: ", t / 1000.0);
+		kt_rep_html_esc(b, detail ? detail : "");
+		kt_kbuf_printf(b, "</title></g>\n");
 	}
 }
 
@@ -216,12 +216,12 @@ static void shade(struct kbuf *b, json_t *evs, const struct series *s)
 		return;
 	from = from < s->tmin ? s->tmin : from > s->tmax ? s->tmax : from;
 	to = to < 0 || to > s->tmax ? s->tmax : to;
-	kbuf_printf(b, "<rect class=\"work\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\">"
+	kt_kbuf_printf(b, "<rect class=\"work\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\">"
 		       "<title>scenario running</title></rect>\n",
 		    xpos(s, from), MT, xpos(s, to) - xpos(s, from), H - MT - MB);
 }
 
-int kr_svg_timeline(struct kbuf *b, json_t *mon, const char *signal, const char *title)
+int kt_rep_svg_timeline(struct kbuf *b, json_t *mon, const char *signal, const char *title)
 {
 	struct series s;
 	double ymax;
@@ -233,7 +233,7 @@ int kr_svg_timeline(struct kbuf *b, json_t *mon, const char *signal, const char 
 		return 0;
 	}
 	ymax = nice_max(s.ymax);
-	kbuf_printf(b, "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+	kt_kbuf_printf(b, "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		       "viewBox=\"0 0 %d %d\" role=\"img\">\n", W, H, W, H);
 	axes(b, &s, ymax, title);
 	shade(b, json_object_get(mon, "events"), &s);
@@ -241,7 +241,7 @@ int kr_svg_timeline(struct kbuf *b, json_t *mon, const char *signal, const char 
 		for (unsigned c = 0; c < s.ncpu; c++) {
 			snprintf(name, sizeof(name), "cpu%u", c);
 			step_path(b, &s, s.y + c, s.ncpu, ymax, palette[c % ARRAY_SIZE(palette)], name);
-			kbuf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"lg\" fill=\"%s\">cpu%u</text>\n",
+			kt_kbuf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"lg\" fill=\"%s\">cpu%u</text>\n",
 				    ML + (int)c * 52, H - 4, palette[c % ARRAY_SIZE(palette)], c);
 		}
 	} else {
@@ -266,13 +266,13 @@ int kr_svg_timeline(struct kbuf *b, json_t *mon, const char *signal, const char 
 		}
 		for (int k = 0; env && k < 3; k++) {
 			step_path(b, &s, env + k, 3, ymax, col[k], nm[k]);
-			kbuf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"lg\" fill=\"%s\">%s (%u CPUs)</text>\n",
+			kt_kbuf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"lg\" fill=\"%s\">%s (%u CPUs)</text>\n",
 				    ML + k * 190, H - 4, col[k], nm[k], s.ncpu);
 		}
 		free(env);
 	}
 	events(b, json_object_get(mon, "events"), &s);
-	kbuf_printf(b, "</svg>\n");
+	kt_kbuf_printf(b, "</svg>\n");
 	free(s.t);
 	free(s.y);
 	return 1;
@@ -282,7 +282,7 @@ int kr_svg_timeline(struct kbuf *b, json_t *mon, const char *signal, const char 
 #define HH 210
 #define HB 40
 
-int kr_svg_hist(struct kbuf *b, const char *title, const char *unit, const uint64_t *h, unsigned n)
+int kt_rep_svg_hist(struct kbuf *b, const char *title, const char *unit, const uint64_t *h, unsigned n)
 {
 	unsigned last = 0, shown;
 	uint64_t max = 0, total = 0;
@@ -300,16 +300,16 @@ int kr_svg_hist(struct kbuf *b, const char *title, const char *unit, const uint6
 	shown = shown > n ? n : shown;
 	bw = (double)(HW - ML - MR) / shown;
 	ymax = nice_max((double)max);
-	kbuf_printf(b, "<svg class=\"plot hist\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+	kt_kbuf_printf(b, "<svg class=\"plot hist\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		       "viewBox=\"0 0 %d %d\" role=\"img\">\n<text x=\"%d\" y=\"16\" class=\"pt\">", HW, HH, HW, HH, ML);
-	kr_html_esc(b, title);
-	kbuf_printf(b, " (%llu, %s, log2 buckets)</text>\n", (unsigned long long)total, unit);
-	kbuf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n", ML, MT,
+	kt_rep_html_esc(b, title);
+	kt_kbuf_printf(b, " (%llu, %s, log2 buckets)</text>\n", (unsigned long long)total, unit);
+	kt_kbuf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n", ML, MT,
 		    HW - ML - MR, HH - MT - HB);
 	for (int k = 0; k <= 2; k++) {
 		double y = HH - HB - (double)k / 2 * (HH - MT - HB);
 
-		kbuf_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"yl\">%g</text>\n", ML - 4, y + 4, ymax * k / 2);
+		kt_kbuf_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"yl\">%g</text>\n", ML - 4, y + 4, ymax * k / 2);
 	}
 	for (unsigned i = 0; i < shown; i++) {
 		double bh = (double)h[i] / ymax * (HH - MT - HB), x = ML + i * bw;
@@ -321,14 +321,14 @@ int kr_svg_hist(struct kbuf *b, const char *title, const char *unit, const uint6
 			snprintf(range, sizeof(range), "&#8805;%llu", 1ull << (i - 1));
 		else
 			snprintf(range, sizeof(range), "%llu-%llu", 1ull << (i - 1), 1ull << i);
-		kbuf_printf(b,
+		kt_kbuf_printf(b,
 			    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"bar\">"
 			    "<title>%s %s: %llu</title></rect>\n",
 			    x + 1, HH - HB - bh, bw - 2, bh, range, unit, (unsigned long long)h[i]);
 		if (i % (shown > 12 ? 2 : 1) == 0)
-			kbuf_printf(b, "<text x=\"%.1f\" y=\"%d\" class=\"xl\" transform=\"rotate(30 %.1f %d)\">%s</text>\n",
+			kt_kbuf_printf(b, "<text x=\"%.1f\" y=\"%d\" class=\"xl\" transform=\"rotate(30 %.1f %d)\">%s</text>\n",
 				    x + bw / 2, HH - HB + 12, x + bw / 2, HH - HB + 12, range);
 	}
-	kbuf_printf(b, "</svg>\n");
+	kt_kbuf_printf(b, "</svg>\n");
 	return 1;
 }

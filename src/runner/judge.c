@@ -12,9 +12,9 @@ static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s
 	const char *start, *p;
 	int lines = 0;
 
-	kbuf_printf(out, "  --- %s (last %d lines) ---\n", title, n);
+	kt_kbuf_printf(out, "  --- %s (last %d lines) ---\n", title, n);
 	if (!s->data || !s->len) {
-		kbuf_printf(out, "    (empty)\n");
+		kt_kbuf_printf(out, "    (empty)\n");
 		return;
 	}
 	p = s->data + s->len;
@@ -33,7 +33,7 @@ static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s
 
 		if (l > (size_t)(p - start))
 			l = (size_t)(p - start);
-		kbuf_printf(out, "    ");
+		kt_kbuf_printf(out, "    ");
 		for (size_t i = 0; i < l; i++) {
 			unsigned char ch = (unsigned char)start[i];
 
@@ -46,11 +46,11 @@ static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s
 				continue;
 			}
 			if (ch >= 0x20 && ch != 0x7f)
-				kbuf_append(out, &start[i], 1);
+				kt_kbuf_append(out, &start[i], 1);
 			else if (ch == '\t')
-				kbuf_append(out, " ", 1);
+				kt_kbuf_append(out, " ", 1);
 		}
-		kbuf_printf(out, "\n");
+		kt_kbuf_printf(out, "\n");
 		start += l + 1;
 	}
 }
@@ -69,9 +69,9 @@ static void sched_log(struct kbuf *out, const struct kbuf *com2)
 		return;
 	b += strlen("===SCHED_OUTPUT_START===");
 	e = strstr(b, "===SCHED_OUTPUT_END===");
-	kbuf_append(&sec, b, e ? (size_t)(e - b) : strlen(b));
+	kt_kbuf_append(&sec, b, e ? (size_t)(e - b) : strlen(b));
 	tail_lines(out, "scheduler log", &sec, 25);
-	kbuf_free(&sec);
+	kt_kbuf_free(&sec);
 }
 
 /* COM2 without what the report shows elsewhere (scheduler log, result
@@ -88,7 +88,7 @@ static void com2_plain(const struct kbuf *com2, struct kbuf *out)
 		if (!strncmp(p, "===SCHED_OUTPUT_START===", 24) || !strncmp(p, KT_FRAME_BEGIN, strlen(KT_FRAME_BEGIN)))
 			skip = true;
 		if (!skip)
-			kbuf_append(out, p, l);
+			kt_kbuf_append(out, p, l);
 		if (!strncmp(p, "===SCHED_OUTPUT_END===", 22) || !strncmp(p, KT_FRAME_END, strlen(KT_FRAME_END)))
 			skip = false;
 		p += l;
@@ -117,12 +117,12 @@ static bool has_reason(const struct kt_result *r, const char *want)
 
 static void stats_block(struct kbuf *out, const struct kt_result *r)
 {
-	kbuf_printf(out, "  --- stats ---\n  %u workers, test body %llu ms\n", r->workers,
+	kt_kbuf_printf(out, "  --- stats ---\n  %u workers, test body %llu ms\n", r->workers,
 		    (unsigned long long)r->elapsed_ms);
 	for (unsigned i = 0; i < r->ncg; i++) {
 		const struct kt_cgstats *g = &r->cg[i];
 
-		kbuf_printf(out,
+		kt_kbuf_printf(out,
 			    "    %s: workers=%u cpus=%u spread=%.1f%% gap=%llums(cpu%d) migrations=%llu "
 			    "iterations=%llu run_delay=%lluus\n",
 			    g->name, g->workers, g->cpus, g->spread_pct, (unsigned long long)g->max_gap_ms,
@@ -141,13 +141,13 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 	o->exit = vr->exit;
 	ktstr_topo_format(topo, o->topo, sizeof(o->topo));
 	if (ring_json && ring_len) {
-		fr = kbuf_append(&json, ring_json, ring_len);
+		fr = kt_kbuf_append(&json, ring_json, ring_len);
 	} else {
 		fr = kt_frame_find_last(vr->com2.data ? vr->com2.data : "", vr->com2.len, &json, err, sizeof(err));
 	}
 	if (!fr && !kt_result_from_json(json.data, json.len, &o->result, err, sizeof(err)))
 		o->have_result = true;
-	kbuf_free(&json);
+	kt_kbuf_free(&json);
 
 	if (!o->have_result) {
 		o->verdict = KT_FAIL;
@@ -168,7 +168,7 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 			break;
 		default:
 			snprintf(o->reason, sizeof(o->reason), "no test result from the guest (%s)%s%s; %s",
-				 vm_exit_name(vr->exit), err[0] ? ": " : "", err, init_stage(&vr->com2));
+				 kt_vm_exit_name(vr->exit), err[0] ? ": " : "", err, init_stage(&vr->com2));
 		}
 		if (o->guest_crash[0] && vr->exit != VM_EXIT_INTERRUPTED) {
 			char why[sizeof(o->reason)];
@@ -213,14 +213,14 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 	}
 
 	if ((o->verdict == KT_FAIL || o->verdict == KT_ERROR) && vr->exit != VM_EXIT_INTERRUPTED) {
-		kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", name,
-			    o->topo, vr->vmm_name, vr->accel, vm_exit_name(vr->exit), o->wall_s);
+		kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", name,
+			    o->topo, vr->vmm_name, vr->accel, kt_vm_exit_name(vr->exit), o->wall_s);
 		if (o->have_result && !o->result.passed)
 			for (unsigned i = 0; i < o->result.ndetails; i++)
-				kbuf_printf(&o->report, "  [%s] %s\n", ktstr_kind_name(o->result.details[i].kind),
+				kt_kbuf_printf(&o->report, "  [%s] %s\n", ktstr_kind_name(o->result.details[i].kind),
 					    o->result.details[i].msg);
 		else
-			kbuf_printf(&o->report, "  %s\n", o->reason);
+			kt_kbuf_printf(&o->report, "  %s\n", o->reason);
 		if (o->have_result)
 			stats_block(&o->report, &o->result);
 		sched_log(&o->report, &vr->com2);
@@ -229,7 +229,7 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 
 			com2_plain(&vr->com2, &plain);
 			tail_lines(&o->report, "guest output (COM2)", &plain, 15);
-			kbuf_free(&plain);
+			kt_kbuf_free(&plain);
 		}
 		tail_lines(&o->report, "kernel console (COM1)", &vr->com1, 20);
 	}

@@ -17,7 +17,7 @@ static const char *match(const struct ktstr_test *t, const struct kt_mon_verdict
 static void lines(struct kbuf *r, const struct kt_mon_verdict *v)
 {
 	for (unsigned i = 0; i < v->nfail; i++)
-		kbuf_printf(r, "  [monitor] %s\n", v->fail[i].msg);
+		kt_kbuf_printf(r, "  [monitor] %s\n", v->fail[i].msg);
 }
 
 void kt_judge_monitor(const struct ktstr_test *t, const char *name, const struct kt_mon_verdict *v,
@@ -43,7 +43,7 @@ void kt_judge_monitor(const struct ktstr_test *t, const char *name, const struct
 		o->verdict = KT_FAIL;
 		snprintf(o->reason, sizeof(o->reason), "monitor: %.900s%s", v->fail[0].msg,
 			 v->nfail > 1 ? " (and more)" : "");
-		kbuf_printf(&o->report, "ktstr_test '%s' topo=%s failed (host monitor):\n", name, o->topo);
+		kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s failed (host monitor):\n", name, o->topo);
 	}
 	lines(&o->report, v);
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int ksym_lookup(const char *path, const char *const *names, uint64_t *addrs, size_t n)
+int kt_ksym_lookup(const char *path, const char *const *names, uint64_t *addrs, size_t n)
 {
 	Elf *e;
 	Elf_Scn *scn = NULL;

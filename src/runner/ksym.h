@@ -9,7 +9,7 @@
 
 /* Looks up each names[i] in the ELF symbol table of path; addrs[i] = 0
  * when absent.  Returns the number found, or -errno. */
-int ksym_lookup(const char *path, const char *const *names, uint64_t *addrs, size_t n);
+int kt_ksym_lookup(const char *path, const char *const *names, uint64_t *addrs, size_t n);
 /* Kernel-text/data virtual address to guest physical (nokaslr, phys_base 0). */
 static inline uint64_t ksym_phys(uint64_t vaddr)
 {

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #define NESTED_KERNEL "/nested/bzImage"
-#define NESTED_VMLINUX "/nested/vmlinux" /* monitor-only copy (kernel_monitor_vmlinux) */
+#define NESTED_VMLINUX "/nested/vmlinux" /* monitor-only copy (kt_kernel_monitor_vmlinux) */
 #define NESTED_SCHED_DIR "/sched"      /* L1's schedulers, passed on to the L2 */
 #define NESTED_MARK "ktstr_nested=l2"
 
@@ -31,7 +31,7 @@ bool ktstr_nested_l2(void)
 {
 	char cmdline[4096];
 
-	if (read_file_str("/proc/cmdline", cmdline, sizeof(cmdline)))
+	if (kt_read_file_str("/proc/cmdline", cmdline, sizeof(cmdline)))
 		return false;
 	for (char *p = cmdline; (p = strstr(p, NESTED_MARK)); p++)
 		if ((p == cmdline || p[-1] == ' ') && (p[strlen(NESTED_MARK)] == ' ' || !p[strlen(NESTED_MARK)]))
@@ -53,7 +53,7 @@ static void on_prepare(void *arg, struct vm *vm)
 {
 	struct watch *w = arg;
 
-	w->t0 = now_ns();
+	w->t0 = kt_now_ns();
 	kt_ring_init(vm->shm, vm->shm_size);
 }
 
@@ -71,9 +71,9 @@ static void on_output(void *arg, int port, const char *data, size_t len)
 	}
 	if (port != 2 || w->init_ns)
 		return;
-	kbuf_append(&w->com2, data, len);
+	kt_kbuf_append(&w->com2, data, len);
 	if (w->com2.data && strstr(w->com2.data, "KTSTR_INIT_STARTED"))
-		w->init_ns = now_ns() - w->t0;
+		w->init_ns = kt_now_ns() - w->t0;
 	if (w->com2.len > 65536)
 		w->com2.len = 0;
 }
@@ -87,7 +87,7 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 	kt_monitor_ring_msg(w->mon, type, p, len); /* as the host runner does */
 	if (type == KT_MSG_TEST_RESULT) {
 		w->ring_json.len = 0;
-		kbuf_append(&w->ring_json, p, len);
+		kt_kbuf_append(&w->ring_json, p, len);
 	}
 }
 
@@ -119,11 +119,11 @@ static const struct kt_layout *nested_layout(char *note, size_t len)
 
 	if (!tried) {
 		tried = true;
-		if (path_exists(NESTED_VMLINUX))
+		if (kt_path_exists(NESTED_VMLINUX))
 			l = kt_monitor_kernel(NESTED_VMLINUX);
 	}
 	if (!l)
-		snprintf(note, len, "%s", path_exists(NESTED_VMLINUX) ? NESTED_VMLINUX " unusable (see above)"
+		snprintf(note, len, "%s", kt_path_exists(NESTED_VMLINUX) ? NESTED_VMLINUX " unusable (see above)"
 								       : "no " NESTED_VMLINUX " in this L1");
 	return l;
 }
@@ -153,7 +153,7 @@ static int sched_files(struct initramfs_file *f, size_t *n)
 	return 0;
 }
 
-int kvmm_nested_initramfs(char *out, size_t len)
+int kt_vmm_nested_initramfs(char *out, size_t len)
 {
 	static char built[4096];
 	struct initramfs_file files[NESTED_MAX_SCHED];
@@ -168,7 +168,7 @@ int kvmm_nested_initramfs(char *out, size_t len)
 	if (ret)
 		return ret;
 	setenv("KTSTR_CACHE_DIR", "/tmp/ktstr-cache", 0);
-	ret = initramfs_build(&spec, built, sizeof(built));
+	ret = kt_initramfs_build(&spec, built, sizeof(built));
 	if (ret) {
 		built[0] = '\0';
 		return ret;
@@ -218,7 +218,7 @@ static int l2_sched_cmdline(const struct ktstr_test *t, char *buf, size_t len, s
 	base = strrchr(s->binary ? s->binary : "", '/');
 	base = base ? base + 1 : s->binary ? s->binary : "";
 	snprintf(l1, sizeof(l1), NESTED_SCHED_DIR "/%s", base);
-	if (!*base || !is_executable(l1)) {
+	if (!*base || !kt_is_executable(l1)) {
 		snprintf(res->reason, sizeof(res->reason), "L2 test %s needs scheduler %s: %.200s is not in this L1",
 			 t->name, s->name ? s->name : base, l1);
 		return -ENOENT;
@@ -291,7 +291,7 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 		snprintf(res->reason, sizeof(res->reason), "no registered test '%s'", test);
 		return -ENOENT;
 	}
-	if (!path_exists(NESTED_KERNEL)) {
+	if (!kt_path_exists(NESTED_KERNEL)) {
 		snprintf(res->reason, sizeof(res->reason),
 			 "%s missing: ktstr_nested_run() works only in the L1 of a .nested = true test", NESTED_KERNEL);
 		return -ENOENT;
@@ -301,7 +301,7 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 		snprintf(res->reason, sizeof(res->reason), "topology %s: %s", topo_s, err);
 		return -EINVAL;
 	}
-	ret = kvmm_nested_initramfs(initrd, sizeof(initrd));
+	ret = kt_vmm_nested_initramfs(initrd, sizeof(initrd));
 	if (ret) {
 		snprintf(res->reason, sizeof(res->reason), "L2 initramfs: %s", strerror(-ret));
 		return ret;
@@ -322,7 +322,7 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 	cfg.vmm = VMM_KVM;
 	cfg.kaslr = t->kaslr;
 	/* L1 booted verbose (host -v): stream the L2's consoles too. */
-	cfg.console_to_stderr = !read_file_str("/proc/cmdline", err, sizeof(err)) && strstr(err, "loglevel=7");
+	cfg.console_to_stderr = !kt_read_file_str("/proc/cmdline", err, sizeof(err)) && strstr(err, "loglevel=7");
 	hooks.arg = &w;
 	hooks.finish = on_finish;
 	hooks.prepare = on_prepare;
@@ -349,7 +349,7 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 	printf("nested: booting L2 '%s' topo=%s with --vmm kvm, host monitor %s%s\n", t->name, ts, w.mon ? "on" : "off: ",
 	       w.mon ? "" : res->mon_note);
 	fflush(stdout);
-	ret = vm_run(&cfg, &hooks, &vr);
+	ret = kt_vm_run(&cfg, &hooks, &vr);
 	if (ret) {
 		snprintf(res->reason, sizeof(res->reason), "L2 VM could not be started (%s)", strerror(-ret));
 	} else {
@@ -361,7 +361,7 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 		}
 		res->verdict = o->verdict == KT_PASS ? 0 : o->verdict == KT_FAIL ? 1 : o->verdict == KT_SKIP ? 2 : 3;
 		res->exit = (int)vr.exit;
-		snprintf(res->exit_name, sizeof(res->exit_name), "%s", vm_exit_name(vr.exit));
+		snprintf(res->exit_name, sizeof(res->exit_name), "%s", kt_vm_exit_name(vr.exit));
 		res->wall_s = o->wall_s;
 		res->boot_s = (double)w.init_ns / 1e9;
 		snprintf(res->reason, sizeof(res->reason), "%.500s", o->reason);
@@ -372,15 +372,15 @@ int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *t
 		if (o->report.len)
 			printf("%s", o->report.data);
 		fflush(stdout);
-		kbuf_free(&o->report);
-		vm_result_free(&vr);
+		kt_kbuf_free(&o->report);
+		kt_vm_result_free(&vr);
 	}
 	(void)ctx;
 	if (cfg.input_fd >= 0)
 		close(cfg.input_fd);
 	free(o);
 	kt_monitor_free(w.mon);
-	kbuf_free(&w.com2);
-	kbuf_free(&w.ring_json);
+	kt_kbuf_free(&w.com2);
+	kt_kbuf_free(&w.ring_json);
 	return ret;
 }

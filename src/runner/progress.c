@@ -75,7 +75,7 @@ static void draw(struct kt_progress *p)
 			break;
 	}
 	kt_progress_format(line, sizeof(line), p->done, p->total, names,
-			   (double)(now_ns() - p->t0) / 1e9, p->jobs);
+			   (double)(kt_now_ns() - p->t0) / 1e9, p->jobs);
 	/* Never wrap: a wrapped line cannot be erased with \r. */
 	if (strlen(line) > cols - 1) {
 		line[cols - 1] = '\0';
@@ -118,7 +118,7 @@ struct kt_progress *kt_progress_start(size_t total, unsigned jobs, bool enabled)
 	}
 	p->total = total;
 	p->jobs = jobs;
-	p->t0 = now_ns();
+	p->t0 = kt_now_ns();
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	if (pthread_create(&p->th, NULL, ticker, p)) {

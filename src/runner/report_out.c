@@ -62,7 +62,7 @@ int kt_text_clean(const char *str, size_t len, bool xml, struct kbuf *out)
 	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
-	int ret = kbuf_reserve(out, len + 1);
+	int ret = kt_kbuf_reserve(out, len + 1);
 
 	while (!ret && i < len) {
 		uint32_t cp;
@@ -70,13 +70,13 @@ int kt_text_clean(const char *str, size_t len, bool xml, struct kbuf *out)
 		const char *ent = NULL;
 
 		if (!l) {
-			ret = kbuf_append(out, repl, 3);
+			ret = kt_kbuf_append(out, repl, 3);
 			i++;
 			continue;
 		}
 		if (cp == 0 || (xml && ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xfffe ||
 					cp == 0xffff))) {
-			ret = kbuf_append(out, repl, 3);
+			ret = kt_kbuf_append(out, repl, 3);
 			i += l;
 			continue;
 		}
@@ -91,12 +91,12 @@ int kt_text_clean(const char *str, size_t len, bool xml, struct kbuf *out)
 			default: break;
 			}
 		}
-		ret = ent ? kbuf_append(out, ent, strlen(ent)) : kbuf_append(out, s + i, l);
+		ret = ent ? kt_kbuf_append(out, ent, strlen(ent)) : kt_kbuf_append(out, s + i, l);
 		i += l;
 	}
 	/* Keep data NUL-terminated for callers that print it. */
 	if (!ret)
-		ret = kbuf_reserve(out, 1);
+		ret = kt_kbuf_reserve(out, 1);
 	if (!ret)
 		out->data[out->len] = '\0';
 	return ret;
@@ -131,7 +131,7 @@ int kt_report_check(const struct kt_run_opts *o)
 			kt_err(0, "--out: empty directory name");
 			return -EINVAL;
 		}
-		if (mkdir_p(o->out_dir, 0755)) {
+		if (kt_mkdir_p(o->out_dir, 0755)) {
 			kt_err(errno, "--out %s: cannot create the directory", o->out_dir);
 			return -EACCES;
 		}
@@ -190,7 +190,7 @@ static void tail_copy(struct kbuf *dst, const struct kbuf *src)
 		if (nl && (size_t)(nl - src->data) < off + 1024)
 			off = (size_t)(nl - src->data) + 1;
 	}
-	kbuf_append(dst, src->data + off, src->len - off);
+	kt_kbuf_append(dst, src->data + off, src->len - off);
 }
 
 void kt_report_capture(const struct kt_run_opts *o, struct kt_outcome *out, const struct vm_result *vr,
@@ -202,7 +202,7 @@ void kt_report_capture(const struct kt_run_opts *o, struct kt_outcome *out, cons
 	out->exit = vr->exit;
 	out->guest_json.len = 0;
 	if (ring_json && ring_len)
-		kbuf_append(&out->guest_json, ring_json, ring_len);
+		kt_kbuf_append(&out->guest_json, ring_json, ring_len);
 	tail_copy(&out->com1_tail, &vr->com1);
 	tail_copy(&out->com2_tail, &vr->com2);
 }
@@ -253,7 +253,7 @@ static json_t *str_json(const char *s, size_t len)
 	if (kt_text_clean(s ? s : "", s ? len : 0, false, &b))
 		return json_null();
 	j = json_stringn(b.data ? b.data : "", b.len);
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 	return j ? j : json_null();
 }
 
@@ -264,7 +264,7 @@ static int write_atomic(const char *path, const char *data, size_t len)
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
 		return kt_err(ENAMETOOLONG, "%s", path);
-	ret = write_file(tmp, data, len);
+	ret = kt_write_file(tmp, data, len);
 	if (ret)
 		return ret;
 	if (rename(tmp, path)) {
@@ -300,7 +300,7 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 	json_object_set_new(j, "scheduler_flags", str_json(c->flag_args, strlen(c->flag_args)));
 	json_object_set_new(j, "vmm", str_json(out->vmm, strlen(out->vmm)));
 	json_object_set_new(j, "accel", str_json(out->accel, strlen(out->accel)));
-	json_object_set_new(j, "vm_exit", json_string(vm_exit_name(out->exit)));
+	json_object_set_new(j, "vm_exit", json_string(kt_vm_exit_name(out->exit)));
 	json_object_set_new(j, "kernel", str_json(r->kernel, strlen(r->kernel)));
 	json_object_set_new(j, "wall_s", json_real(out->wall_s));
 	json_object_set_new(j, "boot_s", json_real(out->boot_s));
@@ -356,56 +356,56 @@ static void xmls(struct kbuf *b, const char *s)
 
 static void junit_case(struct kt_report *r, struct kbuf *b, const struct kt_case *c, const struct kt_outcome *out)
 {
-	kbuf_printf(b, "    <testcase classname=\"ktstr.");
+	kt_kbuf_printf(b, "    <testcase classname=\"ktstr.");
 	xmls(b, c->t->name);
-	kbuf_printf(b, "\" name=\"");
+	kt_kbuf_printf(b, "\" name=\"");
 	xmls(b, c->name);
-	kbuf_printf(b, "\" time=\"%.3f\">\n", out->wall_s);
+	kt_kbuf_printf(b, "\" time=\"%.3f\">\n", out->wall_s);
 	r->tests++;
 	r->time_s += out->wall_s;
-	kbuf_printf(b, "      <properties>\n        <property name=\"topology\" value=\"");
+	kt_kbuf_printf(b, "      <properties>\n        <property name=\"topology\" value=\"");
 	xmls(b, out->topo);
-	kbuf_printf(b, "\"/>\n        <property name=\"scheduler\" value=\"");
+	kt_kbuf_printf(b, "\"/>\n        <property name=\"scheduler\" value=\"");
 	xmls(b, sched_name(c));
-	kbuf_printf(b, "\"/>\n        <property name=\"vmm\" value=\"");
+	kt_kbuf_printf(b, "\"/>\n        <property name=\"vmm\" value=\"");
 	xmls(b, out->vmm);
-	kbuf_printf(b, "/");
+	kt_kbuf_printf(b, "/");
 	xmls(b, out->accel);
-	kbuf_printf(b, "\"/>\n      </properties>\n");
+	kt_kbuf_printf(b, "\"/>\n      </properties>\n");
 	switch (out->verdict) {
 	case KT_PASS:
 		/* Passed on a retry: the Surefire rerun element for the
 		 * failed attempt. */
 		if (out->first_failure[0]) {
-			kbuf_printf(b, "      <flakyFailure message=\"");
+			kt_kbuf_printf(b, "      <flakyFailure message=\"");
 			xmls(b, out->first_failure);
-			kbuf_printf(b, "\" type=\"FAIL\"/>\n");
+			kt_kbuf_printf(b, "\" type=\"FAIL\"/>\n");
 		}
 		break;
 	case KT_SKIP:
 		r->skipped++;
-		kbuf_printf(b, "      <skipped message=\"");
+		kt_kbuf_printf(b, "      <skipped message=\"");
 		xmls(b, out->reason);
-		kbuf_printf(b, "\"/>\n");
+		kt_kbuf_printf(b, "\"/>\n");
 		break;
 	default:
 		if (out->verdict == KT_FAIL)
 			r->failures++;
 		else
 			r->errors++;
-		kbuf_printf(b, "      <%s message=\"", out->verdict == KT_FAIL ? "failure" : "error");
+		kt_kbuf_printf(b, "      <%s message=\"", out->verdict == KT_FAIL ? "failure" : "error");
 		xmls(b, out->reason);
-		kbuf_printf(b, "\" type=\"%s\">", verdict_name(out->verdict));
+		kt_kbuf_printf(b, "\" type=\"%s\">", verdict_name(out->verdict));
 		xmls(b, out->reason);
-		kbuf_printf(b, "</%s>\n", out->verdict == KT_FAIL ? "failure" : "error");
+		kt_kbuf_printf(b, "</%s>\n", out->verdict == KT_FAIL ? "failure" : "error");
 		break;
 	}
 	if (out->report.len) {
-		kbuf_printf(b, "      <system-out>");
+		kt_kbuf_printf(b, "      <system-out>");
 		xml(b, out->report.data, out->report.len);
-		kbuf_printf(b, "</system-out>\n");
+		kt_kbuf_printf(b, "</system-out>\n");
 	}
-	kbuf_printf(b, "    </testcase>\n");
+	kt_kbuf_printf(b, "    </testcase>\n");
 }
 
 void kt_report_case(struct kt_report *r, size_t idx, const struct kt_case *c, const struct kt_outcome *out)
@@ -430,7 +430,7 @@ int kt_report_end(struct kt_report *r)
 	if (!r)
 		return 0;
 	if (r->o->junit) {
-		kbuf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		kt_kbuf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 				"<testsuites name=\"ktstr\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" "
 				"time=\"%.3f\">\n"
 				"  <testsuite name=\"ktstr\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" "
@@ -443,23 +443,23 @@ int kt_report_end(struct kt_report *r)
 			gethostname(host, sizeof(host) - 1);
 			xmls(&b, host);
 		}
-		kbuf_printf(&b, "\">\n    <properties>\n      <property name=\"kernel\" value=\"");
+		kt_kbuf_printf(&b, "\">\n    <properties>\n      <property name=\"kernel\" value=\"");
 		xmls(&b, r->kernel);
-		kbuf_printf(&b, "\"/>\n    </properties>\n");
+		kt_kbuf_printf(&b, "\"/>\n    </properties>\n");
 		for (size_t i = 0; i < r->n; i++)
 			if (r->junit[i].len)
-				kbuf_append(&b, r->junit[i].data, r->junit[i].len);
-		kbuf_printf(&b, "  </testsuite>\n</testsuites>\n");
+				kt_kbuf_append(&b, r->junit[i].data, r->junit[i].len);
+		kt_kbuf_printf(&b, "  </testsuite>\n</testsuites>\n");
 		ret = b.data ? write_atomic(r->o->junit, b.data, b.len) : -ENOMEM;
 		if (ret) {
 			kt_err(0, "--junit: could not write %s", r->o->junit);
 			r->failed = true;
 		}
-		kbuf_free(&b);
+		kt_kbuf_free(&b);
 	}
 	ret = r->failed ? -1 : 0;
 	for (size_t i = 0; i < r->n; i++)
-		kbuf_free(&r->junit[i]);
+		kt_kbuf_free(&r->junit[i]);
 	free(r->junit);
 	free(r);
 	return ret;

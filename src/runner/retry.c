@@ -35,6 +35,6 @@ void kt_run_attempts(const struct kt_attempt_ops *ops, unsigned retries, struct 
 		snprintf(out->first_failure, sizeof(out->first_failure), "%s", first);
 		out->first_report = first_report;
 	} else {
-		kbuf_free(&first_report);
+		kt_kbuf_free(&first_report);
 	}
 }

@@ -75,7 +75,7 @@ static void on_prepare(void *arg, struct vm *vm)
 {
 	struct watch *w = arg;
 
-	w->t0 = now_ns();
+	w->t0 = kt_now_ns();
 	kt_ring_init(vm->shm, vm->shm_size);
 }
 
@@ -85,9 +85,9 @@ static void on_output(void *arg, int port, const char *data, size_t len)
 
 	if (port != 2 || w->init_ns)
 		return;
-	kbuf_append(&w->com2_tail, data, len);
+	kt_kbuf_append(&w->com2_tail, data, len);
 	if (w->com2_tail.data && strstr(w->com2_tail.data, "KTSTR_INIT_STARTED"))
-		w->init_ns = now_ns() - w->t0;
+		w->init_ns = kt_now_ns() - w->t0;
 	if (w->com2_tail.len > 65536)
 		w->com2_tail.len = 0;
 }
@@ -102,7 +102,7 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 	switch (type) {
 	case KT_MSG_TEST_RESULT:
 		w->ring_json.len = 0;
-		kbuf_append(&w->ring_json, p, len);
+		kt_kbuf_append(&w->ring_json, p, len);
 		break;
 	case KT_MSG_CRASH:
 		snprintf(w->crash, sizeof(w->crash), "%.*s", (int)(len < sizeof(w->crash) ? len : sizeof(w->crash) - 1),
@@ -110,14 +110,14 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 		break;
 	case KT_MSG_SCHED_EXIT:
 		if (!w->sched_exit_ns)
-			w->sched_exit_ns = now_ns();
+			w->sched_exit_ns = kt_now_ns();
 		break;
 	case KT_MSG_STIMULUS:
 		if (len == sizeof(struct kt_stimulus))
 			w->stimuli++;
 		break;
 	case KT_MSG_SCENARIO_START:
-		w->scen_start_ns = now_ns();
+		w->scen_start_ns = kt_now_ns();
 		break;
 	case KT_MSG_SCENARIO_END:
 		if (len == sizeof(uint32_t))
@@ -132,7 +132,7 @@ static bool on_tick(void *arg, struct vm *vm)
 {
 	struct watch *w = arg;
 	struct kt_ring_hdr *h = vm->shm;
-	uint64_t now = now_ns();
+	uint64_t now = kt_now_ns();
 
 	if (w->mon && !w->mon_started) { /* after launch: vm->accel is known */
 		w->mon_started = true;
@@ -153,7 +153,7 @@ static bool on_tick(void *arg, struct vm *vm)
 		uint64_t gpa = w->kaslr ? kt_monitor_sym_pa(w->mon, w->wd_gpa + KT_START_KERNEL_MAP) : w->wd_gpa;
 
 		if (gpa)
-			vm_write_phys(vm, gpa, &w->wd_jiffies, sizeof(w->wd_jiffies));
+			kt_vm_write_phys(vm, gpa, &w->wd_jiffies, sizeof(w->wd_jiffies));
 	}
 	/* 3 s before the limit, ask the guest to report what it has. */
 	if (w->timeout_ns > 10000000000ull && !w->stop_sent && now - w->t0 >= w->timeout_ns - 3000000000ull) {
@@ -234,11 +234,11 @@ static int resolve_schedulers(struct pool *p, const struct kt_case *cases, size_
 			return kt_err(0, "scheduler %s (test %s): no binary given", s->name ? s->name : "?",
 				      cases[i].name);
 		if (strchr(s->binary, '/')) {
-			if (!realpath(s->binary, f->host) || !is_executable(f->host))
+			if (!realpath(s->binary, f->host) || !kt_is_executable(f->host))
 				return kt_err(errno ? errno : EACCES, "scheduler %s: binary %s missing or not executable",
 					      s->name ? s->name : s->binary, s->binary);
-		} else if (!strcmp(s->binary, "scx_ktstr") ? kernel_scx_ktstr(k, f->host, sizeof(f->host))
-							   : kernel_scheduler_path(k, s->binary, f->host, sizeof(f->host))) {
+		} else if (!strcmp(s->binary, "scx_ktstr") ? kt_kernel_scx_ktstr(k, f->host, sizeof(f->host))
+							   : kt_kernel_scheduler_path(k, s->binary, f->host, sizeof(f->host))) {
 			return kt_err(0, "scheduler %s: '%s' is not among the schedulers built with kernel %s (in %s); "
 					 "run `ktstr kernel build` or give a path",
 				      s->name ? s->name : s->binary, s->binary, k->key[0] ? k->key : k->bzimage,
@@ -275,13 +275,13 @@ static int nested_initramfs(const struct kt_case *cases, size_t n, const struct 
 	if (!any)
 		return 0;
 	files[spec->nfiles++] = (struct initramfs_file){ .src = k->bzimage, .dst = "nested/bzImage" };
-	if (k->vmlinux[0] && !kernel_monitor_vmlinux(k->vmlinux, vml, sizeof(vml)))
+	if (k->vmlinux[0] && !kt_kernel_monitor_vmlinux(k->vmlinux, vml, sizeof(vml)))
 		files[spec->nfiles++] = (struct initramfs_file){ .src = vml, .dst = "nested/vmlinux" };
 	for (size_t i = 0; i + 1 < spec->nfiles; i++)
 		have_scx |= !strcmp(files[i].dst, "sched/scx_ktstr");
-	if (!have_scx && !kernel_scx_ktstr(k, scx, sizeof(scx)))
+	if (!have_scx && !kt_kernel_scx_ktstr(k, scx, sizeof(scx)))
 		files[spec->nfiles++] = (struct initramfs_file){ .src = scx, .dst = "sched/scx_ktstr" };
-	return initramfs_build(spec, out, len);
+	return kt_initramfs_build(spec, out, len);
 }
 
 /* Tests that override the sched_ext watchdog need scx_watchdog_timeout's
@@ -298,12 +298,12 @@ static int watchdog_setup(struct pool *p, const struct kt_case *cases, size_t n,
 		need |= cases[i].t->watchdog_timeout_s != 0;
 	if (!need)
 		return 0;
-	if (!k->vmlinux[0] || ksym_lookup(k->vmlinux, names, &addr, 1) != 1)
+	if (!k->vmlinux[0] || kt_ksym_lookup(k->vmlinux, names, &addr, 1) != 1)
 		return kt_err(0, "watchdog_timeout_s: no scx_watchdog_timeout symbol in %s (kernel without sched_ext, "
 				 "or no vmlinux next to the image)", k->vmlinux[0] ? k->vmlinux : "(none)");
-	if (k->config[0] && !read_file(k->config, &cfg))
-		kconfig_get(cfg.data, "CONFIG_HZ", hz, sizeof(hz));
-	kbuf_free(&cfg);
+	if (k->config[0] && !kt_read_file(k->config, &cfg))
+		kt_kconfig_get(cfg.data, "CONFIG_HZ", hz, sizeof(hz));
+	kt_kbuf_free(&cfg);
 	p->hz = hz[0] ? (unsigned)strtoul(hz, NULL, 10) : 250;
 	p->wd_gpa = ksym_phys(addr);
 	kt_debug("watchdog: scx_watchdog_timeout at 0x%llx (gpa 0x%llx), HZ=%u", (unsigned long long)addr,
@@ -374,7 +374,7 @@ static void run_one(struct pool *p, struct job *j)
 	hooks.prepare = on_prepare;
 	hooks.output = on_output;
 	hooks.tick = on_tick;
-	if (vm_run(&cfg, &hooks, &vr)) {
+	if (kt_vm_run(&cfg, &hooks, &vr)) {
 		j->out.verdict = KT_ERROR;
 		snprintf(j->out.reason, sizeof(j->out.reason), "VM could not be started (see the error above)");
 		ktstr_topo_format(&topo, j->out.topo, sizeof(j->out.topo));
@@ -392,10 +392,10 @@ static void run_one(struct pool *p, struct job *j)
 				kt_monitor_json(w.mon, &j->out.monitor_json);
 		}
 		kt_report_capture(o, &j->out, &vr, w.ring_json.data, w.ring_json.len);
-		vm_result_free(&vr);
+		kt_vm_result_free(&vr);
 	}
-	kbuf_free(&w.com2_tail);
-	kbuf_free(&w.ring_json);
+	kt_kbuf_free(&w.com2_tail);
+	kt_kbuf_free(&w.ring_json);
 	kt_monitor_free(w.mon);
 }
 
@@ -422,12 +422,12 @@ static void print_line(struct job *j, int num)
 
 void kt_outcome_release(struct kt_outcome *o)
 {
-	kbuf_free(&o->report);
-	kbuf_free(&o->guest_json);
-	kbuf_free(&o->com1_tail);
-	kbuf_free(&o->com2_tail);
-	kbuf_free(&o->monitor_json);
-	kbuf_free(&o->first_report);
+	kt_kbuf_free(&o->report);
+	kt_kbuf_free(&o->guest_json);
+	kt_kbuf_free(&o->com1_tail);
+	kt_kbuf_free(&o->com2_tail);
+	kt_kbuf_free(&o->monitor_json);
+	kt_kbuf_free(&o->first_report);
 }
 
 struct attempt_ctx {
@@ -462,7 +462,7 @@ static bool attempt_stop(void *arg)
 	struct attempt_ctx *a = arg;
 	bool stop;
 
-	if (vm_interrupted)
+	if (kt_vm_interrupted)
 		return true;
 	pthread_mutex_lock(&a->p->lock);
 	stop = !a->p->retry_budget;
@@ -497,7 +497,7 @@ static void *worker(void *arg)
 		struct job *j;
 
 		pthread_mutex_lock(&p->lock);
-		if (p->next >= p->n || vm_interrupted) {
+		if (p->next >= p->n || kt_vm_interrupted) {
 			pthread_mutex_unlock(&p->lock);
 			return NULL;
 		}
@@ -562,11 +562,11 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	ret = check_inputs(cases, n, o);
 	if (ret)
 		return ret;
-	if (!vm_select(o->vmm, why, sizeof(why))) {
+	if (!kt_vm_select(o->vmm, why, sizeof(why))) {
 		kt_err(0, "%s", why);
 		return 2;
 	}
-	if (kernel_resolve(o->kernel, &k))
+	if (kt_kernel_resolve(o->kernel, &k))
 		return 2;
 	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (sl < 0)
@@ -588,7 +588,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 			files[spec.nfiles++] = (struct initramfs_file){ .src = p.sched[i].host, .dst = p.sched[i].guest };
 	}
 	spec.files = files;
-	ret = files ? initramfs_build(&spec, initrd, sizeof(initrd)) : -ENOMEM;
+	ret = files ? kt_initramfs_build(&spec, initrd, sizeof(initrd)) : -ENOMEM;
 	if (!ret)
 		ret = nested_initramfs(cases, n, &k, &spec, files, initrd_nested, sizeof(initrd_nested));
 	free(files);
@@ -619,7 +619,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	p.retry_budget_total = p.retry_budget;
 	printf("KTAP version 1\n# kernel %s (%s)\n1..%zu\n", k.key[0] ? k.key : k.bzimage, k.version, n);
 	fflush(stdout);
-	vm_install_signal_handlers();
+	kt_vm_install_signal_handlers();
 	if (nth > n)
 		nth = (unsigned)n;
 	if (nth > ARRAY_SIZE(th))
@@ -660,7 +660,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	}
 	if (kt_report_end(p.rep))
 		failed++; /* a requested output could not be written */
-	if (vm_interrupted)
+	if (kt_vm_interrupted)
 		printf("# interrupted: %zu of %zu tests not run\n", n - p.next, n);
 	printf("%u passed, %u failed", passed, failed);
 	if (skipped)
@@ -672,5 +672,5 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	free(p.sched);
 	kt_monitor_kernel_free(p.mon);
 	pthread_mutex_destroy(&p.lock);
-	return failed || vm_interrupted ? 1 : 0;
+	return failed || kt_vm_interrupted ? 1 : 0;
 }

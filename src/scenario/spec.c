@@ -53,7 +53,7 @@ int ktstr_cpuset_resolve(const struct ktstr_topo *t, const struct ktstr_cpuset_s
 
 	kmask_zero(out);
 	ktstr_topo_usable(t, &usable);
-	len = kmask_weight(&usable);
+	len = kt_mask_weight(&usable);
 	switch (s->kind) {
 	case KTSTR_CS_NONE:
 		return 0;
@@ -77,7 +77,7 @@ int ktstr_cpuset_resolve(const struct ktstr_topo *t, const struct ktstr_cpuset_s
 		a = (unsigned)floor(len * s->start);
 		b = (unsigned)floor(len * s->end);
 		take_range(&usable, a, b, out);
-		if (!kmask_weight(out))
+		if (!kt_mask_weight(out))
 			return BAD("cpuset: range %g..%g of %u usable CPUs is empty", s->start, s->end, len);
 		return 0;
 	case KTSTR_CS_DISJOINT:
@@ -103,9 +103,9 @@ int ktstr_cpuset_resolve(const struct ktstr_topo *t, const struct ktstr_cpuset_s
 		return 0;
 	}
 	case KTSTR_CS_EXACT:
-		if (!s->cpus || kmask_parse(s->cpus, out))
+		if (!s->cpus || kt_mask_parse(s->cpus, out))
 			return BAD("cpuset: exact list '%s' is not a cpulist", s->cpus ? s->cpus : "(null)");
-		if (!kmask_weight(out))
+		if (!kt_mask_weight(out))
 			return BAD("cpuset: exact list is empty");
 		for (unsigned c = n; c < KTSTR_MASK_BITS; c++)
 			if (kmask_test(out, c))
@@ -133,7 +133,7 @@ int ktstr_affinity_resolve(const struct ktstr_topo *t, enum ktstr_affinity k, co
 	kmask_zero(&all);
 	for (unsigned c = 0; c < n; c++)
 		kmask_set(&all, c);
-	pool = cpuset && kmask_weight(cpuset) ? *cpuset : all;
+	pool = cpuset && kt_mask_weight(cpuset) ? *cpuset : all;
 	*none = false;
 	kmask_zero(out);
 	switch (k) {
@@ -141,7 +141,7 @@ int ktstr_affinity_resolve(const struct ktstr_topo *t, enum ktstr_affinity k, co
 		*none = true;
 		return 0;
 	case KTSTR_AFF_RANDOM: {
-		unsigned want = kmask_weight(&pool) / 2, have = 0;
+		unsigned want = kt_mask_weight(&pool) / 2, have = 0;
 		unsigned cand[KTSTR_MASK_BITS], nc = 0;
 
 		if (!want)
@@ -167,8 +167,8 @@ int ktstr_affinity_resolve(const struct ktstr_topo *t, enum ktstr_affinity k, co
 			for (unsigned c = 0; c < n; c++)
 				if (ktstr_topo_cpu_llc(t, c) == l)
 					kmask_set(&m, c);
-			kmask_and(&m, &pool);
-			w = kmask_weight(&m);
+			kt_mask_and(&m, &pool);
+			w = kt_mask_weight(&m);
 			if (w > bestw) {
 				bestw = w;
 				best = l;
@@ -182,17 +182,17 @@ int ktstr_affinity_resolve(const struct ktstr_topo *t, enum ktstr_affinity k, co
 		*out = all;
 		return 0;
 	case KTSTR_AFF_SINGLE:
-		kmask_set(out, (unsigned)kmask_first(&pool));
+		kmask_set(out, (unsigned)kt_mask_first(&pool));
 		return 0;
 	case KTSTR_AFF_EXACT:
-		if (!cpus || kmask_parse(cpus, out) || !kmask_weight(out))
+		if (!cpus || kt_mask_parse(cpus, out) || !kt_mask_weight(out))
 			return BAD("affinity_cpus: '%s' is not a non-empty cpulist", cpus ? cpus : "(null)");
 		for (unsigned c = n; c < KTSTR_MASK_BITS; c++)
 			if (kmask_test(out, c))
 				return BAD("affinity_cpus: CPU %u is outside the topology (%u CPUs)", c, n);
-		if (cpuset && kmask_weight(cpuset)) {
-			kmask_and(out, cpuset);
-			*none = !kmask_weight(out);
+		if (cpuset && kt_mask_weight(cpuset)) {
+			kt_mask_and(out, cpuset);
+			*none = !kt_mask_weight(out);
 		}
 		return 0;
 	}

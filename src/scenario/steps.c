@@ -98,10 +98,10 @@ static int write_cpuset(const char *name, const struct ktstr_cpumask *m)
 	char f[512], list[512] = "";
 	int ret;
 
-	if (m && kmask_format(m, list, sizeof(list)))
+	if (m && kt_mask_format(m, list, sizeof(list)))
 		return -ENOSPC;
 	cg_path(name, "cpuset.cpus", f, sizeof(f));
-	ret = write_str(f, list);
+	ret = kt_write_str(f, list);
 	return ret ? serr(-ret, "cgroup %s: write cpuset.cpus '%s'", name, list) : 0;
 }
 
@@ -180,7 +180,7 @@ static int spawn(struct eng *e, const struct ktstr_op *o, struct scg *c)
 	h->host = !c;
 	snprintf(h->name, sizeof(h->name), "%s", c ? c->name : "host");
 	if (c && c->has_cpuset)
-		kmask_format(&c->cpuset, h->cpuset, sizeof(h->cpuset));
+		kt_mask_format(&c->cpuset, h->cpuset, sizeof(h->cpuset));
 	h->def[0] = (struct ktstr_cgroup_def){ .name = h->name, .workers = o->workers, .work = o->work,
 					       .work_args = o->work_args,
 					       .cpuset = h->cpuset[0] ? h->cpuset : NULL,
@@ -211,9 +211,9 @@ static int add_cgroup(struct eng *e, const struct ktstr_op *o)
 	if (sl) { /* the parent passes cpuset and cpu down */
 		snprintf(p, sizeof(p), "%s/%.*s/cgroup.subtree_control", kt_workload_cgroup_base(),
 			 (int)(sl - o->cgroup), o->cgroup);
-		write_str(p, "+cpuset");
+		kt_write_str(p, "+cpuset");
 		if (kt_workload_cpu_controller())
-			write_str(p, "+cpu");
+			kt_write_str(p, "+cpu");
 	}
 	cg_path(o->cgroup, NULL, p, sizeof(p));
 	if (mkdir(p, 0755) && errno != EEXIST)
@@ -265,7 +265,7 @@ static int move_tasks(struct eng *e, struct scg *from, struct scg *to)
 
 			snprintf(pid, sizeof(pid), "%d", (int)ktstr_workload_pid(h->wl, k));
 			for (int tries = 0; tries < 4; tries++) { /* sched_ext may refuse a move for a while */
-				ret = write_str(f, pid);
+				ret = kt_write_str(f, pid);
 				if (ret != -EBUSY)
 					break;
 				ktstr_sleep_ms(100);
@@ -399,11 +399,11 @@ static void hold(struct eng *e, const struct ktstr_step *st)
 		ktstr_sleep_ms(st->hold.ms);
 		return;
 	case KTSTR_HOLD_K_LOOP:
-		while ((now = now_ns()) < end) {
+		while ((now = kt_now_ns()) < end) {
 			uint64_t left = (end - now) / 1000000u;
 
 			ktstr_sleep_ms(left < st->hold.ms ? (unsigned)left : st->hold.ms);
-			if (now_ns() >= end)
+			if (kt_now_ns() >= end)
 				break;
 			int ret = apply_ops(e, st->ops);
 
@@ -425,15 +425,15 @@ static int setup_controllers(bool cpu)
 
 	kt_workload_set_cpu_controller(cpu);
 	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", kt_workload_cgroup_root());
-	write_str(f, "+cpuset");
+	kt_write_str(f, "+cpuset");
 	if (cpu)
-		write_str(f, "+cpu");
+		kt_write_str(f, "+cpu");
 	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", kt_workload_cgroup_base());
-	write_str(f, "+cpuset");
-	write_str(f, cpu ? "+cpu" : "-cpu");
+	kt_write_str(f, "+cpuset");
+	kt_write_str(f, cpu ? "+cpu" : "-cpu");
 	if (cpu)
 		return 0;
-	ret = read_file_str(f, have, sizeof(have));
+	ret = kt_read_file_str(f, have, sizeof(have));
 	if (ret)
 		return serr(-ret, "no cpu controller: read %s", f);
 	if (kt_controllers_has(have, "cpu"))
@@ -466,7 +466,7 @@ int ktstr_run_steps(struct ktstr_ctx *ctx, const struct ktstr_backdrop *bd, cons
 	}
 	last_why[0] = '\0';
 	ret = setup_controllers(!(bd && bd->no_cpu_controller));
-	e->t0 = now_ns();
+	e->t0 = kt_now_ns();
 	kt_shm_send(KT_MSG_SCENARIO_START, NULL, 0);
 	e->step = -1;
 	if (!ret)
@@ -490,7 +490,7 @@ int ktstr_run_steps(struct ktstr_ctx *ctx, const struct ktstr_backdrop *bd, cons
 			collect(e, s);
 		}
 	}
-	ms = (uint32_t)((now_ns() - e->t0) / 1000000u);
+	ms = (uint32_t)((kt_now_ns() - e->t0) / 1000000u);
 	kt_shm_send(KT_MSG_SCENARIO_END, &ms, sizeof(ms));
 	collect(e, -1);
 	for (unsigned i = e->ncg; i-- > 0;) /* whatever is left, deepest first */

@@ -105,9 +105,9 @@ int kt_shell_collect(const char *const *args, size_t n, struct kt_shell_files *o
 			ret = -EINVAL;
 			break;
 		}
-		if (!strchr(a, '/') && !path_exists(a)) {
+		if (!strchr(a, '/') && !kt_path_exists(a)) {
 			/* a bare name: the program in $PATH */
-			if (find_in_path(a, abs, sizeof(abs))) {
+			if (kt_find_in_path(a, abs, sizeof(abs))) {
 				fprintf(stderr, "ktstr: --include-files: '%s' is neither a file here nor a program in $PATH\n",
 					a);
 				ret = -ENOENT;
@@ -143,7 +143,7 @@ int kt_shell_collect(const char *const *args, size_t n, struct kt_shell_files *o
 			ret = -EINVAL;
 			break;
 		}
-		if (!path_exists(abs)) {
+		if (!kt_path_exists(abs)) {
 			fprintf(stderr, "ktstr: --include-files: %s: %s\n", a, strerror(ENOENT));
 			ret = -ENOENT;
 			break;

@@ -136,13 +136,13 @@ static bool kernel_has_hvc0(const struct kernel_info *k)
 					    "CONFIG_VIRTIO_CONSOLE" };
 	struct kbuf cfg = { 0 };
 	char v[8];
-	bool ok = k->config[0] && !read_file(k->config, &cfg) && cfg.data;
+	bool ok = k->config[0] && !kt_read_file(k->config, &cfg) && cfg.data;
 
 	for (size_t i = 0; ok && i < ARRAY_SIZE(need); i++) {
-		kconfig_get(cfg.data, need[i], v, sizeof(v));
+		kt_kconfig_get(cfg.data, need[i], v, sizeof(v));
 		ok = !strcmp(v, "y");
 	}
-	kbuf_free(&cfg);
+	kt_kbuf_free(&cfg);
 	return ok;
 }
 
@@ -153,11 +153,11 @@ static int resolve_scheduler(const char *name, const struct kernel_info *k, char
 	const char *base;
 
 	if (strchr(name, '/')) {
-		if (!realpath(name, host) || !is_executable(host)) {
+		if (!realpath(name, host) || !kt_is_executable(host)) {
 			fprintf(stderr, "ktstr: --scheduler %s: missing or not executable\n", name);
 			return -ENOENT;
 		}
-	} else if (!strcmp(name, "scx_ktstr") ? kernel_scx_ktstr(k, host, len) : kernel_scheduler_path(k, name, host, len)) {
+	} else if (!strcmp(name, "scx_ktstr") ? kt_kernel_scx_ktstr(k, host, len) : kt_kernel_scheduler_path(k, name, host, len)) {
 		fprintf(stderr, "ktstr: --scheduler %s: not among the schedulers built with kernel %s (%s); run `ktstr "
 				"kernel build` or give a path\n",
 			name, k->key[0] ? k->key : k->bzimage, k->sched_dir[0] ? k->sched_dir : "no sched dir");
@@ -186,9 +186,9 @@ static int build_initrd(const struct kt_shell_opts *o, const char *sched_host, c
 	for (size_t i = 0; i < o->n_include; i++)
 		args[i] = o->include[i];
 	/* Included programs get glibc's UTF-8 locale (~400 KiB). */
-	if (o->n_include && path_exists(LOCALE_DIR))
+	if (o->n_include && kt_path_exists(LOCALE_DIR))
 		args[o->n_include] = LOCALE_DIR;
-	if (kt_shell_collect(args, o->n_include + (o->n_include && path_exists(LOCALE_DIR)), &inc))
+	if (kt_shell_collect(args, o->n_include + (o->n_include && kt_path_exists(LOCALE_DIR)), &inc))
 		return -EINVAL;
 	files = calloc(inc.n + 1, sizeof(*files));
 	if (!files) {
@@ -201,7 +201,7 @@ static int build_initrd(const struct kt_shell_opts *o, const char *sched_host, c
 		files[spec.nfiles++] = (struct initramfs_file){ .src = sched_host, .dst = sched_guest + 1 };
 	spec.init = self;
 	spec.files = files;
-	ret = initramfs_build(&spec, out, len);
+	ret = kt_initramfs_build(&spec, out, len);
 	free(files);
 	kt_shell_files_free(&inc);
 	return ret;
@@ -221,11 +221,11 @@ static int report(const struct session *s, const struct vm_result *r, bool exec)
 	case VM_EXIT_RESET:
 		if (s->have_exit)
 			return s->exit_code >= 0 && s->exit_code <= 255 ? s->exit_code : 1;
-		fprintf(stderr, "ktstr shell: the guest %s without reporting %s exit status\n", vm_exit_name(r->exit),
+		fprintf(stderr, "ktstr shell: the guest %s without reporting %s exit status\n", kt_vm_exit_name(r->exit),
 			exec ? "the command's" : "the shell's");
 		return 1;
 	default:
-		fprintf(stderr, "ktstr shell: the guest %s%s%s\n", vm_exit_name(r->exit), r->detail[0] ? ": " : "",
+		fprintf(stderr, "ktstr shell: the guest %s%s%s\n", kt_vm_exit_name(r->exit), r->detail[0] ? ": " : "",
 			r->detail);
 		return 1;
 	}
@@ -250,13 +250,13 @@ int kt_shell_run(const struct kt_shell_opts *o)
 		fprintf(stderr, "ktstr: shell: stdin is not a terminal; run it in one, or use --exec CMD\n");
 		return 2;
 	}
-	if (!(ops = vm_select(o->vmm, why, sizeof(why)))) {
+	if (!(ops = kt_vm_select(o->vmm, why, sizeof(why)))) {
 		fprintf(stderr, "ktstr: %s\n", why);
 		return 2;
 	}
-	if (kernel_resolve(o->kernel, &k))
+	if (kt_kernel_resolve(o->kernel, &k))
 		return 2;
-	gs.hvc0 = ops == &vm_kvm_ops && kernel_has_hvc0(&k);
+	gs.hvc0 = ops == &kt_vm_kvm_ops && kernel_has_hvc0(&k);
 	if (o->scheduler && resolve_scheduler(o->scheduler, &k, sched_host, sizeof(sched_host), sched_guest,
 					      sizeof(sched_guest)))
 		return 2;
@@ -299,12 +299,12 @@ int kt_shell_run(const struct kt_shell_opts *o)
 			return 1;
 		}
 	}
-	vm_install_signal_handlers();
-	ret = vm_run(&cfg, &hooks, &res);
+	kt_vm_install_signal_handlers();
+	ret = kt_vm_run(&cfg, &hooks, &res);
 	term_restore();
 	if (ret)
 		return 1;
 	ret = report(&s, &res, !interactive);
-	vm_result_free(&res);
+	kt_vm_result_free(&res);
 	return ret;
 }

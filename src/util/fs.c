@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int read_file(const char *path, struct kbuf *out)
+int kt_read_file(const char *path, struct kbuf *out)
 {
 	char buf[65536];
 	ssize_t n;
@@ -27,17 +27,17 @@ int read_file(const char *path, struct kbuf *out)
 			ret = -errno;
 			break;
 		}
-		ret = kbuf_append(out, buf, (size_t)n);
+		ret = kt_kbuf_append(out, buf, (size_t)n);
 		if (ret)
 			break;
 	}
 	close(fd);
 	if (!ret && !out->data)
-		ret = kbuf_append(out, "", 0);
+		ret = kt_kbuf_append(out, "", 0);
 	return ret;
 }
 
-int read_file_str(const char *path, char *buf, size_t len)
+int kt_read_file_str(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -56,7 +56,7 @@ int read_file_str(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-int write_file(const char *path, const void *data, size_t len)
+int kt_write_file(const char *path, const void *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	const char *p = data;
@@ -82,7 +82,7 @@ int write_file(const char *path, const void *data, size_t len)
 	return 0;
 }
 
-int write_str(const char *path, const char *s)
+int kt_write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
 	size_t len = strlen(s);
@@ -95,7 +95,7 @@ int write_str(const char *path, const char *s)
 	return ret;
 }
 
-int mkdir_p(const char *path, mode_t mode)
+int kt_mkdir_p(const char *path, mode_t mode)
 {
 	char tmp[4096];
 	size_t len = strlen(path);
@@ -116,7 +116,7 @@ int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-int rm_rf(const char *path)
+int kt_rm_rf(const char *path)
 {
 	struct stat st;
 	DIR *d;
@@ -139,7 +139,7 @@ int rm_rf(const char *path)
 			ret = -ENAMETOOLONG;
 			continue;
 		}
-		int r = rm_rf(sub);
+		int r = kt_rm_rf(sub);
 
 		if (r && !ret)
 			ret = r;
@@ -150,7 +150,7 @@ int rm_rf(const char *path)
 	return ret;
 }
 
-int copy_or_link(const char *src, const char *dst)
+int kt_copy_or_link(const char *src, const char *dst)
 {
 	struct kbuf b = { 0 };
 	struct stat st;
@@ -159,28 +159,28 @@ int copy_or_link(const char *src, const char *dst)
 	unlink(dst);
 	if (!link(src, dst))
 		return 0;
-	ret = read_file(src, &b);
+	ret = kt_read_file(src, &b);
 	if (!ret)
-		ret = write_file(dst, b.data, b.len);
+		ret = kt_write_file(dst, b.data, b.len);
 	if (!ret && !stat(src, &st))
 		chmod(dst, st.st_mode & 07777);
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 	return ret;
 }
 
-bool path_exists(const char *path)
+bool kt_path_exists(const char *path)
 {
 	return access(path, F_OK) == 0;
 }
 
-bool is_executable(const char *path)
+bool kt_is_executable(const char *path)
 {
 	struct stat st;
 
 	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
 }
 
-int cache_root(char *buf, size_t len)
+int kt_cache_root(char *buf, size_t len)
 {
 	const char *e = getenv("KTSTR_CACHE_DIR"), *home;
 	int n;
@@ -205,7 +205,7 @@ struct sha256 {
 	EVP_MD_CTX *ctx;
 };
 
-struct sha256 *sha256_new(void)
+struct sha256 *kt_sha256_new(void)
 {
 	struct sha256 *h = calloc(1, sizeof(*h));
 
@@ -220,12 +220,12 @@ struct sha256 *sha256_new(void)
 	return h;
 }
 
-void sha256_update(struct sha256 *h, const void *p, size_t n)
+void kt_sha256_update(struct sha256 *h, const void *p, size_t n)
 {
 	EVP_DigestUpdate(h->ctx, p, n);
 }
 
-int sha256_update_file(struct sha256 *h, const char *path)
+int kt_sha256_update_file(struct sha256 *h, const char *path)
 {
 	char buf[65536];
 	ssize_t n;
@@ -239,7 +239,7 @@ int sha256_update_file(struct sha256 *h, const char *path)
 	return n < 0 ? -errno : 0;
 }
 
-void sha256_final_hex(struct sha256 *h, char hex[65])
+void kt_sha256_final_hex(struct sha256 *h, char hex[65])
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;

@@ -21,7 +21,7 @@ static int wait_status(pid_t pid)
 	return 128 + WTERMSIG(st);
 }
 
-int run_cmd(char *const argv[], const char *cwd, const char *log_path)
+int kt_run_cmd(char *const argv[], const char *cwd, const char *log_path)
 {
 	int logfd = -1;
 	pid_t pid;
@@ -55,7 +55,7 @@ int run_cmd(char *const argv[], const char *cwd, const char *log_path)
 	return wait_status(pid);
 }
 
-int run_capture(char *const argv[], struct kbuf *out)
+int kt_run_capture(char *const argv[], struct kbuf *out)
 {
 	int p[2], ret = 0;
 	pid_t pid;
@@ -85,21 +85,21 @@ int run_capture(char *const argv[], struct kbuf *out)
 			break;
 		}
 		if (!ret)
-			ret = kbuf_append(out, buf, (size_t)n);
+			ret = kt_kbuf_append(out, buf, (size_t)n);
 	}
 	close(p[0]);
 	n = wait_status(pid);
 	return ret ? ret : (int)n;
 }
 
-int find_in_path(const char *name, char *buf, size_t len)
+int kt_find_in_path(const char *name, char *buf, size_t len)
 {
 	const char *path = getenv("PATH");
 	char *dup, *tok, *save = NULL;
 	int ret = -ENOENT;
 
 	if (strchr(name, '/')) {
-		if (!is_executable(name))
+		if (!kt_is_executable(name))
 			return -ENOENT;
 		snprintf(buf, len, "%s", name);
 		return 0;
@@ -111,7 +111,7 @@ int find_in_path(const char *name, char *buf, size_t len)
 		char cand[4096];
 
 		snprintf(cand, sizeof(cand), "%s/%s", tok, name);
-		if (is_executable(cand)) {
+		if (kt_is_executable(cand)) {
 			snprintf(buf, len, "%s", cand);
 			ret = 0;
 			break;

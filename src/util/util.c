@@ -49,7 +49,7 @@ void kt_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-int kbuf_reserve(struct kbuf *b, size_t extra)
+int kt_kbuf_reserve(struct kbuf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1, cap = b->cap ? b->cap : 256;
 	char *p;
@@ -68,9 +68,9 @@ int kbuf_reserve(struct kbuf *b, size_t extra)
 	return 0;
 }
 
-int kbuf_append(struct kbuf *b, const void *p, size_t n)
+int kt_kbuf_append(struct kbuf *b, const void *p, size_t n)
 {
-	int ret = kbuf_reserve(b, n);
+	int ret = kt_kbuf_reserve(b, n);
 
 	if (ret)
 		return ret;
@@ -81,7 +81,7 @@ int kbuf_append(struct kbuf *b, const void *p, size_t n)
 	return 0;
 }
 
-int kbuf_printf(struct kbuf *b, const char *fmt, ...)
+int kt_kbuf_printf(struct kbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n, ret;
@@ -91,7 +91,7 @@ int kbuf_printf(struct kbuf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return -EINVAL;
-	ret = kbuf_reserve(b, (size_t)n);
+	ret = kt_kbuf_reserve(b, (size_t)n);
 	if (ret)
 		return ret;
 	va_start(ap, fmt);
@@ -101,14 +101,14 @@ int kbuf_printf(struct kbuf *b, const char *fmt, ...)
 	return 0;
 }
 
-void kbuf_free(struct kbuf *b)
+void kt_kbuf_free(struct kbuf *b)
 {
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
 
-int strlist_add(struct strlist *l, const char *s)
+int kt_strlist_add(struct strlist *l, const char *s)
 {
 	char *d;
 
@@ -128,7 +128,7 @@ int strlist_add(struct strlist *l, const char *s)
 	return 0;
 }
 
-bool strlist_has(const struct strlist *l, const char *s)
+bool kt_strlist_has(const struct strlist *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (!strcmp(l->v[i], s))
@@ -136,7 +136,7 @@ bool strlist_has(const struct strlist *l, const char *s)
 	return false;
 }
 
-void strlist_free(struct strlist *l)
+void kt_strlist_free(struct strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
@@ -168,5 +168,5 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
-uint64_t now_real_ns(void) { return clock_ns(CLOCK_REALTIME); }
+uint64_t kt_now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+uint64_t kt_now_real_ns(void) { return clock_ns(CLOCK_REALTIME); }

@@ -24,54 +24,54 @@ struct kbuf {
 	char *data;
 	size_t len, cap;
 };
-int kbuf_reserve(struct kbuf *b, size_t extra);
-int kbuf_append(struct kbuf *b, const void *p, size_t n);
-int kbuf_printf(struct kbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void kbuf_free(struct kbuf *b);
+int kt_kbuf_reserve(struct kbuf *b, size_t extra);
+int kt_kbuf_append(struct kbuf *b, const void *p, size_t n);
+int kt_kbuf_printf(struct kbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kt_kbuf_free(struct kbuf *b);
 
 /* Growable list of owned strings. */
 struct strlist {
 	char **v;
 	size_t n, cap;
 };
-int strlist_add(struct strlist *l, const char *s);
-bool strlist_has(const struct strlist *l, const char *s);
-void strlist_free(struct strlist *l);
+int kt_strlist_add(struct strlist *l, const char *s);
+bool kt_strlist_has(const struct strlist *l, const char *s);
+void kt_strlist_free(struct strlist *l);
 
 /* Files. */
-int read_file(const char *path, struct kbuf *out);          /* whole file */
-int read_file_str(const char *path, char *buf, size_t len); /* NUL-terminated, trimmed */
-int write_file(const char *path, const void *data, size_t len);
-int write_str(const char *path, const char *s);
-int mkdir_p(const char *path, mode_t mode);
-int rm_rf(const char *path);
-int copy_or_link(const char *src, const char *dst); /* hard link, else copy */
-bool path_exists(const char *path);
-bool is_executable(const char *path);
+int kt_read_file(const char *path, struct kbuf *out);          /* whole file */
+int kt_read_file_str(const char *path, char *buf, size_t len); /* NUL-terminated, trimmed */
+int kt_write_file(const char *path, const void *data, size_t len);
+int kt_write_str(const char *path, const char *s);
+int kt_mkdir_p(const char *path, mode_t mode);
+int kt_rm_rf(const char *path);
+int kt_copy_or_link(const char *src, const char *dst); /* hard link, else copy */
+bool kt_path_exists(const char *path);
+bool kt_is_executable(const char *path);
 
 /* The cache root: $KTSTR_CACHE_DIR, else $XDG_CACHE_HOME/ktstr, else
  * ~/.cache/ktstr.  Writes into buf. */
-int cache_root(char *buf, size_t len);
+int kt_cache_root(char *buf, size_t len);
 
 /* SHA-256 (libcrypto).  hex must hold 65 bytes. */
 struct sha256;
-struct sha256 *sha256_new(void);
-void sha256_update(struct sha256 *h, const void *p, size_t n);
-int sha256_update_file(struct sha256 *h, const char *path);
-void sha256_final_hex(struct sha256 *h, char hex[65]); /* frees h */
+struct sha256 *kt_sha256_new(void);
+void kt_sha256_update(struct sha256 *h, const void *p, size_t n);
+int kt_sha256_update_file(struct sha256 *h, const char *path);
+void kt_sha256_final_hex(struct sha256 *h, char hex[65]); /* frees h */
 
 uint32_t kt_crc32(const void *p, size_t n); /* IEEE CRC-32 (zlib) */
 
 /* Time. */
-uint64_t now_ns(void);      /* CLOCK_MONOTONIC */
-uint64_t now_real_ns(void); /* CLOCK_REALTIME */
+uint64_t kt_now_ns(void);      /* CLOCK_MONOTONIC */
+uint64_t kt_now_real_ns(void); /* CLOCK_REALTIME */
 
 /* Run argv with stdout/stderr appended to log_path (NULL: inherit).
  * Returns the exit status (>= 0), or -errno if it could not start. */
-int run_cmd(char *const argv[], const char *cwd, const char *log_path);
+int kt_run_cmd(char *const argv[], const char *cwd, const char *log_path);
 /* Run argv capturing stdout into out (stderr inherited). */
-int run_capture(char *const argv[], struct kbuf *out);
+int kt_run_capture(char *const argv[], struct kbuf *out);
 /* First executable called name in $PATH, or NULL-terminated empty. */
-int find_in_path(const char *name, char *buf, size_t len);
+int kt_find_in_path(const char *name, char *buf, size_t len);
 
 #endif

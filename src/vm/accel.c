@@ -40,19 +40,19 @@ static int probe(void)
 		snprintf(reason, sizeof(reason), "/dev/kvm not usable: %s", strerror(errno));
 		return 0;
 	}
-	if (path_exists("/sys/module/kvm_pvm")) {
+	if (kt_path_exists("/sys/module/kvm_pvm")) {
 		snprintf(reason, sizeof(reason),
 			 "/dev/kvm is PVM (kvm_pvm), which cannot boot a standard kernel; using TCG");
 		return 0;
 	}
-	if (path_exists("/sys/module/kvm_intel") || path_exists("/sys/module/kvm_amd")) {
+	if (kt_path_exists("/sys/module/kvm_intel") || kt_path_exists("/sys/module/kvm_amd")) {
 		snprintf(reason, sizeof(reason), "hardware KVM (%s)",
-			 path_exists("/sys/module/kvm_intel") ? "kvm_intel" : "kvm_amd");
+			 kt_path_exists("/sys/module/kvm_intel") ? "kvm_intel" : "kvm_amd");
 		return 1;
 	}
 	/* Unknown provider: trust it only if it is the kernel's own KVM
 	 * (built in, so no module directory); a nested L1 has this. */
-	if (path_exists("/sys/module/kvm")) {
+	if (kt_path_exists("/sys/module/kvm")) {
 		snprintf(reason, sizeof(reason), "built-in KVM");
 		return 1;
 	}
@@ -60,7 +60,7 @@ static int probe(void)
 	return 0;
 }
 
-bool accel_kvm_usable(const char *kernel, char *why, size_t len)
+bool kt_accel_kvm_usable(const char *kernel, char *why, size_t len)
 {
 	pthread_mutex_lock(&lock);
 	if (verdict < 0)

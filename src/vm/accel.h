@@ -6,6 +6,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-bool accel_kvm_usable(const char *kernel, char *why, size_t len);
+bool kt_accel_kvm_usable(const char *kernel, char *why, size_t len);
 
 #endif

@@ -2,7 +2,7 @@
  * COM1 (kernel console) and COM2 (application channel), expose guest RAM
  * and a shared-memory region to the host, enforce a wall-clock timeout and
  * classify how the guest ended.  Backends (QEMU, our own KVM VMM) plug in
- * below struct vm_backend_ops; nothing above vm_run() knows which runs. */
+ * below struct vm_backend_ops; nothing above kt_vm_run() knows which runs. */
 #ifndef KTSTR_VM_BACKEND_H
 #define KTSTR_VM_BACKEND_H
 #include <stdbool.h>
@@ -29,7 +29,7 @@ enum vm_exit {
 	VM_EXIT_CRASH,       /* the VMM failed or died */
 	VM_EXIT_INTERRUPTED, /* host got SIGINT/SIGTERM */
 };
-const char *vm_exit_name(enum vm_exit e);
+const char *kt_vm_exit_name(enum vm_exit e);
 
 struct vm_disk {
 	const char *path; /* backing file (or block device), NULL: none */
@@ -102,7 +102,7 @@ struct vm_result {
 	char detail[512];     /* why, for PANIC/CRASH/TIMEOUT */
 	struct kbuf com1, com2;
 };
-void vm_result_free(struct vm_result *r);
+void kt_vm_result_free(struct vm_result *r);
 
 /* Backend contract. */
 struct vm {
@@ -125,7 +125,7 @@ struct vm_backend_ops {
 	const char *name;
 	/* Can this backend run here?  0, or -errno with a reason. */
 	int (*available)(char *why, size_t len);
-	/* Start the guest; sets vm->accel, calls vm_build_cmdline(), sets
+	/* Start the guest; sets vm->accel, calls kt_vm_build_cmdline(), sets
 	 * out_fd[1], out_fd[2], log_fd. */
 	int (*launch)(struct vm *vm);
 	/* Non-blocking: has the guest ended?  Sets *exit (POWEROFF, RESET,
@@ -145,28 +145,28 @@ struct vm_backend_ops {
 	ssize_t (*input)(struct vm *vm, const char *data, size_t len);
 };
 
-extern const struct vm_backend_ops vm_qemu_ops;
-extern const struct vm_backend_ops vm_kvm_ops; /* src/vm/kvm: our own VMM */
+extern const struct vm_backend_ops kt_vm_qemu_ops;
+extern const struct vm_backend_ops kt_vm_kvm_ops; /* src/vm/kvm: our own VMM */
 
 /* Pick the backend for cfg->vmm (auto: kvm where /dev/kvm boots a stock
- * kernel, else qemu) — see vm_select(). */
-const struct vm_backend_ops *vm_select(enum vm_vmm want, char *why, size_t len);
-int vm_parse_vmm(const char *s, enum vm_vmm *out);
+ * kernel, else qemu) — see kt_vm_select(). */
+const struct vm_backend_ops *kt_vm_select(enum vm_vmm want, char *why, size_t len);
+int kt_vm_parse_vmm(const char *s, enum vm_vmm *out);
 
 /* Boot, stream, wait, classify.  Returns 0 when the guest ran (whatever
  * its end), -errno when it could not be started (message printed). */
-int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res);
+int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res);
 
-/* Set by the SIGINT/SIGTERM handler; every running vm_run() stops. */
-extern volatile int vm_interrupted;
-void vm_install_signal_handlers(void);
+/* Set by the SIGINT/SIGTERM handler; every running kt_vm_run() stops. */
+extern volatile int kt_vm_interrupted;
+void kt_vm_install_signal_handlers(void);
 
 /* For backends: the full kernel command line into vm->cmdline (after
  * vm->accel is known, so the guest can scale timing thresholds). */
-void vm_build_cmdline(struct vm *vm);
+void kt_vm_build_cmdline(struct vm *vm);
 
 /* Guest-physical access to RAM, bounds-checked: -EFAULT outside RAM. */
-int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len);
-int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
+int kt_vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len);
+int kt_vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
 
 #endif

@@ -32,7 +32,7 @@ static int qemu_available(char *why, size_t len)
 {
 	const char *env = getenv("KTSTR_QEMU");
 
-	if (find_in_path(env && *env ? env : "qemu-system-x86_64", qemu_path, sizeof(qemu_path))) {
+	if (kt_find_in_path(env && *env ? env : "qemu-system-x86_64", qemu_path, sizeof(qemu_path))) {
 		snprintf(why, len, "qemu-system-x86_64 not found in PATH: install qemu-system-x86 "
 				   "(apt-get install qemu-system-x86) or set KTSTR_QEMU");
 		return -ENOENT;
@@ -152,10 +152,10 @@ static int qemu_launch(struct vm *vm)
 	}
 	vm->priv = q;
 	q->in_fd = -1;
-	kvm = accel_kvm_usable(vm->cfg->kernel, why, sizeof(why));
+	kvm = kt_accel_kvm_usable(vm->cfg->kernel, why, sizeof(why));
 	snprintf(vm->accel, sizeof(vm->accel), "%s", kvm ? "kvm" : "tcg");
 	kt_debug("qemu: accel %s (%s)", vm->accel, why);
-	vm_build_cmdline(vm);
+	kt_vm_build_cmdline(vm);
 	build_args(vm, a, kvm);
 	if (pipe2(com1, O_CLOEXEC) || pipe2(log, O_CLOEXEC) ||
 	    (vm->cfg->com2_input ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, com2) : pipe2(com2, O_CLOEXEC))) {
@@ -200,9 +200,9 @@ static int qemu_launch(struct vm *vm)
 		struct kbuf cmd = { 0 };
 
 		for (int i = 0; i < a->n; i++)
-			kbuf_printf(&cmd, "%s'%s'", i ? " " : "", a->v[i]);
+			kt_kbuf_printf(&cmd, "%s'%s'", i ? " " : "", a->v[i]);
 		kt_debug("qemu: %s", cmd.data);
-		kbuf_free(&cmd);
+		kt_kbuf_free(&cmd);
 	}
 	free(a);
 	return 0;
@@ -292,7 +292,7 @@ static int qemu_vcpu_thread(struct vm *vm, unsigned cpu, pid_t *pid, pid_t *tid)
 		if (d->d_name[0] < '0' || d->d_name[0] > '9')
 			continue;
 		snprintf(cpath, sizeof(cpath), "%s/%s/comm", path, d->d_name);
-		if (!read_file_str(cpath, comm, sizeof(comm)) && !strncmp(comm, want, strlen(want))) {
+		if (!kt_read_file_str(cpath, comm, sizeof(comm)) && !strncmp(comm, want, strlen(want))) {
 			*pid = q->pid;
 			*tid = (pid_t)strtol(d->d_name, NULL, 10);
 			ret = 0;
@@ -313,7 +313,7 @@ static void qemu_destroy(struct vm *vm)
 	vm->priv = NULL;
 }
 
-const struct vm_backend_ops vm_qemu_ops = {
+const struct vm_backend_ops kt_vm_qemu_ops = {
 	.name = "qemu",
 	.available = qemu_available,
 	.launch = qemu_launch,

@@ -13,14 +13,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-volatile int vm_interrupted;
+volatile int kt_vm_interrupted;
 
 static void on_signal(int sig)
 {
-	vm_interrupted = sig;
+	kt_vm_interrupted = sig;
 }
 
-void vm_install_signal_handlers(void)
+void kt_vm_install_signal_handlers(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 
@@ -31,7 +31,7 @@ void vm_install_signal_handlers(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-const char *vm_exit_name(enum vm_exit e)
+const char *kt_vm_exit_name(enum vm_exit e)
 {
 	static const char *const n[] = { "none", "powered off", "reset", "panicked",
 					 "timed out", "crashed", "interrupted" };
@@ -39,13 +39,13 @@ const char *vm_exit_name(enum vm_exit e)
 	return (unsigned)e < ARRAY_SIZE(n) ? n[e] : "?";
 }
 
-void vm_result_free(struct vm_result *r)
+void kt_vm_result_free(struct vm_result *r)
 {
-	kbuf_free(&r->com1);
-	kbuf_free(&r->com2);
+	kt_kbuf_free(&r->com1);
+	kt_kbuf_free(&r->com2);
 }
 
-int vm_parse_vmm(const char *s, enum vm_vmm *out)
+int kt_vm_parse_vmm(const char *s, enum vm_vmm *out)
 {
 	if (!strcmp(s, "auto"))
 		*out = VMM_AUTO;
@@ -58,34 +58,34 @@ int vm_parse_vmm(const char *s, enum vm_vmm *out)
 	return 0;
 }
 
-const struct vm_backend_ops *vm_select(enum vm_vmm want, char *why, size_t len)
+const struct vm_backend_ops *kt_vm_select(enum vm_vmm want, char *why, size_t len)
 {
 	static atomic_flag told = ATOMIC_FLAG_INIT;
 	char kvm_why[512];
 
 	switch (want) {
 	case VMM_KVM:
-		if (!vm_kvm_ops.available(kvm_why, sizeof(kvm_why)))
-			return &vm_kvm_ops;
+		if (!kt_vm_kvm_ops.available(kvm_why, sizeof(kvm_why)))
+			return &kt_vm_kvm_ops;
 		snprintf(why, len, "--vmm kvm: %s; use --vmm qemu", kvm_why);
 		return NULL;
 	case VMM_AUTO:
 		/* Our VMM where /dev/kvm boots a standard kernel, else QEMU. */
-		if (!vm_kvm_ops.available(kvm_why, sizeof(kvm_why))) {
+		if (!kt_vm_kvm_ops.available(kvm_why, sizeof(kvm_why))) {
 			if (!atomic_flag_test_and_set(&told))
 				kt_info("--vmm auto: using ktstr's own KVM VMM (/dev/kvm boots a standard kernel)");
-			return &vm_kvm_ops;
+			return &kt_vm_kvm_ops;
 		}
-		if (vm_qemu_ops.available(why, len))
+		if (kt_vm_qemu_ops.available(why, len))
 			return NULL;
 		if (!atomic_flag_test_and_set(&told))
 			kt_info("--vmm auto: using QEMU (%s)", kvm_why);
-		return &vm_qemu_ops;
+		return &kt_vm_qemu_ops;
 	case VMM_QEMU:
 	default:
-		if (vm_qemu_ops.available(why, len))
+		if (kt_vm_qemu_ops.available(why, len))
 			return NULL;
-		return &vm_qemu_ops;
+		return &kt_vm_qemu_ops;
 	}
 }
 
@@ -137,7 +137,7 @@ static int regions_alloc(struct vm *vm)
 	return 0;
 }
 
-int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len)
+int kt_vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len)
 {
 	for (unsigned i = 0; i < vm->nregions; i++) {
 		const struct vm_region *r = &vm->regions[i];
@@ -150,7 +150,7 @@ int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len)
 	return -EFAULT;
 }
 
-int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
+int kt_vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 {
 	for (unsigned i = 0; i < vm->nregions; i++) {
 		const struct vm_region *r = &vm->regions[i];
@@ -163,7 +163,7 @@ int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 	return -EFAULT;
 }
 
-void vm_build_cmdline(struct vm *vm)
+void kt_vm_build_cmdline(struct vm *vm)
 {
 	const struct vm_config *c = vm->cfg;
 
@@ -185,9 +185,9 @@ static void drain(struct vm *vm, int port, const struct vm_hooks *h, struct vm_r
 		return;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		if (port == 1 && !res->first_output_ns)
-			res->first_output_ns = now_ns() - t0;
+			res->first_output_ns = kt_now_ns() - t0;
 		if (port == 1 || (port == 2 && !vm->cfg->com2_stream_only))
-			kbuf_append(port == 1 ? &res->com1 : &res->com2, buf, (size_t)n);
+			kt_kbuf_append(port == 1 ? &res->com1 : &res->com2, buf, (size_t)n);
 		if (vm->cfg->console_to_stderr)
 			fwrite(buf, 1, (size_t)n, stderr);
 		if (h && h->output)
@@ -207,7 +207,7 @@ static void drain_log(struct vm *vm)
 	if (vm->log_fd < 0)
 		return;
 	while ((n = read(vm->log_fd, buf, sizeof(buf))) > 0)
-		kbuf_append(&vm->vmm_log, buf, (size_t)n);
+		kt_kbuf_append(&vm->vmm_log, buf, (size_t)n);
 	if (n == 0) {
 		close(vm->log_fd);
 		vm->log_fd = -1;
@@ -256,7 +256,7 @@ static bool panic_in_console(const struct kbuf *com1, char *detail, size_t len)
 	return true;
 }
 
-int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res)
+int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res)
 {
 	struct vm vm = { .cfg = cfg, .out_fd = { -1, -1, -1, -1 }, .log_fd = -1 };
 	struct input in = { .open = cfg->com2_input && cfg->input_fd >= 0 };
@@ -266,7 +266,7 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 	enum vm_exit ex = VM_EXIT_NONE;
 
 	memset(res, 0, sizeof(*res));
-	vm.ops = vm_select(cfg->vmm, why, sizeof(why));
+	vm.ops = kt_vm_select(cfg->vmm, why, sizeof(why));
 	if (!vm.ops)
 		return kt_err(0, "%s", why);
 	snprintf(res->vmm_name, sizeof(res->vmm_name), "%s", vm.ops->name);
@@ -275,7 +275,7 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 		vm.ops = NULL;
 		goto out;
 	}
-	if ((cfg->disks[0].path || cfg->input_hvc0) && vm.ops != &vm_kvm_ops) {
+	if ((cfg->disks[0].path || cfg->input_hvc0) && vm.ops != &kt_vm_kvm_ops) {
 		ret = kt_err(0, "--vmm %s: virtio disks and the hvc0 console are only in ktstr's own VMM (--vmm kvm)",
 			     vm.ops->name);
 		vm.ops = NULL;
@@ -286,7 +286,7 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 		goto out;
 	if (hooks && hooks->prepare)
 		hooks->prepare(hooks->arg, &vm);
-	t0 = now_ns();
+	t0 = kt_now_ns();
 	deadline = t0 + (uint64_t)cfg->timeout_ms * 1000000ull;
 	ret = vm.ops->launch(&vm);
 	if (ret)
@@ -314,10 +314,10 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 		drain_log(&vm);
 		if (vm.ops->exited(&vm, &ex, &status))
 			break;
-		now = now_ns();
-		if (vm_interrupted) {
+		now = kt_now_ns();
+		if (kt_vm_interrupted) {
 			ex = VM_EXIT_INTERRUPTED;
-			snprintf(res->detail, sizeof(res->detail), "interrupted by signal %d", vm_interrupted);
+			snprintf(res->detail, sizeof(res->detail), "interrupted by signal %d", kt_vm_interrupted);
 			vm.ops->kill(&vm);
 			break;
 		}
@@ -341,7 +341,7 @@ int vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_
 	for (int port = 1; port <= 3; port++)
 		drain(&vm, port, hooks, res, t0);
 	drain_log(&vm);
-	res->wall_ns = now_ns() - t0;
+	res->wall_ns = kt_now_ns() - t0;
 	res->vmm_status = status;
 	if (hooks && hooks->tick)
 		hooks->tick(hooks->arg, &vm); /* last look at shared memory */
@@ -366,7 +366,7 @@ out:
 			close(vm.out_fd[port]);
 	if (vm.log_fd >= 0)
 		close(vm.log_fd);
-	kbuf_free(&vm.vmm_log);
+	kt_kbuf_free(&vm.vmm_log);
 	regions_free(&vm);
 	return ret;
 }

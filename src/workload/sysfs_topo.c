@@ -10,9 +10,9 @@
 static int read_mask(const char *path, struct ktstr_cpumask *m)
 {
 	char buf[4096];
-	int ret = read_file_str(path, buf, sizeof(buf));
+	int ret = kt_read_file_str(path, buf, sizeof(buf));
 
-	return ret ? ret : kmask_parse(buf, m);
+	return ret ? ret : kt_mask_parse(buf, m);
 }
 
 /* The last-level cache: the highest indexN with a shared_cpu_list. */
@@ -36,7 +36,7 @@ static int llc_mask(const char *root, unsigned cpu, struct ktstr_cpumask *m)
 static void add_group(struct ktstr_cpumask *groups, unsigned *n, unsigned max, const struct ktstr_cpumask *m)
 {
 	for (unsigned i = 0; i < *n; i++)
-		if (kmask_equal(&groups[i], m))
+		if (kt_mask_equal(&groups[i], m))
 			return;
 	if (*n < max)
 		groups[(*n)++] = *m;
@@ -55,7 +55,7 @@ int kt_read_topo(const char *root, struct kt_seen_topo *out)
 	ret = read_mask(p, &online);
 	if (ret)
 		return ret;
-	out->cpus = kmask_weight(&online);
+	out->cpus = kt_mask_weight(&online);
 	for (unsigned cpu = 0; cpu < KTSTR_MAX_CPUS; cpu++) {
 		struct ktstr_cpumask m;
 
@@ -77,7 +77,7 @@ int kt_read_topo(const char *root, struct kt_seen_topo *out)
 		snprintf(p, sizeof(p), "%s/devices/system/node/node%u/cpulist", root, n);
 		if (read_mask(p, &m))
 			continue;
-		if (kmask_weight(&m))
+		if (kt_mask_weight(&m))
 			add_group(node, &nnode, 64, &m);
 	}
 	if (!nnode) {
@@ -88,15 +88,15 @@ int kt_read_topo(const char *root, struct kt_seen_topo *out)
 	out->nodes = nnode;
 	out->llc_size_min = out->smt_min = ~0u;
 	for (unsigned i = 0; i < nllc; i++) {
-		unsigned w = kmask_weight(&llc[i]);
+		unsigned w = kt_mask_weight(&llc[i]);
 
 		out->llc_size_min = w < out->llc_size_min ? w : out->llc_size_min;
 		out->llc_size_max = w > out->llc_size_max ? w : out->llc_size_max;
 		if (i < KT_MAX_LLCS)
-			kmask_format(&llc[i], out->llc_lists[i], sizeof(out->llc_lists[i]));
+			kt_mask_format(&llc[i], out->llc_lists[i], sizeof(out->llc_lists[i]));
 	}
 	for (unsigned i = 0; i < nsmt; i++) {
-		unsigned w = kmask_weight(&smt[i]);
+		unsigned w = kt_mask_weight(&smt[i]);
 
 		out->smt_min = w < out->smt_min ? w : out->smt_min;
 		out->smt_max = w > out->smt_max ? w : out->smt_max;
@@ -110,10 +110,10 @@ int kt_read_topo(const char *root, struct kt_seen_topo *out)
 		bool inside = false;
 
 		for (unsigned j = 0; j < nnode; j++)
-			inside |= kmask_subset(&llc[i], &node[j]);
+			inside |= kt_mask_subset(&llc[i], &node[j]);
 		out->llcs_within_nodes &= inside;
 	}
 	for (unsigned j = 0; j < nnode && j < 8; j++)
-		kmask_format(&node[j], out->node_lists[j], sizeof(out->node_lists[j]));
+		kt_mask_format(&node[j], out->node_lists[j], sizeof(out->node_lists[j]));
 	return 0;
 }

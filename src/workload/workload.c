@@ -83,7 +83,7 @@ static int cg_setup(const struct ktstr_cgroup_def *d, char *path, size_t len)
 		return kt_err(errno, "cgroup %s: mkdir", path);
 	if (d->cpuset) {
 		snprintf(f, sizeof(f), "%s/cpuset.cpus", path);
-		ret = write_str(f, d->cpuset);
+		ret = kt_write_str(f, d->cpuset);
 		if (ret)
 			return kt_err(-ret, "cgroup %s: write cpuset.cpus '%s'", d->name, d->cpuset);
 	}
@@ -98,12 +98,12 @@ static int cg_base_setup(void)
 	char f[400];
 
 	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", CG_ROOT);
-	write_str(f, "+cpuset");
+	kt_write_str(f, "+cpuset");
 	if (cpu_ctrl)
-		write_str(f, "+cpu");
+		kt_write_str(f, "+cpu");
 	snprintf(f, sizeof(f), "%s/cgroup.subtree_control", CG_BASE);
-	write_str(f, "+cpuset");
-	write_str(f, cpu_ctrl ? "+cpu" : "-cpu");
+	kt_write_str(f, "+cpuset");
+	kt_write_str(f, cpu_ctrl ? "+cpu" : "-cpu");
 	return 0;
 }
 
@@ -160,7 +160,7 @@ static int resolve_mpol(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *d,
 	struct ktstr_cpumask m;
 	char err[256];
 
-	if (d->cpuset && !kmask_parse(d->cpuset, &m))
+	if (d->cpuset && !kt_mask_parse(d->cpuset, &m))
 		nodes = mask_nodes(t, &m);
 	if (kt_mpol_build(d->mem_policy, d->mem_nodes, d->mpol_flags, t->numa_nodes ? t->numa_nodes : 1, nodes,
 			  &cw->mpol, err, sizeof(err))) {
@@ -190,7 +190,7 @@ static int validate_defs(struct ktstr_ctx *ctx, struct ktstr_workload *wl)
 		if (!kt_cgroup_name_ok(defs[c].name))
 			return kt_err(0, "cgroup def %u: name '%s' must be non-empty, relative, without '..' or '//'", c,
 				      defs[c].name);
-		if (defs[c].cpuset && (kmask_parse(defs[c].cpuset, &m) || !kmask_weight(&m)))
+		if (defs[c].cpuset && (kt_mask_parse(defs[c].cpuset, &m) || !kt_mask_weight(&m)))
 			return kt_err(0, "cgroup %s: bad cpuset '%s'", defs[c].name, defs[c].cpuset);
 		if (defs[c].cpuset && wl->host)
 			return kt_err(0, "%s: host workers join no cgroup, so they take no cpuset", defs[c].name);
@@ -260,7 +260,7 @@ static void __attribute__((noreturn)) worker_child(struct ktstr_workload *wl, un
 	release_groups(wl, g); /* other groups' pipes and memory */
 	wl->rep[k].pid = getpid();
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cw->path);
-	if (!wl->host && write_str(path, "0")) {
+	if (!wl->host && kt_write_str(path, "0")) {
 		__atomic_add_fetch(&wl->sync->ready, 1, __ATOMIC_RELEASE);
 		_exit(3);
 	}
@@ -329,9 +329,9 @@ static int fork_all(struct ktstr_workload *wl)
 /* Everyone past init (or gone), bounded. */
 static void wait_ready(struct ktstr_workload *wl)
 {
-	uint64_t deadline = now_ns() + READY_DEADLINE_NS;
+	uint64_t deadline = kt_now_ns() + READY_DEADLINE_NS;
 
-	while (__atomic_load_n(&wl->sync->ready, __ATOMIC_ACQUIRE) < (int)wl->n && now_ns() < deadline) {
+	while (__atomic_load_n(&wl->sync->ready, __ATOMIC_ACQUIRE) < (int)wl->n && kt_now_ns() < deadline) {
 		bool gone = false;
 
 		/* A worker that died before counting itself never will. */
@@ -391,7 +391,7 @@ void ktstr_workload_go(struct ktstr_workload *wl)
 		return;
 	__atomic_store_n(&wl->sync->go, 1, __ATOMIC_RELEASE);
 	if (!wl->quiet) {
-		scenario_t0 = now_ns();
+		scenario_t0 = kt_now_ns();
 		kt_shm_send(KT_MSG_SCENARIO_START, NULL, 0);
 	}
 }
@@ -468,21 +468,21 @@ static void reaped(struct ktstr_workload *wl, size_t i, int status)
 
 int ktstr_workload_stop(struct ktstr_workload *wl)
 {
-	uint64_t deadline = now_ns() + STOP_DEADLINE_NS;
+	uint64_t deadline = kt_now_ns() + STOP_DEADLINE_NS;
 	size_t left = wl->forked;
 
 	if (wl->stopped)
 		return 0;
 	wl->stopped = true;
 	if (!wl->quiet) {
-		uint32_t ms = (uint32_t)((now_ns() - scenario_t0) / 1000000u);
+		uint32_t ms = (uint32_t)((kt_now_ns() - scenario_t0) / 1000000u);
 
 		kt_shm_send(KT_MSG_SCENARIO_END, &ms, sizeof(ms));
 	}
 	__atomic_store_n(&wl->sync->stop, 1, __ATOMIC_RELEASE);
 	for (size_t i = 0; i < wl->forked; i++)
 		kill(wl->pids[i], SIGCONT); /* SIGSTOPped workers must see the flag */
-	while (left && now_ns() < deadline) {
+	while (left && kt_now_ns() < deadline) {
 		for (size_t i = 0; i < wl->forked; i++) {
 			int st;
 
@@ -535,7 +535,7 @@ int ktstr_workload_finish(struct ktstr_ctx *ctx, struct ktstr_workload *wl)
 		struct ktstr_cpumask allowed;
 		struct kt_cg_env env = { .work = ktstr_work_name(d->work) };
 
-		if (d->cpuset && !kmask_parse(d->cpuset, &allowed)) {
+		if (d->cpuset && !kt_mask_parse(d->cpuset, &allowed)) {
 			env.cpuset = &allowed;
 			env.cpuset_nodes = mask_nodes(&ctx->topo, &allowed);
 		}

@@ -20,7 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-_Atomic uint64_t kvmm_stat_first_run_ns;
+_Atomic uint64_t kt_vmm_stat_first_run_ns;
 
 static int kick_signal(void)
 {
@@ -32,7 +32,7 @@ static void on_kick(int sig)
 	(void)sig; /* only interrupts KVM_RUN */
 }
 
-void kvmm_log(struct kvmm *k, const char *fmt, ...)
+void kt_vmm_log(struct kvmm *k, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -126,7 +126,7 @@ static void kick_all(struct kvmm *k)
 	}
 }
 
-void kvmm_end(struct kvmm *k, enum vm_exit e, int status, const char *fmt, ...)
+void kt_vmm_end(struct kvmm *k, enum vm_exit e, int status, const char *fmt, ...)
 {
 	int none = VM_EXIT_NONE;
 	char msg[400];
@@ -137,7 +137,7 @@ void kvmm_end(struct kvmm *k, enum vm_exit e, int status, const char *fmt, ...)
 	va_end(ap);
 	if (atomic_compare_exchange_strong(&k->exit, &none, (int)e)) {
 		k->status = status;
-		kvmm_log(k, "%s", msg);
+		kt_vmm_log(k, "%s", msg);
 	}
 	atomic_store(&k->stop, true);
 	kick_all(k);
@@ -164,11 +164,11 @@ static void pio_in(struct kvmm *k, uint16_t port, uint8_t *d, unsigned size)
 	memset(d, 0xff, size);
 	if (port >= KVMM_PORT_COM1 && port < KVMM_PORT_COM1 + 8) {
 		pthread_mutex_lock(&k->port[0].lock);
-		d[0] = kvmm_uart_in(&k->port[0].uart, port - KVMM_PORT_COM1);
+		d[0] = kt_vmm_uart_in(&k->port[0].uart, port - KVMM_PORT_COM1);
 		pthread_mutex_unlock(&k->port[0].lock);
 	} else if (port >= KVMM_PORT_COM2 && port < KVMM_PORT_COM2 + 8) {
 		pthread_mutex_lock(&k->port[1].lock);
-		d[0] = kvmm_uart_in(&k->port[1].uart, port - KVMM_PORT_COM2);
+		d[0] = kt_vmm_uart_in(&k->port[1].uart, port - KVMM_PORT_COM2);
 		pthread_mutex_unlock(&k->port[1].lock);
 	} else if (port == KVMM_PORT_I8042 || port == 0x60) {
 		d[0] = 0; /* no data, input buffer empty */
@@ -192,16 +192,16 @@ static void pio_out(struct kvmm *k, uint16_t port, const uint8_t *d, unsigned si
 {
 	if (port >= KVMM_PORT_COM1 && port < KVMM_PORT_COM1 + 8) {
 		pthread_mutex_lock(&k->port[0].lock);
-		kvmm_uart_out(&k->port[0].uart, port - KVMM_PORT_COM1, d[0]);
+		kt_vmm_uart_out(&k->port[0].uart, port - KVMM_PORT_COM1, d[0]);
 		pthread_mutex_unlock(&k->port[0].lock);
 	} else if (port >= KVMM_PORT_COM2 && port < KVMM_PORT_COM2 + 8) {
 		pthread_mutex_lock(&k->port[1].lock);
-		kvmm_uart_out(&k->port[1].uart, port - KVMM_PORT_COM2, d[0]);
+		kt_vmm_uart_out(&k->port[1].uart, port - KVMM_PORT_COM2, d[0]);
 		pthread_mutex_unlock(&k->port[1].lock);
 	} else if (port == KVMM_PORT_I8042 && d[0] == 0xfe) {
-		kvmm_end(k, VM_EXIT_RESET, 0, "guest reset the CPU through the i8042");
+		kt_vmm_end(k, VM_EXIT_RESET, 0, "guest reset the CPU through the i8042");
 	} else if (port == KVMM_PORT_PVPANIC && (d[0] & 0x3)) {
-		kvmm_end(k, VM_EXIT_PANIC, 1, "guest kernel panicked (pvpanic event 0x%x)", d[0]);
+		kt_vmm_end(k, VM_EXIT_PANIC, 1, "guest kernel panicked (pvpanic event 0x%x)", d[0]);
 	} else if (port >= KVMM_PORT_PM1A_EVT + 2 && port < KVMM_PORT_PM1A_EVT + 4) {
 		for (unsigned i = 0; i < size && port + i < KVMM_PORT_PM1A_EVT + 4; i++) {
 			unsigned sh = 8 * (port + i - KVMM_PORT_PM1A_EVT - 2);
@@ -219,7 +219,7 @@ static void pio_out(struct kvmm *k, uint16_t port, const uint8_t *d, unsigned si
 		else
 			v = (uint16_t)(d[0] << 8);
 		if ((v & (1u << 13)) && ((v >> 10) & 7) == KVMM_S5_SLP_TYP)
-			kvmm_end(k, VM_EXIT_POWEROFF, 0, "guest powered off (ACPI S5)");
+			kt_vmm_end(k, VM_EXIT_POWEROFF, 0, "guest powered off (ACPI S5)");
 	}
 }
 
@@ -232,14 +232,14 @@ static void log_vcpu_state(struct kvmm *k, struct kvmm_vcpu *v)
 
 	if (ioctl(v->fd, KVM_GET_REGS, &r) || ioctl(v->fd, KVM_GET_SREGS, &s))
 		return;
-	kvmm_log(k, "vcpu %u: rip 0x%llx rsp 0x%llx rflags 0x%llx cr0 0x%llx cr2 0x%llx cr3 0x%llx cr4 0x%llx "
+	kt_vmm_log(k, "vcpu %u: rip 0x%llx rsp 0x%llx rflags 0x%llx cr0 0x%llx cr2 0x%llx cr3 0x%llx cr4 0x%llx "
 		 "efer 0x%llx idt 0x%llx/%u gdt 0x%llx/%u tr 0x%x cs 0x%x",
 		 v->idx, (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rflags,
 		 (unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
 		 (unsigned long long)s.cr4, (unsigned long long)s.efer, (unsigned long long)s.idt.base, s.idt.limit,
 		 (unsigned long long)s.gdt.base, s.gdt.limit, s.tr.selector, s.cs.selector);
 	if (!ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev))
-		kvmm_log(k, "vcpu %u: exception %s nr %u error 0x%x, interrupt %s nr %u, nmi pending %u masked %u",
+		kt_vmm_log(k, "vcpu %u: exception %s nr %u error 0x%x, interrupt %s nr %u, nmi pending %u masked %u",
 			 v->idx, ev.exception.injected ? "injected" : ev.exception.pending ? "pending" : "none",
 			 ev.exception.nr, ev.exception.error_code, ev.interrupt.injected ? "injected" : "none",
 			 ev.interrupt.nr, ev.nmi.pending, ev.nmi.masked);
@@ -262,7 +262,7 @@ static bool handle_exit(struct kvmm *k, struct kvmm_vcpu *v)
 		return true;
 	}
 	case KVM_EXIT_MMIO:
-		if (kvmm_vio_mmio(k, r->mmio.phys_addr, r->mmio.data, r->mmio.len, r->mmio.is_write))
+		if (kt_vmm_vio_mmio(k, r->mmio.phys_addr, r->mmio.data, r->mmio.len, r->mmio.is_write))
 			return true;
 		if (!r->mmio.is_write)
 			memset(r->mmio.data, 0xff, sizeof(r->mmio.data));
@@ -277,26 +277,26 @@ static bool handle_exit(struct kvmm *k, struct kvmm_vcpu *v)
 	case KVM_EXIT_SHUTDOWN:
 		if (atomic_load(&k->exit) == VM_EXIT_NONE)
 			log_vcpu_state(k, v);
-		kvmm_end(k, VM_EXIT_RESET, 0, "vcpu %u: triple fault (shutdown): guest reset", v->idx);
+		kt_vmm_end(k, VM_EXIT_RESET, 0, "vcpu %u: triple fault (shutdown): guest reset", v->idx);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (r->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)
-			kvmm_end(k, VM_EXIT_POWEROFF, 0, "guest shut down (system event)");
+			kt_vmm_end(k, VM_EXIT_POWEROFF, 0, "guest shut down (system event)");
 		else if (r->system_event.type == KVM_SYSTEM_EVENT_CRASH)
-			kvmm_end(k, VM_EXIT_PANIC, 1, "guest crashed (system event)");
+			kt_vmm_end(k, VM_EXIT_PANIC, 1, "guest crashed (system event)");
 		else
-			kvmm_end(k, VM_EXIT_RESET, 0, "guest reset (system event %u)", r->system_event.type);
+			kt_vmm_end(k, VM_EXIT_RESET, 0, "guest reset (system event %u)", r->system_event.type);
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
-		kvmm_end(k, VM_EXIT_CRASH, 1, "vcpu %u: KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx", v->idx,
+		kt_vmm_end(k, VM_EXIT_CRASH, 1, "vcpu %u: KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx", v->idx,
 			 (unsigned long long)r->fail_entry.hardware_entry_failure_reason);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
-		kvmm_end(k, VM_EXIT_CRASH, 1, "vcpu %u: KVM internal error, suberror %u", v->idx,
+		kt_vmm_end(k, VM_EXIT_CRASH, 1, "vcpu %u: KVM internal error, suberror %u", v->idx,
 			 r->internal.suberror);
 		return false;
 	default:
-		kvmm_end(k, VM_EXIT_CRASH, 1, "vcpu %u: unhandled KVM exit reason %u", v->idx, r->exit_reason);
+		kt_vmm_end(k, VM_EXIT_CRASH, 1, "vcpu %u: unhandled KVM exit reason %u", v->idx, r->exit_reason);
 		return false;
 	}
 }
@@ -315,11 +315,11 @@ static void *vcpu_thread(void *arg)
 		uint64_t zero = 0;
 
 		if (v->idx == 0)
-			atomic_compare_exchange_strong(&kvmm_stat_first_run_ns, &zero, now_ns() - k->t_launch);
+			atomic_compare_exchange_strong(&kt_vmm_stat_first_run_ns, &zero, kt_now_ns() - k->t_launch);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			kvmm_end(k, VM_EXIT_CRASH, 1, "vcpu %u: KVM_RUN: %s", v->idx, strerror(errno));
+			kt_vmm_end(k, VM_EXIT_CRASH, 1, "vcpu %u: KVM_RUN: %s", v->idx, strerror(errno));
 			break;
 		}
 		if (!handle_exit(k, v))
@@ -346,7 +346,7 @@ static int kvm_available(char *why, size_t len)
 		snprintf(why, len, "/dev/kvm speaks KVM API %d, not %d", v, KVM_API_VERSION);
 		return -ENODEV;
 	}
-	if (!accel_kvm_usable(NULL, reason, sizeof(reason))) {
+	if (!kt_accel_kvm_usable(NULL, reason, sizeof(reason))) {
 		snprintf(why, len, "%s", reason); /* e.g. "/dev/kvm is PVM (kvm_pvm), which cannot boot ..." */
 		return -ENODEV;
 	}
@@ -405,10 +405,10 @@ static int kvm_launch(struct vm *vm)
 		return kt_err(ENOMEM, "kvm: allocate VM state");
 	vm->priv = k;
 	k->vm = vm;
-	k->t_launch = now_ns();
+	k->t_launch = kt_now_ns();
 	k->kvm_fd = k->vm_fd = k->log_w = -1;
 	k->port[0].fd = k->port[1].fd = -1;
-	atomic_store(&kvmm_stat_first_run_ns, 0);
+	atomic_store(&kt_vmm_stat_first_run_ns, 0);
 	snprintf(vm->accel, sizeof(vm->accel), "kvm");
 	for (int i = 0; i < 2; i++) {
 		ret = make_pipe(&vm->out_fd[i + 1], &k->port[i].fd);
@@ -418,12 +418,12 @@ static int kvm_launch(struct vm *vm)
 		k->port[i].lock_init = true;
 		k->port[i].k = k;
 		k->port[i].irq = i == 0 ? KVMM_IRQ_COM1 : KVMM_IRQ_COM2;
-		kvmm_uart_init(&k->port[i].uart, uart_tx, uart_irq, &k->port[i]);
+		kt_vmm_uart_init(&k->port[i].uart, uart_tx, uart_irq, &k->port[i]);
 	}
 	ret = make_pipe(&vm->log_fd, &k->log_w);
 	if (ret)
 		return kt_err(-ret, "kvm: log pipe");
-	ret = kvmm_create(k);
+	ret = kt_vmm_create(k);
 	if (!ret)
 		ret = start_threads(k);
 	return ret;
@@ -450,7 +450,7 @@ static void dump_vcpus(struct kvmm *k)
 		struct kvm_regs r;
 
 		if (k->vcpu[i].fd >= 0 && !ioctl(k->vcpu[i].fd, KVM_GET_REGS, &r)) {
-			kvmm_log(k, "vcpu %u stopped at rip 0x%llx rsp 0x%llx", i, (unsigned long long)r.rip,
+			kt_vmm_log(k, "vcpu %u stopped at rip 0x%llx rsp 0x%llx", i, (unsigned long long)r.rip,
 				 (unsigned long long)r.rsp);
 		}
 	}
@@ -479,7 +479,7 @@ static void kvm_destroy(struct vm *vm)
 		if (k->vcpu[i].fd >= 0)
 			close(k->vcpu[i].fd);
 	}
-	kvmm_vio_destroy(k);
+	kt_vmm_vio_destroy(k);
 	free(k->vcpu);
 	free(k->supported);
 	if (k->vm_fd >= 0)
@@ -508,11 +508,11 @@ static ssize_t kvm_input(struct vm *vm, const char *data, size_t len)
 	size_t n;
 
 	if (k && vm->cfg->input_hvc0)
-		return kvmm_vio_input(k, data, len);
+		return kt_vmm_vio_input(k, data, len);
 	if (!p || !p->lock_init)
 		return -EBADF;
 	pthread_mutex_lock(&p->lock);
-	n = kvmm_uart_rx(&p->uart, (const uint8_t *)data, len);
+	n = kt_vmm_uart_rx(&p->uart, (const uint8_t *)data, len);
 	pthread_mutex_unlock(&p->lock);
 	return (ssize_t)n;
 }
@@ -527,7 +527,7 @@ static int kvm_vcpu_thread(struct vm *vm, unsigned cpu, pid_t *pid, pid_t *tid)
 	return 0;
 }
 
-const struct vm_backend_ops vm_kvm_ops = {
+const struct vm_backend_ops kt_vm_kvm_ops = {
 	.name = "kvm",
 	.available = kvm_available,
 	.launch = kvm_launch,

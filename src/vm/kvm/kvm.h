@@ -53,27 +53,27 @@ struct kvmm {
 
 /* setup.c: create the VM, its memory, load the guest, create vCPUs. */
 /* kt_err "kvm: <message>" and return -err (setup and device errors). */
-int kvmm_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int kvmm_create(struct kvmm *k);
-bool kvmm_host_emulated(void);
+int kt_vmm_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int kt_vmm_create(struct kvmm *k);
+bool kt_vmm_host_emulated(void);
 /* kvm.c */
-void kvmm_log(struct kvmm *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void kvmm_end(struct kvmm *k, enum vm_exit e, int status, const char *fmt, ...)
+void kt_vmm_log(struct kvmm *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kt_vmm_end(struct kvmm *k, enum vm_exit e, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* vdev.c: the virtio-mmio devices (console, the config's disks), after
  * the memory map; their `virtio_mmio.device=` arguments appended to the
  * command line; an MMIO exit (true if it was theirs); console input (no
  * blocking: 0 when busy or while the guest's driver has no buffers
  * posted); teardown after the vCPU threads are joined. */
-int kvmm_vio_create(struct kvmm *k);
-int kvmm_vio_cmdline(const struct kvmm *k, char *buf, size_t len);
-bool kvmm_vio_mmio(struct kvmm *k, uint64_t gpa, uint8_t *data, unsigned len, bool is_write);
-ssize_t kvmm_vio_input(struct kvmm *k, const char *p, size_t n);
-void kvmm_vio_destroy(struct kvmm *k);
+int kt_vmm_vio_create(struct kvmm *k);
+int kt_vmm_vio_cmdline(const struct kvmm *k, char *buf, size_t len);
+bool kt_vmm_vio_mmio(struct kvmm *k, uint64_t gpa, uint8_t *data, unsigned len, bool is_write);
+ssize_t kt_vmm_vio_input(struct kvmm *k, const char *p, size_t n);
+void kt_vmm_vio_destroy(struct kvmm *k);
 /* nested.c: the L2 initramfs (/init and its libraries), built once per
  * L1 under /tmp; for ktstr_nested_run() and the boot benchmark. */
-int kvmm_nested_initramfs(char *out, size_t len);
+int kt_vmm_nested_initramfs(char *out, size_t len);
 /* Launch to the BSP's first KVM_RUN of the latest VM (for the benchmark). */
-extern _Atomic uint64_t kvmm_stat_first_run_ns;
+extern _Atomic uint64_t kt_vmm_stat_first_run_ns;
 
 #endif

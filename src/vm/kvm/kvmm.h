@@ -65,11 +65,11 @@ struct kvmm_chunk {
 /* Guest RAM as KVM slots: the node regions laid out from GPA 0, with the
  * part that would fall into [3 GiB, 4 GiB) moved above 4 GiB.  Returns the
  * number of chunks, -EINVAL if there are too many. */
-int kvmm_memmap(const struct vm_region *r, unsigned n, struct kvmm_chunk *out, unsigned max);
+int kt_vmm_memmap(const struct vm_region *r, unsigned n, struct kvmm_chunk *out, unsigned max);
 /* Top of the RAM that is contiguous from 0 (below 3 GiB). */
-uint64_t kvmm_low_ram_end(const struct kvmm_chunk *c, unsigned n);
+uint64_t kt_vmm_low_ram_end(const struct kvmm_chunk *c, unsigned n);
 /* Host pointer for [gpa, gpa+len) if it lies inside one chunk, else NULL. */
-void *kvmm_gpa_ptr(const struct kvmm_chunk *c, unsigned n, uint64_t gpa, size_t len);
+void *kt_vmm_gpa_ptr(const struct kvmm_chunk *c, unsigned n, uint64_t gpa, size_t len);
 
 /* ---- boot ---- */
 struct kvmm_kernel {
@@ -82,10 +82,10 @@ struct kvmm_kernel {
 	size_t hdr_end;         /* setup header ends here (offset in the image) */
 };
 /* Validates a bzImage (64-bit boot protocol >= 2.12, XLF_KERNEL_64). */
-int kvmm_parse_bzimage(const void *img, size_t len, struct kvmm_kernel *k, char *err, size_t errlen);
+int kt_vmm_parse_bzimage(const void *img, size_t len, struct kvmm_kernel *k, char *err, size_t errlen);
 /* e820 from the chunks: low 640 KiB minus the MP-table page, the BIOS
  * area reserved, then RAM.  Returns the entry count or -ENOSPC. */
-int kvmm_build_e820(const struct kvmm_chunk *c, unsigned n, struct boot_e820_entry *out, unsigned max);
+int kt_vmm_build_e820(const struct kvmm_chunk *c, unsigned n, struct boot_e820_entry *out, unsigned max);
 struct kvmm_boot_info {
 	uint64_t cmdline_gpa;
 	uint32_t cmdline_len;   /* without the NUL */
@@ -95,27 +95,27 @@ struct kvmm_boot_info {
 	unsigned ne820;
 };
 /* The zero page: setup header copied from the image, then our fields. */
-void kvmm_build_boot_params(struct boot_params *bp, const void *img, const struct kvmm_kernel *k,
+void kt_vmm_build_boot_params(struct boot_params *bp, const void *img, const struct kvmm_kernel *k,
 			    const struct kvmm_boot_info *bi);
 /* Identity map of the first 4 GiB (2 MiB pages) and the boot GDT, written
  * into the guest's low memory (host view of GPA 0, at least 1 MiB). */
-void kvmm_build_page_tables(void *low);
-void kvmm_build_gdt(void *low);
+void kt_vmm_build_page_tables(void *low);
+void kt_vmm_build_gdt(void *low);
 /* Where the initrd goes: top of low RAM (and below initrd_addr_max),
  * page-aligned, above the shared region.  0 if it does not fit. */
-uint64_t kvmm_initrd_gpa(uint64_t low_end, uint32_t initrd_addr_max, uint64_t size);
+uint64_t kt_vmm_initrd_gpa(uint64_t low_end, uint32_t initrd_addr_max, uint64_t size);
 
 /* ---- topology / CPUID ---- */
-unsigned kvmm_bits(unsigned n); /* ceil(log2 n), 0 for n <= 1 */
-uint32_t kvmm_apic_id(const struct ktstr_topo *t, unsigned cpu);
+unsigned kt_vmm_bits(unsigned n); /* ceil(log2 n), 0 for n <= 1 */
+uint32_t kt_vmm_apic_id(const struct ktstr_topo *t, unsigned cpu);
 enum kvmm_vendor { KVMM_VENDOR_OTHER, KVMM_VENDOR_INTEL, KVMM_VENDOR_AMD };
-enum kvmm_vendor kvmm_cpuid_vendor(const struct kvm_cpuid_entry2 *e, unsigned n);
+enum kvmm_vendor kt_vmm_cpuid_vendor(const struct kvm_cpuid_entry2 *e, unsigned n);
 /* One vCPU's CPUID from KVM_GET_SUPPORTED_CPUID's entries: topology leaves
  * 0x1, 0x4, 0xB, 0x1F, 0x8000_0001/8/1D/1E rebuilt for `cpu` of t.
  * Returns the entry count, or -ENOSPC. */
-int kvmm_cpuid_build(const struct kvm_cpuid_entry2 *in, unsigned nin, struct kvm_cpuid_entry2 *out, unsigned max,
+int kt_vmm_cpuid_build(const struct kvm_cpuid_entry2 *in, unsigned nin, struct kvm_cpuid_entry2 *out, unsigned max,
 		     const struct ktstr_topo *t, unsigned cpu);
-const struct kvm_cpuid_entry2 *kvmm_cpuid_find(const struct kvm_cpuid_entry2 *e, unsigned n, uint32_t fn,
+const struct kvm_cpuid_entry2 *kt_vmm_cpuid_find(const struct kvm_cpuid_entry2 *e, unsigned n, uint32_t fn,
 					       uint32_t idx);
 
 /* ---- ACPI ---- */
@@ -132,13 +132,13 @@ struct kvmm_acpi_cfg {
 #define KVMM_HMAT_LOCAL_MBPS 20000
 /* RSDP at buf[0] (= base_gpa), then XSDT, RSDT, FADT, FACS, DSDT, MADT,
  * SRAT, SLIT, HMAT.  Returns the bytes used, or 0 if cap is too small. */
-size_t kvmm_acpi_build(void *buf, size_t cap, uint64_t base_gpa, const struct kvmm_acpi_cfg *cfg);
-uint8_t kvmm_acpi_checksum(const void *p, size_t len); /* value that makes the sum 0 */
+size_t kt_vmm_acpi_build(void *buf, size_t cap, uint64_t base_gpa, const struct kvmm_acpi_cfg *cfg);
+uint8_t kt_vmm_acpi_checksum(const void *p, size_t len); /* value that makes the sum 0 */
 
 /* ---- MP table ---- */
 /* Floating pointer at buf[0] (= base_gpa), configuration table after it.
  * Returns the bytes used, or 0 if cap is too small. */
-size_t kvmm_mptable_build(void *buf, size_t cap, uint64_t base_gpa, unsigned ncpus, const uint32_t *apic_ids);
+size_t kt_vmm_mptable_build(void *buf, size_t cap, uint64_t base_gpa, unsigned ncpus, const uint32_t *apic_ids);
 
 /* ---- 16550 UART ---- */
 struct kvmm_uart {
@@ -151,11 +151,11 @@ struct kvmm_uart {
 	void (*set_irq)(void *arg, bool level);
 	void *arg;
 };
-void kvmm_uart_init(struct kvmm_uart *u, void (*tx)(void *, uint8_t), void (*set_irq)(void *, bool), void *arg);
-uint8_t kvmm_uart_in(struct kvmm_uart *u, unsigned off);
-void kvmm_uart_out(struct kvmm_uart *u, unsigned off, uint8_t v);
+void kt_vmm_uart_init(struct kvmm_uart *u, void (*tx)(void *, uint8_t), void (*set_irq)(void *, bool), void *arg);
+uint8_t kt_vmm_uart_in(struct kvmm_uart *u, unsigned off);
+void kt_vmm_uart_out(struct kvmm_uart *u, unsigned off, uint8_t v);
 /* Bytes arriving on the line: queued for the guest (data-ready, the
  * receive interrupt).  Returns how many fit. */
-size_t kvmm_uart_rx(struct kvmm_uart *u, const uint8_t *p, size_t n);
+size_t kt_vmm_uart_rx(struct kvmm_uart *u, const uint8_t *p, size_t n);
 
 #endif

@@ -20,7 +20,7 @@
 #define MSR_IA32_MISC_ENABLE 0x1a0
 #define MSR_MTRR_DEF_TYPE 0x2ff
 
-int kvmm_fail(int err, const char *fmt, ...)
+int kt_vmm_fail(int err, const char *fmt, ...)
 {
 	char msg[768];
 	va_list ap;
@@ -35,13 +35,13 @@ int kvmm_fail(int err, const char *fmt, ...)
 /* Is this KVM itself running on an emulated CPU (a nested rig's L1 under
  * QEMU TCG)?  Then the guest runs at emulation speed and must scale its
  * timing thresholds like a TCG guest: its accel says so. */
-bool kvmm_host_emulated(void)
+bool kt_vmm_host_emulated(void)
 {
 	char buf[4096];
 
-	if (!read_file_str("/proc/cmdline", buf, sizeof(buf)) && strstr(buf, "ktstr_accel=tcg"))
+	if (!kt_read_file_str("/proc/cmdline", buf, sizeof(buf)) && strstr(buf, "ktstr_accel=tcg"))
 		return true;
-	return !read_file_str("/proc/cpuinfo", buf, sizeof(buf)) && strstr(buf, "QEMU TCG CPU");
+	return !kt_read_file_str("/proc/cpuinfo", buf, sizeof(buf)) && strstr(buf, "QEMU TCG CPU");
 }
 
 static int check_caps(struct kvmm *k)
@@ -59,10 +59,10 @@ static int check_caps(struct kvmm *k)
 	uint32_t max_apic = 0;
 
 	if (v != KVM_API_VERSION)
-		return kvmm_fail(ENODEV, "/dev/kvm speaks API version %d, not %d", v, KVM_API_VERSION);
+		return kt_vmm_fail(ENODEV, "/dev/kvm speaks API version %d, not %d", v, KVM_API_VERSION);
 	for (size_t i = 0; i < ARRAY_SIZE(need); i++)
 		if (ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0)
-			return kvmm_fail(ENODEV, "/dev/kvm lacks KVM_CAP_%s", need[i].name);
+			return kt_vmm_fail(ENODEV, "/dev/kvm lacks KVM_CAP_%s", need[i].name);
 	maxv = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	if (maxv <= 0)
 		maxv = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
@@ -74,10 +74,10 @@ static int check_caps(struct kvmm *k)
 	for (unsigned i = 0; i < k->ncpus; i++)
 		max_apic = k->vcpu[i].apic_id > max_apic ? k->vcpu[i].apic_id : max_apic;
 	if (k->ncpus > (unsigned)maxv)
-		return kvmm_fail(EINVAL, "%u vCPUs asked, but this host's KVM allows at most %d (KVM_CAP_MAX_VCPUS)",
+		return kt_vmm_fail(EINVAL, "%u vCPUs asked, but this host's KVM allows at most %d (KVM_CAP_MAX_VCPUS)",
 			    k->ncpus, maxv);
 	if (max_apic >= (unsigned)maxid)
-		return kvmm_fail(EINVAL, "topology needs APIC ID %u, but KVM allows vCPU ids below %d", max_apic, maxid);
+		return kt_vmm_fail(EINVAL, "topology needs APIC ID %u, but KVM allows vCPU ids below %d", max_apic, maxid);
 	return 0;
 }
 
@@ -90,18 +90,18 @@ static int load_initrd(struct kvmm *k, const char *path, uint64_t low_end, uint3
 	char *dst;
 
 	if (fd < 0)
-		return kvmm_fail(errno, "initramfs %s: %s", path, strerror(errno));
+		return kt_vmm_fail(errno, "initramfs %s: %s", path, strerror(errno));
 	if (fstat(fd, &st)) {
 		err = errno;
 		close(fd);
-		return kvmm_fail(err, "initramfs %s: %s", path, strerror(err));
+		return kt_vmm_fail(err, "initramfs %s: %s", path, strerror(err));
 	}
 	size = (uint64_t)st.st_size;
-	gpa = kvmm_initrd_gpa(low_end, addr_max, size);
-	dst = gpa ? kvmm_gpa_ptr(k->mem, k->nmem, gpa, size) : NULL;
+	gpa = kt_vmm_initrd_gpa(low_end, addr_max, size);
+	dst = gpa ? kt_vmm_gpa_ptr(k->mem, k->nmem, gpa, size) : NULL;
 	if (!dst) {
 		close(fd);
-		return kvmm_fail(EFBIG, "initramfs %s (%llu MiB) does not fit in guest RAM between the shared region "
+		return kt_vmm_fail(EFBIG, "initramfs %s (%llu MiB) does not fit in guest RAM between the shared region "
 				   "(ends at %u MiB) and the end of low RAM (%llu MiB); give the VM more memory",
 			    path, (unsigned long long)(size >> 20), (unsigned)((VM_SHM_GPA + VM_SHM_SIZE) >> 20),
 			    (unsigned long long)(low_end >> 20));
@@ -112,7 +112,7 @@ static int load_initrd(struct kvmm *k, const char *path, uint64_t low_end, uint3
 		if (n <= 0) {
 			err = n < 0 ? errno : EIO;
 			close(fd);
-			return kvmm_fail(err, "initramfs %s: read: %s", path, n < 0 ? strerror(err) : "short file");
+			return kt_vmm_fail(err, "initramfs %s: read: %s", path, n < 0 ? strerror(err) : "short file");
 		}
 		done += (uint64_t)n;
 	}
@@ -171,34 +171,34 @@ static int load_guest(struct kvmm *k)
 	unsigned node[KVMM_MAX_VCPUS];
 	struct kvmm_acpi_cfg acfg = { .ncpus = k->ncpus, .apic_ids = apic, .cpu_node = node,
 				      .nnodes = c->topo.numa_nodes, .mem = k->mem, .nmem = k->nmem };
-	uint64_t low_end = kvmm_low_ram_end(k->mem, k->nmem);
+	uint64_t low_end = kt_vmm_low_ram_end(k->mem, k->nmem);
 	char err[256], *low, *dst;
 	int ret, ne;
 
-	low = kvmm_gpa_ptr(k->mem, k->nmem, 0, KVMM_KERNEL_GPA);
+	low = kt_vmm_gpa_ptr(k->mem, k->nmem, 0, KVMM_KERNEL_GPA);
 	if (!low || low_end < VM_SHM_GPA + VM_SHM_SIZE)
-		return kvmm_fail(EINVAL, "guest RAM must start at 0 and reach past %u MiB",
+		return kt_vmm_fail(EINVAL, "guest RAM must start at 0 and reach past %u MiB",
 			    (unsigned)((VM_SHM_GPA + VM_SHM_SIZE) >> 20));
 	ret = map_image(c->kernel, &img);
 	if (ret)
-		return kvmm_fail(-ret, "kernel %s: %s", c->kernel, strerror(-ret));
-	ret = kvmm_parse_bzimage(img.data, img.len, &kern, err, sizeof(err));
+		return kt_vmm_fail(-ret, "kernel %s: %s", c->kernel, strerror(-ret));
+	ret = kt_vmm_parse_bzimage(img.data, img.len, &kern, err, sizeof(err));
 	if (ret) {
 		unmap_image(&img);
-		return kvmm_fail(-ret, "kernel %s: %s", c->kernel, err);
+		return kt_vmm_fail(-ret, "kernel %s: %s", c->kernel, err);
 	}
 	if (KVMM_KERNEL_RUN_GPA + kern.init_size > VM_SHM_GPA ||
-	    !(dst = kvmm_gpa_ptr(k->mem, k->nmem, KVMM_KERNEL_GPA, kern.pm_size))) {
+	    !(dst = kt_vmm_gpa_ptr(k->mem, k->nmem, KVMM_KERNEL_GPA, kern.pm_size))) {
 		unmap_image(&img);
-		return kvmm_fail(EFBIG, "kernel %s needs %u MiB from 16 MiB when decompressed; it must end below the "
+		return kt_vmm_fail(EFBIG, "kernel %s needs %u MiB from 16 MiB when decompressed; it must end below the "
 				   "shared region at %u MiB (too big for this VMM's layout)",
 			    c->kernel, kern.init_size >> 20, (unsigned)(VM_SHM_GPA >> 20));
 	}
 	memcpy(dst, img.data + kern.setup_size, kern.pm_size);
 
-	snprintf(vm->accel, sizeof(vm->accel), "%s", kvmm_host_emulated() ? "kvm-nested-tcg" : "kvm");
-	vm_build_cmdline(vm);
-	ret = kvmm_vio_cmdline(k, vm->cmdline, sizeof(vm->cmdline));
+	snprintf(vm->accel, sizeof(vm->accel), "%s", kt_vmm_host_emulated() ? "kvm-nested-tcg" : "kvm");
+	kt_vm_build_cmdline(vm);
+	ret = kt_vmm_vio_cmdline(k, vm->cmdline, sizeof(vm->cmdline));
 	if (ret) {
 		unmap_image(&img);
 		return ret;
@@ -206,7 +206,7 @@ static int load_guest(struct kvmm *k)
 	bi.cmdline_len = (uint32_t)strlen(vm->cmdline);
 	if (bi.cmdline_len > kern.cmdline_size || bi.cmdline_len >= KVMM_CMDLINE_MAX) {
 		unmap_image(&img);
-		return kvmm_fail(E2BIG, "kernel command line is %u bytes; the kernel takes at most %u", bi.cmdline_len,
+		return kt_vmm_fail(E2BIG, "kernel command line is %u bytes; the kernel takes at most %u", bi.cmdline_len,
 			    kern.cmdline_size);
 	}
 	memcpy(low + KVMM_CMDLINE_GPA, vm->cmdline, bi.cmdline_len + 1);
@@ -216,23 +216,23 @@ static int load_guest(struct kvmm *k)
 		unmap_image(&img);
 		return ret;
 	}
-	ne = kvmm_build_e820(k->mem, k->nmem, e820, ARRAY_SIZE(e820));
+	ne = kt_vmm_build_e820(k->mem, k->nmem, e820, ARRAY_SIZE(e820));
 	bi.e820 = e820;
 	bi.ne820 = ne > 0 ? (unsigned)ne : 0;
-	kvmm_build_boot_params((struct boot_params *)(low + KVMM_BOOT_PARAMS_GPA), img.data, &kern, &bi);
+	kt_vmm_build_boot_params((struct boot_params *)(low + KVMM_BOOT_PARAMS_GPA), img.data, &kern, &bi);
 	unmap_image(&img);
 
 	for (unsigned i = 0; i < k->ncpus; i++) {
 		apic[i] = k->vcpu[i].apic_id;
 		node[i] = ktstr_topo_cpu_node(&c->topo, i);
 	}
-	if (!kvmm_acpi_build(low + KVMM_ACPI_GPA, KVMM_ACPI_SIZE, KVMM_ACPI_GPA, &acfg))
-		return kvmm_fail(ENOSPC, "ACPI tables do not fit in %u KiB", KVMM_ACPI_SIZE >> 10);
-	if (!kvmm_mptable_build(low + KVMM_MPTABLE_GPA, KVMM_ACPI_GPA - KVMM_MPTABLE_GPA, KVMM_MPTABLE_GPA, k->ncpus,
+	if (!kt_vmm_acpi_build(low + KVMM_ACPI_GPA, KVMM_ACPI_SIZE, KVMM_ACPI_GPA, &acfg))
+		return kt_vmm_fail(ENOSPC, "ACPI tables do not fit in %u KiB", KVMM_ACPI_SIZE >> 10);
+	if (!kt_vmm_mptable_build(low + KVMM_MPTABLE_GPA, KVMM_ACPI_GPA - KVMM_MPTABLE_GPA, KVMM_MPTABLE_GPA, k->ncpus,
 				apic))
-		return kvmm_fail(ENOSPC, "MP table does not fit");
-	kvmm_build_page_tables(low);
-	kvmm_build_gdt(low);
+		return kt_vmm_fail(ENOSPC, "MP table does not fit");
+	kt_vmm_build_page_tables(low);
+	kt_vmm_build_gdt(low);
 	return 0;
 }
 
@@ -242,7 +242,7 @@ static int get_supported_cpuid(struct kvmm *k)
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
 
 		if (!c)
-			return kvmm_fail(ENOMEM, "allocate CPUID");
+			return kt_vmm_fail(ENOMEM, "allocate CPUID");
 		c->nent = n;
 		if (!ioctl(k->kvm_fd, KVM_GET_SUPPORTED_CPUID, c)) {
 			k->supported = c;
@@ -250,9 +250,9 @@ static int get_supported_cpuid(struct kvmm *k)
 		}
 		free(c);
 		if (errno != E2BIG)
-			return kvmm_fail(errno, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+			return kt_vmm_fail(errno, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	}
-	return kvmm_fail(E2BIG, "KVM_GET_SUPPORTED_CPUID: too many entries");
+	return kt_vmm_fail(E2BIG, "KVM_GET_SUPPORTED_CPUID: too many entries");
 }
 
 static int set_cpuid(struct kvmm *k, struct kvmm_vcpu *v)
@@ -262,14 +262,14 @@ static int set_cpuid(struct kvmm *k, struct kvmm_vcpu *v)
 	int n, ret = 0;
 
 	if (!c)
-		return kvmm_fail(ENOMEM, "allocate CPUID");
-	n = kvmm_cpuid_build(k->supported->entries, k->supported->nent, c->entries, max, &k->vm->cfg->topo, v->idx);
+		return kt_vmm_fail(ENOMEM, "allocate CPUID");
+	n = kt_vmm_cpuid_build(k->supported->entries, k->supported->nent, c->entries, max, &k->vm->cfg->topo, v->idx);
 	if (n < 0)
-		ret = kvmm_fail(ENOSPC, "vcpu %u: CPUID table too large", v->idx);
+		ret = kt_vmm_fail(ENOSPC, "vcpu %u: CPUID table too large", v->idx);
 	else {
 		c->nent = (uint32_t)n;
 		if (ioctl(v->fd, KVM_SET_CPUID2, c))
-			ret = kvmm_fail(errno, "vcpu %u: KVM_SET_CPUID2: %s", v->idx, strerror(errno));
+			ret = kt_vmm_fail(errno, "vcpu %u: KVM_SET_CPUID2: %s", v->idx, strerror(errno));
 	}
 	free(c);
 	return ret;
@@ -297,7 +297,7 @@ static int setup_bsp(struct kvmm *k, struct kvmm_vcpu *v)
 	uint32_t lvt;
 
 	if (ioctl(v->fd, KVM_GET_SREGS, &s))
-		return kvmm_fail(errno, "KVM_GET_SREGS: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_GET_SREGS: %s", strerror(errno));
 	s.cs = code;
 	s.ds = s.es = s.fs = s.gs = s.ss = data;
 	s.tr = tss;
@@ -310,19 +310,19 @@ static int setup_bsp(struct kvmm *k, struct kvmm_vcpu *v)
 	s.cr4 = 0x20;       /* PAE */
 	s.efer = 0x500;     /* LMA, LME */
 	if (ioctl(v->fd, KVM_SET_SREGS, &s))
-		return kvmm_fail(errno, "KVM_SET_SREGS: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_SET_SREGS: %s", strerror(errno));
 	if (ioctl(v->fd, KVM_SET_REGS, &r))
-		return kvmm_fail(errno, "KVM_SET_REGS: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_SET_REGS: %s", strerror(errno));
 	if (ioctl(v->fd, KVM_SET_FPU, &fpu))
-		return kvmm_fail(errno, "KVM_SET_FPU: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_SET_FPU: %s", strerror(errno));
 	msrs.h.nmsrs = 2;
 	msrs.h.entries[0] = (struct kvm_msr_entry){ .index = MSR_IA32_MISC_ENABLE, .data = 1 };
 	msrs.h.entries[1] = (struct kvm_msr_entry){ .index = MSR_MTRR_DEF_TYPE, .data = 0x806 };
 	if (ioctl(v->fd, KVM_SET_MSRS, &msrs) < 0)
-		return kvmm_fail(errno, "KVM_SET_MSRS: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_SET_MSRS: %s", strerror(errno));
 	/* Virtual wire: LINT0 ExtINT (the PIC), LINT1 NMI. */
 	if (ioctl(v->fd, KVM_GET_LAPIC, &lapic))
-		return kvmm_fail(errno, "KVM_GET_LAPIC: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_GET_LAPIC: %s", strerror(errno));
 	memcpy(&lvt, lapic.regs + 0x350, 4);
 	lvt = (lvt & ~0x1ff00u) | 0x700;
 	memcpy(lapic.regs + 0x350, &lvt, 4);
@@ -330,7 +330,7 @@ static int setup_bsp(struct kvmm *k, struct kvmm_vcpu *v)
 	lvt = (lvt & ~0x1ff00u) | 0x400;
 	memcpy(lapic.regs + 0x360, &lvt, 4);
 	if (ioctl(v->fd, KVM_SET_LAPIC, &lapic))
-		return kvmm_fail(errno, "KVM_SET_LAPIC: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_SET_LAPIC: %s", strerror(errno));
 	return 0;
 }
 
@@ -339,7 +339,7 @@ static int create_vcpus(struct kvmm *k)
 	int sz = ioctl(k->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0), ret;
 
 	if (sz <= 0)
-		return kvmm_fail(errno, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	k->run_size = (size_t)sz;
 	ret = get_supported_cpuid(k);
 	if (ret)
@@ -350,10 +350,10 @@ static int create_vcpus(struct kvmm *k)
 
 		v->fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->apic_id);
 		if (v->fd < 0)
-			return kvmm_fail(errno, "KVM_CREATE_VCPU %u (APIC ID %u): %s", i, v->apic_id, strerror(errno));
+			return kt_vmm_fail(errno, "KVM_CREATE_VCPU %u (APIC ID %u): %s", i, v->apic_id, strerror(errno));
 		run = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 		if (run == MAP_FAILED)
-			return kvmm_fail(errno, "vcpu %u: mmap kvm_run: %s", i, strerror(errno));
+			return kt_vmm_fail(errno, "vcpu %u: mmap kvm_run: %s", i, strerror(errno));
 		v->run = run;
 		ret = set_cpuid(k, v);
 		if (!ret && i == 0)
@@ -391,11 +391,11 @@ static int set_gsi_routing(struct kvmm *k)
 	}
 	rt.h.nr = n;
 	if (ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, &rt))
-		return kvmm_fail(errno, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
 	return 0;
 }
 
-int kvmm_create(struct kvmm *k)
+int kt_vmm_create(struct kvmm *k)
 {
 	struct vm *vm = k->vm;
 	const struct vm_config *c = vm->cfg;
@@ -406,44 +406,44 @@ int kvmm_create(struct kvmm *k)
 	unsigned ncpus = ktstr_topo_cpus(&c->topo);
 
 	if (!ncpus || ncpus > KVMM_MAX_VCPUS)
-		return kvmm_fail(EINVAL, "%u vCPUs asked; this VMM runs 1 to %u", ncpus, KVMM_MAX_VCPUS);
+		return kt_vmm_fail(EINVAL, "%u vCPUs asked; this VMM runs 1 to %u", ncpus, KVMM_MAX_VCPUS);
 	k->vcpu = calloc(ncpus, sizeof(*k->vcpu));
 	if (!k->vcpu)
-		return kvmm_fail(ENOMEM, "allocate %u vCPUs", ncpus);
+		return kt_vmm_fail(ENOMEM, "allocate %u vCPUs", ncpus);
 	k->ncpus = ncpus;
 	for (unsigned i = 0; i < k->ncpus; i++) {
-		k->vcpu[i] = (struct kvmm_vcpu){ .k = k, .idx = i, .fd = -1, .apic_id = kvmm_apic_id(&c->topo, i) };
+		k->vcpu[i] = (struct kvmm_vcpu){ .k = k, .idx = i, .fd = -1, .apic_id = kt_vmm_apic_id(&c->topo, i) };
 		max_apic = k->vcpu[i].apic_id > max_apic ? k->vcpu[i].apic_id : max_apic;
 	}
 	if (max_apic > KVMM_MAX_APIC_ID)
-		return kvmm_fail(EINVAL, "topology needs APIC ID %u; xAPIC ids stop at %u (fewer cores per LLC, "
+		return kt_vmm_fail(EINVAL, "topology needs APIC ID %u; xAPIC ids stop at %u (fewer cores per LLC, "
 				    "or a power-of-two count, packs them tighter)",
 			    max_apic, KVMM_MAX_APIC_ID);
 	k->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (k->kvm_fd < 0)
-		return kvmm_fail(errno, "open /dev/kvm: %s", strerror(errno));
+		return kt_vmm_fail(errno, "open /dev/kvm: %s", strerror(errno));
 	ret = check_caps(k);
 	if (ret)
 		return ret;
-	n = kvmm_memmap(vm->regions, vm->nregions, k->mem, KVMM_MAX_CHUNKS);
+	n = kt_vmm_memmap(vm->regions, vm->nregions, k->mem, KVMM_MAX_CHUNKS);
 	if (n < 0)
-		return kvmm_fail(EINVAL, "guest RAM: too many regions");
+		return kt_vmm_fail(EINVAL, "guest RAM: too many regions");
 	k->nmem = (unsigned)n;
 	for (int tries = 0; (k->vm_fd = ioctl(k->kvm_fd, KVM_CREATE_VM, 0)) < 0 && errno == EINTR && tries < 10;
 	     tries++)
 		;
 	if (k->vm_fd < 0)
-		return kvmm_fail(errno, "KVM_CREATE_VM: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_CREATE_VM: %s", strerror(errno));
 	if (ioctl(k->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)TSS_GPA))
-		return kvmm_fail(errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
 	if (ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
 		uint64_t a = IDENTITY_MAP_GPA;
 
 		if (ioctl(k->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &a))
-			return kvmm_fail(errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+			return kt_vmm_fail(errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
 	}
 	if (ioctl(k->vm_fd, KVM_CREATE_IRQCHIP, 0))
-		return kvmm_fail(errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return kt_vmm_fail(errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	ret = set_gsi_routing(k);
 	if (ret)
 		return ret;
@@ -451,7 +451,7 @@ int kvmm_create(struct kvmm *k)
 		struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
 		if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit))
-			return kvmm_fail(errno, "KVM_CREATE_PIT2: %s", strerror(errno));
+			return kt_vmm_fail(errno, "KVM_CREATE_PIT2: %s", strerror(errno));
 	}
 	for (unsigned i = 0; i < k->nmem; i++) {
 		struct kvm_userspace_memory_region r = { .slot = i, .guest_phys_addr = k->mem[i].gpa,
@@ -459,18 +459,18 @@ int kvmm_create(struct kvmm *k)
 							 .userspace_addr = (uintptr_t)k->mem[i].host };
 
 		if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
-			return kvmm_fail(errno, "memory slot %u (%llu MiB at 0x%llx): %s", i,
+			return kt_vmm_fail(errno, "memory slot %u (%llu MiB at 0x%llx): %s", i,
 				    (unsigned long long)(r.memory_size >> 20), (unsigned long long)r.guest_phys_addr,
 				    strerror(errno));
 	}
-	t[0] = now_ns();
-	ret = kvmm_vio_create(k);
+	t[0] = kt_now_ns();
+	ret = kt_vmm_vio_create(k);
 	if (!ret)
 		ret = load_guest(k);
-	t[1] = now_ns();
+	t[1] = kt_now_ns();
 	if (!ret)
 		ret = create_vcpus(k);
-	t[2] = now_ns();
+	t[2] = kt_now_ns();
 	/* Where start-up goes (bench/vmm_startup.sh; -v). */
 	kt_debug("kvm: set-up %.2f ms: VM, irqchip, memory slots %.2f; devices, images, tables %.2f; vCPUs %.2f",
 		 (double)(t[2] - k->t_launch) / 1e6, (double)(t[0] - k->t_launch) / 1e6, (double)(t[1] - t[0]) / 1e6,

@@ -1,7 +1,7 @@
 /* A 16550A as Linux's 8250 driver sees it: the transmitter always empty,
  * a THRE interrupt raised when a byte is written or THRE interrupts are
  * enabled and cleared when IIR reports it; a receive FIFO fed by
- * kvmm_uart_rx() (data ready in LSR, the received-data interrupt, which
+ * kt_vmm_uart_rx() (data ready in LSR, the received-data interrupt, which
  * IIR reports first); loopback of data and modem status, the FIFO bits
  * that identify a 16550A.  The caller serialises calls (one lock per
  * UART). */
@@ -19,7 +19,7 @@
 #define IIR_RDI 0x04
 #define IIR_FIFO 0xc0
 
-void kvmm_uart_init(struct kvmm_uart *u, void (*tx)(void *, uint8_t), void (*set_irq)(void *, bool), void *arg)
+void kt_vmm_uart_init(struct kvmm_uart *u, void (*tx)(void *, uint8_t), void (*set_irq)(void *, bool), void *arg)
 {
 	*u = (struct kvmm_uart){ .tx = tx, .set_irq = set_irq, .arg = arg, .lcr = 0x03, .mcr = 0x08 };
 }
@@ -43,7 +43,7 @@ static uint8_t modem_status(const struct kvmm_uart *u)
 	return 0xb0; /* carrier, DSR, CTS */
 }
 
-uint8_t kvmm_uart_in(struct kvmm_uart *u, unsigned off)
+uint8_t kt_vmm_uart_in(struct kvmm_uart *u, unsigned off)
 {
 	uint8_t v = 0;
 
@@ -92,7 +92,7 @@ uint8_t kvmm_uart_in(struct kvmm_uart *u, unsigned off)
 	return v;
 }
 
-void kvmm_uart_out(struct kvmm_uart *u, unsigned off, uint8_t v)
+void kt_vmm_uart_out(struct kvmm_uart *u, unsigned off, uint8_t v)
 {
 	switch (off & 7) {
 	case 0:
@@ -101,7 +101,7 @@ void kvmm_uart_out(struct kvmm_uart *u, unsigned off, uint8_t v)
 			return;
 		}
 		if (u->mcr & MCR_LOOP)
-			kvmm_uart_rx(u, &v, 1);
+			kt_vmm_uart_rx(u, &v, 1);
 		else if (u->tx)
 			u->tx(u->arg, v);
 		u->thre_pending = true; /* sent at once: empty again */
@@ -135,7 +135,7 @@ void kvmm_uart_out(struct kvmm_uart *u, unsigned off, uint8_t v)
 	update_irq(u);
 }
 
-size_t kvmm_uart_rx(struct kvmm_uart *u, const uint8_t *p, size_t n)
+size_t kt_vmm_uart_rx(struct kvmm_uart *u, const uint8_t *p, size_t n)
 {
 	size_t k = 0;
 

@@ -75,7 +75,7 @@ static void dev_log(void *arg, const char *msg)
 {
 	struct vio_dev *v = arg;
 
-	kvmm_log(v->k, "%s at 0x%llx: driver error, device needs reset: %s", v->name, (unsigned long long)v->base,
+	kt_vmm_log(v->k, "%s at 0x%llx: driver error, device needs reset: %s", v->name, (unsigned long long)v->base,
 		 msg);
 }
 
@@ -129,7 +129,7 @@ static int disk_io(void *arg, enum kvmm_blk_op op, void *buf, size_t len, uint64
 		off += (uint64_t)n;
 	}
 	if (err && d->nlogged++ < KVMM_VIRTIO_MAX_LOGS)
-		kvmm_log(d->k, "virtio-blk %s: %s at offset %llu: %s (the guest gets IOERR)", d->name, what,
+		kt_vmm_log(d->k, "virtio-blk %s: %s at offset %llu: %s (the guest gets IOERR)", d->name, what,
 			 (unsigned long long)off, err == EIO && len ? "short file" : strerror(err));
 	return -err;
 }
@@ -146,23 +146,23 @@ static int open_disk(struct kvmm *k, unsigned i, const struct vm_disk *cfg, uint
 	snprintf(d->name, sizeof(d->name), "vd%c", 'a' + i);
 	d->fd = open(cfg->path, (cfg->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (d->fd < 0)
-		return kvmm_fail(errno, "virtio-blk disk %s: open %s: %s", cfg->path, cfg->ro ? "read-only" : "read-write",
+		return kt_vmm_fail(errno, "virtio-blk disk %s: open %s: %s", cfg->path, cfg->ro ? "read-only" : "read-write",
 			    strerror(errno));
 	if (fstat(d->fd, &st))
-		return kvmm_fail(errno, "virtio-blk disk %s: fstat: %s", cfg->path, strerror(errno));
+		return kt_vmm_fail(errno, "virtio-blk disk %s: fstat: %s", cfg->path, strerror(errno));
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return kvmm_fail(EINVAL, "virtio-blk disk %s: not a regular file or block device", cfg->path);
+		return kt_vmm_fail(EINVAL, "virtio-blk disk %s: not a regular file or block device", cfg->path);
 	/* Two writers of one image would corrupt it: shared for read-only. */
 	if (flock(d->fd, (cfg->ro ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
 		err = errno;
-		return kvmm_fail(err, "virtio-blk disk %s: lock: %s", cfg->path,
+		return kt_vmm_fail(err, "virtio-blk disk %s: lock: %s", cfg->path,
 			    err == EWOULDBLOCK ? "in use by another VM or process" : strerror(err));
 	}
 	end = lseek(d->fd, 0, SEEK_END);
 	if (end < 0)
-		return kvmm_fail(errno, "virtio-blk disk %s: size: %s", cfg->path, strerror(errno));
+		return kt_vmm_fail(errno, "virtio-blk disk %s: size: %s", cfg->path, strerror(errno));
 	if (end % KVMM_BLK_SECTOR)
-		kvmm_log(k, "virtio-blk %s: %s is %lld bytes; the last %lld (less than a sector) are not visible", d->name,
+		kt_vmm_log(k, "virtio-blk %s: %s is %lld bytes; the last %lld (less than a sector) are not visible", d->name,
 			 cfg->path, (long long)end, (long long)(end % KVMM_BLK_SECTOR));
 	*bytes = (uint64_t)end;
 	return 0;
@@ -175,7 +175,7 @@ static int add_dev(struct kvmm *k, struct kvmm_virtio *vd, unsigned irq, const c
 	int ret = -pthread_mutex_init(&v->lock, NULL);
 
 	if (ret)
-		return kvmm_fail(-ret, "%s: mutex: %s", name, strerror(-ret));
+		return kt_vmm_fail(-ret, "%s: mutex: %s", name, strerror(-ret));
 	v->lock_init = true;
 	v->k = k;
 	v->vd = vd;
@@ -191,23 +191,23 @@ static int add_dev(struct kvmm *k, struct kvmm_virtio *vd, unsigned irq, const c
 	return 0;
 }
 
-int kvmm_vio_create(struct kvmm *k)
+int kt_vmm_vio_create(struct kvmm *k)
 {
 	const struct vm_config *c = k->vm->cfg;
 	struct kvmm_vio *vio = calloc(1, sizeof(*vio));
 	int p[2], ret;
 
 	if (!vio)
-		return kvmm_fail(ENOMEM, "allocate virtio devices");
+		return kt_vmm_fail(ENOMEM, "allocate virtio devices");
 	k->vio = vio;
 	vio->con_w = -1;
 	for (unsigned i = 0; i < VM_MAX_DISKS; i++)
 		vio->disk[i].fd = -1;
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
-		return kvmm_fail(errno, "virtio-console: output pipe: %s", strerror(errno));
+		return kt_vmm_fail(errno, "virtio-console: output pipe: %s", strerror(errno));
 	k->vm->out_fd[3] = p[0];
 	vio->con_w = p[1];
-	kvmm_con_init(&vio->con, con_out, k);
+	kt_vmm_con_init(&vio->con, con_out, k);
 	ret = add_dev(k, &vio->con.vd, VIO_IRQ_CON, "virtio-console hvc0");
 	for (unsigned i = 0; i < VM_MAX_DISKS && !ret && c->disks[i].path; i++) {
 		uint64_t bytes = 0;
@@ -217,14 +217,14 @@ int kvmm_vio_create(struct kvmm *k)
 		if (ret)
 			break;
 		snprintf(serial, sizeof(serial), "ktstr-%s", vio->disk[i].name);
-		kvmm_blk_init(&vio->blk[i], bytes, c->disks[i].ro, serial, disk_io, &vio->disk[i]);
+		kt_vmm_blk_init(&vio->blk[i], bytes, c->disks[i].ro, serial, disk_io, &vio->disk[i]);
 		snprintf(name, sizeof(name), "virtio-blk %s", vio->disk[i].name);
 		ret = add_dev(k, &vio->blk[i].vd, disk_irq[i], name);
 	}
 	return ret;
 }
 
-int kvmm_vio_cmdline(const struct kvmm *k, char *buf, size_t len)
+int kt_vmm_vio_cmdline(const struct kvmm *k, char *buf, size_t len)
 {
 	size_t at = strlen(buf);
 
@@ -234,14 +234,14 @@ int kvmm_vio_cmdline(const struct kvmm *k, char *buf, size_t len)
 
 		if (n < 0 || (size_t)n >= len - at) {
 			buf[at] = '\0';
-			return kvmm_fail(E2BIG, "kernel command line: no room to announce %s", k->vio->dev[i].name);
+			return kt_vmm_fail(E2BIG, "kernel command line: no room to announce %s", k->vio->dev[i].name);
 		}
 		at += (size_t)n;
 	}
 	return 0;
 }
 
-bool kvmm_vio_mmio(struct kvmm *k, uint64_t gpa, uint8_t *data, unsigned len, bool is_write)
+bool kt_vmm_vio_mmio(struct kvmm *k, uint64_t gpa, uint8_t *data, unsigned len, bool is_write)
 {
 	struct kvmm_vio *vio = k->vio;
 
@@ -255,15 +255,15 @@ bool kvmm_vio_mmio(struct kvmm *k, uint64_t gpa, uint8_t *data, unsigned len, bo
 
 		pthread_mutex_lock(&v->lock);
 		if (is_write)
-			kvmm_virtio_write(v->vd, off, data, len);
+			kt_vmm_virtio_write(v->vd, off, data, len);
 		else
-			kvmm_virtio_read(v->vd, off, data, len);
+			kt_vmm_virtio_read(v->vd, off, data, len);
 		pthread_mutex_unlock(&v->lock);
 	}
 	return true;
 }
 
-ssize_t kvmm_vio_input(struct kvmm *k, const char *p, size_t n)
+ssize_t kt_vmm_vio_input(struct kvmm *k, const char *p, size_t n)
 {
 	struct vio_dev *v = k->vio && k->vio->ndev ? &k->vio->dev[0] : NULL;
 	size_t took;
@@ -274,12 +274,12 @@ ssize_t kvmm_vio_input(struct kvmm *k, const char *p, size_t n)
 	 * run loop (this thread) to drain the output pipe. */
 	if (pthread_mutex_trylock(&v->lock))
 		return 0;
-	took = kvmm_con_input(&k->vio->con, p, n); /* 0 until the guest's port is up */
+	took = kt_vmm_con_input(&k->vio->con, p, n); /* 0 until the guest's port is up */
 	pthread_mutex_unlock(&v->lock);
 	return (ssize_t)took;
 }
 
-void kvmm_vio_destroy(struct kvmm *k)
+void kt_vmm_vio_destroy(struct kvmm *k)
 {
 	struct kvmm_vio *vio = k->vio;
 

@@ -42,7 +42,7 @@ struct kvmm_vq {
 	uint32_t num;                /* QueueNum, as the driver wrote it */
 	bool ready;                  /* QueueReady */
 	uint64_t desc_gpa, avail_gpa, used_gpa;
-	uint8_t *desc, *avail, *used; /* host views, set by kvmm_vq_map() */
+	uint8_t *desc, *avail, *used; /* host views, set by kt_vmm_vq_map() */
 	uint16_t last_avail;         /* next avail ring entry the device takes */
 	uint16_t used_idx;           /* the device's copy of used->idx */
 };
@@ -65,7 +65,7 @@ struct kvmm_vchain {
  * than num_max, the descriptor table 16-, the avail ring 2- and the used
  * ring 4-byte aligned, all three inside guest RAM.  Maps them and starts
  * both indices at 0.  0, or -EINVAL with err saying why. */
-int kvmm_vq_map(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, char *err, size_t errlen);
+int kt_vmm_vq_map(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, char *err, size_t errlen);
 /* The next chain the driver made available: 1 with *c filled, 0 when
  * there is none, -EINVAL (err says why) when the ring or the chain is
  * malformed: avail index more than a queue ahead, head or next index out
@@ -73,19 +73,19 @@ int kvmm_vq_map(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, 
  * or wrapping around, an indirect descriptor (not offered), a readable
  * descriptor after a writable one, more than 4 GiB in all.  A bad chain
  * is not consumed. */
-int kvmm_vq_pop(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, struct kvmm_vchain *c, char *err,
+int kt_vmm_vq_pop(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, struct kvmm_vchain *c, char *err,
 		size_t errlen);
 /* Hands chain `head` back with `len` bytes written into it (used ring
  * entry, then used->idx with release ordering). */
-void kvmm_vq_push(struct kvmm_vq *q, uint16_t head, uint32_t len);
+void kt_vmm_vq_push(struct kvmm_vq *q, uint16_t head, uint32_t len);
 /* After pushing: does the driver want an interrupt (no
  * VRING_AVAIL_F_NO_INTERRUPT)?  Has a full barrier first. */
-bool kvmm_vq_want_irq(const struct kvmm_vq *q);
+bool kt_vmm_vq_want_irq(const struct kvmm_vq *q);
 /* Copy out of the readable part / into the writable part of a chain,
  * starting `off` bytes into that part.  Returns the bytes copied (fewer
  * when the part ends). */
-size_t kvmm_vchain_read(const struct kvmm_vchain *c, uint64_t off, void *buf, size_t len);
-size_t kvmm_vchain_write(const struct kvmm_vchain *c, uint64_t off, const void *buf, size_t len);
+size_t kt_vmm_vchain_read(const struct kvmm_vchain *c, uint64_t off, void *buf, size_t len);
+size_t kt_vmm_vchain_write(const struct kvmm_vchain *c, uint64_t off, const void *buf, size_t len);
 
 /* ---- the MMIO transport ---- */
 struct kvmm_virtio;
@@ -99,7 +99,7 @@ struct kvmm_virtio_ops {
 };
 
 struct kvmm_virtio {
-	/* Set by kvmm_virtio_init() */
+	/* Set by kt_vmm_virtio_init() */
 	uint32_t device_id;
 	uint64_t features;           /* offered; always has VIRTIO_F_VERSION_1 */
 	const struct kvmm_virtio_ops *ops;
@@ -125,21 +125,21 @@ struct kvmm_virtio {
 
 /* A device with `nq` queues of at most `qmax` entries (a power of two up
  * to KVMM_VQ_MAX_SIZE), offering `features` | VIRTIO_F_VERSION_1. */
-void kvmm_virtio_init(struct kvmm_virtio *d, uint32_t device_id, uint64_t features, unsigned nq, uint32_t qmax,
+void kt_vmm_virtio_init(struct kvmm_virtio *d, uint32_t device_id, uint64_t features, unsigned nq, uint32_t qmax,
 		      const struct kvmm_virtio_ops *ops);
 /* A driver access at offset `off` of the device's window, len 1, 2, 4 or
  * 8 bytes.  Registers (below 0x100) take aligned 32-bit accesses only;
  * anything else reads 0 and writes are ignored.  Config space takes any
  * width; outside it reads 0. */
-void kvmm_virtio_read(struct kvmm_virtio *d, uint64_t off, void *data, unsigned len);
-void kvmm_virtio_write(struct kvmm_virtio *d, uint64_t off, const void *data, unsigned len);
+void kt_vmm_virtio_read(struct kvmm_virtio *d, uint64_t off, void *data, unsigned len);
+void kt_vmm_virtio_write(struct kvmm_virtio *d, uint64_t off, const void *data, unsigned len);
 /* For device models: FEATURES_OK and DRIVER_OK, not FAILED, not stopped. */
-bool kvmm_virtio_live(const struct kvmm_virtio *d);
+bool kt_vmm_virtio_live(const struct kvmm_virtio *d);
 /* Used buffers for the driver: InterruptStatus bit 0 and an edge. */
-void kvmm_virtio_interrupt(struct kvmm_virtio *d);
+void kt_vmm_virtio_interrupt(struct kvmm_virtio *d);
 /* The driver broke the rules: DEVICE_NEEDS_RESET, a configuration-change
  * interrupt, one log line (at most KVMM_VIRTIO_MAX_LOGS per device). */
-void kvmm_virtio_fail(struct kvmm_virtio *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kt_vmm_virtio_fail(struct kvmm_virtio *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- virtio-blk ---- */
 enum kvmm_blk_op { KVMM_BLK_READ, KVMM_BLK_WRITE, KVMM_BLK_FLUSH };
@@ -160,14 +160,14 @@ struct kvmm_blk {
 
 /* A disk of `bytes` (rounded down to whole sectors), read-only or not:
  * one request queue; offers SEG_MAX, FLUSH and RO if ro. */
-void kvmm_blk_init(struct kvmm_blk *b, uint64_t bytes, bool ro, const char *serial,
+void kt_vmm_blk_init(struct kvmm_blk *b, uint64_t bytes, bool ro, const char *serial,
 		   int (*io)(void *, enum kvmm_blk_op, void *, size_t, uint64_t), void *io_arg);
 /* One request chain: runs it, writes its status byte (the last byte of
  * the writable part) and sets *written to the bytes written into the
  * chain.  0, or -EINVAL (err says why) when the chain cannot carry a
  * request at all (a header shorter than 16 bytes, no room for the
  * status). */
-int kvmm_blk_request(struct kvmm_blk *b, const struct kvmm_vchain *c, uint32_t *written, char *err, size_t errlen);
+int kt_vmm_blk_request(struct kvmm_blk *b, const struct kvmm_vchain *c, uint32_t *written, char *err, size_t errlen);
 
 /* ---- virtio-console (one port, no MULTIPORT) ---- */
 #define KVMM_CON_QUEUE_SIZE 64u
@@ -180,7 +180,7 @@ struct kvmm_con {
 	bool guest_wrote;            /* since the last reset: input may flow */
 };
 
-void kvmm_con_init(struct kvmm_con *c, void (*out)(void *, const void *, size_t), void *out_arg);
+void kt_vmm_con_init(struct kvmm_con *c, void (*out)(void *, const void *, size_t), void *out_arg);
 /* Host bytes for the guest: into the buffers on the receive queue.
  * Returns how many were taken: 0 while the driver has none posted, and
  * until the guest has written on the port once.  Without MULTIPORT a
@@ -188,6 +188,6 @@ void kvmm_con_init(struct kvmm_con *c, void (*out)(void *, const void *, size_t)
  * what arrives before (virtio_console.c in_intr: the buffers are posted
  * before the port is listed and connected); a guest writes (a prompt, a
  * banner) before it waits for input. */
-size_t kvmm_con_input(struct kvmm_con *c, const void *p, size_t n);
+size_t kt_vmm_con_input(struct kvmm_con *c, const void *p, size_t n);
 
 #endif

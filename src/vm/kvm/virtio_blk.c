@@ -31,20 +31,20 @@ static void blk_notify(struct kvmm_virtio *d, unsigned qi)
 
 	/* At most a queue's worth per notification: every chain made
 	 * available later comes with a notification of its own. */
-	for (unsigned n = 0; n < q->num && (r = kvmm_vq_pop(q, d->mem, d->nmem, &c, err, sizeof(err))) > 0; n++) {
+	for (unsigned n = 0; n < q->num && (r = kt_vmm_vq_pop(q, d->mem, d->nmem, &c, err, sizeof(err))) > 0; n++) {
 		uint32_t w;
 
-		if (kvmm_blk_request(b, &c, &w, err, sizeof(err))) {
-			kvmm_virtio_fail(d, "request queue: descriptor %u: %s", c.head, err);
+		if (kt_vmm_blk_request(b, &c, &w, err, sizeof(err))) {
+			kt_vmm_virtio_fail(d, "request queue: descriptor %u: %s", c.head, err);
 			break;
 		}
-		kvmm_vq_push(q, c.head, w);
+		kt_vmm_vq_push(q, c.head, w);
 		used = true;
 	}
 	if (r < 0)
-		kvmm_virtio_fail(d, "request queue: %s", err);
-	if (used && kvmm_vq_want_irq(q))
-		kvmm_virtio_interrupt(d);
+		kt_vmm_virtio_fail(d, "request queue: %s", err);
+	if (used && kt_vmm_vq_want_irq(q))
+		kt_vmm_virtio_interrupt(d);
 }
 
 static const struct kvmm_virtio_ops blk_ops = { .notify = blk_notify };
@@ -55,7 +55,7 @@ static void put_le32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
-void kvmm_blk_init(struct kvmm_blk *b, uint64_t bytes, bool ro, const char *serial,
+void kt_vmm_blk_init(struct kvmm_blk *b, uint64_t bytes, bool ro, const char *serial,
 		   int (*io)(void *, enum kvmm_blk_op, void *, size_t, uint64_t), void *io_arg)
 {
 	uint64_t f = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_FLUSH, cap;
@@ -63,7 +63,7 @@ void kvmm_blk_init(struct kvmm_blk *b, uint64_t bytes, bool ro, const char *seri
 	memset(b, 0, sizeof(*b));
 	if (ro)
 		f |= 1ull << VIRTIO_BLK_F_RO;
-	kvmm_virtio_init(&b->vd, VIRTIO_ID_BLOCK, f, 1, KVMM_BLK_QUEUE_SIZE, &blk_ops);
+	kt_vmm_virtio_init(&b->vd, VIRTIO_ID_BLOCK, f, 1, KVMM_BLK_QUEUE_SIZE, &blk_ops);
 	b->capacity = bytes / KVMM_BLK_SECTOR;
 	b->ro = ro;
 	b->io = io;
@@ -114,13 +114,13 @@ static bool in_range(const struct kvmm_blk *b, uint64_t sector, uint64_t bytes)
 	return bytes % KVMM_BLK_SECTOR == 0 && sector <= b->capacity && n <= b->capacity - sector;
 }
 
-int kvmm_blk_request(struct kvmm_blk *b, const struct kvmm_vchain *c, uint32_t *written, char *err, size_t errlen)
+int kt_vmm_blk_request(struct kvmm_blk *b, const struct kvmm_vchain *c, uint32_t *written, char *err, size_t errlen)
 {
 	uint8_t hdr[HDR_SIZE], status = VIRTIO_BLK_S_OK;
 	uint32_t type;
 	uint64_t sector, data, wrote = 1;
 
-	if (c->rlen < HDR_SIZE || kvmm_vchain_read(c, 0, hdr, HDR_SIZE) != HDR_SIZE) {
+	if (c->rlen < HDR_SIZE || kt_vmm_vchain_read(c, 0, hdr, HDR_SIZE) != HDR_SIZE) {
 		snprintf(err, errlen, "request header is %llu bytes, not %u", (unsigned long long)c->rlen, HDR_SIZE);
 		return -EINVAL;
 	}
@@ -151,7 +151,7 @@ int kvmm_blk_request(struct kvmm_blk *b, const struct kvmm_vchain *c, uint32_t *
 		break;
 	case VIRTIO_BLK_T_GET_ID:
 		data = c->wlen - 1 < VIRTIO_BLK_ID_BYTES ? c->wlen - 1 : VIRTIO_BLK_ID_BYTES;
-		wrote += kvmm_vchain_write(c, 0, b->serial, (size_t)data);
+		wrote += kt_vmm_vchain_write(c, 0, b->serial, (size_t)data);
 		break;
 	default:
 		status = VIRTIO_BLK_S_UNSUPP;
@@ -159,7 +159,7 @@ int kvmm_blk_request(struct kvmm_blk *b, const struct kvmm_vchain *c, uint32_t *
 	}
 	b->nreq++;
 	b->nerr += status == VIRTIO_BLK_S_IOERR;
-	kvmm_vchain_write(c, c->wlen - 1, &status, 1);
-	*written = (uint32_t)wrote; /* a chain holds at most 4 GiB (kvmm_vq_pop) */
+	kt_vmm_vchain_write(c, c->wlen - 1, &status, 1);
+	*written = (uint32_t)wrote; /* a chain holds at most 4 GiB (kt_vmm_vq_pop) */
 	return 0;
 }

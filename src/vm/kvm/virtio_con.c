@@ -2,7 +2,7 @@
  * features (no MULTIPORT, no SIZE, no EMERG_WRITE): the guest's /dev/hvc0.
  * transmitq: the readable part of each chain goes to the out callback
  * at once (Linux's hvc put_chars spins until the buffer comes back);
- * receiveq: the driver posts writable buffers, kvmm_con_input() fills
+ * receiveq: the driver posts writable buffers, kt_vmm_con_input() fills
  * them with what the host has, once the guest has written (virtio.h).  Writable descriptors on the transmitq
  * and readable ones on the receiveq are ignored. */
 #include "vm/kvm/virtio.h"
@@ -20,20 +20,20 @@ static void con_notify(struct kvmm_virtio *d, unsigned qi)
 	int r = 0;
 
 	if (qi != KVMM_CON_TXQ)
-		return; /* new receive buffers: kvmm_con_input() takes them as input comes */
-	for (unsigned n = 0; n < q->num && (r = kvmm_vq_pop(q, d->mem, d->nmem, &ch, err, sizeof(err))) > 0; n++) {
+		return; /* new receive buffers: kt_vmm_con_input() takes them as input comes */
+	for (unsigned n = 0; n < q->num && (r = kt_vmm_vq_pop(q, d->mem, d->nmem, &ch, err, sizeof(err))) > 0; n++) {
 		for (unsigned i = 0; i < ch.nr; i++) {
 			if (c->out && ch.seg[i].len)
 				c->out(c->out_arg, ch.seg[i].p, ch.seg[i].len);
 			c->guest_wrote |= ch.seg[i].len > 0;
 		}
-		kvmm_vq_push(q, ch.head, 0);
+		kt_vmm_vq_push(q, ch.head, 0);
 		used = true;
 	}
 	if (r < 0)
-		kvmm_virtio_fail(d, "transmitq: %s", err);
-	if (used && kvmm_vq_want_irq(q))
-		kvmm_virtio_interrupt(d);
+		kt_vmm_virtio_fail(d, "transmitq: %s", err);
+	if (used && kt_vmm_vq_want_irq(q))
+		kt_vmm_virtio_interrupt(d);
 }
 
 static void con_reset(struct kvmm_virtio *d)
@@ -43,16 +43,16 @@ static void con_reset(struct kvmm_virtio *d)
 
 static const struct kvmm_virtio_ops con_ops = { .notify = con_notify, .reset = con_reset };
 
-void kvmm_con_init(struct kvmm_con *c, void (*out)(void *, const void *, size_t), void *out_arg)
+void kt_vmm_con_init(struct kvmm_con *c, void (*out)(void *, const void *, size_t), void *out_arg)
 {
 	memset(c, 0, sizeof(*c));
-	kvmm_virtio_init(&c->vd, VIRTIO_ID_CONSOLE, 0, 2, KVMM_CON_QUEUE_SIZE, &con_ops);
+	kt_vmm_virtio_init(&c->vd, VIRTIO_ID_CONSOLE, 0, 2, KVMM_CON_QUEUE_SIZE, &con_ops);
 	c->vd.config_len = 12; /* struct virtio_console_config: cols, rows, max_nr_ports, emerg_wr; all 0 */
 	c->out = out;
 	c->out_arg = out_arg;
 }
 
-size_t kvmm_con_input(struct kvmm_con *c, const void *p, size_t n)
+size_t kt_vmm_con_input(struct kvmm_con *c, const void *p, size_t n)
 {
 	struct kvmm_virtio *d = &c->vd;
 	struct kvmm_vq *q = &d->q[KVMM_CON_RXQ];
@@ -62,19 +62,19 @@ size_t kvmm_con_input(struct kvmm_con *c, const void *p, size_t n)
 	bool used = false;
 	int r = 0;
 
-	if (!kvmm_virtio_live(d) || !q->ready || !c->guest_wrote)
+	if (!kt_vmm_virtio_live(d) || !q->ready || !c->guest_wrote)
 		return 0;
-	for (unsigned k = 0; k < q->num && done < n && (r = kvmm_vq_pop(q, d->mem, d->nmem, &ch, err, sizeof(err))) > 0;
+	for (unsigned k = 0; k < q->num && done < n && (r = kt_vmm_vq_pop(q, d->mem, d->nmem, &ch, err, sizeof(err))) > 0;
 	     k++) {
-		size_t w = kvmm_vchain_write(&ch, 0, (const uint8_t *)p + done, n - done);
+		size_t w = kt_vmm_vchain_write(&ch, 0, (const uint8_t *)p + done, n - done);
 
-		kvmm_vq_push(q, ch.head, (uint32_t)w);
+		kt_vmm_vq_push(q, ch.head, (uint32_t)w);
 		done += w;
 		used = true;
 	}
 	if (r < 0)
-		kvmm_virtio_fail(d, "receiveq: %s", err);
-	if (used && kvmm_vq_want_irq(q))
-		kvmm_virtio_interrupt(d);
+		kt_vmm_virtio_fail(d, "receiveq: %s", err);
+	if (used && kt_vmm_vq_want_irq(q))
+		kt_vmm_virtio_interrupt(d);
 	return done;
 }

@@ -21,7 +21,7 @@
 
 #define STATUS_LIVE (VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK)
 
-void kvmm_virtio_init(struct kvmm_virtio *d, uint32_t device_id, uint64_t features, unsigned nq, uint32_t qmax,
+void kt_vmm_virtio_init(struct kvmm_virtio *d, uint32_t device_id, uint64_t features, unsigned nq, uint32_t qmax,
 		      const struct kvmm_virtio_ops *ops)
 {
 	memset(d, 0, sizeof(*d));
@@ -35,19 +35,19 @@ void kvmm_virtio_init(struct kvmm_virtio *d, uint32_t device_id, uint64_t featur
 		d->q[i].num_max = qmax;
 }
 
-bool kvmm_virtio_live(const struct kvmm_virtio *d)
+bool kt_vmm_virtio_live(const struct kvmm_virtio *d)
 {
 	return (d->status & STATUS_LIVE) == STATUS_LIVE && !(d->status & VIRTIO_CONFIG_S_FAILED) && !d->needs_reset;
 }
 
-void kvmm_virtio_interrupt(struct kvmm_virtio *d)
+void kt_vmm_virtio_interrupt(struct kvmm_virtio *d)
 {
 	d->isr |= VIRTIO_MMIO_INT_VRING;
 	if (d->irq)
 		d->irq(d->arg);
 }
 
-void kvmm_virtio_fail(struct kvmm_virtio *d, const char *fmt, ...)
+void kt_vmm_virtio_fail(struct kvmm_virtio *d, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -101,7 +101,7 @@ static void set_status(struct kvmm_virtio *d, uint32_t v)
 			v &= ~VIRTIO_CONFIG_S_FEATURES_OK; /* refused: the driver sees it on read-back */
 	}
 	d->status = v;
-	if (!(was & VIRTIO_CONFIG_S_DRIVER_OK) && kvmm_virtio_live(d) && d->ops && d->ops->notify)
+	if (!(was & VIRTIO_CONFIG_S_DRIVER_OK) && kt_vmm_virtio_live(d) && d->ops && d->ops->notify)
 		for (unsigned i = 0; i < d->nq; i++)
 			if (d->q[i].ready)
 				d->ops->notify(d, i); /* buffers posted before DRIVER_OK */
@@ -123,8 +123,8 @@ static void set_ready(struct kvmm_virtio *d, struct kvmm_vq *q, uint32_t v)
 	}
 	if (q->ready)
 		return;
-	if (kvmm_vq_map(q, d->mem, d->nmem, err, sizeof(err))) {
-		kvmm_virtio_fail(d, "queue %u: %s", d->qsel, err);
+	if (kt_vmm_vq_map(q, d->mem, d->nmem, err, sizeof(err))) {
+		kt_vmm_virtio_fail(d, "queue %u: %s", d->qsel, err);
 		return;
 	}
 	q->ready = true;
@@ -199,7 +199,7 @@ static void reg_write(struct kvmm_virtio *d, uint64_t off, uint32_t v)
 			set_ready(d, q, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
-		if (v < d->nq && d->q[v].ready && kvmm_virtio_live(d) && d->ops && d->ops->notify)
+		if (v < d->nq && d->q[v].ready && kt_vmm_virtio_live(d) && d->ops && d->ops->notify)
 			d->ops->notify(d, v);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
@@ -228,7 +228,7 @@ static void reg_write(struct kvmm_virtio *d, uint64_t off, uint32_t v)
 	}
 }
 
-void kvmm_virtio_read(struct kvmm_virtio *d, uint64_t off, void *data, unsigned len)
+void kt_vmm_virtio_read(struct kvmm_virtio *d, uint64_t off, void *data, unsigned len)
 {
 	memset(data, 0, len);
 	if (off >= KVMM_VIRTIO_CONFIG_OFF) {
@@ -246,7 +246,7 @@ void kvmm_virtio_read(struct kvmm_virtio *d, uint64_t off, void *data, unsigned 
 	}
 }
 
-void kvmm_virtio_write(struct kvmm_virtio *d, uint64_t off, const void *data, unsigned len)
+void kt_vmm_virtio_write(struct kvmm_virtio *d, uint64_t off, const void *data, unsigned len)
 {
 	uint32_t v;
 

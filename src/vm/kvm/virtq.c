@@ -18,7 +18,7 @@
 
 #define DESC_SIZE 16u
 
-static uint16_t ld16(const uint8_t *p) /* p is 2-byte aligned (checked in kvmm_vq_map) */
+static uint16_t ld16(const uint8_t *p) /* p is 2-byte aligned (checked in kt_vmm_vq_map) */
 {
 	return le16toh(__atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_RELAXED));
 }
@@ -28,7 +28,7 @@ static bool pow2(uint32_t v)
 	return v && !(v & (v - 1));
 }
 
-int kvmm_vq_map(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, char *err, size_t errlen)
+int kt_vmm_vq_map(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, char *err, size_t errlen)
 {
 	uint64_t n = q->num;
 
@@ -42,9 +42,9 @@ int kvmm_vq_map(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, 
 			 (unsigned long long)q->used_gpa);
 		return -EINVAL;
 	}
-	q->desc = kvmm_gpa_ptr(mem, nmem, q->desc_gpa, DESC_SIZE * n);
-	q->avail = kvmm_gpa_ptr(mem, nmem, q->avail_gpa, 6 + 2 * n);
-	q->used = kvmm_gpa_ptr(mem, nmem, q->used_gpa, 6 + 8 * n);
+	q->desc = kt_vmm_gpa_ptr(mem, nmem, q->desc_gpa, DESC_SIZE * n);
+	q->avail = kt_vmm_gpa_ptr(mem, nmem, q->avail_gpa, 6 + 2 * n);
+	q->used = kt_vmm_gpa_ptr(mem, nmem, q->used_gpa, 6 + 8 * n);
 	if (!q->desc || !q->avail || !q->used) {
 		snprintf(err, errlen, "%s ring at 0x%llx (queue size %u) is not inside guest RAM",
 			 !q->desc ? "descriptor" : !q->avail ? "avail" : "used",
@@ -88,7 +88,7 @@ static int map_buffer(struct kvmm_vchain *c, const struct kvmm_chunk *mem, unsig
 	return (int)added;
 }
 
-int kvmm_vq_pop(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, struct kvmm_vchain *c, char *err,
+int kt_vmm_vq_pop(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, struct kvmm_vchain *c, char *err,
 		size_t errlen)
 {
 	uint16_t avail_idx, pending, head, i;
@@ -173,7 +173,7 @@ int kvmm_vq_pop(struct kvmm_vq *q, const struct kvmm_chunk *mem, unsigned nmem, 
 	return 1;
 }
 
-void kvmm_vq_push(struct kvmm_vq *q, uint16_t head, uint32_t len)
+void kt_vmm_vq_push(struct kvmm_vq *q, uint16_t head, uint32_t len)
 {
 	uint8_t *e;
 	uint32_t id = htole32(head), l = htole32(len);
@@ -187,13 +187,13 @@ void kvmm_vq_push(struct kvmm_vq *q, uint16_t head, uint32_t len)
 	__atomic_store_n((uint16_t *)(void *)(q->used + 2), htole16(q->used_idx), __ATOMIC_RELEASE);
 }
 
-bool kvmm_vq_want_irq(const struct kvmm_vq *q)
+bool kt_vmm_vq_want_irq(const struct kvmm_vq *q)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* used->idx visible before we look at the flags */
 	return q->avail && !(ld16(q->avail) & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
-size_t kvmm_vchain_read(const struct kvmm_vchain *c, uint64_t off, void *buf, size_t len)
+size_t kt_vmm_vchain_read(const struct kvmm_vchain *c, uint64_t off, void *buf, size_t len)
 {
 	size_t done = 0;
 
@@ -213,7 +213,7 @@ size_t kvmm_vchain_read(const struct kvmm_vchain *c, uint64_t off, void *buf, si
 	return done;
 }
 
-size_t kvmm_vchain_write(const struct kvmm_vchain *c, uint64_t off, const void *buf, size_t len)
+size_t kt_vmm_vchain_write(const struct kvmm_vchain *c, uint64_t off, const void *buf, size_t len)
 {
 	size_t done = 0;
 

@@ -9,7 +9,7 @@
 
 #define HDR_LEN 36u
 
-uint8_t kvmm_acpi_checksum(const void *p, size_t len)
+uint8_t kt_vmm_acpi_checksum(const void *p, size_t len)
 {
 	const uint8_t *b = p;
 	uint8_t s = 0;
@@ -62,7 +62,7 @@ static void finish(uint8_t *t)
 
 	memcpy(&len, t + 4, 4);
 	t[9] = 0;
-	t[9] = kvmm_acpi_checksum(t, len);
+	t[9] = kt_vmm_acpi_checksum(t, len);
 }
 
 /* Generic address structure: system I/O. */
@@ -345,7 +345,7 @@ static size_t build_hmat(struct out *o, const struct kvmm_acpi_cfg *c)
 	return at;
 }
 
-size_t kvmm_acpi_build(void *buf, size_t cap, uint64_t base_gpa, const struct kvmm_acpi_cfg *cfg)
+size_t kt_vmm_acpi_build(void *buf, size_t cap, uint64_t base_gpa, const struct kvmm_acpi_cfg *cfg)
 {
 	struct out o = { .buf = buf, .cap = cap, .base = base_gpa };
 	struct aml aml = { .n = 0 };
@@ -399,7 +399,7 @@ size_t kvmm_acpi_build(void *buf, size_t cap, uint64_t base_gpa, const struct kv
 	put32(t + 16, (uint32_t)(base_gpa + rsdt));
 	put32(t + 20, 36);
 	put64(t + 24, base_gpa + xsdt);
-	t[8] = kvmm_acpi_checksum(t, 20);
-	t[32] = kvmm_acpi_checksum(t, 36);
+	t[8] = kt_vmm_acpi_checksum(t, 20);
+	t[32] = kt_vmm_acpi_checksum(t, 36);
 	return o.pos;
 }

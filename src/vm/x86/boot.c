@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int kvmm_memmap(const struct vm_region *r, unsigned n, struct kvmm_chunk *out, unsigned max)
+int kt_vmm_memmap(const struct vm_region *r, unsigned n, struct kvmm_chunk *out, unsigned max)
 {
 	unsigned k = 0;
 
@@ -38,7 +38,7 @@ int kvmm_memmap(const struct vm_region *r, unsigned n, struct kvmm_chunk *out, u
 	return (int)k;
 }
 
-uint64_t kvmm_low_ram_end(const struct kvmm_chunk *c, unsigned n)
+uint64_t kt_vmm_low_ram_end(const struct kvmm_chunk *c, unsigned n)
 {
 	uint64_t end = 0;
 	bool grew = true;
@@ -54,7 +54,7 @@ uint64_t kvmm_low_ram_end(const struct kvmm_chunk *c, unsigned n)
 	return end < KVMM_LOW_END ? end : KVMM_LOW_END;
 }
 
-void *kvmm_gpa_ptr(const struct kvmm_chunk *c, unsigned n, uint64_t gpa, size_t len)
+void *kt_vmm_gpa_ptr(const struct kvmm_chunk *c, unsigned n, uint64_t gpa, size_t len)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (gpa >= c[i].gpa && gpa - c[i].gpa <= c[i].size && len <= c[i].size - (gpa - c[i].gpa))
@@ -65,7 +65,7 @@ void *kvmm_gpa_ptr(const struct kvmm_chunk *c, unsigned n, uint64_t gpa, size_t 
 static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
-int kvmm_parse_bzimage(const void *img, size_t len, struct kvmm_kernel *k, char *err, size_t errlen)
+int kt_vmm_parse_bzimage(const void *img, size_t len, struct kvmm_kernel *k, char *err, size_t errlen)
 {
 	const uint8_t *b = img;
 	unsigned setup_sects;
@@ -117,7 +117,7 @@ int kvmm_parse_bzimage(const void *img, size_t len, struct kvmm_kernel *k, char 
 	return 0;
 }
 
-int kvmm_build_e820(const struct kvmm_chunk *c, unsigned n, struct boot_e820_entry *out, unsigned max)
+int kt_vmm_build_e820(const struct kvmm_chunk *c, unsigned n, struct boot_e820_entry *out, unsigned max)
 {
 	unsigned k = 0;
 
@@ -142,7 +142,7 @@ int kvmm_build_e820(const struct kvmm_chunk *c, unsigned n, struct boot_e820_ent
 	return (int)k;
 }
 
-void kvmm_build_boot_params(struct boot_params *bp, const void *img, const struct kvmm_kernel *k,
+void kt_vmm_build_boot_params(struct boot_params *bp, const void *img, const struct kvmm_kernel *k,
 			    const struct kvmm_boot_info *bi)
 {
 	struct setup_header *h = &bp->hdr;
@@ -165,7 +165,7 @@ void kvmm_build_boot_params(struct boot_params *bp, const void *img, const struc
 	memcpy(bp->e820_table, bi->e820, bi->ne820 * sizeof(*bi->e820));
 }
 
-void kvmm_build_page_tables(void *low)
+void kt_vmm_build_page_tables(void *low)
 {
 	uint64_t *pml4 = (uint64_t *)((char *)low + KVMM_PML4_GPA);
 	uint64_t *pdpt = (uint64_t *)((char *)low + KVMM_PDPT_GPA);
@@ -181,7 +181,7 @@ void kvmm_build_page_tables(void *low)
 	}
 }
 
-void kvmm_build_gdt(void *low)
+void kt_vmm_build_gdt(void *low)
 {
 	static const uint64_t gdt[] = {
 		0,                     /* null */
@@ -194,7 +194,7 @@ void kvmm_build_gdt(void *low)
 	memcpy((char *)low + KVMM_GDT_GPA, gdt, sizeof(gdt));
 }
 
-uint64_t kvmm_initrd_gpa(uint64_t low_end, uint32_t initrd_addr_max, uint64_t size)
+uint64_t kt_vmm_initrd_gpa(uint64_t low_end, uint32_t initrd_addr_max, uint64_t size)
 {
 	uint64_t top = low_end, floor = VM_SHM_GPA + VM_SHM_SIZE, at;
 

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-unsigned kvmm_bits(unsigned n)
+unsigned kt_vmm_bits(unsigned n)
 {
 	unsigned b = 0;
 
@@ -21,16 +21,16 @@ unsigned kvmm_bits(unsigned n)
 	return b;
 }
 
-uint32_t kvmm_apic_id(const struct ktstr_topo *t, unsigned cpu)
+uint32_t kt_vmm_apic_id(const struct ktstr_topo *t, unsigned cpu)
 {
-	unsigned tb = kvmm_bits(t->threads), cb = kvmm_bits(t->cores);
+	unsigned tb = kt_vmm_bits(t->threads), cb = kt_vmm_bits(t->cores);
 	unsigned per_llc = t->cores * t->threads;
 	unsigned llc = cpu / per_llc, core = (cpu / t->threads) % t->cores, thread = cpu % t->threads;
 
 	return llc << (cb + tb) | core << tb | thread;
 }
 
-const struct kvm_cpuid_entry2 *kvmm_cpuid_find(const struct kvm_cpuid_entry2 *e, unsigned n, uint32_t fn,
+const struct kvm_cpuid_entry2 *kt_vmm_cpuid_find(const struct kvm_cpuid_entry2 *e, unsigned n, uint32_t fn,
 					       uint32_t idx)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -39,9 +39,9 @@ const struct kvm_cpuid_entry2 *kvmm_cpuid_find(const struct kvm_cpuid_entry2 *e,
 	return NULL;
 }
 
-enum kvmm_vendor kvmm_cpuid_vendor(const struct kvm_cpuid_entry2 *e, unsigned n)
+enum kvmm_vendor kt_vmm_cpuid_vendor(const struct kvm_cpuid_entry2 *e, unsigned n)
 {
-	const struct kvm_cpuid_entry2 *l0 = kvmm_cpuid_find(e, n, 0, 0);
+	const struct kvm_cpuid_entry2 *l0 = kt_vmm_cpuid_find(e, n, 0, 0);
 
 	if (!l0)
 		return KVMM_VENDOR_OTHER;
@@ -88,14 +88,14 @@ static bool replaced(uint32_t fn)
 	       fn == 0x80000026;
 }
 
-int kvmm_cpuid_build(const struct kvm_cpuid_entry2 *in, unsigned nin, struct kvm_cpuid_entry2 *out, unsigned max,
+int kt_vmm_cpuid_build(const struct kvm_cpuid_entry2 *in, unsigned nin, struct kvm_cpuid_entry2 *out, unsigned max,
 		     const struct ktstr_topo *t, unsigned cpu)
 {
-	enum kvmm_vendor vendor = kvmm_cpuid_vendor(in, nin);
+	enum kvmm_vendor vendor = kt_vmm_cpuid_vendor(in, nin);
 	bool amd = vendor == KVMM_VENDOR_AMD, intel = vendor == KVMM_VENDOR_INTEL;
-	unsigned tb = kvmm_bits(t->threads), cb = kvmm_bits(t->cores);
+	unsigned tb = kt_vmm_bits(t->threads), cb = kt_vmm_bits(t->cores);
 	unsigned per_llc = t->cores * t->threads, llc = cpu / per_llc;
-	uint32_t apic = kvmm_apic_id(t, cpu);
+	uint32_t apic = kt_vmm_apic_id(t, cpu);
 	const struct cache_desc caches[] = {
 		{ 1, 1, 8, 64, tb },              /* L1d 32 KiB */
 		{ 2, 1, 8, 64, tb },              /* L1i 32 KiB */

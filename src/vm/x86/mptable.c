@@ -33,7 +33,7 @@ static void intsrc(uint8_t *p, uint8_t type, uint8_t bus_irq, uint8_t ioapic, ui
 	p[7] = pin;
 }
 
-size_t kvmm_mptable_build(void *buf, size_t cap, uint64_t base_gpa, unsigned ncpus, const uint32_t *apic_ids)
+size_t kt_vmm_mptable_build(void *buf, size_t cap, uint64_t base_gpa, unsigned ncpus, const uint32_t *apic_ids)
 {
 	/* ExtINT on pin 0, ISA IRQs 0-15 (IRQ0 on pin 2, IRQ2 skipped). */
 	const unsigned nint = 1 + 15, nlocal = 2;

@@ -225,7 +225,7 @@ static void read_schedstat(uint64_t v[3])
 {
 	char buf[128];
 
-	if (read_file_str("/proc/self/schedstat", buf, sizeof(buf)) || kt_parse_schedstat(buf, &v[0], &v[1], &v[2]))
+	if (kt_read_file_str("/proc/self/schedstat", buf, sizeof(buf)) || kt_parse_schedstat(buf, &v[0], &v[1], &v[2]))
 		v[0] = v[1] = v[2] = 0;
 }
 
@@ -234,9 +234,9 @@ static uint64_t read_numa_migrated(void)
 	struct kbuf b = { 0 };
 	uint64_t v = 0;
 
-	if (!read_file("/proc/vmstat", &b) && b.data && kt_parse_vmstat(b.data, "numa_pages_migrated", &v))
+	if (!kt_read_file("/proc/vmstat", &b) && b.data && kt_parse_vmstat(b.data, "numa_pages_migrated", &v))
 		v = 0;
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 	return v;
 }
 
@@ -244,9 +244,9 @@ static void read_numa_pages(struct ktstr_worker_report *r)
 {
 	struct kbuf b = { 0 };
 
-	if (!read_file("/proc/self/numa_maps", &b) && b.data)
+	if (!kt_read_file("/proc/self/numa_maps", &b) && b.data)
 		kt_parse_numa_maps(b.data, r->numa_pages, KTSTR_REPORT_NODES);
-	kbuf_free(&b);
+	kt_kbuf_free(&b);
 }
 
 static void checkpoint(struct kt_worker *w)
