@@ -1,8 +1,9 @@
-/* Host -> guest control through the ring header (docs/protocol.md):
- * stall_req 'S' creates /tmp/ktstr_stall (scx_ktstr stalls on it),
- * dump_req 'D' triggers SysRq-D (sched_ext state dump to the console),
- * slot0 0xDD asks the guest to report what it has and power off because
- * the VM time limit is near.  Polled every 50 ms by a thread of PID 1. */
+/* Host -> guest control through the ring header (docs/protocol.md,
+ * kt_ctl_* in proto/shm_ring.h): a stall request creates
+ * /tmp/ktstr_stall (scx_ktstr stalls on it), a dump request triggers
+ * SysRq-D (sched_ext state dump to the console), a stop request asks the
+ * guest to report what it has and power off because the VM time limit is
+ * near.  Polled every 50 ms by a thread of PID 1. */
 #include "guest/guest.h"
 #include "util/util.h"
 #include <ktstr/ktstr.h>
@@ -21,23 +22,20 @@ static void *control(void *arg)
 	for (;;) {
 		struct kt_ring_hdr *h = kt_shm_hdr();
 
-		if (h && __atomic_load_n(&h->stall_req, __ATOMIC_ACQUIRE) == 'S') {
+		if (h && kt_ctl_take_stall(h)) {
 			int fd = open("/tmp/ktstr_stall", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 
 			if (fd >= 0)
 				close(fd);
-			__atomic_store_n(&h->stall_req, 0, __ATOMIC_RELEASE);
 			printf("KTSTR_CONTROL stall requested by the host: /tmp/ktstr_stall created\n");
 			fflush(stdout);
 		}
-		if (h && __atomic_load_n(&h->dump_req, __ATOMIC_ACQUIRE) == 'D') {
-			__atomic_store_n(&h->dump_req, 0, __ATOMIC_RELEASE);
+		if (h && kt_ctl_take_dump(h)) {
 			kt_write_str("/proc/sysrq-trigger", "D");
 			printf("KTSTR_CONTROL sched_ext dump requested by the host\n");
 			fflush(stdout);
 		}
-		if (h && __atomic_load_n(&h->slot0, __ATOMIC_ACQUIRE) == 0xDD) {
-			__atomic_store_n(&h->slot0, 0, __ATOMIC_RELEASE);
+		if (h && kt_ctl_take_stop(h)) {
 			printf("KTSTR_CONTROL graceful stop requested by the host\n");
 			fflush(stdout);
 			if (stop_fn)

@@ -221,7 +221,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	cur_sched = sched.path[0] ? &sched : NULL;
 	cur_t0 = kt_now_ns();
 	kt_control_start(graceful_stop);
-	kt_shm_signal(1); /* ready: scheduler up, test starting */
+	kt_shm_signal_ready();
 	printf("KTSTR_PAYLOAD_STARTING %s\n", name);
 	fflush(stdout);
 	t0 = kt_now_ns();

@@ -436,7 +436,7 @@ void *kt_mon_thread(void *arg)
 			    (long long)m->o.interval_ms * 1000000LL)
 				ts = now;
 		}
-		if (!ready_seen && h && __atomic_load_n(&h->slot1, __ATOMIC_ACQUIRE) == 1) {
+		if (!ready_seen && h && kt_ctl_ready(h)) {
 			ready_seen = true;
 			add_event(m, kt_now_ns() - m->t0, "ready", "guest: scheduler up, test body starting");
 		}

@@ -61,10 +61,10 @@ struct kt_ring_hdr *kt_shm_hdr(void)
 	return h;
 }
 
-void kt_shm_signal(uint8_t v)
+void kt_shm_signal_ready(void)
 {
 	struct kt_ring_hdr *h = kt_shm_hdr();
 
 	if (h)
-		__atomic_store_n(&h->slot1, v, __ATOMIC_RELEASE);
+		kt_ctl_signal_ready(h);
 }

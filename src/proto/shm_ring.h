@@ -37,6 +37,57 @@ struct kt_ring_hdr {
 	uint64_t write_ptr, read_ptr, drops;
 };
 
+/* Control bytes in the header (docs/protocol.md).  Host -> guest
+ * requests are set by the host and cleared by the guest when taken;
+ * guest -> host state is set by the guest.  Use the operations below,
+ * never the bytes. */
+#define KT_CTL_DUMP 'D'  /* dump_req: SysRq-D, the sched_ext state dump */
+#define KT_CTL_STALL 'S' /* stall_req: create /tmp/ktstr_stall (scx_ktstr stalls) */
+#define KT_CTL_STOP 0xDD /* slot0: report what you have and power off */
+#define KT_CTL_READY 1   /* slot1: scheduler up, test body starting */
+
+/* Host side. */
+static inline void kt_ctl_request_dump(struct kt_ring_hdr *h)
+{
+	__atomic_store_n(&h->dump_req, KT_CTL_DUMP, __ATOMIC_RELEASE);
+}
+static inline void kt_ctl_request_stall(struct kt_ring_hdr *h)
+{
+	__atomic_store_n(&h->stall_req, KT_CTL_STALL, __ATOMIC_RELEASE);
+}
+static inline void kt_ctl_request_stop(struct kt_ring_hdr *h)
+{
+	__atomic_store_n(&h->slot0, KT_CTL_STOP, __ATOMIC_RELEASE);
+}
+static inline bool kt_ctl_ready(const struct kt_ring_hdr *h)
+{
+	return __atomic_load_n(&h->slot1, __ATOMIC_ACQUIRE) == KT_CTL_READY;
+}
+
+/* Guest side: take a pending request (true once per request). */
+static inline bool kt_ctl_take(uint8_t *slot, uint8_t want)
+{
+	uint8_t v = want;
+
+	return __atomic_compare_exchange_n(slot, &v, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+static inline bool kt_ctl_take_dump(struct kt_ring_hdr *h)
+{
+	return kt_ctl_take(&h->dump_req, KT_CTL_DUMP);
+}
+static inline bool kt_ctl_take_stall(struct kt_ring_hdr *h)
+{
+	return kt_ctl_take(&h->stall_req, KT_CTL_STALL);
+}
+static inline bool kt_ctl_take_stop(struct kt_ring_hdr *h)
+{
+	return kt_ctl_take(&h->slot0, KT_CTL_STOP);
+}
+static inline void kt_ctl_signal_ready(struct kt_ring_hdr *h)
+{
+	__atomic_store_n(&h->slot1, KT_CTL_READY, __ATOMIC_RELEASE);
+}
+
 /* Host: format an empty ring over mem (size bytes).  -EINVAL if too small. */
 int kt_ring_init(void *mem, size_t size);
 /* Writer: append one message.  -ENOSPC (and drops++) if it does not fit,
@@ -58,7 +109,7 @@ int kt_shm_send(uint32_t type, const void *payload, size_t len);
 
 /* The ring header (NULL without a valid ring). */
 struct kt_ring_hdr *kt_shm_hdr(void);
-/* Guest -> host signal slot: 1 = ready (scheduler up, test starting). */
-void kt_shm_signal(uint8_t v);
+/* Tell the host: scheduler up, test body starting. */
+void kt_shm_signal_ready(void);
 
 #endif

@@ -139,11 +139,11 @@ static bool on_tick(void *arg, struct vm *vm)
 		kt_monitor_start(w->mon, vm, w->t0);
 	}
 	kt_ring_drain(vm->shm, vm->shm_size, on_msg, w, &w->malformed);
-	if (!w->ready_ns && __atomic_load_n(&h->slot1, __ATOMIC_ACQUIRE) == 1)
+	if (!w->ready_ns && kt_ctl_ready(h))
 		w->ready_ns = now;
 	if (w->stall_after_ms && w->ready_ns && !w->stall_sent &&
 	    now - w->ready_ns >= (uint64_t)w->stall_after_ms * 1000000u) {
-		__atomic_store_n(&h->stall_req, 'S', __ATOMIC_RELEASE);
+		kt_ctl_request_stall(h);
 		w->stall_sent = true;
 	}
 	/* Keep the scheduler's watchdog at the test's value: scx_ops_enable
@@ -157,7 +157,7 @@ static bool on_tick(void *arg, struct vm *vm)
 	}
 	/* 3 s before the limit, ask the guest to report what it has. */
 	if (w->timeout_ns > 10000000000ull && !w->stop_sent && now - w->t0 >= w->timeout_ns - 3000000000ull) {
-		__atomic_store_n(&h->slot0, 0xDD, __ATOMIC_RELEASE);
+		kt_ctl_request_stop(h);
 		w->stop_sent = true;
 	}
 	return false;
