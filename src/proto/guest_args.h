@@ -1,0 +1,58 @@
+/* The guest's kernel command line as ktstr uses it: every ktstr_*=
+ * parameter the host passes to PID 1, in one struct, with one encoder
+ * (host) and one parser (guest).  Every string value is carried through
+ * kt_arg_encode(), so no value can add a kernel parameter or split a
+ * word.  Pure functions; the guest side treats the input as untrusted.
+ *
+ * Parameters (docs/protocol.md):
+ *   ktstr_mode=shell            `ktstr shell` (default: run a test)
+ *   ktstr_test=NAME             the registered test to run
+ *   ktstr_topo=TOPO             the topology asked for (1n2l2c1t)
+ *   ktstr_duration_ms=N         the scenario duration
+ *   ktstr_sched=PATH            the scheduler, a guest path (/sched/NAME)
+ *   ktstr_sched_args=ARGS       its arguments
+ *   ktstr_sched_attach_ms=N     how long it may take to attach
+ *   ktstr_sched_helper_cpus=L   CPUs the scheduler's helpers may use
+ *   ktstr_nested=l2             an L2 guest of the nested rig
+ *   ktstr_shm=ADDR,SIZE         the shared region (set by the VM layer)
+ *   ktstr_accel=ACCEL           kvm | tcg | ... (set by the VM layer)
+ *   ktstr_term/_cols/_rows/_exec/_tty   `ktstr shell` terminal and command */
+#ifndef KTSTR_PROTO_GUEST_ARGS_H
+#define KTSTR_PROTO_GUEST_ARGS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum kt_guest_mode { KT_GUEST_TEST = 0, KT_GUEST_SHELL };
+
+struct kt_guest_args {
+	enum kt_guest_mode mode;
+	char test[128];
+	char topo[32];
+	unsigned duration_ms;       /* 0: absent */
+	char sched[256];            /* "": no scheduler (EEVDF) */
+	char sched_args[2048];
+	unsigned sched_attach_ms;   /* 0: absent */
+	char sched_helper_cpus[64];
+	bool nested_l2;
+	uint64_t shm_addr, shm_size; /* 0: absent */
+	char accel[16];
+	/* ktstr shell */
+	char term[64];
+	unsigned cols, rows;
+	bool have_exec;
+	char exec[2048];
+	bool tty_hvc0;
+};
+
+/* Append the parameters that are set (non-empty / non-zero) to buf as
+ * " key=value" words; buf must hold a C string already ("" to start).
+ * -ENAMETOOLONG when the result would not fit len (buf is then left as
+ * it was). */
+int kt_guest_args_encode(const struct kt_guest_args *a, char *buf, size_t len);
+/* Parse a whole command line (/proc/cmdline).  Unknown words are
+ * ignored; a value that does not decode or fit gives -EINVAL (the
+ * struct then holds what parsed before it). */
+int kt_guest_args_parse(const char *cmdline, struct kt_guest_args *a);
+
+#endif
