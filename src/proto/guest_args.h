@@ -45,14 +45,21 @@ struct kt_guest_args {
 	bool tty_hvc0;
 };
 
-/* Append the parameters that are set (non-empty / non-zero) to buf as
- * " key=value" words; buf must hold a C string already ("" to start).
- * -ENAMETOOLONG when the result would not fit len (buf is then left as
- * it was). */
+/* Append the parameters that are set (non-empty / non-zero; ktstr_exec=
+ * whenever have_exec, even for an empty command) to buf as " key=value"
+ * words, in the order of the struct; buf must hold a C string already
+ * ("" to start).  -ENAMETOOLONG when the result would not fit len, and
+ * -EINVAL for an unknown mode, a string field without its NUL, or a buf
+ * without a C string; buf is then left exactly as it was. */
 int kt_guest_args_encode(const struct kt_guest_args *a, char *buf, size_t len);
 /* Parse a whole command line (/proc/cmdline).  Unknown words are
- * ignored; a value that does not decode or fit gives -EINVAL (the
- * struct then holds what parsed before it). */
+ * ignored, and only whole words count ("xktstr_test=" is not
+ * ktstr_test=); the first of a repeated key wins.  -EINVAL (the struct
+ * then holds what parsed before it) for a value that does not decode or
+ * fit its field, a number that is not plain decimal within unsigned, a
+ * ktstr_shm= that is not 0xADDR,0xSIZE, or a ktstr_mode= / ktstr_nested=
+ * other than shell / l2.  ktstr_tty= other than hvc0 means the default
+ * terminal. */
 int kt_guest_args_parse(const char *cmdline, struct kt_guest_args *a);
 
 #endif
