@@ -1,6 +1,7 @@
 /* The runner command line shared by test binaries (ktstr_main) and
  * `ktstr scenario`: options, selection by name, --list, run. */
 #include "model/ctx.h"
+#include "model/defaults.h"
 #include "runner/runner.h"
 #include "runner/report_out.h"
 #include "runner/shard.h"
@@ -33,7 +34,7 @@ static void usage(FILE *f, const char *argv0, const char *what)
 		"                       scx_simple/scx_qmap/scx_central/scx_flatcg from the kernel\n"
 		"                       cache); default: the %s's own, else EEVDF\n"
 		"  -a, --args \"ARGS\"    arguments for --scheduler\n"
-		"      --memory MB      override the guest memory (default: 2048)\n"
+		"      --memory MB      override the guest memory (default: 2048; 3072 for a nested rig)\n"
 		"      --timeout S      VM wall-clock limit (default: derived; env KTSTR_VM_TIMEOUT)\n"
 		"      --retries N      run a failed %s again, up to N more times; a pass on a\n"
 		"                       retry counts as passed and is reported as flaky, with the\n"
@@ -73,7 +74,7 @@ static void list_cases(const struct kt_case *c, size_t n)
 		kt_case_topo(&c[i], false, NULL, &topo);
 		ktstr_topo_format(&topo, ts, sizeof(ts));
 		printf("%-34s topo=%-10s duration=%us sched=%s%s%s%s\n", c[i].name, ts,
-		       t->duration_s ? t->duration_s : 2, c[i].sched ? (c[i].sched->name ? c[i].sched->name : c[i].sched->binary) : "eevdf",
+		       kt_default_duration_s(t, 0), c[i].sched ? (c[i].sched->name ? c[i].sched->name : c[i].sched->binary) : "eevdf",
 		       t->expect_fail ? " expect_fail" : "", t->desc ? "  " : "", t->desc ? t->desc : "");
 	}
 }

@@ -1,6 +1,7 @@
 /* Gauntlet expansion: constraints, --presets, variants and their feature
  * sets (see gauntlet.h).  Pure functions. */
 #include "gauntlet/gauntlet.h"
+#include "model/defaults.h"
 #include <ktstr/scenario.h>
 #include "model/ctx.h"
 
@@ -10,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_MEMORY_MB 2048u
 
 void kt_test_constraints(const struct ktstr_test *t, struct kt_constraints *out)
 {
@@ -111,7 +111,7 @@ int kt_presets_parse(const char *s, const struct kt_preset **out, size_t max, si
 
 unsigned kt_gauntlet_memory_mb(const struct ktstr_test *t, const struct ktstr_topo *topo)
 {
-	unsigned want = t->memory_mb ? t->memory_mb : DEFAULT_MEMORY_MB, per_cpu = ktstr_topo_cpus(topo) * 64;
+	unsigned want = kt_default_memory_mb(t, 0, 0, 0), per_cpu = ktstr_topo_cpus(topo) * 64;
 
 	return per_cpu > want ? per_cpu : want;
 }

@@ -2,6 +2,7 @@
  * read-modify-write), host capacity, the budget's selection and its
  * listing. */
 #include "gauntlet/gauntlet.h"
+#include "model/defaults.h"
 #include "vm/accel.h"
 
 #include <errno.h>
@@ -296,7 +297,7 @@ ssize_t kt_gauntlet_budget(const struct kt_gauntlet_opts *g, const struct kt_run
 		kt_costs_load(path, &costs);
 	for (size_t i = 0; i < n; i++) {
 		const struct ktstr_test *tt = cases[i].t;
-		unsigned dur = o->duration_s ? o->duration_s : tt->duration_s ? tt->duration_s : 2;
+		unsigned dur = kt_default_duration_s(tt, o->duration_s);
 		struct ktstr_topo topo;
 		size_t nf = kt_variant_features(&cases[i], feat, weight, MAX_FEAT_PER_VARIANT);
 

@@ -2,6 +2,7 @@
  * the test name from the kernel command line, run the test, send the
  * framed result and power off.  Never returns. */
 #include "model/ctx.h"
+#include "model/defaults.h"
 #include "guest/guest.h"
 #include "guest/sched.h"
 #include "workload/sysfs_topo.h"
@@ -206,7 +207,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	    ktstr_topo_parse(topo_s, &topo, err, sizeof(err)))
 		printf("KTSTR_ERROR %s\n", err);
 	if (kt_cmdline_get(cmdline, "ktstr_duration_ms", dur, sizeof(dur)))
-		snprintf(dur, sizeof(dur), "%u", (t->duration_s ? t->duration_s : 2) * 1000);
+		snprintf(dur, sizeof(dur), "%u", kt_default_duration_s(t, 0) * 1000);
 	if (kt_cmdline_get(cmdline, "ktstr_accel", accel, sizeof(accel)))
 		accel[0] = '\0';
 	kt_ctx_init(&ctx, t, &topo, (unsigned)strtoul(dur, NULL, 10), strstr(accel, "tcg") != NULL); /* "tcg", "kvm-nested-tcg" */

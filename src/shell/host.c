@@ -3,6 +3,7 @@
  * in raw mode, run the VM with COM2 as the guest's terminal, and restore
  * the terminal on every way out (see shell.h). */
 #include "shell/shell.h"
+#include "model/defaults.h"
 #include "proto/shm_ring.h"
 #include "initramfs/initramfs.h"
 #include "kernel/kernel.h"
@@ -277,7 +278,7 @@ int kt_shell_run(const struct kt_shell_opts *o)
 	cfg.initrd = initrd;
 	cfg.cmdline = cmdline;
 	cfg.topo = o->topo;
-	cfg.memory_mb = o->memory_mb ? o->memory_mb : KT_SHELL_DEFAULT_MEMORY;
+	cfg.memory_mb = kt_default_memory_mb(NULL, 0, o->memory_mb, 0);
 	if (cfg.memory_mb < VM_MIN_NODE_MB * o->topo.numa_nodes)
 		cfg.memory_mb = VM_MIN_NODE_MB * o->topo.numa_nodes;
 	cfg.timeout_ms = UINT_MAX; /* the user decides when it ends */

@@ -1,0 +1,29 @@
+/* Every default a case inherits, in one place: the scenario duration,
+ * the guest memory and the VM's wall-clock limit.  Pure. */
+#ifndef KTSTR_MODEL_DEFAULTS_H
+#define KTSTR_MODEL_DEFAULTS_H
+#include <stdbool.h>
+#include <ktstr/ktstr.h>
+
+#define KT_DEFAULT_DURATION_S 2u
+#define KT_DEFAULT_MEMORY_MB 2048u
+/* A nested rig's L1 runs KVM guests itself and needs room for them. */
+#define KT_NESTED_HOST_MEMORY_MB 3072u
+
+/* The scenario length: override (--duration), else the test's, else
+ * KT_DEFAULT_DURATION_S. */
+unsigned kt_default_duration_s(const struct ktstr_test *t, unsigned override_s);
+
+/* Guest memory: override (--memory), else the variant's (a gauntlet
+ * preset's), else the test's, else KT_NESTED_HOST_MEMORY_MB for a nested
+ * rig's L1 or KT_DEFAULT_MEMORY_MB; never below min_mb (per-node floor). */
+unsigned kt_default_memory_mb(const struct ktstr_test *t, unsigned variant_mb, unsigned override_mb, unsigned min_mb);
+
+/* The VM's wall-clock limit in seconds: boot, the scenario and teardown
+ * with margin.  TCG boots in 1-4 s but runs the guest several times
+ * slower than hardware: 45 + 3 x duration + cpus / 2.  A guest of a
+ * nested rig (an L2 under nested virtualization inside an emulated L1)
+ * runs slower again: twice that. */
+unsigned kt_default_timeout_s(unsigned duration_s, unsigned cpus, bool nested_guest);
+
+#endif
