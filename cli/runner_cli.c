@@ -3,11 +3,13 @@
 #include "model/ctx.h"
 #include "model/defaults.h"
 #include "runner/runner.h"
+#include "cli.h"
 #include "runner/report_out.h"
 #include "runner/shard.h"
 #include "gauntlet/gauntlet.h"
 #include "guest/guest.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -108,6 +110,15 @@ static bool selected(const char *name, int argc, char **argv, int first)
 	return false;
 }
 
+int kt_run_exit_status(int ret, const struct kt_run_summary *sum)
+{
+	if (ret == -EINVAL)
+		return 2;
+	if (ret < 0)
+		return 1;
+	return sum->failed || sum->interrupted ? 1 : 0;
+}
+
 int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg)
 {
 	return kt_runner_cli_mode(argc, argv, what, registry, nreg, false);
@@ -202,7 +213,7 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		return 2;
 	if (g.enabled && (ret = kt_gauntlet_cases(&g, &all, &nall))) {
 		free(all);
-		return ret;
+		return ret == -EINVAL ? 2 : 1;
 	}
 	sel = all;
 	for (size_t i = 0; i < nall; i++)
@@ -262,7 +273,9 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 			o.case_done = kt_gauntlet_record_cost;
 			o.case_done_arg = costs;
 		}
-		ret = kt_run_tests(sel, n, &o);
+		struct kt_run_summary sum;
+
+		ret = kt_run_exit_status(kt_run_tests(sel, n, &o, &sum), &sum);
 	}
 	free(all);
 	return ret;

@@ -110,6 +110,21 @@ KTSTR_TEST(nested_hang, .nested = true, .timeout_s = 300,
 	return expect_l2(ctx, "nested_hang", "1n1l2c1t", 30, V_FAIL, X_TIMEOUT);
 }
 
+/* The L2 runs neg_scx_ktstr_host_stall_wd: L1 must request the stall
+ * through the L2's ring and write the 2 s watchdog into the L2's kernel,
+ * exactly as the host runner does, or the L2 passes and this fails. */
+KTSTR_TEST(nested_stall_watchdog, .nested = true, .timeout_s = 300,
+	   .desc = "nested: L1 requests an L2 stall and overrides its sched_ext watchdog; the L2's kernel ejects "
+		   "scx_ktstr (expected failure seen)")
+{
+	static struct ktstr_nested_result r;
+
+	if (run_l2(ctx, "neg_scx_ktstr_host_stall_wd", NULL, 0, V_PASS, X_ANY, NULL, &r) &&
+	    !strstr(r.reason, "runnable task stall"))
+		ktstr_fail(ctx, KTSTR_K_OTHER, "L2 passed, but not by the watchdog's stall ejection: %s", r.reason);
+	return 0;
+}
+
 /* ---- the host monitor beside our own VMM ----
  * L1 runs the monitor on its L2 exactly as the host runner runs it on a
  * QEMU guest: from /nested/vmlinux (a DWARF-less copy) and the L2's RAM

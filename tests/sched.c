@@ -112,6 +112,18 @@ KTSTR_TEST(neg_scx_ktstr_host_stall, .scheduler = &scx_ktstr, .sched_args = "--t
 	return steady_body(ctx);
 }
 
+/* Both host-side controls at once: scx_ktstr keeps its own 20 s watchdog,
+ * the host writes 2 s into the kernel and requests the stall after 1 s.
+ * Only with both does the kernel eject it inside the 8 s scenario.  The
+ * nested rig runs this same test in an L2 (nested_stall_watchdog). */
+KTSTR_TEST(neg_scx_ktstr_host_stall_wd, .scheduler = &scx_ktstr, .host_stall_after_ms = 1000,
+	   .watchdog_timeout_s = 2, .llcs = 1, .cores = 2, .duration_s = 8, .no_spread_check = true,
+	   .max_gap_ms = 60000, .expect_fail = true, .expect_reason = "runnable task stall",
+	   .desc = "negative: host-requested stall under a host-written 2 s watchdog (scx_ktstr's own is 20 s)")
+{
+	return steady_body(ctx);
+}
+
 KTSTR_TEST(neg_scx_ktstr_fail_verify, .scheduler = &scx_ktstr, .sched_args = "--fail-verify", .llcs = 1,
 	   .cores = 2, .duration_s = 1, .expect_fail = true, .expect_reason = "invalid mem access",
 	   .desc = "negative: scx_ktstr --fail-verify is rejected by the verifier; its message is shown")

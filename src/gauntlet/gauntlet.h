@@ -139,7 +139,8 @@ int kt_costs_update(const char *path, const char *key, double overhead_s);
 
 /* Replace *cases with their gauntlet variants (host capacity applied:
  * variants needing more memory than the host has are dropped with a
- * note).  Returns 0, 2 on bad input (message printed). */
+ * note).  Returns 0, -EINVAL on bad input (message printed) or
+ * -ENOMEM. */
 int kt_gauntlet_cases(const struct kt_gauntlet_opts *g, struct kt_case **cases, size_t *n);
 /* Keep the budget's selection of cases[0..n) (compacted in order);
  * prints the summary on stderr, and with list the chosen table on

@@ -134,16 +134,15 @@ int kt_gauntlet_cases(const struct kt_gauntlet_opts *g, struct kt_case **cases, 
 
 	if (kt_presets_parse(g->presets ? g->presets : "all", presets, ARRAY_SIZE(presets), &np, err, sizeof(err))) {
 		fprintf(stderr, "ktstr: --presets: %s\n", err);
-		return 2;
+		return -EINVAL;
 	}
 	for (size_t i = 0; i < *n; i++)
 		if (kt_constraints_check((*cases)[i].t, err, sizeof(err))) {
 			fprintf(stderr, "ktstr: %s\n", err);
-			return 2;
+			return -EINVAL;
 		}
 	if (kt_gauntlet_expand(*cases, *n, presets, np, &v, &nv)) {
-		kt_err(ENOMEM, "gauntlet: expand %zu cases", *n);
-		return 1;
+		return kt_err(ENOMEM, "gauntlet: expand %zu cases", *n), -ENOMEM;
 	}
 	for (size_t i = 0; i < nv; i++) {
 		if (hm && v[i].memory_mb > hm) {
@@ -167,7 +166,7 @@ int kt_gauntlet_cases(const struct kt_gauntlet_opts *g, struct kt_case **cases, 
 		fprintf(stderr, "ktstr: no gauntlet variant: no selected preset satisfies the tests' constraints "
 				"(min/max NUMA nodes, LLCs, CPUs, SMT; docs/gauntlet.md); try --presets all\n");
 		free(v);
-		return 2;
+		return -EINVAL;
 	}
 	free(*cases);
 	*cases = v;

@@ -1,7 +1,10 @@
-/* Tests to cases: one per valid flag profile of the test's scheduler. */
+/* Tests to cases (one per valid flag profile of the test's scheduler),
+ * and a case resolved: every default applied (runner/exec.h). */
 #include "model/profiles.h"
-#include "runner/runner.h"
+#include "model/defaults.h"
+#include "runner/exec.h"
 #include "model/ctx.h"
+#include <ktstr/scenario.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -82,4 +85,40 @@ void kt_case_topo(const struct kt_case *c, bool have_override, const struct ktst
 		*out = c->topo;
 	else
 		kt_test_topo(c->t, out);
+}
+
+int kt_case_resolve(const struct kt_case *c, const struct kt_case_overrides *ov, enum kt_exec_where where,
+		    struct kt_resolved *out, char *err, size_t errlen)
+{
+	static const struct kt_case_overrides none;
+	const struct ktstr_test *t = c->t;
+	unsigned dur_s, timeout_s;
+
+	if (!ov)
+		ov = &none;
+	memset(out, 0, sizeof(*out));
+	out->c = c;
+	kt_case_topo(c, ov->have_topo, &ov->topo, &out->topo);
+	if (ktstr_topo_validate(&out->topo, err, errlen) || kt_scenario_validate(t, &out->topo, err, errlen))
+		return -EINVAL;
+	if (where != KT_EXEC_LOCAL && out->topo.numa_nodes > VM_MAX_NODES) {
+		snprintf(err, errlen, "%u NUMA nodes, at most %d supported", out->topo.numa_nodes, VM_MAX_NODES);
+		return -EINVAL;
+	}
+	dur_s = kt_default_duration_s(t, ov->duration_s);
+	out->duration_ms = ov->duration_ms ? ov->duration_ms : dur_s * 1000;
+	if (ov->duration_ms)
+		dur_s = (ov->duration_ms + 999) / 1000;
+	/* An L2 gets the per-node floor only: every page it touches costs. */
+	out->memory_mb = where == KT_EXEC_NESTED ? VM_MIN_NODE_MB * out->topo.numa_nodes
+						 : kt_default_memory_mb(t, c->memory_mb, ov->memory_mb,
+									VM_MIN_NODE_MB * out->topo.numa_nodes);
+	timeout_s = ov->timeout_s	? ov->timeout_s
+		    : t->timeout_s	? t->timeout_s
+		    : ov->env_timeout_s ? ov->env_timeout_s
+					: kt_default_timeout_s(dur_s, ktstr_topo_cpus(&out->topo), where == KT_EXEC_NESTED);
+	out->timeout_ms = 1000u * timeout_s;
+	out->watchdog_timeout_s = t->watchdog_timeout_s;
+	out->stall_after_ms = t->host_stall_after_ms;
+	return 0;
 }

@@ -131,6 +131,51 @@ static void stats_block(struct kbuf *out, const struct kt_result *r)
 	}
 }
 
+/* The verdict from a result the guest (or the local child) sent. */
+static void judge_result(const struct ktstr_test *t, const struct ktstr_topo *topo, struct kt_outcome *o)
+{
+	char err[512] = "";
+
+	if (o->result.have_topo && kt_topo_compare(topo, &o->result.topo, err, sizeof(err))) {
+		o->verdict = KT_ERROR;
+		snprintf(o->reason, sizeof(o->reason), "infrastructure error: %s", err);
+	} else if (t->expect_fail) {
+		if (!o->result.passed && has_reason(&o->result, t->expect_reason)) {
+			o->verdict = KT_PASS;
+			snprintf(o->reason, sizeof(o->reason), "expected failure seen: %s", o->result.details[0].msg);
+		} else if (!o->result.passed) {
+			o->verdict = KT_FAIL;
+			snprintf(o->reason, sizeof(o->reason), "failed, but not with the expected '%s': %s",
+				 t->expect_reason ? t->expect_reason : "(any)", o->result.details[0].msg);
+		} else {
+			o->verdict = KT_FAIL;
+			snprintf(o->reason, sizeof(o->reason), "expected a failure ('%s') but the test passed",
+				 t->expect_reason ? t->expect_reason : "(any)");
+		}
+	} else if (o->result.skipped) {
+		o->verdict = KT_SKIP;
+		snprintf(o->reason, sizeof(o->reason), "%s", o->result.ndetails ? o->result.details[0].msg : "skipped");
+	} else if (o->result.passed) {
+		o->verdict = KT_PASS;
+	} else {
+		o->verdict = KT_FAIL;
+		snprintf(o->reason, sizeof(o->reason), "%s", o->result.ndetails ? o->result.details[0].msg : "failed");
+	}
+}
+
+/* What failed, and the workers' figures. */
+static void details_block(struct kbuf *out, const struct kt_outcome *o)
+{
+	if (o->have_result && !o->result.passed)
+		for (unsigned i = 0; i < o->result.ndetails; i++)
+			kt_kbuf_printf(out, "  [%s] %s\n", ktstr_kind_name(o->result.details[i].kind),
+				       o->result.details[i].msg);
+	else
+		kt_kbuf_printf(out, "  %s\n", o->reason);
+	if (o->have_result)
+		stats_block(out, &o->result);
+}
+
 void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,
 	      const char *ring_json, size_t ring_len, struct kt_outcome *o)
 {
@@ -185,44 +230,14 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 			snprintf(o->reason, sizeof(o->reason), "expected failure seen: %.900s", why);
 			o->verdict = KT_PASS;
 		}
-	} else if (o->result.have_topo &&
-		   kt_topo_compare(topo, &o->result.topo, err, sizeof(err))) {
-		o->verdict = KT_ERROR;
-		snprintf(o->reason, sizeof(o->reason), "infrastructure error: %s", err);
-	} else if (t->expect_fail) {
-		if (!o->result.passed && has_reason(&o->result, t->expect_reason)) {
-			o->verdict = KT_PASS;
-			snprintf(o->reason, sizeof(o->reason), "expected failure seen: %s", o->result.details[0].msg);
-		} else if (!o->result.passed) {
-			o->verdict = KT_FAIL;
-			snprintf(o->reason, sizeof(o->reason), "failed, but not with the expected '%s': %s",
-				 t->expect_reason ? t->expect_reason : "(any)", o->result.details[0].msg);
-		} else {
-			o->verdict = KT_FAIL;
-			snprintf(o->reason, sizeof(o->reason), "expected a failure ('%s') but the test passed",
-				 t->expect_reason ? t->expect_reason : "(any)");
-		}
-	} else if (o->result.skipped) {
-		o->verdict = KT_SKIP;
-		snprintf(o->reason, sizeof(o->reason), "%s", o->result.ndetails ? o->result.details[0].msg : "skipped");
-	} else if (o->result.passed) {
-		o->verdict = KT_PASS;
 	} else {
-		o->verdict = KT_FAIL;
-		snprintf(o->reason, sizeof(o->reason), "%s", o->result.ndetails ? o->result.details[0].msg : "failed");
+		judge_result(t, topo, o);
 	}
 
 	if ((o->verdict == KT_FAIL || o->verdict == KT_ERROR) && vr->exit != VM_EXIT_INTERRUPTED) {
 		kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", name,
 			    o->topo, vr->vmm_name, vr->accel, kt_vm_exit_name(vr->exit), o->wall_s);
-		if (o->have_result && !o->result.passed)
-			for (unsigned i = 0; i < o->result.ndetails; i++)
-				kt_kbuf_printf(&o->report, "  [%s] %s\n", ktstr_kind_name(o->result.details[i].kind),
-					    o->result.details[i].msg);
-		else
-			kt_kbuf_printf(&o->report, "  %s\n", o->reason);
-		if (o->have_result)
-			stats_block(&o->report, &o->result);
+		details_block(&o->report, o);
 		sched_log(&o->report, &vr->com2);
 		{
 			struct kbuf plain = { 0 };
@@ -232,5 +247,19 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 			kt_kbuf_free(&plain);
 		}
 		tail_lines(&o->report, "kernel console (COM1)", &vr->com1, 20);
+	}
+}
+
+void kt_judge_local(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo,
+		    const struct kt_result *r, struct kt_outcome *o)
+{
+	ktstr_topo_format(topo, o->topo, sizeof(o->topo));
+	o->result = *r;
+	o->have_result = true;
+	judge_result(t, topo, o);
+	if (o->verdict == KT_FAIL || o->verdict == KT_ERROR) {
+		kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s bare-metal wall=%.1fs failed:\n", name, o->topo,
+			       o->wall_s);
+		details_block(&o->report, o);
 	}
 }

@@ -193,11 +193,8 @@ static void tail_copy(struct kbuf *dst, const struct kbuf *src)
 	kt_kbuf_append(dst, src->data + off, src->len - off);
 }
 
-void kt_report_capture(const struct kt_run_opts *o, struct kt_outcome *out, const struct vm_result *vr,
-		       const char *ring_json, size_t ring_len)
+void kt_report_capture(struct kt_outcome *out, const struct vm_result *vr, const char *ring_json, size_t ring_len)
 {
-	if (!o->out_dir && !o->junit)
-		return;
 	snprintf(out->vmm, sizeof(out->vmm), "%s", vr->vmm_name);
 	out->exit = vr->exit;
 	out->guest_json.len = 0;

@@ -9,10 +9,9 @@
  * DIR.  Prints why not and returns -errno. */
 int kt_report_check(const struct kt_run_opts *o);
 
-/* After a case is judged: keep what the sidecar needs from the VM run
- * (no-op without --out/--junit). */
-void kt_report_capture(const struct kt_run_opts *o, struct kt_outcome *out, const struct vm_result *vr,
-		       const char *ring_json, size_t ring_len);
+/* After a case is judged: keep what the sidecar and JUnit need from the
+ * VM run (called only when --out or --junit is given). */
+void kt_report_capture(struct kt_outcome *out, const struct vm_result *vr, const char *ring_json, size_t ring_len);
 
 struct kt_report;
 /* NULL when neither --junit nor --out is given (the calls below accept

@@ -1,10 +1,12 @@
-/* Host side: run registered tests, one VM each, in parallel; judge the
- * results; print KTAP lines, failure reports and the summary. */
+/* Host side: run registered tests, one VM each (or on this host), in
+ * parallel; judge the results; print KTAP lines, failure reports and the
+ * summary.  One case's execution is runner/exec.h. */
 #ifndef KTSTR_RUNNER_H
 #define KTSTR_RUNNER_H
 #include <ktstr/ktstr.h>
 #include "proto/result.h"
 #include "vm/backend.h"
+#include "monitor/monitor.h"
 
 /* One VM run: a test, under a scheduler (or EEVDF), with one flag
  * profile.  Named "test" or "test/profile". */
@@ -39,6 +41,7 @@ struct kt_run_opts {
 	bool have_topo;         /* --topo given */
 	struct ktstr_topo topo;
 	unsigned duration_s;    /* --duration (0: the test's) */
+	unsigned duration_ms;   /* the same in ms (bare metal takes fractions); wins when set */
 	unsigned timeout_s;     /* --timeout (0: derived) */
 	unsigned memory_mb;     /* --memory (0: the test's) */
 	bool verbose;
@@ -55,6 +58,9 @@ struct kt_run_opts {
 	 * its measured cost (src/gauntlet); NULL: none. */
 	void (*case_done)(void *arg, const struct kt_case *c, const struct kt_outcome *out);
 	void *case_done_arg;
+	/* Bare metal (`ktstr run`): every case runs on this host under its
+	 * active scheduler, one at a time, no kernel or VM. */
+	bool local;
 };
 
 enum kt_verdict { KT_PASS, KT_FAIL, KT_SKIP, KT_ERROR };
@@ -65,6 +71,8 @@ struct kt_outcome {
 	struct kt_result result;
 	bool have_result;
 	enum vm_exit exit;
+	bool ran_vm;            /* a VM ran (boot_s and the exit mean something) */
+	int start_err;          /* -errno: the VM could not be started (KT_ERROR) */
 	double wall_s, boot_s;  /* boot: launch to KTSTR_INIT_STARTED */
 	unsigned duration_ms;
 	char topo[32];
@@ -79,30 +87,33 @@ struct kt_outcome {
 	unsigned attempts;        /* VM runs this verdict took (1 + retries used) */
 	char first_failure[512];  /* the first failed attempt's reason, "": none */
 	struct kbuf first_report; /* and its failure report (flaky cases) */
+	bool have_mon;            /* the host monitor ran: its summary */
+	struct kt_mon_summary mon;
+	struct kbuf hvc0;         /* the guest's virtio console (nested L2s), bounded */
 };
 
 /* Frees an outcome's buffers (the struct itself is the caller's). */
 void kt_outcome_release(struct kt_outcome *o);
 
-/* Runs tests; returns the process exit status (0 all passed/skipped,
- * 1 some failed, 2 bad input). */
-int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts *o);
-/* Shared by the test binaries and `ktstr scenario`: parse the runner
- * options, select (filters), list or run.  `what` is "test" or
- * "scenario"; registry is the list to choose from. */
-int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg);
-/* The same with the gauntlet on from the start (`ktstr gauntlet`). */
-int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg,
-		       bool gauntlet);
+/* What a run came to. */
+struct kt_run_summary {
+	unsigned passed, failed, skipped, flaky;
+	size_t not_run;         /* interrupted before they started */
+	bool interrupted;
+	bool output_failed;     /* --junit/--out could not be written */
+};
 
-/* The guest command-line words that start scheduler s from the guest
- * path guest ("sched/NAME") with its, the test's and a flag profile's
- * arguments; "" when s is NULL.  -ENAMETOOLONG if it does not fit. */
-int kt_sched_cmdline(const struct ktstr_scheduler *s, const char *guest, const char *test_args,
-		     const char *flag_args, char *buf, size_t len);
+/* Runs the cases (kernel, initramfs and schedulers resolved first),
+ * printing KTAP, reports and the summary.  0 when the run happened (its
+ * verdicts in *sum); -EINVAL for bad input (said why, nothing ran);
+ * another -errno when the run could not be set up. */
+int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts *o, struct kt_run_summary *sum);
 
 /* Pure: judge one VM run (exposed for unit tests). */
 void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,
 	      const char *ring_json, size_t ring_len, struct kt_outcome *out);
+/* Pure: judge a run on this host from the result its child left. */
+void kt_judge_local(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo,
+		    const struct kt_result *r, struct kt_outcome *out);
 
 #endif

@@ -120,3 +120,22 @@ int kt_find_in_path(const char *name, char *buf, size_t len)
 	free(dup);
 	return ret;
 }
+
+int kt_pipe_with(const char *s, int *rd)
+{
+	int p[2];
+	size_t len = strlen(s);
+
+	if (len > 4096)
+		return -E2BIG;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	if (write(p[1], s, len) != (ssize_t)len) {
+		close(p[0]);
+		close(p[1]);
+		return -EIO;
+	}
+	close(p[1]);
+	*rd = p[0];
+	return 0;
+}

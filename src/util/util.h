@@ -73,5 +73,9 @@ int kt_run_cmd(char *const argv[], const char *cwd, const char *log_path);
 int kt_run_capture(char *const argv[], struct kbuf *out);
 /* First executable called name in $PATH, or NULL-terminated empty. */
 int kt_find_in_path(const char *name, char *buf, size_t len);
+/* A pipe already holding all of s (at most 4096 bytes, within the pipe's
+ * capacity: no writer thread), closed for writing; *rd is its read end
+ * (O_CLOEXEC | O_NONBLOCK).  -E2BIG for a longer s. */
+int kt_pipe_with(const char *s, int *rd);
 
 #endif

@@ -1,0 +1,31 @@
+/* The command-line layer: argv parsing, and the only place errors become
+ * exit statuses (0 ok, 1 failed, 2 bad input). */
+#ifndef KTSTR_CLI_H
+#define KTSTR_CLI_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <ktstr/ktstr.h>
+
+struct kt_run_summary;
+
+/* Shared by the test binaries and `ktstr scenario`: parse the runner
+ * options, select (filters), list or run.  `what` is "test" or
+ * "scenario"; registry is the list to choose from. */
+int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg);
+/* The same with the gauntlet on from the start (`ktstr gauntlet`). */
+int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg,
+		       bool gauntlet);
+/* The exit status of a kt_run_tests() call: 2 for bad input (-EINVAL),
+ * 1 for a failed set-up, a failed or interrupted run, 0 otherwise. */
+int kt_run_exit_status(int ret, const struct kt_run_summary *sum);
+
+int cli_scenario(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_host(int argc, char **argv);
+int cli_stats(int argc, char **argv);
+int cli_compare(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_gauntlet(int argc, char **argv);
+int cli_shell(int argc, char **argv);
+
+#endif

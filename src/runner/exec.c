@@ -1,0 +1,286 @@
+/* kt_case_exec(): one case in one VM (runner/exec.h).  The VM loop's
+ * hooks watch the consoles and the ring, send the control requests the
+ * test asks for (host-triggered stall, graceful stop before the time
+ * limit), keep the scheduler's watchdog at the test's value and run the
+ * host-side monitor; then the run is judged. */
+#include "runner/exec.h"
+#include "runner/judge_mon.h"
+#include "runner/ksym.h"
+#include "runner/report_out.h"
+#include "model/defaults.h"
+#include "proto/guest_args.h"
+#include "proto/shm_ring.h"
+#include "monitor/monitor.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Per-VM state for the hooks. */
+struct watch {
+	uint64_t t0, init_ns;
+	uint64_t timeout_ns, ready_ns;
+	unsigned stall_after_ms;
+	bool stall_sent, stop_sent;
+	uint64_t wd_gpa, wd_jiffies; /* watchdog override, 0: none */
+	char crash[256];             /* CRSH message, if any */
+	uint64_t sched_exit_ns;
+	uint32_t scen_ms;
+	unsigned stimuli;             /* STIM events seen */
+	struct kbuf com2_head;        /* enough to spot KTSTR_INIT_STARTED */
+	struct kbuf ring_json;
+	unsigned malformed;
+	struct kt_monitor *mon;       /* host-side monitor, NULL: off */
+	bool mon_started, kaslr;
+	struct kbuf hvc0;             /* the L2's virtio console (nested) */
+};
+
+#define WATCH_HVC0_MAX 4096u
+
+static void on_prepare(void *arg, struct vm *vm)
+{
+	struct watch *w = arg;
+
+	w->t0 = kt_now_ns();
+	kt_ring_init(vm->shm, vm->shm_size);
+}
+
+static void on_output(void *arg, int port, const char *data, size_t len)
+{
+	struct watch *w = arg;
+
+	if (port == 3) { /* hvc0: kept, bounded */
+		size_t room = WATCH_HVC0_MAX > w->hvc0.len ? WATCH_HVC0_MAX - w->hvc0.len : 0;
+
+		kt_kbuf_append(&w->hvc0, data, len < room ? len : room);
+		return;
+	}
+	if (port != 2 || w->init_ns)
+		return;
+	kt_kbuf_append(&w->com2_head, data, len);
+	if (w->com2_head.data && strstr(w->com2_head.data, "KTSTR_INIT_STARTED"))
+		w->init_ns = kt_now_ns() - w->t0;
+	if (w->com2_head.len > 65536)
+		w->com2_head.len = 0;
+}
+
+static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool crc_ok)
+{
+	struct watch *w = arg;
+
+	if (!crc_ok)
+		return; /* never trust a corrupted message */
+	kt_monitor_ring_msg(w->mon, type, p, len);
+	switch (type) {
+	case KT_MSG_TEST_RESULT:
+		w->ring_json.len = 0;
+		kt_kbuf_append(&w->ring_json, p, len);
+		break;
+	case KT_MSG_CRASH:
+		snprintf(w->crash, sizeof(w->crash), "%.*s", (int)(len < sizeof(w->crash) ? len : sizeof(w->crash) - 1),
+			 (const char *)p);
+		break;
+	case KT_MSG_SCHED_EXIT:
+		if (!w->sched_exit_ns)
+			w->sched_exit_ns = kt_now_ns();
+		break;
+	case KT_MSG_STIMULUS:
+		if (len == sizeof(struct kt_stimulus))
+			w->stimuli++;
+		break;
+	case KT_MSG_SCENARIO_END:
+		if (len == sizeof(uint32_t))
+			memcpy(&w->scen_ms, p, sizeof(w->scen_ms));
+		break;
+	default:
+		break;
+	}
+}
+
+static bool on_tick(void *arg, struct vm *vm)
+{
+	struct watch *w = arg;
+	struct kt_ring_hdr *h = vm->shm;
+	uint64_t now = kt_now_ns();
+
+	if (w->mon && !w->mon_started) { /* after launch: vm->accel is known */
+		w->mon_started = true;
+		kt_monitor_start(w->mon, vm, w->t0);
+	}
+	kt_ring_drain(vm->shm, vm->shm_size, on_msg, w, &w->malformed);
+	if (!w->ready_ns && kt_ctl_ready(h))
+		w->ready_ns = now;
+	if (w->stall_after_ms && w->ready_ns && !w->stall_sent &&
+	    now - w->ready_ns >= (uint64_t)w->stall_after_ms * 1000000u) {
+		kt_ctl_request_stall(h);
+		w->stall_sent = true;
+	}
+	/* Keep the scheduler's watchdog at the test's value: scx_ops_enable
+	 * sets it when the scheduler attaches, so write after "ready". */
+	if (w->wd_gpa && w->ready_ns) {
+		/* With KASLR the image moved: the monitor found where. */
+		uint64_t gpa = w->kaslr ? kt_monitor_sym_pa(w->mon, w->wd_gpa + KT_START_KERNEL_MAP) : w->wd_gpa;
+
+		if (gpa)
+			kt_vm_write_phys(vm, gpa, &w->wd_jiffies, sizeof(w->wd_jiffies));
+	}
+	/* 3 s before the limit, ask the guest to report what it has. */
+	if (w->timeout_ns > 10000000000ull && !w->stop_sent && now - w->t0 >= w->timeout_ns - 3000000000ull) {
+		kt_ctl_request_stop(h);
+		w->stop_sent = true;
+	}
+	return false;
+}
+
+static void on_finish(void *arg, struct vm *vm)
+{
+	struct watch *w = arg;
+
+	(void)vm;
+	kt_monitor_stop(w->mon); /* before guest RAM is unmapped */
+}
+
+int kt_case_cmdline(const struct kt_resolved *r, const struct kt_exec_env *env, const char *sched_guest, char *buf,
+		    size_t len)
+{
+	const struct ktstr_scheduler *s = r->c->sched;
+	struct kt_guest_args *a = calloc(1, sizeof(*a));
+	int ret = 0;
+
+	if (!a)
+		return -ENOMEM;
+	if (len)
+		buf[0] = '\0';
+	if (s && sched_guest) {
+		int n = snprintf(a->sched, sizeof(a->sched), "/%s", sched_guest);
+
+		if (n < 0 || (size_t)n >= sizeof(a->sched))
+			ret = -ENAMETOOLONG;
+		n = snprintf(a->sched_args, sizeof(a->sched_args), "%s %s %s", s->args ? s->args : "",
+			     r->c->t->sched_args ? r->c->t->sched_args : "", r->c->flag_args);
+		if (n < 0 || (size_t)n >= sizeof(a->sched_args))
+			ret = -ENAMETOOLONG;
+		a->sched_attach_ms = 1000u * (s->attach_timeout_s ? s->attach_timeout_s : 10);
+		if (s->enable_helper_cpus &&
+		    (size_t)snprintf(a->sched_helper_cpus, sizeof(a->sched_helper_cpus), "%s", s->enable_helper_cpus) >=
+			    sizeof(a->sched_helper_cpus))
+			ret = -ENAMETOOLONG;
+	}
+	if ((size_t)snprintf(a->test, sizeof(a->test), "%s", r->c->t->name) >= sizeof(a->test))
+		ret = -ENAMETOOLONG;
+	ktstr_topo_format(&r->topo, a->topo, sizeof(a->topo));
+	a->duration_ms = r->duration_ms;
+	a->nested_l2 = env->where == KT_EXEC_NESTED;
+	if (!ret)
+		ret = kt_guest_args_encode(a, buf, len);
+	free(a);
+	return ret;
+}
+
+static void vm_error(struct kt_outcome *out, const char *fmt, const char *what)
+{
+	out->verdict = KT_ERROR;
+	snprintf(out->reason, sizeof(out->reason), fmt, what);
+}
+
+void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, struct kt_outcome *out)
+{
+	const struct ktstr_test *t = r->c->t;
+	const char *sched_guest = NULL;
+	struct vm_config cfg = { .input_fd = -1 };
+	struct vm_hooks hooks = { 0 };
+	struct vm_result vr;
+	struct watch w = { 0 };
+	char cmdline[3072];
+	int ret;
+
+	ktstr_topo_format(&r->topo, out->topo, sizeof(out->topo));
+	out->duration_ms = r->duration_ms;
+	if (r->c->sched) {
+		sched_guest = env->sched_guest ? env->sched_guest(env->sched_guest_arg, r->c->sched) : NULL;
+		if (!sched_guest) {
+			vm_error(out, "scheduler %s is not in this guest's initramfs",
+				 r->c->sched->name ? r->c->sched->name : r->c->sched->binary);
+			return;
+		}
+	}
+	ret = kt_case_cmdline(r, env, sched_guest, cmdline, sizeof(cmdline));
+	if (ret) {
+		vm_error(out, "guest command line: %s (scheduler arguments too long?)", strerror(-ret));
+		return;
+	}
+	cfg.kernel = env->kernel;
+	cfg.initrd = t->nested && env->initrd_nested ? env->initrd_nested : env->initrd;
+	cfg.cmdline = cmdline;
+	cfg.topo = r->topo;
+	cfg.memory_mb = r->memory_mb;
+	cfg.timeout_ms = r->timeout_ms;
+	cfg.vmm = env->vmm;
+	cfg.nested_host = t->nested;
+	cfg.kaslr = w.kaslr = t->kaslr;
+	cfg.console_to_stderr = env->verbose;
+	if (env->nested) {
+		for (unsigned i = 0; i < 2 && i < VM_MAX_DISKS; i++)
+			cfg.disks[i] = (struct vm_disk){ .path = env->nested->disk[i], .ro = env->nested->disk_ro[i] };
+		if (env->nested->hvc0_input) {
+			ret = kt_pipe_with(env->nested->hvc0_input, &cfg.input_fd);
+			if (ret) {
+				vm_error(out, "hvc0 input pipe: %s", strerror(-ret));
+				return;
+			}
+			cfg.com2_input = cfg.input_hvc0 = true;
+		}
+	}
+	w.timeout_ns = (uint64_t)cfg.timeout_ms * 1000000u;
+	if (r->watchdog_timeout_s && env->wd_gpa && env->hz) {
+		w.wd_gpa = env->wd_gpa;
+		w.wd_jiffies = (uint64_t)r->watchdog_timeout_s * env->hz;
+	}
+	w.stall_after_ms = r->stall_after_ms;
+	if (env->mon) {
+		struct kt_mon_opts mo;
+
+		if (kt_monitor_opts(&mo, t, r->c->sched, env->monitor_interval_ms))
+			w.mon = kt_monitor_new(env->mon, &mo);
+	}
+	hooks.arg = &w;
+	hooks.prepare = on_prepare;
+	hooks.output = on_output;
+	hooks.tick = on_tick;
+	hooks.finish = on_finish;
+	ret = kt_vm_run(&cfg, &hooks, &vr);
+	if (cfg.input_fd >= 0)
+		close(cfg.input_fd);
+	if (ret) {
+		out->start_err = ret;
+		vm_error(out, "VM could not be started (%s; see the error above)", strerror(-ret));
+	} else {
+		out->ran_vm = true;
+		out->wall_s = (double)vr.wall_ns / 1e9;
+		out->boot_s = (double)w.init_ns / 1e9;
+		snprintf(out->accel, sizeof(out->accel), "%s", vr.accel);
+		snprintf(out->vmm, sizeof(out->vmm), "%s", vr.vmm_name);
+		kt_debug("%s: ring: scenario %u ms, %u stimulus events, %u malformed, scheduler exit %s", r->c->name,
+			 w.scen_ms, w.stimuli, w.malformed, w.sched_exit_ns ? "seen" : "none");
+		snprintf(out->guest_crash, sizeof(out->guest_crash), "%s", w.crash);
+		kt_judge(t, r->c->name, &r->topo, &vr, w.ring_json.data, w.ring_json.len, out);
+		if (w.mon) {
+			kt_judge_monitor(t, r->c->name, kt_monitor_verdict(w.mon), out);
+			if (env->capture)
+				kt_monitor_json(w.mon, &out->monitor_json);
+			kt_monitor_summary(w.mon, &out->mon);
+			out->have_mon = true;
+		}
+		if (env->capture)
+			kt_report_capture(out, &vr, w.ring_json.data, w.ring_json.len);
+		if (w.hvc0.len)
+			kt_kbuf_append(&out->hvc0, w.hvc0.data, w.hvc0.len);
+		kt_vm_result_free(&vr);
+	}
+	kt_kbuf_free(&w.com2_head);
+	kt_kbuf_free(&w.ring_json);
+	kt_kbuf_free(&w.hvc0);
+	kt_monitor_free(w.mon);
+}

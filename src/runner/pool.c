@@ -1,0 +1,325 @@
+/* The host pool: resolve and set up once, run every case through
+ * kt_case_exec() (or kt_case_exec_local() for bare metal) with up to
+ * `jobs` at a time and --retries, print KTAP, reports and the summary. */
+#include "runner/runner.h"
+#include "runner/emit.h"
+#include "runner/exec.h"
+#include "runner/local.h"
+#include "runner/prepare.h"
+#include "runner/progress.h"
+#include "runner/report_out.h"
+#include "runner/retry.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct job {
+	struct kt_resolved r;
+	bool bad;                 /* did not resolve (local: skipped with reason) */
+	char why[256];
+	struct kt_outcome out;
+};
+
+struct pool {
+	const struct kt_run_opts *o;
+	struct kt_exec_env env;
+	struct job *jobs;
+	size_t n, next, done;
+	struct kt_report *rep;    /* --junit/--out, NULL: none */
+	struct kt_progress *prog; /* stderr progress line, NULL: none */
+	unsigned retry_budget, retry_budget_total; /* retries left / allowed in this run */
+	bool budget_said;
+	pthread_mutex_t lock;
+};
+
+static const char *sched_name(const struct kt_case *c, const char *local_sched)
+{
+	if (local_sched)
+		return local_sched;
+	return c->sched ? (c->sched->name ? c->sched->name : c->sched->binary) : "eevdf";
+}
+
+void kt_outcome_release(struct kt_outcome *o)
+{
+	kt_kbuf_free(&o->report);
+	kt_kbuf_free(&o->guest_json);
+	kt_kbuf_free(&o->com1_tail);
+	kt_kbuf_free(&o->com2_tail);
+	kt_kbuf_free(&o->monitor_json);
+	kt_kbuf_free(&o->first_report);
+	kt_kbuf_free(&o->hvc0);
+}
+
+struct attempt_ctx {
+	struct pool *p;
+	struct job *j;
+};
+
+static void attempt_run(void *arg, struct kt_outcome *out)
+{
+	struct attempt_ctx *a = arg;
+
+	if (a->j->bad) { /* local only: a case that does not fit this host */
+		out->verdict = KT_SKIP;
+		snprintf(out->reason, sizeof(out->reason), "%s", a->j->why);
+	} else if (a->p->env.where == KT_EXEC_LOCAL) {
+		kt_case_exec_local(&a->j->r, &a->p->env, out);
+	} else {
+		kt_case_exec(&a->j->r, &a->p->env, out);
+	}
+}
+
+static void attempt_retrying(void *arg, unsigned attempt, unsigned max, const struct kt_outcome *out)
+{
+	struct attempt_ctx *a = arg;
+	char reason[sizeof(out->reason) * 2];
+
+	kt_line_clean(out->reason, reason, sizeof(reason));
+	pthread_mutex_lock(&a->p->lock);
+	kt_progress_pause(a->p->prog);
+	printf("# %s: attempt %u of %u failed (%s); running it again\n", a->j->r.c->name, attempt, max, reason);
+	fflush(stdout);
+	kt_progress_resume(a->p->prog, (size_t)(a->j - a->p->jobs));
+	pthread_mutex_unlock(&a->p->lock);
+}
+
+/* Retries are capped per run (pool.retry_budget): many failures are not
+ * flakiness, and re-running them only makes a red run slower. */
+static bool attempt_stop(void *arg)
+{
+	struct attempt_ctx *a = arg;
+	bool stop;
+
+	if (kt_vm_interrupted)
+		return true;
+	pthread_mutex_lock(&a->p->lock);
+	stop = !a->p->retry_budget;
+	if (stop && !a->p->budget_said) {
+		kt_progress_pause(a->p->prog);
+		printf("# retry budget spent (%u retries in this run); failures from here on are final\n",
+		       a->p->retry_budget_total);
+		fflush(stdout);
+		kt_progress_resume(a->p->prog, (size_t)(a->j - a->p->jobs));
+		a->p->budget_said = true;
+	}
+	if (!stop)
+		a->p->retry_budget--;
+	pthread_mutex_unlock(&a->p->lock);
+	return stop;
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	char local_sched[64];
+
+	if (p->env.where == KT_EXEC_LOCAL)
+		kt_local_sched(local_sched, sizeof(local_sched));
+	for (;;) {
+		struct job *j;
+		struct attempt_ctx a;
+		struct kt_attempt_ops ops = { attempt_run, attempt_retrying, attempt_stop, &a };
+
+		pthread_mutex_lock(&p->lock);
+		if (p->next >= p->n || kt_vm_interrupted) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		j = &p->jobs[p->next++];
+		pthread_mutex_unlock(&p->lock);
+		a = (struct attempt_ctx){ p, j };
+		kt_progress_running(p->prog, (size_t)(j - p->jobs), j->r.c->name);
+		kt_run_attempts(&ops, j->bad ? 0 : p->o->retries, &j->out);
+		pthread_mutex_lock(&p->lock);
+		kt_progress_pause(p->prog);
+		kt_emit_case(stdout, "", (unsigned)++p->done, j->r.c->name,
+			     sched_name(j->r.c, p->env.where == KT_EXEC_LOCAL ? local_sched : NULL), &j->out);
+		kt_report_case(p->rep, (size_t)(j - p->jobs), j->r.c, &j->out);
+		if (p->o->case_done)
+			p->o->case_done(p->o->case_done_arg, j->r.c, &j->out);
+		kt_progress_resume(p->prog, (size_t)(j - p->jobs));
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+static unsigned host_mem_mb(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && psz > 0 ? (unsigned)((unsigned long long)pages * (unsigned long long)psz >> 20) : 0;
+}
+
+/* Resolve every case before anything boots.  A VM case that does not
+ * resolve is bad input; a local one that does not fit this host is
+ * skipped with the reason. */
+static int resolve_all(struct pool *p, const struct kt_case *cases, const struct kt_case_overrides *ov)
+{
+	unsigned hm = host_mem_mb();
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct job *j = &p->jobs[i];
+		char err[200];
+
+		if (kt_case_resolve(&cases[i], ov, p->env.where, &j->r, err, sizeof(err))) {
+			if (p->env.where != KT_EXEC_LOCAL)
+				return kt_err(0, "test %s: %s", cases[i].name, err), -EINVAL;
+			j->r.c = &cases[i];
+			j->bad = true;
+			snprintf(j->why, sizeof(j->why), "does not fit this host's topology: %s", err);
+			continue;
+		}
+		if (p->env.where != KT_EXEC_LOCAL && hm && j->r.memory_mb > hm)
+			return kt_err(0, "test %s: guest memory %u MiB is more than the host's %u MiB; lower it (--memory)",
+				      cases[i].name, j->r.memory_mb, hm), -EINVAL;
+	}
+	return 0;
+}
+
+static void overrides(const struct kt_run_opts *o, struct kt_case_overrides *ov)
+{
+	const char *env_to = getenv("KTSTR_VM_TIMEOUT");
+
+	memset(ov, 0, sizeof(*ov));
+	ov->have_topo = o->have_topo;
+	ov->topo = o->topo;
+	ov->duration_s = o->duration_s;
+	ov->duration_ms = o->duration_ms;
+	ov->memory_mb = o->memory_mb;
+	ov->timeout_s = o->timeout_s;
+	if (env_to && *env_to)
+		ov->env_timeout_s = (unsigned)strtoul(env_to, NULL, 10);
+}
+
+static void run_pool(struct pool *p, unsigned jobs, const char *header)
+{
+	pthread_t th[64];
+	unsigned nth = jobs ? jobs : 1;
+
+	kt_emit_begin(stdout, header, p->n);
+	if (nth > p->n)
+		nth = (unsigned)p->n;
+	if (nth > sizeof(th) / sizeof(th[0]))
+		nth = sizeof(th) / sizeof(th[0]);
+	p->prog = kt_progress_start(p->n, nth, !p->o->verbose && !p->o->no_progress);
+	for (unsigned i = 0; i < nth; i++)
+		pthread_create(&th[i], NULL, worker, p);
+	for (unsigned i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	kt_progress_stop(p->prog);
+}
+
+static void finish(struct pool *p, struct kt_run_summary *sum)
+{
+	struct kt_tally t = { 0 };
+
+	for (size_t i = 0; i < p->n && i < p->next; i++) {
+		kt_emit_report(stdout, p->jobs[i].r.c->name, &p->jobs[i].out);
+		kt_tally_add(&t, &p->jobs[i].out);
+	}
+	if (t.flaky) { /* passed, but not at the first try: name them */
+		printf("\n# flaky (passed on a retry):");
+		for (size_t i = 0; i < p->next && i < p->n; i++)
+			if (p->jobs[i].out.verdict == KT_PASS && p->jobs[i].out.first_failure[0])
+				printf(" %s", p->jobs[i].r.c->name);
+		printf("\n");
+	}
+	for (size_t i = 0; i < p->n; i++)
+		kt_outcome_release(&p->jobs[i].out);
+	if (kt_report_end(p->rep)) {
+		t.failed++; /* a requested output could not be written */
+		sum->output_failed = true;
+	}
+	sum->interrupted = kt_vm_interrupted != 0;
+	sum->not_run = p->n - (p->next < p->n ? p->next : p->n);
+	if (sum->interrupted)
+		printf("# interrupted: %zu of %zu tests not run\n", sum->not_run, p->n);
+	kt_emit_summary(stdout, &t);
+	sum->passed = t.passed;
+	sum->failed = t.failed;
+	sum->skipped = t.skipped;
+	sum->flaky = t.flaky;
+}
+
+int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts *o, struct kt_run_summary *sum)
+{
+	struct pool p = { .o = o, .n = n };
+	struct kt_case_overrides ov;
+	struct kt_prep prep = { 0 };
+	struct kt_local local = { 0 };
+	char header[PATH_MAX + 640], why[512];
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	p.jobs = calloc(n ? n : 1, sizeof(*p.jobs));
+	if (!p.jobs)
+		return kt_err(ENOMEM, "allocate %zu jobs", n), -ENOMEM;
+	p.env.where = o->local ? KT_EXEC_LOCAL : KT_EXEC_VM;
+	overrides(o, &ov);
+	if (o->local) {
+		struct ktstr_topo topo;
+		char note[160];
+
+		kt_local_topo(&topo, note, sizeof(note));
+		if (note[0])
+			kt_info("%s", note);
+		ov.have_topo = true;
+		ov.topo = topo;
+	}
+	ret = resolve_all(&p, cases, &ov);
+	if (ret)
+		goto err_jobs;
+	if (o->local) {
+		char ts[32], sched[64];
+
+		ret = kt_local_setup(&local);
+		if (ret) {
+			kt_err(-ret, "bare metal: no cgroup2 hierarchy at /sys/fs/cgroup or /sys/fs/cgroup/unified");
+			ret = -EINVAL;
+			goto err_jobs;
+		}
+		p.env.cgroup_root = local.root;
+		p.env.cgroup_base = local.base;
+		p.env.have_cpuset = local.have_cpuset;
+		ktstr_topo_format(&ov.topo, ts, sizeof(ts));
+		kt_local_sched(sched, sizeof(sched));
+		snprintf(header, sizeof(header), "bare metal: topo=%s sched=%s cgroups=%s%s", ts, sched, local.base,
+			 local.have_cpuset ? "" : " (no cpuset controller)");
+	} else {
+		if (!kt_vm_select(o->vmm, why, sizeof(why))) {
+			kt_err(0, "%s", why);
+			ret = -EINVAL;
+			goto err_jobs;
+		}
+		ret = kt_prep_vm(&prep, cases, n, o);
+		if (ret)
+			goto err_prep;
+		kt_prep_env(&prep, o, &p.env);
+		snprintf(header, sizeof(header), "kernel %s (%s)", prep.k.key[0] ? prep.k.key : prep.k.bzimage,
+			 prep.k.version);
+		kt_vm_install_signal_handlers();
+	}
+	pthread_mutex_init(&p.lock, NULL);
+	/* --retries N per case, at most max(2, n/10) retries in all. */
+	p.retry_budget = o->retries ? (unsigned)(n / 10 > 2 ? n / 10 : 2) : 0;
+	p.retry_budget_total = p.retry_budget;
+	p.rep = kt_report_begin(o, n, o->local ? "bare metal" : prep.k.key[0] ? prep.k.key : prep.k.bzimage);
+	run_pool(&p, o->local ? 1 : o->jobs, header);
+	finish(&p, sum);
+	pthread_mutex_destroy(&p.lock);
+	ret = 0;
+	if (o->local) {
+		kt_local_cleanup(&local);
+		if (sum->interrupted)
+			printf("# %s removed\n", local.base);
+	}
+err_prep:
+	kt_prep_free(&prep);
+err_jobs:
+	free(p.jobs);
+	return ret;
+}

@@ -1,0 +1,218 @@
+/* Run-wide set-up of a VM run (runner/prepare.h). */
+#include "runner/prepare.h"
+#include "runner/ksym.h"
+#include "initramfs/initramfs.h"
+#include "monitor/monitor.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct kt_sched_file *sched_of(const struct kt_prep *p, const struct ktstr_scheduler *s)
+{
+	for (size_t i = 0; i < p->nsched; i++)
+		if (p->sched[i].s == s)
+			return &p->sched[i];
+	return NULL;
+}
+
+static const char *sched_guest(void *arg, const struct ktstr_scheduler *s)
+{
+	const struct kt_sched_file *f = sched_of(arg, s);
+
+	return f ? f->guest : NULL;
+}
+
+/* Every scheduler the selected cases use: resolve its binary (a host
+ * path or a scheduler built with the kernel) before any VM boots. */
+static int resolve_schedulers(struct kt_prep *p, const struct kt_case *cases, size_t n)
+{
+	const struct kernel_info *k = &p->k;
+
+	p->sched = calloc(n ? n : 1, sizeof(*p->sched));
+	if (!p->sched)
+		return kt_err(ENOMEM, "allocate %zu scheduler entries", n);
+	for (size_t i = 0; i < n; i++) {
+		const struct ktstr_scheduler *s = cases[i].sched;
+		struct kt_sched_file *f;
+		const char *base;
+
+		if (!s || sched_of(p, s))
+			continue;
+		f = &p->sched[p->nsched];
+		if (!s->binary || !*s->binary)
+			return kt_err(0, "scheduler %s (test %s): no binary given", s->name ? s->name : "?",
+				      cases[i].name), -EINVAL;
+		if (strchr(s->binary, '/')) {
+			if (!realpath(s->binary, f->host) || !kt_is_executable(f->host))
+				return kt_err(errno ? errno : EACCES, "scheduler %s: binary %s missing or not executable",
+					      s->name ? s->name : s->binary, s->binary), -EINVAL;
+		} else if (!strcmp(s->binary, "scx_ktstr") ? kt_kernel_scx_ktstr(k, f->host, sizeof(f->host))
+							   : kt_kernel_scheduler_path(k, s->binary, f->host, sizeof(f->host))) {
+			return kt_err(0, "scheduler %s: '%s' is not among the schedulers built with kernel %s (in %s); "
+					 "run `ktstr kernel build` or give a path",
+				      s->name ? s->name : s->binary, s->binary, k->key[0] ? k->key : k->bzimage,
+				      k->sched_dir[0] ? k->sched_dir : "no sched dir"), -EINVAL;
+		}
+		base = strrchr(f->host, '/') + 1;
+		if ((size_t)snprintf(f->guest, sizeof(f->guest), "sched/%s", base) >= sizeof(f->guest))
+			return kt_err(ENAMETOOLONG, "scheduler %s: file name %s", s->name ? s->name : s->binary, base),
+			       -EINVAL;
+		for (size_t j = 0; j < p->nsched; j++)
+			if (!strcmp(p->sched[j].guest, f->guest) && strcmp(p->sched[j].host, f->host))
+				return kt_err(0, "schedulers %s and %s share the file name %s", p->sched[j].host, f->host,
+					      base), -EINVAL;
+		f->s = s;
+		p->nsched++;
+	}
+	return 0;
+}
+
+/* Files only the nested rig's L1 needs (spec->files has room for them). */
+#define NESTED_EXTRA 5
+
+/* The nested rig's L1 initramfs: the common one plus the kernel its L2s
+ * boot, a monitor-only vmlinux (the host monitor and the watchdog
+ * override run in L1 beside our own VMM), the kernel's .config (its HZ)
+ * and scx_ktstr for L2 tests under it.  Built only when a nested case is
+ * selected; the vmlinux, config and scx_ktstr are optional (the L2 tests
+ * that need them say so). */
+static int nested_initramfs(struct kt_prep *p, const struct kt_case *cases, size_t n, struct initramfs_spec *spec,
+			    struct initramfs_file *files)
+{
+	static char vml[PATH_MAX], scx[PATH_MAX];
+	const struct kernel_info *k = &p->k;
+	bool any = false, have_scx = false;
+
+	for (size_t i = 0; i < n; i++)
+		any |= cases[i].t->nested;
+	if (!any)
+		return 0;
+	files[spec->nfiles++] = (struct initramfs_file){ .src = k->bzimage, .dst = "nested/bzImage" };
+	if (k->vmlinux[0] && !kt_kernel_monitor_vmlinux(k->vmlinux, vml, sizeof(vml)))
+		files[spec->nfiles++] = (struct initramfs_file){ .src = vml, .dst = "nested/vmlinux" };
+	if (k->config[0] && kt_path_exists(k->config))
+		files[spec->nfiles++] = (struct initramfs_file){ .src = k->config, .dst = "nested/config" };
+	for (size_t i = 0; i + 1 < spec->nfiles; i++)
+		have_scx |= !strcmp(files[i].dst, "sched/scx_ktstr");
+	if (!have_scx && !kt_kernel_scx_ktstr(k, scx, sizeof(scx)))
+		files[spec->nfiles++] = (struct initramfs_file){ .src = scx, .dst = "sched/scx_ktstr" };
+	return kt_initramfs_build(spec, p->initrd_nested, sizeof(p->initrd_nested));
+}
+
+static int build_initramfs(struct kt_prep *p, const struct kt_case *cases, size_t n)
+{
+	struct initramfs_spec spec = { .busybox = true };
+	struct initramfs_file *files;
+	char self[PATH_MAX];
+	ssize_t sl;
+	int ret;
+
+	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (sl < 0)
+		return kt_err(errno, "readlink /proc/self/exe"), -errno;
+	self[sl] = '\0';
+	spec.init = self;
+	files = calloc(p->nsched + NESTED_EXTRA, sizeof(*files));
+	if (!files)
+		return kt_err(ENOMEM, "allocate the initramfs file list"), -ENOMEM;
+	for (size_t i = 0; i < p->nsched; i++) {
+		bool dup = false;
+
+		/* Several declarations may share one binary. */
+		for (size_t j = 0; j < i; j++)
+			dup |= !strcmp(p->sched[j].guest, p->sched[i].guest);
+		if (!dup)
+			files[spec.nfiles++] = (struct initramfs_file){ .src = p->sched[i].host, .dst = p->sched[i].guest };
+	}
+	spec.files = files;
+	ret = kt_initramfs_build(&spec, p->initrd, sizeof(p->initrd));
+	if (!ret)
+		ret = nested_initramfs(p, cases, n, &spec, files);
+	free(files);
+	return ret;
+}
+
+int kt_watchdog_locate(const char *vmlinux, const char *config, uint64_t *gpa, unsigned *hz)
+{
+	static const char *const names[] = { "scx_watchdog_timeout" };
+	struct kbuf cfg = { 0 };
+	char v[16] = "";
+	uint64_t addr;
+
+	if (!vmlinux || !*vmlinux || kt_ksym_lookup(vmlinux, names, &addr, 1) != 1)
+		return -ENOENT;
+	if (config && *config && !kt_read_file(config, &cfg))
+		kt_kconfig_get(cfg.data, "CONFIG_HZ", v, sizeof(v));
+	kt_kbuf_free(&cfg);
+	*hz = v[0] ? (unsigned)strtoul(v, NULL, 10) : 250;
+	*gpa = ksym_phys(addr);
+	return 0;
+}
+
+/* Cases that override the sched_ext watchdog need scx_watchdog_timeout's
+ * address (vmlinux symbols) and the guest's HZ (its .config). */
+static int watchdog_setup(struct kt_prep *p, const struct kt_case *cases, size_t n)
+{
+	bool need = false;
+
+	for (size_t i = 0; i < n; i++)
+		need |= cases[i].t->watchdog_timeout_s != 0;
+	if (!need)
+		return 0;
+	if (kt_watchdog_locate(p->k.vmlinux, p->k.config, &p->wd_gpa, &p->hz))
+		return kt_err(0, "watchdog_timeout_s: no scx_watchdog_timeout symbol in %s (kernel without sched_ext, "
+				 "or no vmlinux next to the image)", p->k.vmlinux[0] ? p->k.vmlinux : "(none)"), -EINVAL;
+	kt_debug("watchdog: scx_watchdog_timeout at gpa 0x%llx, HZ=%u", (unsigned long long)p->wd_gpa, p->hz);
+	return 0;
+}
+
+int kt_prep_vm(struct kt_prep *p, const struct kt_case *cases, size_t n, const struct kt_run_opts *o)
+{
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if (kt_kernel_resolve(o->kernel, &p->k))
+		return -EINVAL;
+	ret = resolve_schedulers(p, cases, n);
+	if (!ret)
+		ret = build_initramfs(p, cases, n);
+	if (!ret)
+		ret = watchdog_setup(p, cases, n);
+	if (ret)
+		return ret;
+	if (!o->no_monitor && p->k.vmlinux[0]) {
+		p->mon = kt_monitor_kernel(p->k.vmlinux); /* NULL: said why; tests run without it */
+		if (!p->mon)
+			kt_info("monitor: off for this run (vmlinux %s unusable)", p->k.vmlinux);
+	}
+	return 0;
+}
+
+void kt_prep_env(const struct kt_prep *p, const struct kt_run_opts *o, struct kt_exec_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->where = KT_EXEC_VM;
+	env->kernel = p->k.bzimage;
+	env->initrd = p->initrd;
+	env->initrd_nested = p->initrd_nested[0] ? p->initrd_nested : NULL;
+	env->vmm = o->vmm;
+	env->sched_guest = sched_guest;
+	env->sched_guest_arg = (void *)p;
+	env->wd_gpa = p->wd_gpa;
+	env->hz = p->hz;
+	env->mon = o->no_monitor ? NULL : p->mon;
+	env->monitor_interval_ms = o->monitor_interval_ms;
+	env->verbose = o->verbose;
+	env->capture = o->out_dir || o->junit;
+}
+
+void kt_prep_free(struct kt_prep *p)
+{
+	free(p->sched);
+	p->sched = NULL;
+	kt_monitor_kernel_free(p->mon);
+	p->mon = NULL;
+}
