@@ -291,6 +291,11 @@ UNIT_TEST(guest_args_parse_rejects)
 	CHECK_EQ_STR(a.test, "ok");
 	CHECK_EQ_STR(a.topo, "1n1l1c1t");
 	CHECK_EQ_STR(a.sched, "");
+	/* the VM layer's values come through a bad value anywhere else */
+	CHECK_EQ_INT(kt_guest_args_parse("ktstr_mode=bogus ktstr_shm=0x10000000,0x400000 ktstr_accel=kvm", &a),
+		     -EINVAL);
+	CHECK(a.shm_addr == 0x10000000 && a.shm_size == 0x400000);
+	CHECK_EQ_STR(a.accel, "kvm");
 	CHECK_EQ_INT(kt_guest_args_parse("ktstr_shm=0x1,0x2", &a), 0);
 	CHECK_EQ_INT(a.shm_addr, 1);
 	CHECK_EQ_INT(a.shm_size, 2);

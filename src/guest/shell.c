@@ -220,8 +220,8 @@ void kt_shell_guest(const char *cmdline)
 	pid_t pid, w;
 
 	signal(SIGPIPE, SIG_IGN);
-	kt_shm_attach(cmdline);
 	ret = kt_guest_args_parse(cmdline, &a);
+	kt_shm_attach(&a); /* parsed first: there even when a later value is bad */
 	if (ret) {
 		tty_say("ktstr shell: the kernel command line does not decode\r\n");
 		finish(2);
