@@ -191,7 +191,10 @@ KTSTR_TEST(bench_boot_kvm_vs_qemu, .nested = true, .timeout_s = 1800,
 	/* QEMU gets the command line our VMM builds, minus nothing. */
 	v.cfg = &vc;
 	snprintf(v.accel, sizeof(v.accel), "kvm");
-	kt_vm_build_cmdline(&v);
+	if (kt_vm_build_cmdline(&v)) {
+		ktstr_fail(ctx, KTSTR_K_OTHER, "the kernel command line does not fit");
+		return 0;
+	}
 	printf("BENCH| vCPUs | ours boot-to-init ms | qemu microvm boot-to-init ms | ratio qemu/ours | "
 	       "ours startup ms | ours RSS overhead KiB | qemu RSS KiB |\n");
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {

@@ -4,6 +4,7 @@
 #include "proto/argenc.h"
 #include "proto/guest_args.h"
 #include "util/util.h"
+#include "vm/backend.h"
 #include "unit.h"
 
 /* A struct with every field set, strings at various lengths. */
@@ -291,8 +292,46 @@ UNIT_TEST(guest_args_parse_rejects)
 	CHECK_EQ_STR(a.test, "ok");
 	CHECK_EQ_STR(a.topo, "1n1l1c1t");
 	CHECK_EQ_STR(a.sched, "");
+	/* the VM layer's values come through a bad value anywhere else */
+	CHECK_EQ_INT(kt_guest_args_parse("ktstr_mode=bogus ktstr_shm=0x10000000,0x400000 ktstr_accel=kvm", &a),
+		     -EINVAL);
+	CHECK(a.shm_addr == 0x10000000 && a.shm_size == 0x400000);
+	CHECK_EQ_STR(a.accel, "kvm");
 	CHECK_EQ_INT(kt_guest_args_parse("ktstr_shm=0x1,0x2", &a), 0);
 	CHECK_EQ_INT(a.shm_addr, 1);
 	CHECK_EQ_INT(a.shm_size, 2);
 	CHECK_EQ_INT(kt_guest_args_parse("ktstr_shm=0X00000000000000001,0x2", &a), -EINVAL);
+}
+
+/* The VM layer's part of the line: its words come from the encoder, the
+ * rest is as it always was, and a line that does not fit is an error. */
+UNIT_TEST(guest_args_vm_cmdline)
+{
+	static struct vm v;
+	static char tail[4096];
+	struct vm_config c = { .cmdline = "ktstr_test=steady" };
+	struct kt_guest_args a;
+
+	v.cfg = &c;
+	snprintf(v.accel, sizeof(v.accel), "kvm-nested-tcg");
+	CHECK_EQ_INT(kt_vm_build_cmdline(&v), 0);
+	CHECK_EQ_STR(v.cmdline, "console=ttyS0 loglevel=4 nokaslr panic=-1 oops=panic mitigations=off no_timer_check "
+				"iomem=relaxed lockdown=none random.trust_cpu=on i8042.noaux i8042.nomux i8042.nopnp "
+				"memmap=4096K$0x10000000 ktstr_shm=0x10000000,0x400000 ktstr_accel=kvm-nested-tcg "
+				"sysctl.kernel.sched_schedstats=1 rdinit=/init ktstr_test=steady");
+	CHECK_EQ_INT(kt_guest_args_parse(v.cmdline, &a), 0);
+	CHECK(a.shm_addr == VM_SHM_GPA && a.shm_size == VM_SHM_SIZE);
+	CHECK_EQ_STR(a.accel, "kvm-nested-tcg");
+	CHECK_EQ_STR(a.test, "steady");
+	/* no accel yet: "unknown", as before */
+	v.accel[0] = '\0';
+	CHECK_EQ_INT(kt_vm_build_cmdline(&v), 0);
+	CHECK(strstr(v.cmdline, " ktstr_accel=unknown ") != NULL);
+	/* too long for vm->cmdline: refused, not cut */
+	memset(tail, 'x', sizeof(tail) - 1);
+	c.cmdline = tail;
+	CHECK_EQ_INT(kt_vm_build_cmdline(&v), -ENAMETOOLONG);
+	CHECK_EQ_STR(v.cmdline, "");
+	tail[sizeof(v.cmdline) - 1 - strlen("console=ttyS0")] = '\0';
+	CHECK_EQ_INT(kt_vm_build_cmdline(&v), -ENAMETOOLONG);
 }

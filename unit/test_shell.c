@@ -31,7 +31,9 @@ UNIT_TEST(shell_cmdline_roundtrip)
 	char buf[4096], err[256];
 
 	CHECK_EQ_INT(kt_shell_cmdline(&s, buf, sizeof(buf), err, sizeof(err)), 0);
-	CHECK(strstr(buf, "ktstr_mode=shell ktstr_topo=1n2l2c1t ktstr_term=xterm-256color") == buf);
+	CHECK(strncmp(buf, "ktstr_mode=shell ", 17) == 0);
+	CHECK(strstr(buf, " ktstr_topo=1n2l2c1t ") && strstr(buf, " ktstr_term=xterm-256color ") &&
+	      strstr(buf, " ktstr_cols=120 ") && strstr(buf, " ktstr_rows=40 "));
 	/* the command travels encoded: no quotes, pipes or its spaces */
 	CHECK(!strchr(buf, '\'') && !strchr(buf, '|') && !strchr(buf, '"') && !strchr(buf, '$'));
 	CHECK(strstr(buf, " ktstr_exec=cat%20/proc/cpuinfo%20%7C") != NULL);
@@ -80,11 +82,56 @@ UNIT_TEST(shell_cmdline_bad_input)
 	s.exec = big;
 	CHECK_EQ_INT(kt_shell_cmdline(&s, buf, sizeof(buf), err, sizeof(err)), -E2BIG);
 	CHECK(strstr(err, "--include-files") != NULL);
+	/* a buffer too small: an error that says so, never a cut line */
+	s.exec = NULL;
+	memset(err, 0, sizeof(err));
+	CHECK_EQ_INT(kt_shell_cmdline(&s, buf, 40, err, sizeof(err)), -E2BIG);
+	CHECK(strstr(err, "kernel command line") != NULL);
+	CHECK_EQ_STR(buf, "");
+	s.sched_guest = "/sched/scx_simple";
+	s.sched_args = big;
+	CHECK_EQ_INT(kt_shell_cmdline(&s, buf, sizeof(buf), err, sizeof(err)), -E2BIG);
+	CHECK(strstr(err, "--args") != NULL);
+	big[1500] = '\0';
+	CHECK_EQ_INT(kt_shell_cmdline(&s, buf, 1024, err, sizeof(err)), -E2BIG);
+	CHECK(strstr(err, "scheduler arguments too long") != NULL);
 	/* the guest refuses what it cannot decode, and odd TERMs */
 	CHECK_EQ_INT(kt_shell_parse_cmdline("ktstr_mode=shell ktstr_exec=%zz", &c), -EINVAL);
 	CHECK_EQ_INT(kt_shell_parse_cmdline("ktstr_term=a;b ktstr_cols=99999 ktstr_rows=5", &c), 0);
 	CHECK_EQ_STR(c.term, "vt100");
 	CHECK_EQ_INT(c.cols, 0);
+}
+
+/* A scheduler file named to look like kernel parameters stays one value. */
+UNIT_TEST(shell_cmdline_hostile_scheduler)
+{
+	struct kt_shell_guest_spec s = { .topo = { 1, 1, 2, 1 }, .term = "xterm",
+					 .sched_guest = "/sched/a init=/bin/sh rdinit=/x -- ktstr_exec=reboot",
+					 .sched_args = "--x ktstr_mode=test \"q\" %41\n" };
+	struct kt_shell_guest_cfg c;
+	char buf[4096], err[256];
+	int words = 0;
+
+	CHECK_EQ_INT(kt_shell_cmdline(&s, buf, sizeof(buf), err, sizeof(err)), 0);
+	for (const char *p = buf; *p; p++)
+		words += *p != ' ' && (p[1] == ' ' || !p[1]);
+	CHECK_EQ_INT(words, 5); /* mode, topo, sched, sched_args, term */
+	CHECK(!strstr(buf, " init=") && !strstr(buf, " rdinit=") && !strstr(buf, " --") &&
+	      !strstr(buf, " ktstr_exec=") && !strchr(buf, '"') && !strchr(buf, '\n'));
+	CHECK_EQ_INT(kt_shell_parse_cmdline(buf, &c), 0);
+	CHECK(!c.exec);
+	CHECK_EQ_STR(c.sched, s.sched_guest);
+	CHECK_EQ_STR(c.sched_args, s.sched_args);
+	/* a path longer than the guest's field is refused, not cut */
+	{
+		char path[300] = "/sched/";
+
+		memset(path + 7, 'n', sizeof(path) - 8);
+		path[sizeof(path) - 1] = '\0';
+		s.sched_guest = path;
+		CHECK_EQ_INT(kt_shell_cmdline(&s, buf, sizeof(buf), err, sizeof(err)), -E2BIG);
+		CHECK(strstr(err, "scheduler path") != NULL);
+	}
 }
 
 struct irq_log {

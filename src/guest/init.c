@@ -1,15 +1,17 @@
-/* Guest PID 1: mount the filesystems, route stdout/stderr to COM2, read
- * the test name from the kernel command line, run the test, send the
- * framed result and power off.  Never returns. */
+/* Guest PID 1: mount the filesystems, route stdout/stderr to COM2, parse
+ * the ktstr_ parameters of the kernel command line (kt_guest_args), run
+ * the test, send the framed result and power off.  Never returns. */
 #include "model/ctx.h"
 #include "model/defaults.h"
 #include "guest/guest.h"
 #include "guest/sched.h"
 #include "workload/sysfs_topo.h"
 #include "proto/argenc.h"
+#include "proto/guest_args.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,54 +131,45 @@ static void __attribute__((noreturn)) graceful_stop(void)
 	power_off();
 }
 
-/* ktstr_sched=/sched/NAME ktstr_sched_args=<percent-encoded>
- * ktstr_sched_attach_ms=N: start it and wait for sched_ext to attach it. */
-static int start_scheduler(const char *cmdline, struct kt_sched *s, struct kt_result *r)
+/* ktstr_sched=/sched/NAME ktstr_sched_args=... ktstr_sched_attach_ms=N
+ * ktstr_sched_helper_cpus=LIST: start it and wait for sched_ext to
+ * attach it. */
+static int start_scheduler(const struct kt_guest_args *a, struct kt_sched *s, struct kt_result *r)
 {
-	char path[256], enc[2048], args[2048] = "", ms[16], cpus[64];
+	unsigned attach_ms = a->sched_attach_ms ? a->sched_attach_ms : 10000;
 
-	if (kt_cmdline_get(cmdline, "ktstr_sched", path, sizeof(path)))
+	if (!a->sched[0])
 		return 0;
-	if (!kt_cmdline_get(cmdline, "ktstr_sched_args", enc, sizeof(enc)) &&
-	    kt_arg_decode(enc, args, sizeof(args))) {
-		kt_result_add(r, KTSTR_K_SCHEDULER, "scheduler arguments do not decode");
-		return -EINVAL;
-	}
-	unsigned attach_ms;
-
-	if (kt_cmdline_get(cmdline, "ktstr_sched_attach_ms", ms, sizeof(ms)))
-		snprintf(ms, sizeof(ms), "10000");
-	attach_ms = (unsigned)strtoul(ms, NULL, 10);
 	/* Under emulation BPF verification and loading run several times
 	 * slower than on hardware. */
-	if (!kt_cmdline_get(cmdline, "ktstr_accel", ms, sizeof(ms)) && strstr(ms, "tcg"))
-		attach_ms *= 3;
-	if (!kt_cmdline_get(cmdline, "ktstr_sched_helper_cpus", cpus, sizeof(cpus)) &&
-	    kt_sched_pin_enable_helper(cpus) == -ENOENT) {
+	if (strstr(a->accel, "tcg"))
+		attach_ms = attach_ms > UINT_MAX / 3 ? UINT_MAX : attach_ms * 3;
+	if (a->sched_helper_cpus[0] && kt_sched_pin_enable_helper(a->sched_helper_cpus) == -ENOENT) {
 		/* The helper appears with the first load: load once, pin it,
 		 * and load again.  The first attempt's failure is logged,
 		 * not judged. */
 		struct kt_result scratch;
 
 		kt_result_init(&scratch, "helper-warmup");
-		if (!kt_sched_start(s, path, args, attach_ms, &scratch))
+		if (!kt_sched_start(s, a->sched, a->sched_args, attach_ms, &scratch))
 			kt_sched_finish(s, &scratch);
-		printf("KTSTR_SCHED_HELPER pinned to %s: %s\n", cpus,
-		       kt_sched_pin_enable_helper(cpus) ? "no helper kthread found" : "ok");
+		printf("KTSTR_SCHED_HELPER pinned to %s: %s\n", a->sched_helper_cpus,
+		       kt_sched_pin_enable_helper(a->sched_helper_cpus) ? "no helper kthread found" : "ok");
 	}
-	return kt_sched_start(s, path, args, attach_ms, r);
+	return kt_sched_start(s, a->sched, a->sched_args, attach_ms, r);
 }
 
 void __attribute__((noreturn)) kt_guest_main(void)
 {
-	char cmdline[4096] = "", name[128], topo_s[32], dur[16], accel[16];
+	static char cmdline[4096];
+	static struct kt_guest_args args; /* large: keep them off the stack */
 	struct ktstr_topo topo;
 	struct ktstr_ctx ctx;
 	struct kt_sched sched = { 0 };
 	const struct ktstr_test *t;
 	char err[512];
 	uint64_t t0;
-	int ret;
+	int rd, ret;
 
 	for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
 		mkdir(mounts[i].dst, 0755);
@@ -184,36 +177,42 @@ void __attribute__((noreturn)) kt_guest_main(void)
 			fprintf(stderr, "ktstr-init: mount %s on %s: %s\n", mounts[i].type, mounts[i].dst,
 				strerror(errno));
 	}
-	kt_read_file_str("/proc/cmdline", cmdline, sizeof(cmdline));
-	if (!kt_cmdline_get(cmdline, "ktstr_mode", name, sizeof(name)) && !strcmp(name, "shell"))
-		kt_shell_guest(cmdline); /* `ktstr shell` (src/shell/guest.c) */
+	rd = kt_read_file_str("/proc/cmdline", cmdline, sizeof(cmdline));
+	ret = rd ? rd : kt_guest_args_parse(cmdline, &args);
+	if (args.mode == KT_GUEST_SHELL)
+		kt_shell_guest(cmdline); /* `ktstr shell` (src/guest/shell.c) */
 	setup_console();
 	signal(SIGPIPE, SIG_IGN);
 	install_crash_handler();
 	printf("KTSTR_INIT_STARTED\n");
-	kt_read_file_str("/proc/cmdline", cmdline, sizeof(cmdline));
-	kt_shm_attach(cmdline);
-	if (kt_cmdline_get(cmdline, "ktstr_test", name, sizeof(name))) {
+	kt_shm_attach(&args); /* parsed first: there even when a later value is bad */
+	if (ret) {
+		printf("KTSTR_ERROR %s (%s): %s\n",
+		       rd ? "cannot read /proc/cmdline" : "the kernel command line's ktstr_ parameters do not decode",
+		       strerror(-ret), cmdline);
+		power_off();
+	}
+	if (!args.test[0]) {
 		printf("KTSTR_ERROR no ktstr_test= on the kernel command line\n");
 		power_off();
 	}
-	t = kt_test_find(name);
+	t = kt_test_find(args.test);
 	if (!t) {
-		printf("KTSTR_ERROR unknown test '%s'\n", name);
+		char shown[3 * sizeof(args.test)];
+
+		/* as it came (encoded): a decoded newline must not start a COM2 line */
+		kt_arg_encode(args.test, shown, sizeof(shown));
+		printf("KTSTR_ERROR unknown test '%s'\n", shown);
 		power_off();
 	}
 	kt_test_topo(t, &topo);
-	if (!kt_cmdline_get(cmdline, "ktstr_topo", topo_s, sizeof(topo_s)) &&
-	    ktstr_topo_parse(topo_s, &topo, err, sizeof(err)))
+	if (args.topo[0] && ktstr_topo_parse(args.topo, &topo, err, sizeof(err)))
 		printf("KTSTR_ERROR %s\n", err);
-	if (kt_cmdline_get(cmdline, "ktstr_duration_ms", dur, sizeof(dur)))
-		snprintf(dur, sizeof(dur), "%u", kt_default_duration_s(t, 0) * 1000);
-	if (kt_cmdline_get(cmdline, "ktstr_accel", accel, sizeof(accel)))
-		accel[0] = '\0';
-	kt_ctx_init(&ctx, t, &topo, (unsigned)strtoul(dur, NULL, 10), strstr(accel, "tcg") != NULL); /* "tcg", "kvm-nested-tcg" */
+	kt_ctx_init(&ctx, t, &topo, args.duration_ms ? args.duration_ms : kt_default_duration_s(t, 0) * 1000,
+		    strstr(args.accel, "tcg") != NULL); /* "tcg", "kvm-nested-tcg" */
 	if (!kt_read_topo("/sys", &ctx.result.topo))
 		ctx.result.have_topo = true;
-	if (start_scheduler(cmdline, &sched, &ctx.result)) {
+	if (start_scheduler(&args, &sched, &ctx.result)) {
 		send_result(&ctx.result);
 		printf("KTSTR_EXIT=1\n");
 		power_off();
@@ -223,7 +222,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	cur_t0 = kt_now_ns();
 	kt_control_start(graceful_stop);
 	kt_shm_signal_ready();
-	printf("KTSTR_PAYLOAD_STARTING %s\n", name);
+	printf("KTSTR_PAYLOAD_STARTING %s\n", t->name);
 	fflush(stdout);
 	t0 = kt_now_ns();
 	ret = t->fn(&ctx);

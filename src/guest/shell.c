@@ -191,15 +191,14 @@ static void __attribute__((noreturn)) child(const struct kt_shell_guest_cfg *c)
 	_exit(127);
 }
 
-static int start_scheduler(const char *cmdline, const struct kt_shell_guest_cfg *c)
+static int start_scheduler(const struct kt_shell_guest_cfg *c, const char *accel)
 {
 	static struct kt_result r; /* large: keep it off the stack */
 	struct kt_sched s;
-	char accel[16];
 	unsigned attach_ms = 10000;
 
 	kt_result_init(&r, "shell");
-	if (!kt_cmdline_get(cmdline, "ktstr_accel", accel, sizeof(accel)) && strstr(accel, "tcg"))
+	if (strstr(accel, "tcg")) /* "tcg", "kvm-nested-tcg": emulated, slower to load BPF */
 		attach_ms *= 3;
 	if (!kt_sched_start(&s, c->sched, c->sched_args, attach_ms, &r)) {
 		if (!c->exec) /* --exec output is the command's alone */
@@ -215,20 +214,23 @@ static int start_scheduler(const char *cmdline, const struct kt_shell_guest_cfg 
 
 void kt_shell_guest(const char *cmdline)
 {
-	struct kt_shell_guest_cfg c;
-	int status;
+	static struct kt_guest_args a; /* large: keep them off the stack */
+	static struct kt_shell_guest_cfg c;
+	int status, ret;
 	pid_t pid, w;
 
 	signal(SIGPIPE, SIG_IGN);
-	kt_shm_attach(cmdline);
-	if (kt_shell_parse_cmdline(cmdline, &c)) {
+	ret = kt_guest_args_parse(cmdline, &a);
+	kt_shm_attach(&a); /* parsed first: there even when a later value is bad */
+	if (ret) {
 		tty_say("ktstr shell: the kernel command line does not decode\r\n");
 		finish(2);
 	}
+	kt_shell_cfg_from_args(&a, &c);
 	if (c.hvc0)
 		tty = "/dev/hvc0"; /* the host sends its input there too */
 	setup_system(&c);
-	if (c.sched[0] && start_scheduler(cmdline, &c) && c.exec)
+	if (c.sched[0] && start_scheduler(&c, a.accel) && c.exec)
 		finish(1); /* not silently under another scheduler */
 	fflush(NULL);
 	pid = fork();

@@ -244,6 +244,19 @@ int kt_guest_args_parse(const char *cmdline, struct kt_guest_args *a)
 	int ret;
 
 	memset(a, 0, sizeof(*a));
+	/* The VM layer's parameters first: the ring is there to report even
+	 * when a later value is bad. */
+	ret = get(cmdline, "ktstr_shm", shm, sizeof(shm));
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		p = parse_hex64(shm, &addr);
+		if (!p || *p != ',' || !(p = parse_hex64(p + 1, &size)) || *p)
+			return -EINVAL;
+		a->shm_addr = addr;
+		a->shm_size = size;
+	}
+	GET("ktstr_accel", accel);
 	ret = get_word(cmdline, "ktstr_mode", "shell", true);
 	if (ret < 0)
 		return ret;
@@ -259,17 +272,6 @@ int kt_guest_args_parse(const char *cmdline, struct kt_guest_args *a)
 	if (ret < 0)
 		return ret;
 	a->nested_l2 = ret;
-	ret = get(cmdline, "ktstr_shm", shm, sizeof(shm));
-	if (ret < 0)
-		return ret;
-	if (ret) {
-		p = parse_hex64(shm, &addr);
-		if (!p || *p != ',' || !(p = parse_hex64(p + 1, &size)) || *p)
-			return -EINVAL;
-		a->shm_addr = addr;
-		a->shm_size = size;
-	}
-	GET("ktstr_accel", accel);
 	GET("ktstr_term", term);
 	GET_NUM("ktstr_cols", cols);
 	GET_NUM("ktstr_rows", rows);

@@ -54,12 +54,13 @@ struct kt_guest_args {
 int kt_guest_args_encode(const struct kt_guest_args *a, char *buf, size_t len);
 /* Parse a whole command line (/proc/cmdline).  Unknown words are
  * ignored, and only whole words count ("xktstr_test=" is not
- * ktstr_test=); the first of a repeated key wins.  -EINVAL (the struct
- * then holds what parsed before it) for a value that does not decode or
- * fit its field, a number that is not plain decimal within unsigned, a
- * ktstr_shm= that is not 0xADDR,0xSIZE, or a ktstr_mode= / ktstr_nested=
- * other than shell / l2.  ktstr_tty= other than hvc0 means the default
- * terminal. */
+ * ktstr_test=); the first of a repeated key wins.  -EINVAL for a value
+ * that does not decode or fit its field, a number that is not plain
+ * decimal within unsigned, a ktstr_shm= that is not 0xADDR,0xSIZE, or a
+ * ktstr_mode= / ktstr_nested= other than shell / l2; the struct then
+ * holds what parsed before it, the VM layer's ktstr_shm= and
+ * ktstr_accel= being parsed first.  ktstr_tty= other than hvc0 means the
+ * default terminal. */
 int kt_guest_args_parse(const char *cmdline, struct kt_guest_args *a);
 
 #endif

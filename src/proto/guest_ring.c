@@ -1,12 +1,14 @@
 /* Guest side of the shared-memory region: /dev/mem mapping of the range
- * the host reserved with memmap= and named with ktstr_shm=; the message
- * ring (writers serialised) and the host->guest control bytes. */
+ * the host reserved with memmap= and named with ktstr_shm= (as parsed by
+ * kt_guest_args_parse); the message ring (writers serialised) and the
+ * host->guest control bytes. */
 #include "proto/shm_ring.h"
-#include "proto/argenc.h"
+#include "proto/guest_args.h"
 #include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,24 +19,26 @@ static void *shm;
 static size_t shm_size;
 static pthread_mutex_t ring_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int kt_shm_attach(const char *cmdline)
+int kt_shm_attach(const struct kt_guest_args *a)
 {
-	char v[64];
-	unsigned long long addr, size;
 	int fd;
 
-	if (kt_cmdline_get(cmdline, "ktstr_shm", v, sizeof(v)) || sscanf(v, "%llx,%llx", &addr, &size) != 2)
+	if (!a->shm_size)
 		return -ENOENT;
+	if ((uint64_t)(size_t)a->shm_size != a->shm_size || a->shm_size > (uint64_t)INT64_MAX ||
+	    a->shm_addr > (uint64_t)INT64_MAX - a->shm_size)
+		return kt_err(EINVAL, "shm: region at 0x%" PRIx64 " size 0x%" PRIx64 " is outside what /dev/mem maps",
+			      a->shm_addr, a->shm_size);
 	fd = open("/dev/mem", O_RDWR | O_SYNC | O_CLOEXEC);
 	if (fd < 0)
 		return kt_err(errno, "shm: open /dev/mem");
-	shm = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)addr);
+	shm = mmap(NULL, (size_t)a->shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)a->shm_addr);
 	close(fd);
 	if (shm == MAP_FAILED) {
 		shm = NULL;
-		return kt_err(errno, "shm: mmap /dev/mem at 0x%llx size 0x%llx", addr, size);
+		return kt_err(errno, "shm: mmap /dev/mem at 0x%" PRIx64 " size 0x%" PRIx64, a->shm_addr, a->shm_size);
 	}
-	shm_size = (size_t)size;
+	shm_size = (size_t)a->shm_size;
 	return 0;
 }
 

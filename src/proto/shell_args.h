@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <ktstr/topology.h>
+#include "proto/guest_args.h"
 
 #define KT_SHELL_ESCAPE 0x1d         /* Ctrl-] ends the session */
 #define KT_SHELL_EXEC_MAX 1500       /* encoded --exec bytes on the command line */
@@ -21,9 +22,11 @@ struct kt_shell_guest_spec {
 	bool hvc0;                 /* the terminal is /dev/hvc0 (kvm backend), not /dev/ttyS1 */
 };
 
-/* "ktstr_mode=shell ktstr_topo=... ..." into buf.  -EINVAL (err says
- * why) for a terminal name with odd characters, -E2BIG for an --exec
- * command longer than the command line can carry. */
+/* "ktstr_mode=shell ktstr_topo=... ..." into buf, through
+ * kt_guest_args_encode (every value encoded; no leading space).  -EINVAL
+ * (err says why) for a terminal name with odd characters, -E2BIG (err
+ * says why) for an --exec command longer than the command line can
+ * carry, a scheduler path or arguments too long, or a buf too small. */
 int kt_shell_cmdline(const struct kt_shell_guest_spec *s, char *buf, size_t len, char *err, size_t errlen);
 
 /* Lexical normalization of an absolute path ("/a/./b/../c" -> "/a/c",
@@ -41,6 +44,12 @@ struct kt_shell_guest_cfg {
 	char sched_args[2048];
 	bool hvc0;                 /* ktstr_tty=hvc0: use /dev/hvc0 if the guest has it */
 };
+/* kt_guest_args_parse() then kt_shell_cfg_from_args(); -EINVAL when a
+ * ktstr_ value does not decode or fit (see guest_args.h). */
 int kt_shell_parse_cmdline(const char *cmdline, struct kt_shell_guest_cfg *out);
+/* The shell's view of parsed arguments: TERM other than letters, digits
+ * and ._+- becomes "vt100"; a window over 10000 columns or rows becomes
+ * unknown (0 x 0). */
+void kt_shell_cfg_from_args(const struct kt_guest_args *a, struct kt_shell_guest_cfg *out);
 
 #endif

@@ -102,8 +102,11 @@ typedef void (*kt_ring_fn)(void *arg, uint32_t type, const void *payload, uint32
 int kt_ring_drain(void *mem, size_t size, kt_ring_fn fn, void *arg, unsigned *malformed);
 
 /* ---- the guest's end (proto/guest_ring.c; no-ops without a ring) ---- */
-/* Map the shared region named by ktstr_shm=ADDR,SIZE through /dev/mem. */
-int kt_shm_attach(const char *cmdline);
+/* Map the shared region named by ktstr_shm=ADDR,SIZE (a->shm_addr,
+ * a->shm_size from kt_guest_args_parse) through /dev/mem; -ENOENT
+ * without one. */
+struct kt_guest_args;
+int kt_shm_attach(const struct kt_guest_args *a);
 /* Send a message on the ring (no-op without a ring). */
 int kt_shm_send(uint32_t type, const void *payload, size_t len);
 

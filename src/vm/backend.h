@@ -162,8 +162,11 @@ extern volatile int kt_vm_interrupted;
 void kt_vm_install_signal_handlers(void);
 
 /* For backends: the full kernel command line into vm->cmdline (after
- * vm->accel is known, so the guest can scale timing thresholds). */
-void kt_vm_build_cmdline(struct vm *vm);
+ * vm->accel is known, so the guest can scale timing thresholds); the
+ * ktstr_shm= and ktstr_accel= words through kt_guest_args_encode().
+ * -ENAMETOOLONG (message printed, vm->cmdline empty) when it does not
+ * fit, never a cut line. */
+int kt_vm_build_cmdline(struct vm *vm);
 
 /* Guest-physical access to RAM, bounds-checked: -EFAULT outside RAM. */
 int kt_vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len);

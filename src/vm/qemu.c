@@ -155,7 +155,9 @@ static int qemu_launch(struct vm *vm)
 	kvm = kt_accel_kvm_usable(vm->cfg->kernel, why, sizeof(why));
 	snprintf(vm->accel, sizeof(vm->accel), "%s", kvm ? "kvm" : "tcg");
 	kt_debug("qemu: accel %s (%s)", vm->accel, why);
-	kt_vm_build_cmdline(vm);
+	ret = kt_vm_build_cmdline(vm);
+	if (ret)
+		goto fail;
 	build_args(vm, a, kvm);
 	if (pipe2(com1, O_CLOEXEC) || pipe2(log, O_CLOEXEC) ||
 	    (vm->cfg->com2_input ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, com2) : pipe2(com2, O_CLOEXEC))) {

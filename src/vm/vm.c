@@ -2,6 +2,7 @@
  * the shared region, the kernel command line, output streaming, timeout
  * and exit classification. */
 #include "vm/backend.h"
+#include "proto/guest_args.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -163,16 +164,31 @@ int kt_vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 	return -EFAULT;
 }
 
-void kt_vm_build_cmdline(struct vm *vm)
+int kt_vm_build_cmdline(struct vm *vm)
 {
 	const struct vm_config *c = vm->cfg;
+	struct kt_guest_args ga = { .shm_addr = VM_SHM_GPA, .shm_size = VM_SHM_SIZE };
+	char words[128] = ""; /* " ktstr_shm=... ktstr_accel=..." */
+	const char *tail = c->cmdline ? c->cmdline : "";
+	int n, ret;
 
-	snprintf(vm->cmdline, sizeof(vm->cmdline),
-		 "console=ttyS0 loglevel=%d %s panic=-1 oops=panic mitigations=off no_timer_check "
-		 "iomem=relaxed lockdown=none random.trust_cpu=on i8042.noaux i8042.nomux i8042.nopnp "
-		 "memmap=%uK$0x%llx ktstr_shm=0x%llx,0x%x ktstr_accel=%s sysctl.kernel.sched_schedstats=1 rdinit=/init %s",
-		 c->console_to_stderr ? 7 : 4, c->kaslr ? "kaslr" : "nokaslr", VM_SHM_SIZE >> 10, (unsigned long long)VM_SHM_GPA,
-		 (unsigned long long)VM_SHM_GPA, VM_SHM_SIZE, vm->accel[0] ? vm->accel : "unknown", c->cmdline ? c->cmdline : "");
+	snprintf(ga.accel, sizeof(ga.accel), "%s", vm->accel[0] ? vm->accel : "unknown");
+	ret = kt_guest_args_encode(&ga, words, sizeof(words));
+	if (ret)
+		return kt_err(-ret, "vm: encode ktstr_shm= and ktstr_accel=%s for the kernel command line", ga.accel);
+	n = snprintf(vm->cmdline, sizeof(vm->cmdline),
+		     "console=ttyS0 loglevel=%d %s panic=-1 oops=panic mitigations=off no_timer_check "
+		     "iomem=relaxed lockdown=none random.trust_cpu=on i8042.noaux i8042.nomux i8042.nopnp "
+		     "memmap=%uK$0x%llx%s sysctl.kernel.sched_schedstats=1 rdinit=/init %s",
+		     c->console_to_stderr ? 7 : 4, c->kaslr ? "kaslr" : "nokaslr", VM_SHM_SIZE >> 10,
+		     (unsigned long long)VM_SHM_GPA, words, tail);
+	if (n < 0 || (size_t)n >= sizeof(vm->cmdline)) {
+		vm->cmdline[0] = '\0';
+		return kt_err(ENAMETOOLONG, "vm: build the kernel command line: %d bytes with the caller's %zu, more "
+				  "than the %zu it may have",
+			      n, strlen(tail), sizeof(vm->cmdline) - 1);
+	}
+	return 0;
 }
 
 static void drain(struct vm *vm, int port, const struct vm_hooks *h, struct vm_result *res, uint64_t t0)

@@ -3,6 +3,7 @@
  * and MP tables written into guest memory, and one vCPU per CPU of the
  * topology with its CPUID; the BSP starts in 64-bit mode at startup_64. */
 #include "vm/kvm/kvm.h"
+#include "proto/guest_args.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -38,9 +39,14 @@ int kt_vmm_fail(int err, const char *fmt, ...)
 bool kt_vmm_host_emulated(void)
 {
 	char buf[4096];
+	struct kt_guest_args a;
 
-	if (!kt_read_file_str("/proc/cmdline", buf, sizeof(buf)) && strstr(buf, "ktstr_accel=tcg"))
-		return true;
+	if (!kt_read_file_str("/proc/cmdline", buf, sizeof(buf))) {
+		/* ktstr_accel= is parsed even when a later ktstr_ value is bad */
+		(void)kt_guest_args_parse(buf, &a);
+		if (!strcmp(a.accel, "tcg"))
+			return true;
+	}
 	return !kt_read_file_str("/proc/cpuinfo", buf, sizeof(buf)) && strstr(buf, "QEMU TCG CPU");
 }
 
@@ -197,8 +203,9 @@ static int load_guest(struct kvmm *k)
 	memcpy(dst, img.data + kern.setup_size, kern.pm_size);
 
 	snprintf(vm->accel, sizeof(vm->accel), "%s", kt_vmm_host_emulated() ? "kvm-nested-tcg" : "kvm");
-	kt_vm_build_cmdline(vm);
-	ret = kt_vmm_vio_cmdline(k, vm->cmdline, sizeof(vm->cmdline));
+	ret = kt_vm_build_cmdline(vm);
+	if (!ret)
+		ret = kt_vmm_vio_cmdline(k, vm->cmdline, sizeof(vm->cmdline));
 	if (ret) {
 		unmap_image(&img);
 		return ret;
