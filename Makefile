@@ -3,7 +3,25 @@
 CC      ?= gcc
 BUILD   ?= build
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+# Warnings, kvmtool-style: one flag per line, every one an error; gcc and
+# clang (`make clang`) both build clean.
+WARNINGS += -Wall
+WARNINGS += -Wextra
+WARNINGS += -Werror
+WARNINGS += -Wno-unused-parameter
+WARNINGS += -Wmissing-prototypes
+WARNINGS += -Wmissing-declarations
+WARNINGS += -Wstrict-prototypes
+WARNINGS += -Wold-style-definition
+WARNINGS += -Wformat=2
+WARNINGS += -Wundef
+WARNINGS += -Wredundant-decls
+WARNINGS += -Wnested-externs
+WARNINGS += -Winit-self
+WARNINGS += -Wpointer-arith
+WARNINGS += -Wvla
+WARNINGS += -Wshadow
+CFLAGS  += -std=gnu11 $(WARNINGS) \
            -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP $(EXTRA_CFLAGS)
 LDLIBS  += -lelf -ljansson -lcrypto -lz -lpthread -lm
 $(BUILD)/src/kernel/scxbuild.o: CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"' # scx-ktstr sources, found at run time

@@ -4,6 +4,7 @@
  * the shared one; this only turns the gauntlet on. */
 #include "model/ctx.h"
 #include "runner/runner.h"
+#include "cli.h"
 
 #include <stdlib.h>
 

@@ -5,6 +5,7 @@
 #include "kernel/kernel.h"
 #include "vm/accel.h"
 #include "vm/backend.h"
+#include "cli.h"
 #include <ktstr/cpumask.h>
 #include <ktstr/topology.h>
 

@@ -1,21 +1,13 @@
 /* The ktstr command line. */
 #include "guest/guest.h"
 #include "kernel/kernel.h"
+#include "cli.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #define KTSTR_VERSION "0.1.0"
-
-int cli_scenario(int argc, char **argv);
-int cli_run(int argc, char **argv);
-int cli_host(int argc, char **argv);
-int cli_stats(int argc, char **argv);
-int cli_compare(int argc, char **argv);
-int cli_report(int argc, char **argv);
-int cli_gauntlet(int argc, char **argv);
-int cli_shell(int argc, char **argv);
 
 static void usage(FILE *f)
 {

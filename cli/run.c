@@ -6,6 +6,7 @@
 #include "model/ctx.h"
 #include "workload/sysfs_topo.h"
 #include "workload/workload.h"
+#include "cli.h"
 #include <ktstr/scenario.h>
 
 #include <dirent.h>

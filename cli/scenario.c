@@ -2,6 +2,7 @@
  * sched_ext scheduler binary, without writing C. */
 #include "model/ctx.h"
 #include "runner/runner.h"
+#include "cli.h"
 
 #include <stdlib.h>
 
