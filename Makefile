@@ -1,8 +1,14 @@
 # ktstr — GNU Makefile.  `make` builds build/ktstr, build/libktstr.a and
 # build/ktstr-tests; `make check` runs unit tests then the VM tests.
+# `make V=1` prints every command line in full.
+#
+# CFLAGS, LDFLAGS and EXTRA_CFLAGS belong to the user: `make CFLAGS=-O0`
+# replaces the optimisation and debug flags only.  What the build needs
+# (standard, include paths, warnings, dependency files) is KT_CFLAGS.
 CC      ?= gcc
 BUILD   ?= build
 CFLAGS  ?= -O2 -g
+LDFLAGS ?=
 # Warnings, kvmtool-style: one flag per line, every one an error; gcc and
 # clang (`make clang`) both build clean.
 WARNINGS += -Wall
@@ -21,10 +27,20 @@ WARNINGS += -Winit-self
 WARNINGS += -Wpointer-arith
 WARNINGS += -Wvla
 WARNINGS += -Wshadow
-CFLAGS  += -std=gnu11 $(WARNINGS) \
-           -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP $(EXTRA_CFLAGS)
+KT_CFLAGS := -std=gnu11 $(WARNINGS) -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
+ALL_CFLAGS = $(KT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  += -lelf -ljansson -lcrypto -lz -lpthread -lm
-$(BUILD)/src/kernel/scxbuild.o: CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"' # scx-ktstr sources, found at run time
+$(BUILD)/src/kernel/scxbuild.o: KT_CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"' # scx-ktstr sources, found at run time
+
+# Quiet by default: "  CC  src/x.c"; V=1 shows the commands, make -s nothing.
+V ?= 0
+ifeq ($(V),1)
+say =
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+say = @
+else
+say = @printf '  %-3s %s\n' '$(1)' '$(2)';
+endif
 
 LIB_SRC := $(wildcard src/*/*.c src/*/*/*.c) cli/runner_cli.c cli/test_main.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -34,40 +50,52 @@ LIB_OBJ += $(GEN_FRAG:.c=.o)
 CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/runner_cli.c cli/test_main.c,$(wildcard cli/*.c)))
 TST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/*.c))
 UNIT_SRC:= $(wildcard unit/*.c)
+# Unit tests: the pure modules and the whole library, built with ASan and
+# UBSan into their own object tree (one object per source, so editing one
+# file recompiles one file).
+UNIT_OBJ:= $(patsubst %.c,$(BUILD)/unit-obj/%.o,$(UNIT_SRC) $(LIB_SRC)) $(BUILD)/unit-obj/gen/kconfig_fragment.o
 
 all: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/ktstr-tests
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(GEN_FRAG): kernel/ktstr.kconfig
 	@mkdir -p $(dir $@)
-	{ echo '/* Generated from $< by the Makefile; do not edit. */'; \
+	$(call say,GEN,$@){ echo '/* Generated from $< by the Makefile; do not edit. */'; \
 	  echo '#include "kernel/kernel.h"'; \
 	  echo 'const char ktstr_kconfig_fragment[] = {'; \
 	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
 	  echo '0x00 };'; } > $@.tmp && mv $@.tmp $@
 
 $(GEN_FRAG:.c=.o): $(GEN_FRAG)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libktstr.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
+# Link lines take the user's CFLAGS too (-fsanitize=..., -flto, -m32).
 $(BUILD)/ktstr: $(CLI_OBJ) $(BUILD)/libktstr.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
 
 # Tests keep their registration objects whole; main() comes from libktstr.
 $(BUILD)/ktstr-tests: $(TST_OBJ) $(BUILD)/libktstr.a
-	$(CC) $(CFLAGS) -o $@ $(TST_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(TST_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
 
-# Unit tests: pure modules only, built with ASan+UBSan in their own tree.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-$(BUILD)/unit-tests: $(UNIT_SRC) $(LIB_SRC) $(GEN_FRAG) $(wildcard src/*/*.h src/*/*/*.h include/ktstr/*.h unit/*.h)
-	@mkdir -p $(BUILD)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SAN_FLAGS) -Iunit -DKTSTR_UNIT -DKTSTR_UNIT_FIXTURES='"$(CURDIR)/unit/fixtures"' -o $@ $(UNIT_SRC) $(LIB_SRC) $(GEN_FRAG) $(LDLIBS)
+UNIT_CFLAGS = $(ALL_CFLAGS) $(SAN_FLAGS) -Iunit -DKTSTR_UNIT -DKTSTR_UNIT_FIXTURES='"$(CURDIR)/unit/fixtures"'
+$(BUILD)/unit-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [unit])$(CC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit-obj/gen/kconfig_fragment.o: $(GEN_FRAG)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [unit])$(CC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit-tests: $(UNIT_OBJ)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
@@ -122,7 +150,7 @@ clang:
 	$(MAKE) CC=clang BUILD=build-clang EXTRA_CFLAGS=-Wno-gnu-variable-sized-type-not-at-end all
 
 clean:
-	rm -rf build build-clang
+	rm -rf $(BUILD) build build-clang
 
 .PHONY: all unit clitest mancheck vmtest scenariotest check clang clean
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
