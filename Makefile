@@ -27,7 +27,9 @@ WARNINGS += -Winit-self
 WARNINGS += -Wpointer-arith
 WARNINGS += -Wvla
 WARNINGS += -Wshadow
-KT_CFLAGS := -std=gnu11 $(WARNINGS) -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
+# Symbols are hidden unless a public header declares them KTSTR_API
+# (include/ktstr/api.h; `make apicheck`).
+KT_CFLAGS := -std=gnu11 $(WARNINGS) -fvisibility=hidden -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
 ALL_CFLAGS = $(KT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  += -lelf -ljansson -lcrypto -lz -lpthread -lm
 $(BUILD)/src/kernel/scxbuild.o: KT_CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"' # scx-ktstr sources, found at run time
@@ -97,6 +99,24 @@ $(BUILD)/unit-obj/gen/kconfig_fragment.o: $(GEN_FRAG)
 $(BUILD)/unit-tests: $(UNIT_OBJ)
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# libktstr exports exactly what include/ktstr/ declares KTSTR_API: checked
+# on a throw-away shared object linked from -fPIC copies of its objects
+# (main() left out: a test binary's, not an API).
+PIC_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(filter-out cli/test_main.c,$(LIB_SRC))) $(BUILD)/pic/gen/kconfig_fragment.o
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [pic])$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/pic/gen/kconfig_fragment.o: $(GEN_FRAG)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [pic])$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/pic/libktstr-apicheck.so: $(PIC_OBJ)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(LDLIBS)
+
+apicheck: $(BUILD)/pic/libktstr-apicheck.so
+	scripts/apicheck.sh $<
+
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
@@ -152,5 +172,5 @@ clang:
 clean:
 	rm -rf $(BUILD) build build-clang
 
-.PHONY: all unit clitest mancheck vmtest scenariotest check clang clean
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+.PHONY: all unit apicheck clitest mancheck vmtest scenariotest check clang clean
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(PIC_OBJ:.o=.d)
