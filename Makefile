@@ -138,6 +138,10 @@ mancheck:
 		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "docs/ktstr.1: renders without warnings"; \
 	else echo "mancheck: SKIP (groff not installed)"; fi
 
+# Include order of src/ and cli/ follows the layers (docs/architecture.md).
+layercheck:
+	scripts/layercheck.sh
+
 # VM tests; KTSTR_JOBS parallel VMs (default: one per two host CPUs, min 1).
 KTSTR_JOBS ?= $(shell n=$$(nproc); echo $$(( n > 1 ? n : 1 )))
 # A failed VM case is run again up to KTSTR_RETRIES times (at most
@@ -148,16 +152,19 @@ KTSTR_RETRIES ?= 2
 vmtest: all
 	$(BUILD)/ktstr-tests -j $(KTSTR_JOBS) --retries $(KTSTR_RETRIES) $(KTSTR_TEST_ARGS)
 
-# The whole suite from nothing: packages (idempotent), gcc and clang
-# builds, sanitized unit tests, the cached kernel, then the VM tests.
 # Every canned scenario under EEVDF, in VMs.
 scenariotest: all
 	$(BUILD)/ktstr scenario all -j $(KTSTR_JOBS) --retries $(KTSTR_RETRIES)
 
+# The whole suite from nothing: packages (idempotent), include order,
+# gcc and clang builds, the exported API, sanitized unit tests, the
+# cached kernel, then the CLI and VM tests.
 check:
 	scripts/setup.sh --deps-only
+	$(MAKE) layercheck
 	$(MAKE) all
 	$(MAKE) clang
+	$(MAKE) apicheck
 	$(MAKE) unit
 	$(BUILD)/ktstr kernel build
 	$(MAKE) clitest
@@ -172,5 +179,5 @@ clang:
 clean:
 	rm -rf $(BUILD) build build-clang
 
-.PHONY: all unit apicheck clitest mancheck vmtest scenariotest check clang clean
+.PHONY: all unit apicheck layercheck clitest mancheck vmtest scenariotest check clang clean
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(PIC_OBJ:.o=.d)
