@@ -31,8 +31,25 @@ WARNINGS += -Wshadow
 # (include/ktstr/api.h; `make apicheck`).
 KT_CFLAGS := -std=gnu11 $(WARNINGS) -fvisibility=hidden -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
 ALL_CFLAGS = $(KT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS  += -lelf -ljansson -lcrypto -lz -lpthread -lm
-$(BUILD)/src/kernel/scxbuild.o: KT_CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"' # scx-ktstr sources, found at run time
+# The libraries libktstr needs, listed here only: the Makefile's links
+# and the installed ktstr.pc (ktstr.pc.in) both take them from KT_LIBS.
+KT_LIBS := -lelf -ljansson -lcrypto -lz -lpthread -lm
+LDLIBS  += $(KT_LIBS)
+# scx-ktstr's sources, found at run time: this tree for the in-tree build,
+# $(PKGDATADIR) for what `make install` installs.
+$(BUILD)/src/kernel/scxbuild.o: KT_CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"'
+
+# `make install [PREFIX=/usr/local] [DESTDIR=]`; see the install target.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGDATADIR ?= $(PREFIX)/share/ktstr
+PCDIR      ?= $(LIBDIR)/pkgconfig
+INSTALL    ?= install
+VERSION    := $(shell sed -n 's/^\#define KTSTR_VERSION "\(.*\)"$$/\1/p' cli/ktstr.c)
 
 # Quiet by default: "  CC  src/x.c"; V=1 shows the commands, make -s nothing.
 V ?= 0
@@ -86,6 +103,60 @@ $(BUILD)/ktstr: $(CLI_OBJ) $(BUILD)/libktstr.a
 $(BUILD)/ktstr-tests: $(TST_OBJ) $(BUILD)/libktstr.a
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(TST_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
 
+# Installed copies: the same objects but for scxbuild.o, which looks for
+# the scx-ktstr sources in $(PKGDATADIR) instead of this tree, relinked
+# into $(INST).  $(INST)/config holds the install paths; a change of
+# PREFIX (or any of them) rebuilds what depends on them.
+INST    := $(BUILD)/inst
+PUB_HDR := $(wildcard include/ktstr/*.h)
+SCX_SRC := $(wildcard scx-ktstr/Makefile scx-ktstr/*.c scx-ktstr/*.h)
+INST_CONFIG := $(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(PKGDATADIR) $(VERSION) $(KT_LIBS)
+
+$(INST)/config: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(INST_CONFIG)' | cmp -s - $@ || echo '$(INST_CONFIG)' >$@
+
+$(INST)/scxbuild.o: src/kernel/scxbuild.c $(INST)/config
+	$(call say,CC,$< [install])$(CC) $(ALL_CFLAGS) -DKTSTR_DATA_DIR='"$(PKGDATADIR)"' -c $< -o $@
+
+$(INST)/libktstr.a: $(filter-out $(BUILD)/src/kernel/scxbuild.o,$(LIB_OBJ)) $(INST)/scxbuild.o
+	@rm -f $@
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+$(INST)/ktstr: $(CLI_OBJ) $(INST)/libktstr.a
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(INST)/libktstr.a $(LDLIBS)
+
+$(INST)/ktstr.pc: ktstr.pc.in $(INST)/config
+	$(call say,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		-e 's|@LIBS@|$(KT_LIBS)|g' $< >$@
+
+# bin/ktstr, lib/libktstr.a, include/ktstr/*.h, lib/pkgconfig/ktstr.pc,
+# share/man/man1/ktstr.1 and share/ktstr/scx-ktstr/ under
+# $(DESTDIR)$(PREFIX).  Out-of-tree tests then build with
+#   cc my_test.c $$(pkg-config --cflags --libs ktstr)
+install: $(INST)/ktstr $(INST)/libktstr.a $(INST)/ktstr.pc
+	$(call say,INSTALL,$(DESTDIR)$(PREFIX))$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(PCDIR) $(DESTDIR)$(INCLUDEDIR)/ktstr $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(PKGDATADIR)/scx-ktstr
+	$(call say,INSTALL,$(DESTDIR)$(BINDIR)/ktstr)$(INSTALL) -m 755 $(INST)/ktstr $(DESTDIR)$(BINDIR)/ktstr
+	$(call say,INSTALL,$(DESTDIR)$(LIBDIR)/libktstr.a)$(INSTALL) -m 644 $(INST)/libktstr.a $(DESTDIR)$(LIBDIR)/libktstr.a
+	$(call say,INSTALL,$(DESTDIR)$(PCDIR)/ktstr.pc)$(INSTALL) -m 644 $(INST)/ktstr.pc $(DESTDIR)$(PCDIR)/ktstr.pc
+	$(call say,INSTALL,$(DESTDIR)$(INCLUDEDIR)/ktstr/)$(INSTALL) -m 644 $(PUB_HDR) $(DESTDIR)$(INCLUDEDIR)/ktstr/
+	$(call say,INSTALL,$(DESTDIR)$(MANDIR)/man1/ktstr.1)$(INSTALL) -m 644 docs/ktstr.1 $(DESTDIR)$(MANDIR)/man1/ktstr.1
+	$(call say,INSTALL,$(DESTDIR)$(PKGDATADIR)/scx-ktstr/)$(INSTALL) -m 644 $(SCX_SRC) $(DESTDIR)$(PKGDATADIR)/scx-ktstr/
+
+# Removes exactly the files install puts, then the directories that are
+# ktstr's own if they are left empty.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ktstr $(DESTDIR)$(LIBDIR)/libktstr.a $(DESTDIR)$(PCDIR)/ktstr.pc \
+		$(DESTDIR)$(MANDIR)/man1/ktstr.1 \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/ktstr/,$(notdir $(PUB_HDR))) \
+		$(addprefix $(DESTDIR)$(PKGDATADIR)/scx-ktstr/,$(notdir $(SCX_SRC)))
+	rmdir $(DESTDIR)$(INCLUDEDIR)/ktstr $(DESTDIR)$(PKGDATADIR)/scx-ktstr $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
+
+FORCE:
+
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_CFLAGS = $(ALL_CFLAGS) $(SAN_FLAGS) -Iunit -DKTSTR_UNIT -DKTSTR_UNIT_FIXTURES='"$(CURDIR)/unit/fixtures"'
 $(BUILD)/unit-obj/%.o: %.c
@@ -120,12 +191,14 @@ apicheck: $(BUILD)/pic/libktstr-apicheck.so
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-# CLI tests of the runner flags and commands (tests/cli/run.sh; one short
-# VM run when a kernel is cached), the gauntlet and budget (gauntlet.sh;
-# two short VMs), stats/compare/report and the man page (report.sh; two
-# short VMs, headless Chromium) and `ktstr shell` (shell.sh; a few short
-# VMs, tmux).
+# CLI tests of `make install` and an out-of-tree test built with
+# pkg-config (tests/cli/install.sh; no VM), the runner flags and commands
+# (run.sh; one short VM run when a kernel is cached), the gauntlet and
+# budget (gauntlet.sh; two short VMs), stats/compare/report and the man
+# page (report.sh; two short VMs, headless Chromium) and `ktstr shell`
+# (shell.sh; a few short VMs, tmux).
 clitest: all mancheck
+	tests/cli/install.sh $(BUILD)
 	tests/cli/run.sh $(BUILD)
 	tests/cli/report.sh $(BUILD)
 	tests/cli/gauntlet.sh $(BUILD)
@@ -179,5 +252,5 @@ clang:
 clean:
 	rm -rf $(BUILD) build build-clang
 
-.PHONY: all unit apicheck layercheck clitest mancheck vmtest scenariotest check clang clean
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(PIC_OBJ:.o=.d)
+.PHONY: all install uninstall FORCE unit apicheck layercheck clitest mancheck vmtest scenariotest check clang clean
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(INST)/scxbuild.d
