@@ -103,6 +103,12 @@ $(BUILD)/ktstr: $(CLI_OBJ) $(BUILD)/libktstr.a
 $(BUILD)/ktstr-tests: $(TST_OBJ) $(BUILD)/libktstr.a
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(TST_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
 
+# Benchmarks (bench/*.sh build and run them), linked like a test binary.
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libktstr.a
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libktstr.a $(LDLIBS)
+BENCH_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/*.c))
+.SECONDARY: $(BENCH_OBJ)
+
 # Installed copies: the same objects but for scxbuild.o, which looks for
 # the scx-ktstr sources in $(PKGDATADIR) instead of this tree, relinked
 # into $(INST).  $(INST)/config holds the install paths; a change of
@@ -253,4 +259,4 @@ clean:
 	rm -rf $(BUILD) build build-clang
 
 .PHONY: all install uninstall FORCE unit apicheck layercheck clitest mancheck vmtest scenariotest check clang clean
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(INST)/scxbuild.d
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(INST)/scxbuild.d $(BENCH_OBJ:.o=.d)
