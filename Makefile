@@ -1,12 +1,65 @@
 # ktstr — GNU Makefile.  `make` builds build/ktstr, build/libktstr.a and
 # build/ktstr-tests; `make check` runs unit tests then the VM tests.
+# `make V=1` prints every command line in full.
+#
+# CFLAGS, LDFLAGS and EXTRA_CFLAGS belong to the user: `make CFLAGS=-O0`
+# replaces the optimisation and debug flags only.  What the build needs
+# (standard, include paths, warnings, dependency files) is KT_CFLAGS.
 CC      ?= gcc
 BUILD   ?= build
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-           -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP $(EXTRA_CFLAGS)
-LDLIBS  += -lelf -ljansson -lcrypto -lz -lpthread -lm
-$(BUILD)/src/kernel/scxbuild.o: CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"' # scx-ktstr sources, found at run time
+LDFLAGS ?=
+# Warnings, kvmtool-style: one flag per line, every one an error; gcc and
+# clang (`make clang`) both build clean.
+WARNINGS += -Wall
+WARNINGS += -Wextra
+WARNINGS += -Werror
+WARNINGS += -Wno-unused-parameter
+WARNINGS += -Wmissing-prototypes
+WARNINGS += -Wmissing-declarations
+WARNINGS += -Wstrict-prototypes
+WARNINGS += -Wold-style-definition
+WARNINGS += -Wformat=2
+WARNINGS += -Wundef
+WARNINGS += -Wredundant-decls
+WARNINGS += -Wnested-externs
+WARNINGS += -Winit-self
+WARNINGS += -Wpointer-arith
+WARNINGS += -Wvla
+WARNINGS += -Wshadow
+# Symbols are hidden unless a public header declares them KTSTR_API
+# (include/ktstr/api.h; `make apicheck`).
+KT_CFLAGS := -std=gnu11 $(WARNINGS) -fvisibility=hidden -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
+ALL_CFLAGS = $(KT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+# The libraries libktstr needs, listed here only: the Makefile's links
+# and the installed ktstr.pc (ktstr.pc.in) both take them from KT_LIBS.
+KT_LIBS := -lelf -ljansson -lcrypto -lz -lpthread -lm
+LDLIBS  += $(KT_LIBS)
+# scx-ktstr's sources, found at run time: this tree for the in-tree build,
+# $(PKGDATADIR) for what `make install` installs.
+$(BUILD)/src/kernel/scxbuild.o: KT_CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"'
+
+# `make install [PREFIX=/usr/local] [DESTDIR=]`; see the install target.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGDATADIR ?= $(PREFIX)/share/ktstr
+PCDIR      ?= $(LIBDIR)/pkgconfig
+INSTALL    ?= install
+VERSION    := $(shell sed -n 's/^\#define KTSTR_VERSION "\(.*\)"$$/\1/p' cli/ktstr.c)
+
+# Quiet by default: "  CC  src/x.c"; V=1 shows the commands, make -s nothing.
+V ?= 0
+ifeq ($(V),1)
+say =
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+say = @
+else
+say = @printf '  %-3s %s\n' '$(1)' '$(2)';
+endif
 
 LIB_SRC := $(wildcard src/*/*.c src/*/*/*.c) cli/runner_cli.c cli/test_main.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -16,50 +69,142 @@ LIB_OBJ += $(GEN_FRAG:.c=.o)
 CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/runner_cli.c cli/test_main.c,$(wildcard cli/*.c)))
 TST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/*.c))
 UNIT_SRC:= $(wildcard unit/*.c)
+# Unit tests: the pure modules and the whole library, built with ASan and
+# UBSan into their own object tree (one object per source, so editing one
+# file recompiles one file).
+UNIT_OBJ:= $(patsubst %.c,$(BUILD)/unit-obj/%.o,$(UNIT_SRC) $(LIB_SRC)) $(BUILD)/unit-obj/gen/kconfig_fragment.o
 
 all: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/ktstr-tests
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(GEN_FRAG): kernel/ktstr.kconfig
 	@mkdir -p $(dir $@)
-	{ echo '/* Generated from $< by the Makefile; do not edit. */'; \
+	$(call say,GEN,$@){ echo '/* Generated from $< by the Makefile; do not edit. */'; \
 	  echo '#include "kernel/kernel.h"'; \
 	  echo 'const char ktstr_kconfig_fragment[] = {'; \
 	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
 	  echo '0x00 };'; } > $@.tmp && mv $@.tmp $@
 
 $(GEN_FRAG:.c=.o): $(GEN_FRAG)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libktstr.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
+# Link lines take the user's CFLAGS too (-fsanitize=..., -flto, -m32).
 $(BUILD)/ktstr: $(CLI_OBJ) $(BUILD)/libktstr.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
 
 # Tests keep their registration objects whole; main() comes from libktstr.
 $(BUILD)/ktstr-tests: $(TST_OBJ) $(BUILD)/libktstr.a
-	$(CC) $(CFLAGS) -o $@ $(TST_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(TST_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
 
-# Unit tests: pure modules only, built with ASan+UBSan in their own tree.
+# Benchmarks (bench/*.sh build and run them), linked like a test binary.
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libktstr.a
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libktstr.a $(LDLIBS)
+BENCH_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/*.c))
+.SECONDARY: $(BENCH_OBJ)
+
+# Installed copies: the same objects but for scxbuild.o, which looks for
+# the scx-ktstr sources in $(PKGDATADIR) instead of this tree, relinked
+# into $(INST).  $(INST)/config holds the install paths; a change of
+# PREFIX (or any of them) rebuilds what depends on them.
+INST    := $(BUILD)/inst
+PUB_HDR := $(wildcard include/ktstr/*.h)
+SCX_SRC := $(wildcard scx-ktstr/Makefile scx-ktstr/*.c scx-ktstr/*.h)
+INST_CONFIG := $(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(PKGDATADIR) $(VERSION) $(KT_LIBS)
+
+$(INST)/config: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(INST_CONFIG)' | cmp -s - $@ || echo '$(INST_CONFIG)' >$@
+
+$(INST)/scxbuild.o: src/kernel/scxbuild.c $(INST)/config
+	$(call say,CC,$< [install])$(CC) $(ALL_CFLAGS) -DKTSTR_DATA_DIR='"$(PKGDATADIR)"' -c $< -o $@
+
+$(INST)/libktstr.a: $(filter-out $(BUILD)/src/kernel/scxbuild.o,$(LIB_OBJ)) $(INST)/scxbuild.o
+	@rm -f $@
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+$(INST)/ktstr: $(CLI_OBJ) $(INST)/libktstr.a
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(INST)/libktstr.a $(LDLIBS)
+
+$(INST)/ktstr.pc: ktstr.pc.in $(INST)/config
+	$(call say,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		-e 's|@LIBS@|$(KT_LIBS)|g' $< >$@
+
+# bin/ktstr, lib/libktstr.a, include/ktstr/*.h, lib/pkgconfig/ktstr.pc,
+# share/man/man1/ktstr.1 and share/ktstr/scx-ktstr/ under
+# $(DESTDIR)$(PREFIX).  Out-of-tree tests then build with
+#   cc my_test.c $$(pkg-config --cflags --libs ktstr)
+install: $(INST)/ktstr $(INST)/libktstr.a $(INST)/ktstr.pc
+	$(call say,INSTALL,$(DESTDIR)$(PREFIX))$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(PCDIR) $(DESTDIR)$(INCLUDEDIR)/ktstr $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(PKGDATADIR)/scx-ktstr
+	$(call say,INSTALL,$(DESTDIR)$(BINDIR)/ktstr)$(INSTALL) -m 755 $(INST)/ktstr $(DESTDIR)$(BINDIR)/ktstr
+	$(call say,INSTALL,$(DESTDIR)$(LIBDIR)/libktstr.a)$(INSTALL) -m 644 $(INST)/libktstr.a $(DESTDIR)$(LIBDIR)/libktstr.a
+	$(call say,INSTALL,$(DESTDIR)$(PCDIR)/ktstr.pc)$(INSTALL) -m 644 $(INST)/ktstr.pc $(DESTDIR)$(PCDIR)/ktstr.pc
+	$(call say,INSTALL,$(DESTDIR)$(INCLUDEDIR)/ktstr/)$(INSTALL) -m 644 $(PUB_HDR) $(DESTDIR)$(INCLUDEDIR)/ktstr/
+	$(call say,INSTALL,$(DESTDIR)$(MANDIR)/man1/ktstr.1)$(INSTALL) -m 644 docs/ktstr.1 $(DESTDIR)$(MANDIR)/man1/ktstr.1
+	$(call say,INSTALL,$(DESTDIR)$(PKGDATADIR)/scx-ktstr/)$(INSTALL) -m 644 $(SCX_SRC) $(DESTDIR)$(PKGDATADIR)/scx-ktstr/
+
+# Removes exactly the files install puts, then the directories that are
+# ktstr's own if they are left empty.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ktstr $(DESTDIR)$(LIBDIR)/libktstr.a $(DESTDIR)$(PCDIR)/ktstr.pc \
+		$(DESTDIR)$(MANDIR)/man1/ktstr.1 \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/ktstr/,$(notdir $(PUB_HDR))) \
+		$(addprefix $(DESTDIR)$(PKGDATADIR)/scx-ktstr/,$(notdir $(SCX_SRC)))
+	rmdir $(DESTDIR)$(INCLUDEDIR)/ktstr $(DESTDIR)$(PKGDATADIR)/scx-ktstr $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
+
+FORCE:
+
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-$(BUILD)/unit-tests: $(UNIT_SRC) $(LIB_SRC) $(GEN_FRAG) $(wildcard src/*/*.h src/*/*/*.h include/ktstr/*.h unit/*.h)
-	@mkdir -p $(BUILD)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SAN_FLAGS) -Iunit -DKTSTR_UNIT -DKTSTR_UNIT_FIXTURES='"$(CURDIR)/unit/fixtures"' -o $@ $(UNIT_SRC) $(LIB_SRC) $(GEN_FRAG) $(LDLIBS)
+UNIT_CFLAGS = $(ALL_CFLAGS) $(SAN_FLAGS) -Iunit -DKTSTR_UNIT -DKTSTR_UNIT_FIXTURES='"$(CURDIR)/unit/fixtures"'
+$(BUILD)/unit-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [unit])$(CC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit-obj/gen/kconfig_fragment.o: $(GEN_FRAG)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [unit])$(CC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit-tests: $(UNIT_OBJ)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libktstr exports exactly what include/ktstr/ declares KTSTR_API: checked
+# on a throw-away shared object linked from -fPIC copies of its objects
+# (main() left out: a test binary's, not an API).
+PIC_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(filter-out cli/test_main.c,$(LIB_SRC))) $(BUILD)/pic/gen/kconfig_fragment.o
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [pic])$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/pic/gen/kconfig_fragment.o: $(GEN_FRAG)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [pic])$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/pic/libktstr-apicheck.so: $(PIC_OBJ)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(LDLIBS)
+
+apicheck: $(BUILD)/pic/libktstr-apicheck.so
+	scripts/apicheck.sh $<
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-# CLI tests of the runner flags and commands (tests/cli/run.sh; one short
-# VM run when a kernel is cached), the gauntlet and budget (gauntlet.sh;
-# two short VMs), stats/compare/report and the man page (report.sh; two
-# short VMs, headless Chromium) and `ktstr shell` (shell.sh; a few short
-# VMs, tmux).
+# CLI tests of `make install` and an out-of-tree test built with
+# pkg-config (tests/cli/install.sh; no VM), the runner flags and commands
+# (run.sh; one short VM run when a kernel is cached), the gauntlet and
+# budget (gauntlet.sh; two short VMs), stats/compare/report and the man
+# page (report.sh; two short VMs, headless Chromium) and `ktstr shell`
+# (shell.sh; a few short VMs, tmux).
 clitest: all mancheck
+	tests/cli/install.sh $(BUILD)
 	tests/cli/run.sh $(BUILD)
 	tests/cli/report.sh $(BUILD)
 	tests/cli/gauntlet.sh $(BUILD)
@@ -72,6 +217,10 @@ mancheck:
 		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "docs/ktstr.1: renders without warnings"; \
 	else echo "mancheck: SKIP (groff not installed)"; fi
 
+# Include order of src/ and cli/ follows the layers (docs/architecture.md).
+layercheck:
+	scripts/layercheck.sh
+
 # VM tests; KTSTR_JOBS parallel VMs (default: one per two host CPUs, min 1).
 KTSTR_JOBS ?= $(shell n=$$(nproc); echo $$(( n > 1 ? n : 1 )))
 # A failed VM case is run again up to KTSTR_RETRIES times (at most
@@ -82,16 +231,19 @@ KTSTR_RETRIES ?= 2
 vmtest: all
 	$(BUILD)/ktstr-tests -j $(KTSTR_JOBS) --retries $(KTSTR_RETRIES) $(KTSTR_TEST_ARGS)
 
-# The whole suite from nothing: packages (idempotent), gcc and clang
-# builds, sanitized unit tests, the cached kernel, then the VM tests.
 # Every canned scenario under EEVDF, in VMs.
 scenariotest: all
 	$(BUILD)/ktstr scenario all -j $(KTSTR_JOBS) --retries $(KTSTR_RETRIES)
 
+# The whole suite from nothing: packages (idempotent), include order,
+# gcc and clang builds, the exported API, sanitized unit tests, the
+# cached kernel, then the CLI and VM tests.
 check:
 	scripts/setup.sh --deps-only
+	$(MAKE) layercheck
 	$(MAKE) all
 	$(MAKE) clang
+	$(MAKE) apicheck
 	$(MAKE) unit
 	$(BUILD)/ktstr kernel build
 	$(MAKE) clitest
@@ -104,7 +256,7 @@ clang:
 	$(MAKE) CC=clang BUILD=build-clang EXTRA_CFLAGS=-Wno-gnu-variable-sized-type-not-at-end all
 
 clean:
-	rm -rf build build-clang
+	rm -rf $(BUILD) build build-clang
 
-.PHONY: all unit clitest mancheck vmtest scenariotest check clang clean
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d)
+.PHONY: all install uninstall FORCE unit apicheck layercheck clitest mancheck vmtest scenariotest check clang clean
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(INST)/scxbuild.d $(BENCH_OBJ:.o=.d)

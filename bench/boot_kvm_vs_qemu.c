@@ -18,6 +18,7 @@
 #include "initramfs/initramfs.h"
 #include "kernel/kernel.h"
 #include "vm/kvm/kvm.h"
+#include "runner/exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -184,7 +185,7 @@ KTSTR_TEST(bench_boot_kvm_vs_qemu, .nested = true, .timeout_s = 1800,
 
 	if (ktstr_nested_l2())
 		return 0;
-	if (kt_vmm_nested_initramfs(initrd, sizeof(initrd))) {
+	if (kt_nested_initramfs(initrd, sizeof(initrd))) {
 		ktstr_fail(ctx, KTSTR_K_OTHER, "no L2 initramfs");
 		return 0;
 	}

@@ -5,8 +5,5 @@
 # Prints a markdown table; takes several minutes under TCG.
 set -e
 cd "$(dirname "$0")/.."
-make -s build/libktstr.a
-cc -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Isrc -D_GNU_SOURCE \
-	-o build/bench-boot-kvm-vs-qemu bench/boot_kvm_vs_qemu.c build/libktstr.a \
-	-lelf -ljansson -lcrypto -lz -lpthread
-exec build/bench-boot-kvm-vs-qemu "$@"
+make -s build/bench/boot_kvm_vs_qemu
+exec build/bench/boot_kvm_vs_qemu "$@"

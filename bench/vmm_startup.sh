@@ -4,8 +4,5 @@
 #   bench/vmm_startup.sh [KERNEL]     (from the repository root)
 set -e
 cd "$(dirname "$0")/.."
-make -s build/libktstr.a
-cc -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Isrc -D_GNU_SOURCE \
-	-o build/bench-vmm-startup bench/vmm_startup.c build/libktstr.a \
-	-lelf -ljansson -lcrypto -lz -lpthread -lm
-exec build/bench-vmm-startup "$@"
+make -s build/bench/vmm_startup
+exec build/bench/vmm_startup "$@"

@@ -21,7 +21,7 @@ int kt_run_exit_status(int ret, const struct kt_run_summary *sum);
 
 int cli_scenario(int argc, char **argv);
 int cli_run(int argc, char **argv);
-int cli_host(int argc, char **argv);
+int cli_host(int argc, char **argv); /* "show-host" and "topo" */
 int cli_stats(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_report(int argc, char **argv);

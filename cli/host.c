@@ -5,6 +5,7 @@
 #include "kernel/kernel.h"
 #include "vm/accel.h"
 #include "vm/backend.h"
+#include "cli.h"
 #include <ktstr/cpumask.h>
 #include <ktstr/topology.h>
 
@@ -240,6 +241,13 @@ static int show_host(int argc, char **argv)
 
 		if (env && *env)
 			printf("%-16s %s\n", "KTSTR_KERNEL", env);
+	}
+	{
+		char scx[4096];
+		bool found = !kt_scx_ktstr_src_dir(scx, sizeof(scx));
+
+		printf("%-16s %s%s\n", "scx-ktstr src", scx[0] ? scx : "(none compiled in)",
+		       found ? "" : " (missing: set KTSTR_SRC_DIR to the directory holding scx-ktstr/)");
 	}
 	fflush(stdout);
 	kt_kernel_cli(2, list_argv);

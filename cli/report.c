@@ -1,6 +1,7 @@
 /* `ktstr report DIR [-o FILE]`: one self-contained HTML page from the
  * JSON sidecars of a --out DIR run (src/report/html.c). */
 #include "report/report.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,5 +1,6 @@
 /* `ktstr shell`: options to struct kt_shell_opts (src/shell/). */
 #include "shell/shell.h"
+#include "cli.h"
 
 #include <getopt.h>
 #include <stdio.h>

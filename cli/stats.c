@@ -2,6 +2,7 @@
  * JSON sidecars of --out DIR runs, and the A/B regression gate.  The
  * logic is in src/report/; this is argument handling and exit codes. */
 #include "report/report.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <stdio.h>

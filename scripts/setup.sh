@@ -22,7 +22,7 @@ PKGS=(build-essential make gcc clang bc flex bison cpio zstd xz-utils dwarves
       libelf-dev libssl-dev zlib1g-dev libjansson-dev
       linux-source-6.12 clang-19 lld-19 llvm-19
       qemu-system-x86 busybox-static acpica-tools python3 bsdutils
-      chromium groff-base tmux)
+      chromium groff-base tmux pkg-config)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -2,6 +2,7 @@
  * Pure functions. */
 #ifndef KTSTR_CPUMASK_H
 #define KTSTR_CPUMASK_H
+#include <ktstr/api.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,17 +27,17 @@ static inline bool kmask_test(const struct ktstr_cpumask *m, unsigned cpu)
 {
 	return cpu < KTSTR_MASK_BITS && (m->w[cpu / 64] >> (cpu % 64)) & 1;
 }
-unsigned kt_mask_weight(const struct ktstr_cpumask *m);
-bool kt_mask_equal(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b);
-bool kt_mask_subset(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b); /* a within b */
-void kt_mask_or(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
-void kt_mask_and(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
-void kt_mask_andnot(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
-int kt_mask_first(const struct ktstr_cpumask *m); /* -1 if empty */
+KTSTR_API unsigned kt_mask_weight(const struct ktstr_cpumask *m);
+KTSTR_API bool kt_mask_equal(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b);
+KTSTR_API bool kt_mask_subset(const struct ktstr_cpumask *a, const struct ktstr_cpumask *b); /* a within b */
+KTSTR_API void kt_mask_or(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
+KTSTR_API void kt_mask_and(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
+KTSTR_API void kt_mask_andnot(struct ktstr_cpumask *d, const struct ktstr_cpumask *s);
+KTSTR_API int kt_mask_first(const struct ktstr_cpumask *m); /* -1 if empty */
 /* Parse a cpulist; -EINVAL on syntax errors, reversed ranges or CPUs
  * >= KTSTR_MASK_BITS. */
-int kt_mask_parse(const char *s, struct ktstr_cpumask *m);
+KTSTR_API int kt_mask_parse(const char *s, struct ktstr_cpumask *m);
 /* Format as a cpulist ("" for empty).  Returns 0 or -ENOSPC. */
-int kt_mask_format(const struct ktstr_cpumask *m, char *buf, size_t len);
+KTSTR_API int kt_mask_format(const struct ktstr_cpumask *m, char *buf, size_t len);
 
 #endif

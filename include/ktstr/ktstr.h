@@ -13,6 +13,7 @@
  */
 #ifndef KTSTR_KTSTR_H
 #define KTSTR_KTSTR_H
+#include <ktstr/api.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,7 +43,7 @@ enum ktstr_kind {
 	KTSTR_K_SLOW_TIER,
 	KTSTR_K__COUNT
 };
-const char *ktstr_kind_name(enum ktstr_kind k);
+KTSTR_API const char *ktstr_kind_name(enum ktstr_kind k);
 
 /* A sched_ext scheduler under test.  `binary` is a host path, or the
  * name of a scheduler built with the kernel (scx_simple, scx_qmap,
@@ -246,33 +247,33 @@ struct ktstr_workload;
 /* Creates the cgroups, forks the workers (they start together), runs for
  * the test's duration, stops and reaps them and checks them.  Returns 0
  * (verdict recorded in ctx) or -errno on an infrastructure error. */
-int ktstr_run_cgroups(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs);
+KTSTR_API int ktstr_run_cgroups(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs);
 
 /* The same in pieces, for tests that act on workers while they run. */
-int ktstr_workload_start(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs,
-			 struct ktstr_workload **out);
+KTSTR_API int ktstr_workload_start(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs,
+				   struct ktstr_workload **out);
 /* The same, but the workers (forked, in their cgroups, ready) wait until
  * ktstr_workload_go(): act on them before they do any work (e.g. SIGSTOP
  * one).  Until go the scenario clock has not started. */
-int ktstr_workload_start_held(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs,
-			      struct ktstr_workload **out);
-void ktstr_workload_go(struct ktstr_workload *w);
-size_t ktstr_workload_nworkers(const struct ktstr_workload *w);
-pid_t ktstr_workload_pid(const struct ktstr_workload *w, size_t i);
+KTSTR_API int ktstr_workload_start_held(struct ktstr_ctx *ctx, const struct ktstr_cgroup_def *defs,
+					struct ktstr_workload **out);
+KTSTR_API void ktstr_workload_go(struct ktstr_workload *w);
+KTSTR_API size_t ktstr_workload_nworkers(const struct ktstr_workload *w);
+KTSTR_API pid_t ktstr_workload_pid(const struct ktstr_workload *w, size_t i);
 /* Stops, reaps, checks, frees. */
-int ktstr_workload_finish(struct ktstr_ctx *ctx, struct ktstr_workload *w);
+KTSTR_API int ktstr_workload_finish(struct ktstr_ctx *ctx, struct ktstr_workload *w);
 
 /* Context accessors. */
-const struct ktstr_topo *ktstr_ctx_topo(const struct ktstr_ctx *ctx);
-const struct ktstr_test *ktstr_ctx_test(const struct ktstr_ctx *ctx);
-unsigned ktstr_ctx_duration_ms(const struct ktstr_ctx *ctx);
-void ktstr_sleep_ms(unsigned ms);
+KTSTR_API const struct ktstr_topo *ktstr_ctx_topo(const struct ktstr_ctx *ctx);
+KTSTR_API const struct ktstr_test *ktstr_ctx_test(const struct ktstr_ctx *ctx);
+KTSTR_API unsigned ktstr_ctx_duration_ms(const struct ktstr_ctx *ctx);
+KTSTR_API void ktstr_sleep_ms(unsigned ms);
 
 /* Record a failure (the test FAILs) or a skip. */
-void ktstr_fail(struct ktstr_ctx *ctx, enum ktstr_kind kind, const char *fmt, ...)
+KTSTR_API void ktstr_fail(struct ktstr_ctx *ctx, enum ktstr_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void ktstr_skip(struct ktstr_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ktstr_log(struct ktstr_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+KTSTR_API void ktstr_skip(struct ktstr_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+KTSTR_API void ktstr_log(struct ktstr_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Nested rig (docs/vmm.md).  Inside the L1 of a .nested test: boot an L2
  * with ktstr's own KVM VMM (--vmm kvm) running registered test `test` on
@@ -294,8 +295,8 @@ struct ktstr_nested_result {
 	unsigned mon_samples, mon_judged, mon_nr_readings, mon_nr_agree, mon_kernel_readings, mon_kernel_bad;
 	char mon_note[160];
 };
-int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo, unsigned timeout_s,
-		     struct ktstr_nested_result *out);
+KTSTR_API int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo, unsigned timeout_s,
+			       struct ktstr_nested_result *out);
 /* The same with devices for the L2: virtio-blk disks backed by files in
  * L1 (the L2's /dev/vda, /dev/vdb), and bytes typed into its virtio
  * console /dev/hvc0. */
@@ -304,15 +305,15 @@ struct ktstr_nested_opts {
 	bool disk_ro[2];
 	const char *hvc0_input; /* NULL: none */
 };
-int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *topo, unsigned timeout_s,
-			  const struct ktstr_nested_opts *opts, struct ktstr_nested_result *out);
+KTSTR_API int ktstr_nested_run_opts(struct ktstr_ctx *ctx, const char *test, const char *topo, unsigned timeout_s,
+				    const struct ktstr_nested_opts *opts, struct ktstr_nested_result *out);
 /* True inside an L2 booted by ktstr_nested_run(). */
-bool ktstr_nested_l2(void);
+KTSTR_API bool ktstr_nested_l2(void);
 
 /* Scenario events, sent to the host on the shared-memory ring with the
  * time they happened (the host lines them up with its own samples). */
 enum ktstr_stim { KTSTR_STIM_STEP = 1, KTSTR_STIM_OP = 2 };
-void ktstr_stimulus(struct ktstr_ctx *ctx, unsigned step, enum ktstr_stim kind, uint64_t iterations);
+KTSTR_API void ktstr_stimulus(struct ktstr_ctx *ctx, unsigned step, enum ktstr_stim kind, uint64_t iterations);
 
 /* Readings of the guest's own view for the host monitor's cross-check
  * (docs/monitor.md), sent on the ring.  KTSTR_PROBE_NR_RUNNING: every
@@ -323,9 +324,9 @@ void ktstr_stimulus(struct ktstr_ctx *ctx, unsigned step, enum ktstr_stim kind, 
  * number of readings sent, or -errno. */
 #define KTSTR_PROBE_NR_RUNNING 1u
 #define KTSTR_PROBE_KERNEL 2u
-int ktstr_monitor_probe(struct ktstr_ctx *ctx, unsigned what);
+KTSTR_API int ktstr_monitor_probe(struct ktstr_ctx *ctx, unsigned what);
 
 /* libktstr's main(): tests binaries need not define one. */
-int ktstr_main(int argc, char **argv);
+KTSTR_API int ktstr_main(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@
  * boots, and again in the guest. */
 #ifndef KTSTR_SCENARIO_H
 #define KTSTR_SCENARIO_H
+#include <ktstr/api.h>
 #include <ktstr/ktstr.h>
 
 enum ktstr_cpuset_kind {
@@ -49,10 +50,10 @@ struct ktstr_cpuset_spec {
 
 /* Resolve a spec on a topology.  Returns 0, or -EINVAL with the reason
  * (naming the spec's field) in err.  KTSTR_CS_NONE resolves to empty. */
-int ktstr_cpuset_resolve(const struct ktstr_topo *t, const struct ktstr_cpuset_spec *s, struct ktstr_cpumask *out,
-			 char *err, size_t errlen);
+KTSTR_API int ktstr_cpuset_resolve(const struct ktstr_topo *t, const struct ktstr_cpuset_spec *s,
+				   struct ktstr_cpumask *out, char *err, size_t errlen);
 /* The usable CPUs: all but the last when there are more than 2. */
-void ktstr_topo_usable(const struct ktstr_topo *t, struct ktstr_cpumask *out);
+KTSTR_API void ktstr_topo_usable(const struct ktstr_topo *t, struct ktstr_cpumask *out);
 
 /* Worker affinity (reference §2.7); pool = the cgroup's cpuset, else all CPUs. */
 enum ktstr_affinity {
@@ -66,9 +67,9 @@ enum ktstr_affinity {
 /* Resolve an affinity kind: *none set when no affinity is to be applied.
  * For RANDOM, rng (xorshift state, non-zero) draws the sample.  -EINVAL
  * with a reason when the result is empty or the list is bad. */
-int ktstr_affinity_resolve(const struct ktstr_topo *t, enum ktstr_affinity k, const char *cpus,
-			   const struct ktstr_cpumask *cpuset, uint64_t *rng, struct ktstr_cpumask *out, bool *none,
-			   char *err, size_t errlen);
+KTSTR_API int ktstr_affinity_resolve(const struct ktstr_topo *t, enum ktstr_affinity k, const char *cpus,
+				     const struct ktstr_cpumask *cpuset, uint64_t *rng, struct ktstr_cpumask *out,
+				     bool *none, char *err, size_t errlen);
 
 enum ktstr_policy {
 	KTSTR_POL_NORMAL = 0, /* no syscall */
@@ -170,12 +171,13 @@ struct ktstr_backdrop {
 /* Run a scenario: backdrop, steps, checks of every worker set.  Returns 0
  * (verdict in ctx) or -errno on an infrastructure error; invalid data
  * fails the test with a message naming the field. */
-int ktstr_run_steps(struct ktstr_ctx *ctx, const struct ktstr_backdrop *bd, const struct ktstr_step *steps);
+KTSTR_API int ktstr_run_steps(struct ktstr_ctx *ctx, const struct ktstr_backdrop *bd, const struct ktstr_step *steps);
 
 /* Check scenario data against a topology (host side, before boot).
  * Returns 0 or -EINVAL with "step N op M (kind 'cg'): field: reason". */
-int ktstr_steps_validate(const struct ktstr_topo *t, const struct ktstr_backdrop *bd, const struct ktstr_step *steps,
-			 unsigned workers_per_cgroup, char *err, size_t errlen);
+KTSTR_API int ktstr_steps_validate(const struct ktstr_topo *t, const struct ktstr_backdrop *bd,
+				   const struct ktstr_step *steps, unsigned workers_per_cgroup, char *err,
+				   size_t errlen);
 
 /* A scenario's data, registered beside its KTSTR_SCENARIO so the runner
  * can validate it before the VM boots. */
@@ -200,13 +202,13 @@ struct ktstr_scenario_data {
 	}
 
 /* The registered data of test t (by name, ignoring a "/flags" suffix), or NULL. */
-const struct ktstr_scenario_data *kt_scenario_data(const char *name);
+KTSTR_API const struct ktstr_scenario_data *kt_scenario_data(const char *name);
 /* Host pass: 0 if t has no registered data or it is valid on topo. */
-int kt_scenario_validate(const struct ktstr_test *t, const struct ktstr_topo *topo, char *err, size_t len);
+KTSTR_API int kt_scenario_validate(const struct ktstr_test *t, const struct ktstr_topo *topo, char *err, size_t len);
 /* True if t's data uses cpusets (or its .desc starts with "cpuset:"). */
-bool kt_scenario_needs_cpuset(const struct ktstr_test *t);
+KTSTR_API bool kt_scenario_needs_cpuset(const struct ktstr_test *t);
 /* Pure: whether a cgroup.subtree_control / cgroup.controllers line
  * ("cpuset cpu io") names controller `name` (a whole word). */
-bool kt_controllers_has(const char *list, const char *name);
+KTSTR_API bool kt_controllers_has(const char *list, const char *name);
 
 #endif

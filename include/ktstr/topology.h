@@ -2,6 +2,7 @@
  * per core, written "1n2l2c1t".  Pure functions. */
 #ifndef KTSTR_TOPOLOGY_H
 #define KTSTR_TOPOLOGY_H
+#include <ktstr/api.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -24,14 +25,14 @@ static inline unsigned ktstr_topo_cpus(const struct ktstr_topo *t)
 
 /* Parse "NnNlNcNt" (each dimension optional in order but all four present
  * in practice).  Returns 0, or -EINVAL with a human reason in err. */
-int ktstr_topo_parse(const char *s, struct ktstr_topo *t, char *err, size_t errlen);
+KTSTR_API int ktstr_topo_parse(const char *s, struct ktstr_topo *t, char *err, size_t errlen);
 /* Checks: every dimension > 0, llcs % numa_nodes == 0, 1..256 CPUs. */
-int ktstr_topo_validate(const struct ktstr_topo *t, char *err, size_t errlen);
-void ktstr_topo_format(const struct ktstr_topo *t, char *buf, size_t len);
-unsigned ktstr_topo_cpu_llc(const struct ktstr_topo *t, unsigned cpu);
-unsigned ktstr_topo_cpu_node(const struct ktstr_topo *t, unsigned cpu);
-unsigned ktstr_topo_cpu_core(const struct ktstr_topo *t, unsigned cpu); /* global core id */
+KTSTR_API int ktstr_topo_validate(const struct ktstr_topo *t, char *err, size_t errlen);
+KTSTR_API void ktstr_topo_format(const struct ktstr_topo *t, char *buf, size_t len);
+KTSTR_API unsigned ktstr_topo_cpu_llc(const struct ktstr_topo *t, unsigned cpu);
+KTSTR_API unsigned ktstr_topo_cpu_node(const struct ktstr_topo *t, unsigned cpu);
+KTSTR_API unsigned ktstr_topo_cpu_core(const struct ktstr_topo *t, unsigned cpu); /* global core id */
 /* The cpulist of LLC l ("4-7"); -EINVAL if l is out of range. */
-int ktstr_topo_llc_cpus(const struct ktstr_topo *t, unsigned l, char *buf, size_t len);
+KTSTR_API int ktstr_topo_llc_cpus(const struct ktstr_topo *t, unsigned l, char *buf, size_t len);
 
 #endif

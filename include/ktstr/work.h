@@ -11,6 +11,7 @@
  * need a worker count divisible by the group size. */
 #ifndef KTSTR_WORK_H
 #define KTSTR_WORK_H
+#include <ktstr/api.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,18 +69,18 @@ struct ktstr_work_info {
 };
 
 /* The description of a type; NULL if t is out of range. */
-const struct ktstr_work_info *ktstr_work_info(enum ktstr_work t);
-const char *ktstr_work_name(enum ktstr_work t); /* "?" if out of range */
+KTSTR_API const struct ktstr_work_info *ktstr_work_info(enum ktstr_work t);
+KTSTR_API const char *ktstr_work_name(enum ktstr_work t); /* "?" if out of range */
 /* Exact, case-sensitive name -> type.  -EINVAL if unknown (err says so,
  * with a "did you mean" when a case-insensitive match exists). */
-int ktstr_work_from_name(const char *name, enum ktstr_work *t, char *err, size_t errlen);
+KTSTR_API int ktstr_work_from_name(const char *name, enum ktstr_work *t, char *err, size_t errlen);
 /* Parse "key=value,key=value" against t's parameters into p[] (defaults
  * for keys not given).  NULL or "" means all defaults.  -EINVAL with the
  * reason in err on an unknown key, a bad number or a value out of bounds. */
-int ktstr_work_parse_args(enum ktstr_work t, const char *args, uint64_t p[KTSTR_WORK_MAX_PARAMS], char *err,
-			  size_t errlen);
+KTSTR_API int ktstr_work_parse_args(enum ktstr_work t, const char *args, uint64_t p[KTSTR_WORK_MAX_PARAMS], char *err,
+				    size_t errlen);
 /* Workers per group for t with parameters p (1: independent workers). */
-unsigned ktstr_work_group_size(enum ktstr_work t, const uint64_t p[KTSTR_WORK_MAX_PARAMS]);
+KTSTR_API unsigned ktstr_work_group_size(enum ktstr_work t, const uint64_t p[KTSTR_WORK_MAX_PARAMS]);
 
 /* Sequence phases: each runs for `ms`; the list ends with kind END. */
 enum ktstr_phase_kind {
@@ -111,7 +112,7 @@ struct ktstr_migration {
  * afterwards ktstr_workload_report() gives each worker's final report,
  * valid until ktstr_workload_finish(), which checks and frees. */
 struct ktstr_workload;
-int ktstr_workload_stop(struct ktstr_workload *w);
-const struct ktstr_worker_report *ktstr_workload_report(const struct ktstr_workload *w, size_t i);
+KTSTR_API int ktstr_workload_stop(struct ktstr_workload *w);
+KTSTR_API const struct ktstr_worker_report *ktstr_workload_report(const struct ktstr_workload *w, size_t i);
 
 #endif

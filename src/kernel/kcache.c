@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,10 +363,15 @@ static const char usage_text[] =
 	"          --all            remove every entry and the source and build trees\n"
 	"                           (the next build starts from scratch)\n";
 
-static int bad_usage(const char *fmt_, const char *arg)
+static int bad_usage(const char *fmt_, ...) __attribute__((format(printf, 1, 2)));
+static int bad_usage(const char *fmt_, ...)
 {
+	va_list ap;
+
 	fputs("ktstr: kernel: ", stderr);
-	fprintf(stderr, fmt_, arg);
+	va_start(ap, fmt_);
+	vfprintf(stderr, fmt_, ap);
+	va_end(ap);
 	fputs(" (see `ktstr kernel --help`)\n", stderr);
 	return 2;
 }

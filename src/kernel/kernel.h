@@ -78,7 +78,9 @@ int kt_kernel_resolve(const char *spec, struct kernel_info *out);
 int kt_kernel_scheduler_path(const struct kernel_info *k, const char *name, char *buf, size_t len);
 
 /* scx-ktstr, our fixture scheduler (scxbuild.c).  Its sources are
- * $KTSTR_SRC_DIR/scx-ktstr, else <KTSTR_SRC_DIR compiled in>/scx-ktstr. */
+ * $KTSTR_SRC_DIR/scx-ktstr, else <the source tree or, installed,
+ * <prefix>/share/ktstr>/scx-ktstr.  buf gets that path even when it does
+ * not exist (-ENOENT; "" when no directory is known). */
 int kt_scx_ktstr_src_dir(char *buf, size_t len);
 /* sha256 (hex) of the sources in dir src: the stamp kept next to the binary. */
 int kt_scx_ktstr_stamp(const char *src, char hex[65]);

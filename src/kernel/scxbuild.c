@@ -6,10 +6,13 @@
  *   <sched dir>/scx_ktstr         the loader with the BPF skeleton inside
  *   <sched dir>/scx_ktstr.stamp   sha256 of the sources it was built from
  *
- * The sources are found at run time ($KTSTR_SRC_DIR, else the repo path
- * compiled in); when their hash differs from the stamp the binary is
- * rebuilt, so editing scx-ktstr needs no `ktstr kernel build --force`.  A
- * matching stamp costs one hash of a few small files. */
+ * The sources are found at run time in <root>/scx-ktstr, root being
+ * $KTSTR_SRC_DIR, else the directory compiled in: the source tree for an
+ * in-tree build (KTSTR_SRC_DIR), <prefix>/share/ktstr for the copies
+ * `make install` installs (KTSTR_DATA_DIR).  When their hash differs from
+ * the stamp the binary is rebuilt, so editing scx-ktstr needs no `ktstr
+ * kernel build --force`.  A matching stamp costs one hash of a few small
+ * files. */
 #include "kernel/kernel.h"
 
 #include <dirent.h>
@@ -23,8 +26,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef KTSTR_SRC_DIR
-#define KTSTR_SRC_DIR ""
+#if defined(KTSTR_DATA_DIR)
+#define SCX_ROOT KTSTR_DATA_DIR /* installed: <prefix>/share/ktstr */
+#elif defined(KTSTR_SRC_DIR)
+#define SCX_ROOT KTSTR_SRC_DIR /* in-tree: the source tree */
+#else
+#define SCX_ROOT ""
 #endif
 
 #define SCX_NAME "scx_ktstr"
@@ -48,11 +55,14 @@ int kt_scx_ktstr_src_dir(char *buf, size_t len)
 	char p[KT_PATH];
 
 	if (!root || !*root)
-		root = KTSTR_SRC_DIR;
-	if (!*root || fmtp(buf, len, "%s/scx-ktstr", root) || fmtp(p, sizeof(p), "%s/Makefile", buf) ||
-	    !kt_path_exists(p))
+		root = SCX_ROOT;
+	if (len)
+		buf[0] = '\0';
+	if (!*root)
 		return -ENOENT;
-	return 0;
+	if (fmtp(buf, len, "%s/scx-ktstr", root) || fmtp(p, sizeof(p), "%s/Makefile", buf))
+		return -ENAMETOOLONG;
+	return kt_path_exists(p) ? 0 : -ENOENT;
 }
 
 static int src_filter(const struct dirent *de)
@@ -229,8 +239,9 @@ int kt_scx_ktstr_install(const char *kobj, const char *sched_dir)
 	int ret;
 
 	if (kt_scx_ktstr_src_dir(src, sizeof(src))) {
-		kt_info("warning: %s not built: its sources are not at %s/scx-ktstr (set KTSTR_SRC_DIR "
-			"to the ktstr source tree)", SCX_NAME, getenv("KTSTR_SRC_DIR") ?: KTSTR_SRC_DIR);
+		kt_info("warning: %s not built: its sources are not at %s (set KTSTR_SRC_DIR to the "
+			"directory holding scx-ktstr/: a ktstr source tree or <prefix>/share/ktstr)", SCX_NAME,
+			src[0] ? src : "(no directory compiled in)");
 		return -ENOENT;
 	}
 	if (!kobj_ready(kobj)) {
@@ -264,8 +275,8 @@ int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len)
 	if (kt_scx_ktstr_src_dir(src, sizeof(src))) {
 		if (have)
 			return 0; /* an installed ktstr without its sources: use what is there */
-		kt_err(0, "%s: not built for kernel %s and its sources are not found (set KTSTR_SRC_DIR)", SCX_NAME,
-		       k->key[0] ? k->key : k->bzimage);
+		kt_err(0, "%s: not built for kernel %s and its sources are not at %s (set KTSTR_SRC_DIR)", SCX_NAME,
+		       k->key[0] ? k->key : k->bzimage, src[0] ? src : "(no directory compiled in)");
 		return -ENOENT;
 	}
 	if ((ret = kt_scx_ktstr_stamp(src, stamp)))

@@ -91,6 +91,8 @@ void ktstr_sleep_ms(unsigned ms)
 }
 
 static void vadd(struct ktstr_ctx *ctx, enum ktstr_kind kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void vadd(struct ktstr_ctx *ctx, enum ktstr_kind kind, const char *fmt, va_list ap)
 {
 	char msg[256];
 

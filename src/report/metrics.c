@@ -429,9 +429,11 @@ void kt_rep_fmt_value(int metric, double v, char *buf, size_t len)
 {
 	const char *u = metric >= 0 && metric < KR_NMETRICS ? kt_rep_metrics[metric].unit : "";
 	double a = fabs(v);
-	const char *fmt = a >= 1000 || a == floor(a) ? "%.0f" : a >= 10 ? "%.1f" : a >= 0.1 ? "%.2f" : "%.3g";
 	char n[48];
 
-	snprintf(n, sizeof(n), fmt, v);
+	if (a >= 0.1 || a == floor(a))
+		snprintf(n, sizeof(n), "%.*f", a >= 1000 || a == floor(a) ? 0 : a >= 10 ? 1 : 2, v);
+	else
+		snprintf(n, sizeof(n), "%.3g", v);
 	snprintf(buf, len, "%s%s%s", n, *u && strcmp(u, "%") && strcmp(u, "x") ? " " : "", u);
 }

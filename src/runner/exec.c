@@ -13,6 +13,7 @@
 #include "monitor/monitor.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -179,10 +180,14 @@ int kt_case_cmdline(const struct kt_resolved *r, const struct kt_exec_env *env, 
 	return ret;
 }
 
-static void vm_error(struct kt_outcome *out, const char *fmt, const char *what)
+static void __attribute__((format(printf, 2, 3))) vm_error(struct kt_outcome *out, const char *fmt, ...)
 {
+	va_list ap;
+
 	out->verdict = KT_ERROR;
-	snprintf(out->reason, sizeof(out->reason), fmt, what);
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
 }
 
 void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, struct kt_outcome *out)

@@ -86,4 +86,9 @@ void kt_case_exec_local(const struct kt_resolved *r, const struct kt_exec_env *e
 int kt_case_cmdline(const struct kt_resolved *r, const struct kt_exec_env *env, const char *sched_guest, char *buf,
 		    size_t len);
 
+/* The nested rig's L2 initramfs (/init and its libraries, L1's /sched),
+ * built once per L1 under /tmp; for ktstr_nested_run() and the boot
+ * benchmark (runner/nested.c). */
+int kt_nested_initramfs(char *out, size_t len);
+
 #endif

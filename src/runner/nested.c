@@ -85,7 +85,7 @@ static int sched_files(struct initramfs_file *f, size_t *n)
 	return 0;
 }
 
-int kt_vmm_nested_initramfs(char *out, size_t len)
+int kt_nested_initramfs(char *out, size_t len)
 {
 	static char built[4096];
 	struct initramfs_file files[NESTED_MAX_SCHED];
@@ -159,7 +159,7 @@ static int l2_env(const struct ktstr_test *t, const struct ktstr_nested_opts *op
 	int ret;
 
 	memset(env, 0, sizeof(*env));
-	ret = kt_vmm_nested_initramfs(initrd, sizeof(initrd));
+	ret = kt_nested_initramfs(initrd, sizeof(initrd));
 	if (ret) {
 		snprintf(res->reason, sizeof(res->reason), "L2 initramfs: %s", strerror(-ret));
 		return ret;

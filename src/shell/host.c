@@ -182,14 +182,18 @@ static int build_initrd(const struct kt_shell_opts *o, const char *sched_host, c
 	if (sl < 0)
 		return kt_err(errno, "shell: readlink /proc/self/exe");
 	self[sl] = '\0';
-	const char *args[o->n_include + 1];
+	const char **args = calloc(o->n_include + 1, sizeof(*args));
 
+	if (!args)
+		return kt_err(ENOMEM, "shell: include list");
 	for (size_t i = 0; i < o->n_include; i++)
 		args[i] = o->include[i];
 	/* Included programs get glibc's UTF-8 locale (~400 KiB). */
 	if (o->n_include && kt_path_exists(LOCALE_DIR))
 		args[o->n_include] = LOCALE_DIR;
-	if (kt_shell_collect(args, o->n_include + (o->n_include && kt_path_exists(LOCALE_DIR)), &inc))
+	ret = kt_shell_collect(args, o->n_include + (o->n_include && kt_path_exists(LOCALE_DIR)), &inc);
+	free(args);
+	if (ret)
 		return -EINVAL;
 	files = calloc(inc.n + 1, sizeof(*files));
 	if (!files) {

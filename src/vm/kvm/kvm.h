@@ -70,9 +70,6 @@ int kt_vmm_vio_cmdline(const struct kvmm *k, char *buf, size_t len);
 bool kt_vmm_vio_mmio(struct kvmm *k, uint64_t gpa, uint8_t *data, unsigned len, bool is_write);
 ssize_t kt_vmm_vio_input(struct kvmm *k, const char *p, size_t n);
 void kt_vmm_vio_destroy(struct kvmm *k);
-/* nested.c: the L2 initramfs (/init and its libraries), built once per
- * L1 under /tmp; for ktstr_nested_run() and the boot benchmark. */
-int kt_vmm_nested_initramfs(char *out, size_t len);
 /* Launch to the BSP's first KVM_RUN of the latest VM (for the benchmark). */
 extern _Atomic uint64_t kt_vmm_stat_first_run_ns;
 
