@@ -18,6 +18,8 @@
 #define SYS_NODE "/sys/devices/system/node"
 #define MAX_GROUPS 256
 
+int cli_kernel(int argc, char **argv); /* kernel.c */
+
 struct groups {
 	struct ktstr_cpumask m[MAX_GROUPS];
 	char label[MAX_GROUPS][32];
@@ -242,7 +244,7 @@ static int show_host(int argc, char **argv)
 			printf("%-16s %s\n", "KTSTR_KERNEL", env);
 	}
 	fflush(stdout);
-	kt_kernel_cli(2, list_argv);
+	cli_kernel(2, list_argv);
 	return 0;
 }
 

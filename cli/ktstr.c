@@ -1,6 +1,5 @@
 /* The ktstr command line. */
 #include "guest/guest.h"
-#include "kernel/kernel.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 
 #define KTSTR_VERSION "0.1.0"
 
+int cli_kernel(int argc, char **argv);
 int cli_scenario(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_host(int argc, char **argv);
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[1], "kernel"))
-		return kt_kernel_cli(argc - 1, argv + 1);
+		return cli_kernel(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "scenario"))
 		return cli_scenario(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
