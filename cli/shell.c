@@ -1,6 +1,7 @@
 /* `ktstr shell`: options to struct kt_shell_opts (src/shell/). */
 #include "shell/shell.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ int cli_shell(int argc, char **argv)
 		{ 0 },
 	};
 	struct kt_shell_opts o = { .topo = { 1, 1, 1, 1 } };
+	struct kt_shell_end how;
 	const char **inc = calloc((size_t)argc + 1, sizeof(*inc));
 	char err[256], *end;
 	unsigned long mem;
@@ -106,9 +108,13 @@ int cli_shell(int argc, char **argv)
 		goto bad;
 	}
 	o.include = inc;
-	ret = kt_shell_run(&o);
+	ret = kt_shell_run(&o, &how);
 	free(inc);
-	return ret;
+	if (!ret)
+		return how.status;
+	if (how.bad_input)
+		return 2;
+	return ret == -EINTR ? 130 : 1;
 bad:
 	free(inc);
 	return 2;
