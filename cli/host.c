@@ -19,6 +19,7 @@
 #define SYS_NODE "/sys/devices/system/node"
 #define MAX_GROUPS 256
 
+
 struct groups {
 	struct ktstr_cpumask m[MAX_GROUPS];
 	char label[MAX_GROUPS][32];
@@ -250,7 +251,7 @@ static int show_host(int argc, char **argv)
 		       found ? "" : " (missing: set KTSTR_SRC_DIR to the directory holding scx-ktstr/)");
 	}
 	fflush(stdout);
-	kt_kernel_cli(2, list_argv);
+	cli_kernel(2, list_argv);
 	return 0;
 }
 

@@ -1,6 +1,5 @@
 /* The ktstr command line. */
 #include "guest/guest.h"
-#include "kernel/kernel.h"
 #include "cli.h"
 
 #include <stdio.h>
@@ -62,7 +61,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[1], "kernel"))
-		return kt_kernel_cli(argc - 1, argv + 1);
+		return cli_kernel(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "scenario"))
 		return cli_scenario(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))

@@ -2,6 +2,7 @@
 #include "shell/shell.h"
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ int cli_shell(int argc, char **argv)
 		{ 0 },
 	};
 	struct kt_shell_opts o = { .topo = { 1, 1, 1, 1 } };
+	struct kt_shell_end how;
 	const char **inc = calloc((size_t)argc + 1, sizeof(*inc));
 	char err[256], *end;
 	unsigned long mem;
@@ -107,9 +109,13 @@ int cli_shell(int argc, char **argv)
 		goto bad;
 	}
 	o.include = inc;
-	ret = kt_shell_run(&o);
+	ret = kt_shell_run(&o, &how);
 	free(inc);
-	return ret;
+	if (!ret)
+		return how.status;
+	if (how.bad_input)
+		return 2;
+	return ret == -EINTR ? 130 : 1;
 bad:
 	free(inc);
 	return 2;

@@ -22,6 +22,7 @@
 #include <ktstr/topology.h>
 #include <ktstr/checks.h>
 #include <ktstr/work.h>
+#include <ktstr/print.h>
 
 struct ktstr_ctx;
 

@@ -1,5 +1,6 @@
 /* The kernel cache (<cache>/kernels/<key>/, written by kbuild.c): which
- * kernel a command uses (kt_kernel_resolve) and `ktstr kernel ...`. */
+ * kernel a command uses (kt_kernel_resolve), listing and removing entries
+ * (`ktstr kernel list|clean`, cli/kernel.c). */
 #include "kernel/kernel.h"
 
 #include <dirent.h>
@@ -18,14 +19,6 @@
 
 /* What a kernel must have for ktstr: sched_ext, and BTF for its BPF. */
 static const char required_config[] = "CONFIG_SCHED_CLASS_EXT=y\nCONFIG_DEBUG_INFO_BTF=y\n";
-
-struct kentry {
-	char key[128];
-	char dir[KT_PATH];
-	char version[64];
-	char built[32]; /* ISO 8601 UTC: built_at, else the dir's mtime */
-	char scheds[160];
-};
 
 static int fmt(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
 static int fmt(char *buf, size_t len, const char *f, ...)
@@ -101,7 +94,7 @@ int kt_kernel_info_from_entry(const char *dir, struct kernel_info *out)
 	return 0;
 }
 
-static int kernels_dir(char *buf, size_t len)
+int kt_kernel_cache_dir(char *buf, size_t len)
 {
 	char root[KT_PATH];
 	int ret = kt_cache_root(root, sizeof(root));
@@ -113,22 +106,20 @@ static int kernels_dir(char *buf, size_t len)
 
 static int cmp_newest(const void *a, const void *b)
 {
-	const struct kentry *x = a, *y = b;
+	const struct kt_kernel_entry *x = a, *y = b;
 	int c = strcmp(y->built, x->built);
 
 	return c ? c : strcmp(x->key, y->key);
 }
 
-/* Valid entries (metadata.json + bzImage), newest first.  A missing
- * kernels dir is an empty list. */
-static int list_entries(struct kentry **out, size_t *n)
+int kt_kernel_list(struct kt_kernel_entry **out, size_t *n)
 {
 	char dir[KT_PATH], p[KT_PATH];
-	struct kentry *v = NULL, *e;
+	struct kt_kernel_entry *v = NULL, *e;
 	size_t cnt = 0, cap = 0;
 	struct dirent *de;
 	DIR *d;
-	int ret = kernels_dir(dir, sizeof(dir));
+	int ret = kt_kernel_cache_dir(dir, sizeof(dir));
 
 	*out = NULL;
 	*n = 0;
@@ -146,7 +137,7 @@ static int list_entries(struct kentry **out, size_t *n)
 		    fmt(p, sizeof(p), "%s/%s", dir, de->d_name) || !(meta = load_meta(p)))
 			continue;
 		if (cnt == cap) {
-			struct kentry *nv = realloc(v, (cap = cap ? 2 * cap : 8) * sizeof(*v));
+			struct kt_kernel_entry *nv = realloc(v, (cap = cap ? 2 * cap : 8) * sizeof(*v));
 
 			if (!nv) {
 				json_decref(meta);
@@ -262,7 +253,7 @@ static int resolve_path(const char *path, const char *what, struct kernel_info *
 
 static int resolve_spec(const char *spec, const char *from, struct kernel_info *k)
 {
-	struct kentry *v;
+	struct kt_kernel_entry *v;
 	size_t n, hit = SIZE_MAX, nhit = 0;
 	char what[KT_PATH + 32];
 	int ret;
@@ -271,7 +262,7 @@ static int resolve_spec(const char *spec, const char *from, struct kernel_info *
 	if (strchr(spec, '/') || kt_path_exists(spec))
 		ret = resolve_path(spec, what, k);
 	else {
-		if ((ret = list_entries(&v, &n)))
+		if ((ret = kt_kernel_list(&v, &n)))
 			return ret;
 		for (size_t i = 0; i < n; i++) {
 			if (!strcmp(v[i].key, spec)) {
@@ -300,7 +291,7 @@ static int resolve_spec(const char *spec, const char *from, struct kernel_info *
 int kt_kernel_resolve(const char *spec, struct kernel_info *out)
 {
 	const char *env = getenv("KTSTR_KERNEL");
-	struct kentry *v;
+	struct kt_kernel_entry *v;
 	size_t n;
 	int ret;
 
@@ -309,7 +300,7 @@ int kt_kernel_resolve(const char *spec, struct kernel_info *out)
 		return resolve_spec(spec, NULL, out);
 	if (env && *env)
 		return resolve_spec(env, "KTSTR_KERNEL", out);
-	if ((ret = list_entries(&v, &n)))
+	if ((ret = kt_kernel_list(&v, &n)))
 		return ret;
 	if (!n) {
 		kt_err(0, "no kernel found: run `ktstr kernel build` (or pass --kernel PATH)");
@@ -337,152 +328,7 @@ int kt_kernel_scheduler_path(const struct kernel_info *k, const char *name, char
 	return 0;
 }
 
-/* ---- `ktstr kernel ...` ---- */
-
-static const char usage_text[] =
-	"usage: ktstr kernel build [--source DIR] [-j N] [--force] [--no-schedulers]\n"
-	"       ktstr kernel list\n"
-	"       ktstr kernel path [KEY|PATH]\n"
-	"       ktstr kernel clean [KEY | --all | --keep N]\n"
-	"\n"
-	"build   Build a guest kernel with kernel/ktstr.kconfig and cache it in\n"
-	"        <cache>/kernels/<key>/ (<cache>: $KTSTR_CACHE_DIR, else\n"
-	"        $XDG_CACHE_HOME/ktstr, else ~/.cache/ktstr).  Prints the bzImage path.\n"
-	"          --source DIR     kernel tree to build (out of tree); default: the\n"
-	"                           Debian linux-source-6.12 tarball, extracted once\n"
-	"          -j, --jobs N     make -j N (default: online CPUs + 1)\n"
-	"          --force          rebuild even if the kernel is cached\n"
-	"          --no-schedulers  skip tools/sched_ext (scx_* schedulers, bpftool)\n"
-	"list    Cached kernels, newest first (marked *).\n"
-	"path    bzImage of KEY (a cache key or unique prefix, or a path), else of the\n"
-	"        kernel commands use: $KTSTR_KERNEL, else the newest cached one.\n"
-	"clean   Remove cached kernels.  Without arguments keeps the newest one\n"
-	"        (same as --keep 1).\n"
-	"          KEY              remove that entry only\n"
-	"          --keep N         keep the N newest entries\n"
-	"          --all            remove every entry and the source and build trees\n"
-	"                           (the next build starts from scratch)\n";
-
-static int bad_usage(const char *fmt_, ...) __attribute__((format(printf, 1, 2)));
-static int bad_usage(const char *fmt_, ...)
-{
-	va_list ap;
-
-	fputs("ktstr: kernel: ", stderr);
-	va_start(ap, fmt_);
-	vfprintf(stderr, fmt_, ap);
-	va_end(ap);
-	fputs(" (see `ktstr kernel --help`)\n", stderr);
-	return 2;
-}
-
-static bool is_help(const char *a)
-{
-	return !strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "help");
-}
-
-/* "--name VALUE" or "--name=VALUE" (short: "-jN", "-j N"). */
-static const char *opt_arg(int argc, char **argv, int *i, const char *name, const char *shrt, bool *bad)
-{
-	const char *a = argv[*i];
-	size_t l = strlen(name);
-
-	if (shrt && !strncmp(a, shrt, strlen(shrt)) && a[strlen(shrt)])
-		return a + strlen(shrt);
-	if (!strncmp(a, name, l) && a[l] == '=')
-		return a + l + 1;
-	if (strcmp(a, name) && (!shrt || strcmp(a, shrt)))
-		return NULL;
-	if (*i + 1 >= argc) {
-		*bad = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-static bool parse_count(const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return false;
-	*out = (int)v;
-	return true;
-}
-
-static int cli_build(int argc, char **argv)
-{
-	struct kernel_build_opts o = { 0 };
-	struct kernel_info k;
-	bool bad = false;
-	const char *v;
-
-	for (int i = 0; i < argc; i++) {
-		if (is_help(argv[i])) {
-			fputs(usage_text, stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--force"))
-			o.force = true;
-		else if (!strcmp(argv[i], "--no-schedulers"))
-			o.no_schedulers = true;
-		else if ((v = opt_arg(argc, argv, &i, "--source", NULL, &bad)))
-			o.source = v;
-		else if ((v = opt_arg(argc, argv, &i, "--jobs", "-j", &bad))) {
-			if (!parse_count(v, 1, 1024, &o.jobs))
-				return bad_usage("build: -j wants a number of jobs 1..1024, not \"%s\"", v);
-		} else
-			return bad_usage(bad ? "build: %s needs a value" : "build: unknown argument \"%s\"",
-					 argv[i]);
-	}
-	if (kt_kernel_build(&o, &k))
-		return 1;
-	printf("%s\n", k.bzimage);
-	return 0;
-}
-
-static int cli_list(int argc, char **argv)
-{
-	struct kentry *v;
-	size_t n;
-	char dir[KT_PATH];
-
-	if (argc && is_help(argv[0])) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	if (argc)
-		return bad_usage("list: unexpected argument \"%s\"", argv[0]);
-	if (list_entries(&v, &n) || kernels_dir(dir, sizeof(dir)))
-		return 1;
-	if (!n)
-		fprintf(stderr, "ktstr: no cached kernels in %s (run `ktstr kernel build`)\n", dir);
-	else
-		printf("  %-28s %-12s %-21s %s\n", "KEY", "VERSION", "BUILT", "SCHEDULERS");
-	for (size_t i = 0; i < n; i++)
-		printf("%c %-28s %-12s %-21s %s\n", i ? ' ' : '*', v[i].key,
-		       v[i].version[0] ? v[i].version : "?", v[i].built, v[i].scheds[0] ? v[i].scheds : "-");
-	free(v);
-	return 0;
-}
-
-static int cli_path(int argc, char **argv)
-{
-	struct kernel_info k;
-
-	if (argc && is_help(argv[0])) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	if (argc > 1 || (argc && argv[0][0] == '-'))
-		return bad_usage("path: unexpected argument \"%s\"", argv[argc - 1]);
-	if (kt_kernel_resolve(argc ? argv[0] : NULL, &k))
-		return 1;
-	printf("%s\n", k.bzimage);
-	return 0;
-}
+/* ---- removing cached kernels ---- */
 
 static int remove_dir(const char *dir)
 {
@@ -494,7 +340,27 @@ static int remove_dir(const char *dir)
 	return 0;
 }
 
-/* Leftover temp dirs (".tmp-<key>-<pid>", ".old-...") of dead builds. */
+int kt_kernel_remove(const struct kt_kernel_entry *e)
+{
+	return remove_dir(e->dir);
+}
+
+/* The pid of a build's temp dir name (".tmp-<key>-<pid>"), or 0. */
+static pid_t temp_dir_pid(const char *name)
+{
+	const char *dash = strrchr(name, '-');
+	char *end;
+	long v;
+
+	if ((strncmp(name, ".tmp-", 5) && strncmp(name, ".old-", 5)) || !dash || !dash[1])
+		return 0;
+	errno = 0;
+	v = strtol(dash + 1, &end, 10);
+	return errno || *end || v < 1 || v > INT_MAX ? 0 : (pid_t)v;
+}
+
+/* Leftover temp dirs (".tmp-<key>-<pid>", ".old-...") of dead builds;
+ * best effort (a failure is printed, not returned). */
 static void remove_stale(const char *dir)
 {
 	char p[KT_PATH];
@@ -502,12 +368,9 @@ static void remove_stale(const char *dir)
 	DIR *d = opendir(dir);
 
 	while (d && (de = readdir(d))) {
-		const char *dash = strrchr(de->d_name, '-');
-		int pid;
+		pid_t pid = temp_dir_pid(de->d_name);
 
-		if ((strncmp(de->d_name, ".tmp-", 5) && strncmp(de->d_name, ".old-", 5)) || !dash ||
-		    !parse_count(dash + 1, 1, INT_MAX, &pid) || !kill(pid, 0) || errno != ESRCH ||
-		    fmt(p, sizeof(p), "%s/%s", dir, de->d_name))
+		if (!pid || !kill(pid, 0) || errno != ESRCH || fmt(p, sizeof(p), "%s/%s", dir, de->d_name))
 			continue;
 		remove_dir(p);
 	}
@@ -515,79 +378,35 @@ static void remove_stale(const char *dir)
 		closedir(d);
 }
 
-static int cli_clean(int argc, char **argv)
+int kt_kernel_prune(unsigned keep)
 {
-	const char *key = NULL, *v;
-	char root[KT_PATH], p[KT_PATH];
-	int keep = -1, ret = 0;
-	bool all = false, bad = false;
-	struct kentry *e;
+	char dir[KT_PATH];
+	struct kt_kernel_entry *e;
 	size_t n;
+	int ret, r;
 
-	for (int i = 0; i < argc; i++) {
-		if (is_help(argv[i])) {
-			fputs(usage_text, stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--all"))
-			all = true;
-		else if ((v = opt_arg(argc, argv, &i, "--keep", NULL, &bad))) {
-			if (!parse_count(v, 0, INT_MAX, &keep))
-				return bad_usage("clean: --keep wants a count >= 0, not \"%s\"", v);
-		} else if (bad || argv[i][0] == '-' || key)
-			return bad_usage(bad ? "clean: %s needs a value" : "clean: unexpected argument \"%s\"",
-					 argv[i]);
-		else
-			key = argv[i];
-	}
-	if ((all && (key || keep >= 0)) || (key && keep >= 0))
-		return bad_usage("clean: KEY, --all and --keep exclude each other%s", "");
-	if (kt_cache_root(root, sizeof(root)) || list_entries(&e, &n))
-		return 1;
-	if (key) {
-		size_t i = 0;
-
-		while (i < n && strcmp(e[i].key, key))
-			i++;
-		ret = i < n ? remove_dir(e[i].dir) : bad_usage("clean: no cached kernel \"%s\"", key);
-		ret = ret == 2 ? 2 : !!ret;
-	} else if (all) {
-		static const char *const subs[] = { "kernels", "build", "src" };
-
-		for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
-			if (!fmt(p, sizeof(p), "%s/%s", root, subs[i]) && kt_path_exists(p))
-				ret |= !!remove_dir(p);
-	} else {
-		keep = keep < 0 ? 1 : keep;
-		for (size_t i = (size_t)keep; i < n; i++)
-			ret |= !!remove_dir(e[i].dir);
-		if (n <= (size_t)keep)
-			kt_info("nothing to remove (%zu cached kernel%s, keeping %d)", n, n == 1 ? "" : "s", keep);
-		if (!fmt(p, sizeof(p), "%s/kernels", root))
-			remove_stale(p);
-	}
+	if ((ret = kt_kernel_cache_dir(dir, sizeof(dir))) || (ret = kt_kernel_list(&e, &n)))
+		return ret;
+	for (size_t i = keep; i < n; i++)
+		if ((r = remove_dir(e[i].dir)) && !ret)
+			ret = r;
+	if (n <= keep)
+		kt_info("nothing to remove (%zu cached kernel%s, keeping %u)", n, n == 1 ? "" : "s", keep);
 	free(e);
+	remove_stale(dir);
 	return ret;
 }
 
-int kt_kernel_cli(int argc, char **argv)
+int kt_kernel_remove_all(void)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
+	static const char *const subs[] = { "kernels", "build", "src" };
+	char root[KT_PATH], p[KT_PATH];
+	int ret = kt_cache_root(root, sizeof(root)), r;
 
-	if (!sub) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
-	if (is_help(sub)) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	if (!strcmp(sub, "build"))
-		return cli_build(argc - 2, argv + 2);
-	if (!strcmp(sub, "list"))
-		return cli_list(argc - 2, argv + 2);
-	if (!strcmp(sub, "path"))
-		return cli_path(argc - 2, argv + 2);
-	if (!strcmp(sub, "clean"))
-		return cli_clean(argc - 2, argv + 2);
-	return bad_usage("unknown subcommand \"%s\"", sub);
+	if (ret)
+		return kt_err(-ret, "cache root");
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
+		if (!fmt(p, sizeof(p), "%s/%s", root, subs[i]) && kt_path_exists(p) && (r = remove_dir(p)) && !ret)
+			ret = r;
+	return ret;
 }

@@ -100,10 +100,32 @@ int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len);
  * -errno with a message (no vmlinux, no objcopy, objcopy failed). */
 int kt_kernel_monitor_vmlinux(const char *vmlinux, char *out, size_t len);
 
-/* `ktstr kernel build|list|path|clean ...`; argv[0] is the command name
- * ("kernel"), argv[1] the subcommand.  Returns the process exit status (0
- * ok, 1 failure, 2 bad usage/input).  `clean` without arguments keeps the
- * newest entry and removes the others. */
-int kt_kernel_cli(int argc, char **argv);
+/* ---- the cache's entries (kcache.c) ---- */
+
+struct kt_kernel_entry {
+	char key[128];
+	char dir[KT_PATH];
+	char version[64];  /* "" if unknown */
+	char built[32];    /* ISO 8601 UTC: built_at, else the dir's mtime */
+	char scheds[160];  /* schedulers built with it, comma-separated */
+};
+
+/* <cache>/kernels into buf.  0, or -errno with a message. */
+int kt_kernel_cache_dir(char *buf, size_t len);
+/* Valid entries (metadata.json + bzImage), newest first, in *out (free
+ * it); a missing kernels dir is an empty list.  0, or -errno with a
+ * message. */
+int kt_kernel_list(struct kt_kernel_entry **out, size_t *n);
+/* Removing: each removal prints "removed DIR" (kt_info); a failure
+ * prints a message, the rest are still tried and the first -errno is
+ * returned. */
+int kt_kernel_remove(const struct kt_kernel_entry *e);
+/* Keep the keep newest entries and remove the others (a note when there
+ * is nothing to remove); also the temp dirs of builds whose process is
+ * gone (best effort). */
+int kt_kernel_prune(unsigned keep);
+/* Every entry, and the source and build trees (the next build starts
+ * from scratch). */
+int kt_kernel_remove_all(void);
 
 #endif

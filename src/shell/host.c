@@ -212,31 +212,43 @@ static int build_initrd(const struct kt_shell_opts *o, const char *sched_host, c
 	return ret;
 }
 
-static int report(const struct session *s, const struct vm_result *r, bool exec)
+/* How the VM ended, into end (see kt_shell_run). */
+static int session_end(const struct session *s, const struct vm_result *r, bool exec, struct kt_shell_end *end)
 {
 	if (s->detached) {
 		fprintf(stderr, "\nktstr shell: Ctrl-] pressed; VM stopped\n");
+		end->detached = true;
+		end->status = 0;
 		return 0;
 	}
 	switch (r->exit) {
 	case VM_EXIT_INTERRUPTED:
 		fprintf(stderr, "\nktstr shell: %s; VM stopped\n", r->detail);
-		return 130;
+		return -EINTR;
 	case VM_EXIT_POWEROFF:
 	case VM_EXIT_RESET:
-		if (s->have_exit)
-			return s->exit_code >= 0 && s->exit_code <= 255 ? s->exit_code : 1;
+		if (s->have_exit) {
+			end->status = s->exit_code >= 0 && s->exit_code <= 255 ? s->exit_code : 1;
+			return 0;
+		}
 		fprintf(stderr, "ktstr shell: the guest %s without reporting %s exit status\n", kt_vm_exit_name(r->exit),
 			exec ? "the command's" : "the shell's");
-		return 1;
+		return -ENODATA;
 	default:
 		fprintf(stderr, "ktstr shell: the guest %s%s%s\n", kt_vm_exit_name(r->exit), r->detail[0] ? ": " : "",
 			r->detail);
-		return 1;
+		return -EIO;
 	}
 }
 
-int kt_shell_run(const struct kt_shell_opts *o)
+/* An error caused by the options (its message printed). */
+static int bad_input(struct kt_shell_end *end, int ret)
+{
+	end->bad_input = true;
+	return ret;
+}
+
+int kt_shell_run(const struct kt_shell_opts *o, struct kt_shell_end *end)
 {
 	struct kernel_info k;
 	struct kt_shell_guest_spec gs = { .topo = o->topo, .exec = o->exec, .sched_args = o->sched_args };
@@ -251,33 +263,36 @@ int kt_shell_run(const struct kt_shell_opts *o)
 	bool interactive = !o->exec;
 	int ret;
 
+	*end = (struct kt_shell_end){ 0 };
 	if (interactive && !isatty(STDIN_FILENO)) {
-		fprintf(stderr, "ktstr: shell: stdin is not a terminal; run it in one, or use --exec CMD\n");
-		return 2;
+		kt_err(0, "shell: stdin is not a terminal; run it in one, or use --exec CMD");
+		return bad_input(end, -ENOTTY);
 	}
 	if (!(ops = kt_vm_select(o->vmm, why, sizeof(why)))) {
-		fprintf(stderr, "ktstr: %s\n", why);
-		return 2;
+		kt_err(0, "%s", why);
+		return bad_input(end, -ENODEV);
 	}
-	if (kt_kernel_resolve(o->kernel, &k))
-		return 2;
+	if ((ret = kt_kernel_resolve(o->kernel, &k)))
+		return bad_input(end, ret);
 	gs.hvc0 = ops == &kt_vm_kvm_ops && kernel_has_hvc0(&k);
-	if (o->scheduler && resolve_scheduler(o->scheduler, &k, sched_host, sizeof(sched_host), sched_guest,
-					      sizeof(sched_guest)))
-		return 2;
+	if (o->scheduler && (ret = resolve_scheduler(o->scheduler, &k, sched_host, sizeof(sched_host), sched_guest,
+						     sizeof(sched_guest))))
+		return bad_input(end, ret);
 	gs.sched_guest = o->scheduler ? sched_guest : NULL;
 	gs.term = getenv("TERM");
 	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws)) {
 		gs.cols = ws.ws_col;
 		gs.rows = ws.ws_row;
 	}
-	if (kt_shell_cmdline(&gs, cmdline, sizeof(cmdline), err, sizeof(err))) {
-		fprintf(stderr, "ktstr: shell: %s\n", err);
-		return 2;
+	if ((ret = kt_shell_cmdline(&gs, cmdline, sizeof(cmdline), err, sizeof(err)))) {
+		kt_err(0, "shell: %s", err);
+		return bad_input(end, ret);
 	}
+	/* -EINVAL, -ENOENT: an --include-files argument, or a file or
+	 * library one of them needs, is missing or unusable. */
 	ret = build_initrd(o, o->scheduler ? sched_host : NULL, sched_guest, initrd, sizeof(initrd));
 	if (ret)
-		return ret == -EINVAL || ret == -ENOENT ? 2 : 1;
+		return ret == -EINVAL || ret == -ENOENT ? bad_input(end, ret) : ret;
 	cfg.kernel = k.bzimage;
 	cfg.initrd = initrd;
 	cfg.cmdline = cmdline;
@@ -299,17 +314,17 @@ int kt_shell_run(const struct kt_shell_opts *o)
 				"ktstr shell: `exit` or Ctrl-] leaves; the VM powers off\n",
 			k.version[0] ? k.version : k.bzimage, ts, ktstr_topo_cpus(&o->topo), cfg.memory_mb,
 			o->scheduler ? o->scheduler : "EEVDF");
-		if (term_raw()) {
+		if ((ret = term_raw())) {
 			term_restore();
-			return 1;
+			return ret;
 		}
 	}
 	kt_vm_install_signal_handlers();
 	ret = kt_vm_run(&cfg, &hooks, &res);
 	term_restore();
 	if (ret)
-		return 1;
-	ret = report(&s, &res, !interactive);
+		return ret;
+	ret = session_end(&s, &res, !interactive, end);
 	kt_vm_result_free(&res);
 	return ret;
 }

@@ -1,6 +1,6 @@
 /* `ktstr shell`: boot a VM with busybox and give the user a terminal on
  * its COM2 (/dev/ttyS1; with ktstr's own VMM the virtio console
- * /dev/hvc0), or run one command (--exec) and return its exit status.
+ * /dev/hvc0), or run one command (--exec) and report its exit status.
  *
  *   files.c  host: --include-files (files, directories, bare names)
  *   host.c   host: raw terminal, the VM, Ctrl-] and the exit status
@@ -45,9 +45,22 @@ void kt_shell_files_free(struct kt_shell_files *f);
 
 /* ---- host.c ---- */
 
-/* Runs the session.  Returns the process exit status: the shell's or
- * the command's exit status, 0 after Ctrl-], 2 on bad input, 1 when the
- * VM failed (message printed). */
-int kt_shell_run(const struct kt_shell_opts *o);
+/* How a session ended. */
+struct kt_shell_end {
+	int status;     /* the shell's or the command's exit status, 0..255 (0 after Ctrl-]) */
+	bool detached;  /* Ctrl-] ended it */
+	bool bad_input; /* on error: the options, or what they name, are at fault */
+};
+
+/* Runs the session.  Returns 0 when the guest reported the exit status
+ * of the shell or the command, or Ctrl-] ended it: end->status.
+ * -EINTR when SIGINT/SIGTERM on the host stopped the VM.  Otherwise
+ * -errno with a message printed: with end->bad_input for unusable
+ * options (an interactive session without a terminal, the VMM, kernel,
+ * scheduler or an included file not there or not usable, a command too
+ * long for the kernel command line); without it when the VM could not
+ * run, or the guest ended without reporting a status (-ENODATA) or
+ * panicked, crashed or timed out (-EIO). */
+int kt_shell_run(const struct kt_shell_opts *o, struct kt_shell_end *end);
 
 #endif

@@ -10,6 +10,38 @@
 
 int kt_verbose;
 
+__attribute__((format(printf, 2, 0))) static int default_print(enum ktstr_print_level level, const char *fmt,
+								 va_list ap)
+{
+	if (level == KTSTR_PRINT_DEBUG && !kt_verbose)
+		return 0;
+	fputs(level == KTSTR_PRINT_DEBUG ? "ktstr[debug]: " : "ktstr: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	return 0;
+}
+
+static ktstr_print_fn print_fn = default_print;
+
+ktstr_print_fn kt_set_print(ktstr_print_fn fn)
+{
+	return __atomic_exchange_n(&print_fn, fn ? fn : default_print, __ATOMIC_ACQ_REL);
+}
+
+__attribute__((format(printf, 2, 0))) static void vprint(enum ktstr_print_level level, const char *fmt, va_list ap)
+{
+	__atomic_load_n(&print_fn, __ATOMIC_ACQUIRE)(level, fmt, ap);
+}
+
+__attribute__((format(printf, 2, 3))) static void print(enum ktstr_print_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint(level, fmt, ap);
+	va_end(ap);
+}
+
 int kt_err(int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -19,9 +51,9 @@ int kt_err(int err, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (err)
-		fprintf(stderr, "ktstr: %s: %s\n", msg, strerror(err));
+		print(KTSTR_PRINT_ERROR, "%s: %s", msg, strerror(err));
 	else
-		fprintf(stderr, "ktstr: %s\n", msg);
+		print(KTSTR_PRINT_ERROR, "%s", msg);
 	return err ? -err : -EINVAL;
 }
 
@@ -30,9 +62,7 @@ void kt_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("ktstr: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vprint(KTSTR_PRINT_INFO, fmt, ap);
 	va_end(ap);
 }
 
@@ -40,12 +70,8 @@ void kt_debug(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!kt_verbose)
-		return;
 	va_start(ap, fmt);
-	fputs("ktstr[debug]: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vprint(KTSTR_PRINT_DEBUG, fmt, ap);
 	va_end(ap);
 }
 

@@ -8,14 +8,17 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <ktstr/print.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Print "ktstr: <msg>" to stderr.  Returns -err (err > 0) so callers can
- * write `return kt_err(errno, "open %s", path)`; the errno string is
- * appended when err != 0. */
+/* Messages go through the print callback (<ktstr/print.h>, kt_set_print);
+ * by default to stderr as "ktstr: <msg>".  kt_err returns -err (err > 0)
+ * so callers can write `return kt_err(errno, "open %s", path)`; the errno
+ * string is appended when err != 0 (err == 0 returns -EINVAL). */
 int kt_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Debug lines: the default callback prints them only when kt_verbose. */
 extern int kt_verbose;
 void kt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -2,40 +2,12 @@
 # CLI tests of `ktstr gauntlet` and the runner's --gauntlet/--presets/
 # --budget/--costs: variant counts and names, constraints, bad input, the
 # budget's choice (respected, deterministic, sharded), and one small real
-# run (2 presets x steady) that must pass and record its costs.  Prints
-# "N passed, N failed"; exits non-zero on failure.
+# run (2 presets x steady) that must pass and record its costs.  TAP
+# output (tests/cli/lib.sh); exits non-zero on failure.
 #   usage: tests/cli/gauntlet.sh [BUILD_DIR]     (default: build)
-set -u
-B=${1:-build}
-T=$B/ktstr-tests
-K=$B/ktstr
-TMP=$(mktemp -d /tmp/ktstr-gauntlet.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/lib.sh"
 export KTSTR_COSTS=$TMP/costs.json # never the user's cost cache
-pass=0 fail=0 skip=0
-
-ok()   { pass=$((pass + 1)); echo "ok $((pass + fail)) $1"; }
-bad()  { fail=$((fail + 1)); echo "not ok $((pass + fail)) $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-skip() { skip=$((skip + 1)); echo "# SKIP $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "failed: $*"; fi; }
-# expect NAME WANT_RC PATTERN CMD...: exit status and a pattern in stdout+stderr
-expect() {
-	local name=$1 want=$2 pat=$3 rc
-	shift 3
-	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		bad "$name" "exit $rc, wanted $want: $*" "stderr: $(head -c 300 "$TMP/err")"
-	elif ! grep -qE -- "$pat" "$TMP/out" "$TMP/err"; then
-		bad "$name" "no /$pat/ in the output of: $*" "stdout: $(head -c 300 "$TMP/out")" "stderr: $(head -c 300 "$TMP/err")"
-	else
-		ok "$name"
-	fi
-}
-
-for b in "$T" "$K"; do
-	[ -x "$b" ] || { echo "$b missing: run make first"; exit 2; }
-done
+need_bin "$T" "$K"
 
 # --- help -------------------------------------------------------------------
 for f in --gauntlet --presets --budget --costs --shard --junit --out --list --jobs --scheduler; do
@@ -127,9 +99,7 @@ echo 'not json' >"$TMP/junk.json"
 expect "a broken costs file falls back to the model" 0 "model" "$K" gauntlet --list --budget 60 --costs "$TMP/junk.json"
 
 # --- a real gauntlet: 2 presets x steady ----------------------------------------
-if ! "$K" kernel path >/dev/null 2>&1; then
-	skip "gauntlet run: no cached kernel (ktstr kernel build)"
-else
+if need_kernel "gauntlet run: 2 presets x steady"; then
 	nice "$K" gauntlet '^steady@' --presets tiny-2llc,smt-2llc --duration 1 --no-progress \
 		--junit "$TMP/g.xml" >"$TMP/run" 2>"$TMP/run.err" </dev/null
 	rc=$?
@@ -137,11 +107,10 @@ else
 	check "gauntlet run: 2 passed, 0 failed" grep -qx '2 passed, 0 failed' "$TMP/run"
 	check "gauntlet run: variant on its preset's topology" grep -qE '^ok [12] steady@1n2l2c2t # topo=1n2l2c2t ' "$TMP/run"
 	check "gauntlet run: JUnit names the variants" grep -q 'steady@1n2l2c1t' "$TMP/g.xml"
-	if [ "$rc" -ne 0 ]; then echo "# $(tail -5 "$TMP/run" | tr '\n' '|') $(tail -3 "$TMP/run.err" | tr '\n' '|')"; fi
+	if [ "$rc" -ne 0 ]; then diag "$(tail -5 "$TMP/run")" "$(tail -3 "$TMP/run.err")"; fi
 	check "costs recorded for both variants" [ "$(grep -cE '"tcg/steady@1n2l2c[12]t"|"kvm/steady@1n2l2c[12]t"' "$KTSTR_COSTS")" -eq 2 ]
 	"$K" gauntlet --list --budget 9999 --presets tiny-2llc,smt-2llc '^steady@' >"$TMP/after" 2>/dev/null
 	check "the next budget uses the measured costs" [ "$(grep -c ' measured ' "$TMP/after")" -eq 2 ]
 fi
 
-echo "$pass passed, $fail failed${skip:+, $skip skipped}"
-[ "$fail" -eq 0 ]
+done_testing

@@ -5,49 +5,11 @@
 # tests/cli/fixtures/sidecars (real sidecars, one with a synthetic monitor
 # timeline).  Synthetic regressions are derived from them with python3.
 # The report is screenshotted with headless Chromium (SKIP without it).
-# Prints "N passed, N failed"; exits non-zero on failure.
+# TAP output (tests/cli/lib.sh); exits non-zero on failure.
 #   usage: tests/cli/report.sh [BUILD_DIR]     (default: build)
-set -u
-B=${1:-build}
-K=$B/ktstr
-HERE=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/lib.sh"
 FIX=$HERE/fixtures/sidecars
 MAN=$HERE/../../docs/ktstr.1
-TMP=$(mktemp -d /tmp/ktstr-reporttest.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0 skip=0
-
-ok()   { pass=$((pass + 1)); echo "ok $((pass + fail)) $1"; }
-bad()  { fail=$((fail + 1)); echo "not ok $((pass + fail)) $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-skip() { skip=$((skip + 1)); echo "# SKIP $1"; }
-run() {
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		bad "$name" "exit $rc, wanted $want: $*" "stdout: $(head -c 600 "$TMP/out")" "stderr: $(head -c 400 "$TMP/err")"
-		return 1
-	fi
-	return 0
-}
-expect() {
-	local name=$1 want=$2 pat=$3
-	shift 3
-	run "$name" "$want" "$@" || return 0
-	if grep -qE -- "$pat" "$TMP/out" "$TMP/err"; then ok "$name"; else
-		bad "$name" "no /$pat/ in the output of: $*" "stdout: $(head -c 600 "$TMP/out")" \
-			"stderr: $(head -c 300 "$TMP/err")"
-	fi
-}
-# check NAME: runs the python3 program on stdin with the remaining args;
-# it prints "ok" or why not.
-check() {
-	local name=$1
-	shift
-	python3 - "$@" >"$TMP/py" 2>&1
-	grep -qx ok "$TMP/py" && ok "$name" || bad "$name" "$(tail -5 "$TMP/py")"
-}
 # mutate SRC DST PYTHON: copy every sidecar, running PYTHON on each with
 # d (the sidecar), name, st (result.stats) and i (its index).
 mutate() {
@@ -63,18 +25,12 @@ for i, p in enumerate(sorted(glob.glob(src + "/*.ktstr.json"))):
 PY
 }
 
-[ -x "$K" ] || { echo "$K missing: run make first"; exit 2; }
-if ! command -v python3 >/dev/null; then
-	echo "# SKIP everything: python3 missing (needed to check JSON and build the regressions)"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
+need_bin "$K"
+command -v python3 >/dev/null || skip_all "python3 missing (needed to check JSON and build the regressions)"
 
 # --- sidecars: a live run when a kernel is cached, else the fixtures ------
 SRC=$FIX
-if ! "$K" kernel path >/dev/null 2>&1; then
-	skip "live sidecars: no cached kernel (ktstr kernel build); using the fixtures only"
-else
+if need_kernel "live sidecars (using the fixtures only)"; then
 	# Filters match by substring: cpuset_resize also selects cgroup_cpuset_resize.
 	want=$("$K" scenario --list fan_out_wake cpuset_resize | wc -l)
 	nice "$K" scenario fan_out_wake cpuset_resize -j 1 --duration 2 --no-progress --out "$TMP/live" \
@@ -91,7 +47,7 @@ N=$(ls "$SRC"/*.ktstr.json | wc -l)
 
 # --- help ------------------------------------------------------------------
 expect "ktstr help lists stats, compare, report" 0 "stats .*DIR" "$K" help
-run "help: the three commands" 0 "$K" help &&
+expect_status "help: the three commands" 0 "$K" help &&
 	{ grep -q '^  compare ' "$TMP/out" && grep -q '^  report ' "$TMP/out" && ok "help: compare and report" ||
 		bad "help: compare and report" "$(cat "$TMP/out")"; }
 for f in --json --metrics --help; do expect "stats help lists $f" 0 "^ +(-h, )?$f" "$K" stats --help; done
@@ -99,14 +55,14 @@ for f in --threshold --all --help; do expect "compare help lists $f" 0 "^ +(-h, 
 for f in --output --title --help; do expect "report help lists $f" 0 "^ +(-[oh], )?$f" "$K" report --help; done
 
 # --- stats -----------------------------------------------------------------
-run "stats" 0 "$K" stats "$SRC" && {
+expect_status "stats" 0 "$K" stats "$SRC" && {
 	rows=$(grep -cE '^[a-z_]+ +[0-9]n[0-9]+l' "$TMP/out")
 	[ "$rows" -eq "$N" ] && ok "stats: a row per test ($rows)" || bad "stats: a row per test" "$rows rows, $N sidecars" "$(cat "$TMP/out")"
 	grep -qE "^$N tests: " "$TMP/out" && grep -q '^overall' "$TMP/out" && ok "stats: summary and overall" ||
 		bad "stats: summary and overall" "$(cat "$TMP/out")"
 }
-run "stats --json" 0 "$K" stats --json "$SRC" && cp "$TMP/out" "$TMP/base.json" &&
-	check "stats --json agrees with the sidecars" "$TMP/base.json" "$SRC" <<'PY'
+expect_status "stats --json" 0 "$K" stats --json "$SRC" && cp "$TMP/out" "$TMP/base.json" &&
+	check_py "stats --json agrees with the sidecars" "$TMP/base.json" "$SRC" <<'PY'
 import glob, json, sys
 s = json.load(open(sys.argv[1]))
 raw = [json.load(open(p)) for p in sorted(glob.glob(sys.argv[2] + "/*.ktstr.json"))]
@@ -123,8 +79,8 @@ assert o["total_iterations"] == sum(d["result"]["stats"]["total_iterations"] for
 assert abs(o["worst_spread"] - max(d["result"]["stats"]["worst_spread"] for d in raw)) < 1e-9, o
 print("ok")
 PY
-run "stats of one directory twice" 0 "$K" stats --json "$SRC" "$SRC" &&
-	check "stats: repeated runs are averaged" "$TMP/out" "$TMP/base.json" <<'PY'
+expect_status "stats of one directory twice" 0 "$K" stats --json "$SRC" "$SRC" &&
+	check_py "stats: repeated runs are averaged" "$TMP/out" "$TMP/base.json" <<'PY'
 import json, sys
 two, one = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert len(two["tests"]) == len(one["tests"]), "grouping"
@@ -132,8 +88,8 @@ for a, b in zip(two["tests"], one["tests"]):
     assert a["runs"] == 2 and a["metrics"] == b["metrics"], (a, b)
 print("ok")
 PY
-run "stats of the fixtures" 0 "$K" stats --json "$FIX" &&
-	check "stats: monitor metrics from the samples" "$TMP/out" "$FIX/cpuset_resize.ktstr.json" <<'PY'
+expect_status "stats of the fixtures" 0 "$K" stats --json "$FIX" &&
+	check_py "stats: monitor metrics from the samples" "$TMP/out" "$FIX/cpuset_resize.ktstr.json" <<'PY'
 import json, sys
 s, d = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 m = {t["name"]: t for t in s["tests"]}["cpuset_resize"]["metrics"]
@@ -149,8 +105,8 @@ assert m["total_fallback"] == fb and m["stall_count"] == 0, (m, fb)
 assert "max_imbalance_ratio" not in {t["name"]: t for t in s["tests"]}["fan_out_wake"]["metrics"]
 print("ok")
 PY
-run "stats --metrics --json" 0 "$K" stats --metrics --json &&
-	check "metric registry: 19 metrics, reference gates" "$TMP/out" <<'PY'
+expect_status "stats --metrics --json" 0 "$K" stats --metrics --json &&
+	check_py "metric registry: 19 metrics, reference gates" "$TMP/out" <<'PY'
 import json, sys
 m = {x["name"]: x for x in json.load(open(sys.argv[1]))}
 assert len(m) == 19, len(m)
@@ -177,13 +133,13 @@ expect "stats --metrics with a directory" 2 "takes no directory" "$K" stats --me
 FIRST=$(python3 -c 'import glob,json,sys; print(json.load(open(sorted(glob.glob(sys.argv[1]+"/*.ktstr.json"))[0]))["name"])' "$SRC")
 expect "compare a run with itself" 0 "summary: 0 regressions, 0 improvements" "$K" compare "$SRC" "$SRC"
 mutate "$SRC" "$TMP/gap" 'st["worst_gap_ms"] += 5000 * (i == 0)'
-run "compare: a synthetic gap regression is caught" 1 "$K" compare "$SRC" "$TMP/gap" && {
+expect_status "compare: a synthetic gap regression is caught" 1 "$K" compare "$SRC" "$TMP/gap" && {
 	grep -qE "^$FIRST\b.* worst_gap_ms .* REGRESSION$" "$TMP/out" && grep -q 'summary: 1 regressions' "$TMP/out" &&
 		ok "compare names the regressed test and metric" || bad "compare names the regressed test and metric" "$(cat "$TMP/out")"
 }
 mutate "$SRC" "$TMP/noise" 'st["worst_gap_ms"] = st["worst_gap_ms"] * 1.2 + 5; st["worst_spread"] += 1.0; st["total_iterations"] *= 0.97; st["total_migrations"] += 3'
 expect "compare: changes within noise pass" 0 "summary: 0 regressions, 0 improvements, [1-9]" "$K" compare "$SRC" "$TMP/noise"
-grep -q "within noise" "$TMP/out" && ok "compare shows the within-noise lines" || bad "compare shows the within-noise lines" "$(cat "$TMP/out")"
+expect_grep "compare shows the within-noise lines" "within noise" "$TMP/out"
 mutate "$SRC" "$TMP/iters" 'st["total_iterations"] = st["total_iterations"] // 2'
 expect "compare: fewer iterations (higher is better) regress" 1 "total_iterations .* REGRESSION" "$K" compare "$SRC" "$TMP/iters"
 expect "compare: the reverse is an improvement" 0 "total_iterations .* improvement" "$K" compare "$TMP/iters" "$SRC"
@@ -222,7 +178,7 @@ expect "compare unknown option" 2 "unknown option" "$K" compare --bogus "$SRC" "
 # A hostile sidecar: markup in every string the guest or test controls.
 mutate "$FIX" "$TMP/hostile" 'd["name"] = "evil<script>alert(1)</script>" if i == 0 else d["name"]; d["reason"] = "<img src=x onerror=alert(2)> & more"; d["verdict"] = "fail"; d["passed"] = False; d["result"]["details"] = [{"kind": "stuck", "message": "</li><script>alert(3)</script>"}]; d["scheduler"] = "<b>x</b>"'
 html_check() { # name html sidecar-dir
-	check "$1" "$2" "$3" <<'PY'
+	check_py "$1" "$2" "$3" <<'PY'
 import glob, json, re, sys
 h = open(sys.argv[1], encoding="utf-8").read()
 side = [json.load(open(p)) for p in sorted(glob.glob(sys.argv[2] + "/*.ktstr.json"))]
@@ -247,22 +203,22 @@ for d in mon:
 print("ok")
 PY
 }
-run "report -o" 0 "$K" report -o "$TMP/r.html" "$SRC" && {
+expect_status "report -o" 0 "$K" report -o "$TMP/r.html" "$SRC" && {
 	grep -qE "^wrote $TMP/r.html \($N tests" "$TMP/out" && ok "report says what it wrote" || bad "report says what it wrote" "$(cat "$TMP/out")"
 	html_check "report of $(basename "$SRC"): a row per test, a plot per series" "$TMP/r.html" "$SRC"
 }
-run "report of the fixtures" 0 "$K" report --title "fixtures & <co>" -o "$TMP/fix.html" "$FIX" &&
+expect_status "report of the fixtures" 0 "$K" report --title "fixtures & <co>" -o "$TMP/fix.html" "$FIX" &&
 	html_check "report of the fixtures: monitor timeline, steps, histograms" "$TMP/fix.html" "$FIX"
-grep -q '<title>fixtures &amp; &lt;co&gt;</title>' "$TMP/fix.html" && ok "report --title is escaped" || bad "report --title is escaped"
-run "report of hostile sidecars" 0 "$K" report -o "$TMP/hostile.html" "$TMP/hostile" && {
+expect_grep "report --title is escaped" '<title>fixtures &amp; &lt;co&gt;</title>' "$TMP/fix.html"
+expect_status "report of hostile sidecars" 0 "$K" report -o "$TMP/hostile.html" "$TMP/hostile" && {
 	html_check "report: hostile strings are escaped" "$TMP/hostile.html" "$TMP/hostile"
 	grep -q 'evil&lt;script&gt;alert(1)&lt;/script&gt;' "$TMP/hostile.html" && grep -q '&lt;img src=x' "$TMP/hostile.html" &&
 		ok "report: hostile strings shown as text" || bad "report: hostile strings shown as text"
 }
 cp -r "$FIX" "$TMP/defdir"
-run "report default output" 0 "$K" report "$TMP/defdir" &&
+expect_status "report default output" 0 "$K" report "$TMP/defdir" &&
 	{ [ -s "$TMP/defdir/report.html" ] && ok "report writes DIR/report.html by default" || bad "report writes DIR/report.html by default"; }
-run "report -o -" 0 "$K" report -o - "$FIX" &&
+expect_status "report -o -" 0 "$K" report -o - "$FIX" &&
 	{ head -1 "$TMP/out" | grep -q '<!DOCTYPE html>' && ok "report -o - writes to stdout" || bad "report -o - writes to stdout"; }
 expect "report without a directory" 2 "give the sidecar directory" "$K" report
 expect "report of a missing directory" 2 "No such file" "$K" report "$TMP/nodir"
@@ -277,7 +233,7 @@ expect "report to an unwritable path" 1 "writing $TMP/nodir/x.html" "$K" report 
 # --- screenshot in headless Chromium ------------------------------------------
 CHROME=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -z "$CHROME" ]; then
-	skip "screenshot: chromium not installed (apt-get install chromium)"
+	skip "screenshots" "chromium not installed (apt-get install chromium)"
 else
 	sandbox=""; [ "$(id -u)" -eq 0 ] && sandbox=--no-sandbox # Chromium refuses root without it
 	shot() { # name html png colours...
@@ -304,7 +260,7 @@ fi
 if [ ! -f "$MAN" ]; then
 	bad "man page exists" "$MAN missing"
 elif ! command -v groff >/dev/null; then
-	skip "man page rendering: groff not installed"
+	skip "man page rendering" "groff not installed"
 else
 	groff -man -Tutf8 -ww "$MAN" >/dev/null 2>"$TMP/groff.err"
 	[ ! -s "$TMP/groff.err" ] && ok "man page renders without warnings" || bad "man page renders without warnings" "$(head -5 "$TMP/groff.err")"
@@ -322,5 +278,4 @@ else
 	[ -z "$missing" ] && ok "man page covers every command and flag" || bad "man page covers every command and flag" "missing:$missing"
 fi
 
-echo "$pass passed, $fail failed${skip:+, $skip skipped}"
-[ "$fail" -eq 0 ]
+done_testing

@@ -1,49 +1,12 @@
 #!/usr/bin/env bash
 # CLI tests for the runner flags (--shard, --junit, --out, progress) and
 # the `ktstr show-host` / `ktstr topo` commands, error paths included.
-# One short VM run (skipped when no kernel is cached).  Prints
-# "N passed, N failed"; exits non-zero on failure.
+# One short VM run (skipped when no kernel is cached).  TAP output
+# (tests/cli/lib.sh); exits non-zero on failure.
 #   usage: tests/cli/run.sh [BUILD_DIR]     (default: build)
-set -u
-B=${1:-build}
-T=$B/ktstr-tests
-K=$B/ktstr
-TMP=$(mktemp -d /tmp/ktstr-clitest.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0 skip=0
-
-ok()   { pass=$((pass + 1)); echo "ok $((pass + fail)) $1"; }
-bad()  { fail=$((fail + 1)); echo "not ok $((pass + fail)) $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-skip() { skip=$((skip + 1)); echo "# SKIP $1"; }
-
-# run NAME WANT_RC CMD...: runs CMD, output in $TMP/out, $TMP/err; checks rc.
-run() {
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		bad "$name" "exit $rc, wanted $want: $*" "stderr: $(head -c 400 "$TMP/err")"
-		return 1
-	fi
-	return 0
-}
-# expect NAME WANT_RC PATTERN(in stdout+stderr) CMD...
-expect() {
-	local name=$1 want=$2 pat=$3
-	shift 3
-	run "$name" "$want" "$@" || return 0
-	if grep -qE -- "$pat" "$TMP/out" "$TMP/err"; then ok "$name"; else
-		bad "$name" "no /$pat/ in the output of: $*" "stdout: $(head -c 300 "$TMP/out")" \
-			"stderr: $(head -c 300 "$TMP/err")"
-	fi
-}
-
+. "$(dirname "$0")/lib.sh"
+need_bin "$T" "$K"
 have_py=false; command -v python3 >/dev/null && have_py=true
-
-for b in "$T" "$K"; do
-	[ -x "$b" ] || { echo "$b missing: run make first"; exit 2; }
-done
 
 # --- help ---------------------------------------------------------------
 for f in --shard --junit --out --no-progress --retries; do
@@ -89,14 +52,14 @@ a=$("$T" --list --shard 2/3 | awk '{print $1}'); b=$("$T" --list --shard 2/3 | a
 if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "--shard is deterministic"; else bad "--shard is deterministic" "$a vs $b"; fi
 # Balanced: shard sizes differ by at most one.
 sizes=$(for i in 1 2 3; do "$T" --list --shard "$i/3" | wc -l; done | sort -n | tr '\n' ' ')
-set -- $sizes
-if [ $(($3 - $1)) -le 1 ]; then ok "--shard is balanced ($sizes)"; else bad "--shard is balanced" "$sizes"; fi
+read -r smin _ smax <<<"$sizes"
+if [ -n "$smax" ] && [ $((smax - smin)) -le 1 ]; then ok "--shard is balanced ($sizes)"; else bad "--shard is balanced" "$sizes"; fi
 # More shards than cases: an empty shard lists nothing and succeeds.
-run "--shard beyond the list" 0 "$T" --list --shard 9999/9999 topo_1n1l2c1t &&
+expect_status "--shard beyond the list" 0 "$T" --list --shard 9999/9999 topo_1n1l2c1t &&
 	{ [ ! -s "$TMP/out" ] && ok "--shard beyond the list is empty" || bad "--shard beyond the list is empty" "$(cat "$TMP/out")"; }
 
 # An empty shard run (no VM) still writes its JUnit file, an empty suite.
-run "empty shard run" 0 "$T" --shard 9999/9999 --junit "$TMP/empty.xml" topo_1n1l2c1t &&
+expect_status "empty shard run" 0 "$T" --shard 9999/9999 --junit "$TMP/empty.xml" topo_1n1l2c1t &&
 	{ grep -q 'tests="0"' "$TMP/empty.xml" 2>/dev/null && grep -q '^1\.\.0$' "$TMP/out" &&
 		ok "empty shard: KTAP 1..0 and an empty JUnit suite" || bad "empty shard: KTAP 1..0 and an empty JUnit suite" "$(cat "$TMP/out")"; }
 
@@ -111,7 +74,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	expect "--out read-only dir itself" 2 "not writable" "$T" --out "$TMP/ro" topo_1n1l2c1t
 	expect "--junit in a read-only dir" 2 "ktstr: --junit" "$T" --junit "$TMP/ro/x.xml" topo_1n1l2c1t
 else
-	skip "read-only directory cases (root ignores permissions)"
+	skip "read-only directory cases" "root ignores permissions"
 fi
 expect "--junit to a directory" 2 "ktstr: --junit.*(directory|file name)" "$T" --junit "$TMP" topo_1n1l2c1t
 expect "--junit in a missing directory" 2 "ktstr: --junit" "$T" --junit "$TMP/nodir/x.xml" topo_1n1l2c1t
@@ -119,11 +82,11 @@ expect "--junit empty" 2 "ktstr: --junit" "$T" --junit "" topo_1n1l2c1t
 expect "scenario --junit to a directory" 2 "ktstr: --junit" "$K" scenario --junit "$TMP" steady
 [ ! -e "$TMP/nodir" ] && ok "failed checks leave nothing behind" || bad "failed checks leave nothing behind" "$TMP/nodir exists"
 # --list never writes reports
-run "--list with --out" 0 "$T" --list --out "$TMP/listout" --junit "$TMP/list.xml" &&
+expect_status "--list with --out" 0 "$T" --list --out "$TMP/listout" --junit "$TMP/list.xml" &&
 	{ [ ! -e "$TMP/list.xml" ] && ok "--list writes no report" || bad "--list writes no report"; }
 
 # --- show-host / topo ------------------------------------------------------
-run "show-host" 0 "$K" show-host && {
+expect_status "show-host" 0 "$K" show-host && {
 	missing=""
 	for k in "online cpus" "llc groups" "numa nodes" "^smt" "^kvm " "ktstr kvm vmm" "^qemu" "--vmm auto" "== kernels =="; do
 		grep -qE -- "$k" "$TMP/out" || missing="$missing '$k'"
@@ -134,7 +97,7 @@ run "show-host" 0 "$K" show-host && {
 }
 expect "show-host --help" 0 "usage: ktstr show-host" "$K" show-host --help
 expect "show-host bad argument" 2 "unexpected argument" "$K" show-host --bogus
-run "topo" 0 "$K" topo && {
+expect_status "topo" 0 "$K" topo && {
 	[ "$(tail -n +2 "$TMP/out" | wc -l)" -eq 24 ] && ok "topo lists 24 presets" || bad "topo lists 24 presets" "$(wc -l <"$TMP/out") lines"
 	grep -qE '^numa4-12llc +4n12l8c2t +192 +12 +4' "$TMP/out" && ok "topo row numa4-12llc" || bad "topo row numa4-12llc"
 	grep -qE '^max-cpu-nosmt +1n14l18c1t +252 +14 +1' "$TMP/out" && ok "topo row max-cpu-nosmt" || bad "topo row max-cpu-nosmt"
@@ -148,11 +111,7 @@ run "topo" 0 "$K" topo && {
 expect "topo bad argument" 2 "unexpected argument" "$K" topo extra
 
 # --- one short VM: --junit, --out, progress on a terminal, clean KTAP --------
-if ! "$K" kernel path >/dev/null 2>&1; then
-	skip "VM run: no cached kernel (ktstr kernel build)"
-elif ! command -v script >/dev/null; then
-	skip "VM run: script(1) missing"
-else
+if need_kernel "VM run: --junit, --out, progress" && need_cmd "VM run: --junit, --out, progress" script; then
 	# script(1) gives the runner a terminal on stderr; stdout goes to a file.
 	script -qec "$T --junit '$TMP/r.xml' --out '$TMP/side' neg_guest_panic >'$TMP/ktap' 2>/dev/tty; echo rc=\$? >'$TMP/rc'" \
 		"$TMP/tty" >/dev/null 2>&1 </dev/null
@@ -170,7 +129,7 @@ else
 		! grep -q 'elapsed' "$TMP/err" && ok "no progress line without a terminal" || bad "no progress line without a terminal"
 	fi
 	if $have_py; then
-		python3 - "$TMP/r.xml" "$TMP/side/neg_guest_panic.ktstr.json" >"$TMP/py" 2>&1 <<'PY'
+		check_py "--junit XML and --out sidecar contents" "$TMP/r.xml" "$TMP/side/neg_guest_panic.ktstr.json" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 suite = root.find("testsuite")
@@ -187,8 +146,6 @@ assert d["scheduler"] == "eevdf" and d["vm_exit"] == "panicked" and "panic" in d
 assert "Kernel panic" in d["console"]["com1_tail"], d["console"]["com1_tail"][-300:]
 print("ok")
 PY
-		grep -qx ok "$TMP/py" && ok "--junit XML and --out sidecar contents" ||
-			bad "--junit XML and --out sidecar contents" "$(tail -5 "$TMP/py")"
 	else
 		[ -s "$TMP/r.xml" ] && [ -s "$TMP/side/neg_guest_panic.ktstr.json" ] &&
 			ok "--junit and --out written (python3 missing: contents not checked)" ||
@@ -201,9 +158,9 @@ for v in x -1 101 ""; do
 	expect "--retries '$v' is rejected" 2 "ktstr: --retries" "$T" --list --retries "$v"
 done
 expect "KTSTR_RETRIES=bogus is rejected" 2 "KTSTR_RETRIES" env KTSTR_RETRIES=bogus "$T" --list
-if "$K" kernel path >/dev/null 2>&1; then
+if need_kernel "--retries VM run"; then
 	# 30 s of workload under a 5 s VM limit: every attempt times out.
-	if run "--retries 1 on a failing case" 1 "$T" --no-progress --retries 1 --timeout 5 --duration 30 \
+	if expect_status "--retries 1 on a failing case" 1 "$T" --no-progress --retries 1 --timeout 5 --duration 30 \
 		--out "$TMP/retry" ^topo_1n1l2c1t; then
 		n=$(grep -c '^# topo_1n1l2c1t: attempt 1 of 2 failed' "$TMP/out")
 		[ "$n" = 1 ] && grep -q '^not ok 1 topo_1n1l2c1t .*(failed all 2 attempts)$' "$TMP/out" && grep -qx '0 passed, 1 failed' "$TMP/out" &&
@@ -211,11 +168,8 @@ if "$K" kernel path >/dev/null 2>&1; then
 		grep -q '"attempts": 2' "$TMP/retry/topo_1n1l2c1t.ktstr.json" && grep -q '"flaky": false' "$TMP/retry/topo_1n1l2c1t.ktstr.json" &&
 			ok "--retries: sidecar counts 2 attempts, not flaky" || bad "--retries: sidecar attempts" "$(grep -E 'attempts|flaky' "$TMP/retry/"*.json)"
 	fi
-else
-	skip "--retries VM run: no cached kernel"
 fi
 
 # stats / compare / report / man page: tests/cli/report.sh (make clitest runs it).
 
-echo "$pass passed, $fail failed${skip:+, $skip skipped}"
-[ "$fail" -eq 0 ]
+done_testing

@@ -3,41 +3,13 @@
 # VMs: --exec exit status and output, --include-files (a script and a
 # dynamically linked program), --scheduler, and an interactive session
 # driven through tmux (a command, `exit`, Ctrl-], SIGINT), each checking
-# that the host terminal is restored.  Prints "N passed, N failed"; exits
-# non-zero on failure.
+# that the host terminal is restored.  TAP output (tests/cli/lib.sh);
+# exits non-zero on failure.
 #   usage: tests/cli/shell.sh [BUILD_DIR]     (default: build)
-set -u
-B=$(cd "${1:-build}" && pwd)
-K=$B/ktstr
-TMP=$(mktemp -d /tmp/ktstr-shell.XXXXXX)
+. "$(dirname "$0")/lib.sh"
 SESS=ktstr-shelltest-$$
-cleanup() {
-	tmux kill-session -t "$SESS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-pass=0 fail=0 skip=0
-
-ok()   { pass=$((pass + 1)); echo "ok $((pass + fail)) $1"; }
-bad()  { fail=$((fail + 1)); echo "not ok $((pass + fail)) $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-skip() { skip=$((skip + 1)); echo "# SKIP $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "failed: $*"; fi; }
-# expect NAME WANT_RC PATTERN CMD...: exit status and a pattern in stdout+stderr
-expect() {
-	local name=$1 want=$2 pat=$3 rc
-	shift 3
-	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		bad "$name" "exit $rc, wanted $want: $*" "stdout: $(head -c 300 "$TMP/out")" "stderr: $(head -c 300 "$TMP/err")"
-	elif ! grep -qE -- "$pat" "$TMP/out" "$TMP/err"; then
-		bad "$name" "no /$pat/ in the output of: $*" "stdout: $(head -c 300 "$TMP/out")" "stderr: $(head -c 300 "$TMP/err")"
-	else
-		ok "$name"
-	fi
-}
-
-[ -x "$K" ] || { echo "$K missing: run make first"; exit 2; }
+at_exit 'tmux kill-session -t "$SESS" 2>/dev/null'
+need_bin "$K"
 
 # --- help and bad input (no VM) ------------------------------------------------
 for f in --topo --scheduler --args --include-files --memory --kernel --vmm --exec --verbose --help; do
@@ -57,12 +29,7 @@ expect "unknown scheduler" 2 "not among the schedulers" "$K" shell --scheduler s
 long=$(head -c 2000 /dev/zero | tr '\0' 'x')
 expect "--exec too long" 2 "too long" "$K" shell --exec "echo $long"
 
-if ! "$K" kernel path >/dev/null 2>&1; then
-	skip "shell VMs: no cached kernel (ktstr kernel build)"
-	echo "$pass passed, $fail failed, $skip skipped"
-	[ "$fail" -eq 0 ]
-	exit
-fi
+need_kernel "shell VMs" || done_testing
 
 # --- --exec ------------------------------------------------------------------------
 nice "$K" shell --exec 'exit 3' >"$TMP/out" 2>"$TMP/err" </dev/null
@@ -71,7 +38,7 @@ check "--exec 'exit 3' exits 3" [ "$rc" -eq 3 ]
 nice "$K" shell --topo 1n1l2c1t --exec 'cat /proc/cpuinfo | grep -c processor' >"$TMP/out" 2>"$TMP/err" </dev/null
 rc=$?
 check "--exec on 1n1l2c1t prints 2 (exit $rc)" [ "$rc" -eq 0 -a "$(cat "$TMP/out")" = "2" ]
-[ "$rc" -eq 0 ] || echo "#   stderr: $(tail -c 300 "$TMP/err")"
+[ "$rc" -eq 0 ] || diag "stderr: $(tail -c 300 "$TMP/err")"
 # included files at their host path, ELF with its libraries; stdout is
 # the command's alone (no \r, no banner)
 mkdir -p "$TMP/inc/sub"
@@ -96,12 +63,7 @@ else
 fi
 
 # --- interactive, through tmux ------------------------------------------------------
-if ! command -v tmux >/dev/null; then
-	skip "interactive shell: tmux missing"
-	echo "$pass passed, $fail failed, $skip skipped"
-	[ "$fail" -eq 0 ]
-	exit
-fi
+need_cmd "interactive shell" tmux || done_testing
 
 # wait_for PATTERN SECONDS: until the pane shows PATTERN
 wait_for() {
@@ -167,5 +129,4 @@ else
 	bad "SIGINT session: prompt" "$(tmux capture-pane -p -t "$SESS" 2>/dev/null | tail -5)"
 fi
 
-echo "$pass passed, $fail failed${skip:+, $skip skipped}"
-[ "$fail" -eq 0 ]
+done_testing
