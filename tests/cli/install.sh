@@ -5,36 +5,20 @@
 # looks for scx-ktstr under its PREFIX (not this tree), another PREFIX
 # rebuilds that, and `make uninstall` removes every file.  Prints TAP;
 # exits non-zero on failure.
-#   usage: tests/cli/install.sh [BUILD_DIR]     (default: <repo>/build)
-set -u
-if [ $# -gt 0 ]; then
-	case $1 in /*) B=$1 ;; *) B=$PWD/$1 ;; esac
-fi
-cd "$(dirname "$0")/../.." || exit 2
-repo=$PWD
-B=${B:-$repo/build}
-tmp=$(mktemp -d /tmp/ktstr-install.XXXXXX) || exit 2
-trap 'rm -rf "$tmp"' EXIT
+#   usage: tests/cli/install.sh [BUILD_DIR]     (default: build)
+. "$(dirname "$0")/lib.sh"
+repo=$(cd "$HERE/../.." && pwd)
+tmp=$TMP
 root=$tmp/root
-
-n=0 failed=0
-echo "1..13"
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do printf '#   %s\n' "$l"; done
-}
-# tail of a file as TAP comments
-diag() { tail -n "${2:-15}" "$1" | sed 's/^/#     /'; }
+# tail of a file as TAP diagnostics
+tail_diag() { diag "$(tail -n "${2:-15}" "$1")"; }
 
 # --- 1: make install ------------------------------------------------------
 if make -C "$repo" BUILD="$B" DESTDIR="$root" PREFIX=/usr install >"$tmp/make.log" 2>&1; then
 	ok "make install DESTDIR=\$tmp PREFIX=/usr"
 else
-	not_ok "make install DESTDIR=\$tmp PREFIX=/usr" "exit status $?; the end of its output:"
-	diag "$tmp/make.log"
+	bad "make install DESTDIR=\$tmp PREFIX=/usr" "exit status $?; the end of its output:"
+	tail_diag "$tmp/make.log"
 fi
 
 # --- 2, 3: the files, and that they are the tree's --------------------------
@@ -55,21 +39,21 @@ for f in "${want[@]}"; do [ -f "$root/$f" ] || missing+=("$f"); done
 if [ ${#missing[@]} -eq 0 ]; then
 	ok "the ${#want[@]} files landed under \$tmp/usr"
 else
-	not_ok "files landed under \$tmp/usr" "missing: ${missing[*]}"
+	bad "files landed under \$tmp/usr" "missing: ${missing[*]}"
 fi
 differ=()
 for c in "${copies[@]}"; do cmp -s "${c%%:*}" "$root/${c#*:}" || differ+=("${c#*:}"); done
 if [ ${#differ[@]} -eq 0 ]; then
 	ok "headers, man page and scx-ktstr sources are the tree's"
 else
-	not_ok "installed copies match the tree" "differ or missing: ${differ[*]}"
+	bad "installed copies match the tree" "differ or missing: ${differ[*]}"
 fi
 
 # --- 4, 5: pkg-config --------------------------------------------------------
 pc() { PKG_CONFIG_PATH=$root/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root pkg-config "$@"; }
 if ! command -v pkg-config >/dev/null; then
-	not_ok "pkg-config --modversion ktstr" "pkg-config is not installed (scripts/setup.sh installs it)"
-	not_ok "pkg-config --cflags --libs ktstr" "pkg-config is not installed"
+	bad "pkg-config --modversion ktstr" "pkg-config is not installed (scripts/setup.sh installs it)"
+	bad "pkg-config --cflags --libs ktstr" "pkg-config is not installed"
 	flags=""
 else
 	ver=$(pc --modversion ktstr 2>"$tmp/pc.err")
@@ -77,7 +61,7 @@ else
 	if [ -n "$ver" ] && [ "$kver" = "ktstr $ver" ]; then
 		ok "pkg-config --modversion ktstr is ktstr's version ($ver)"
 	else
-		not_ok "pkg-config --modversion ktstr" "pkg-config: '$ver' $(head -c 200 "$tmp/pc.err")" \
+		bad "pkg-config --modversion ktstr" "pkg-config: '$ver' $(head -c 200 "$tmp/pc.err")" \
 			"ktstr version: '$kver'"
 	fi
 	flags=$(pc --cflags --libs ktstr 2>"$tmp/pc.err")
@@ -86,7 +70,7 @@ else
 		" $flags " == *" -lktstr "*"-lelf "*"-ljansson "*"-lpthread "* ]]; then
 		ok "pkg-config --cflags --libs ktstr: $flags"
 	else
-		not_ok "pkg-config --cflags --libs ktstr" "got: '$flags' $(head -c 200 "$tmp/pc.err")"
+		bad "pkg-config --cflags --libs ktstr" "got: '$flags' $(head -c 200 "$tmp/pc.err")"
 	fi
 fi
 
@@ -107,8 +91,8 @@ EOF
 if [ -n "$flags" ] && ${CC:-cc} -Wall -Wextra -Werror -o "$tmp/my_test" "$tmp/my_test.c" $flags >"$tmp/cc.log" 2>&1; then
 	ok "cc my_test.c \$(pkg-config --cflags --libs ktstr)"
 else
-	not_ok "cc my_test.c \$(pkg-config --cflags --libs ktstr)" "flags: '$flags'; compiler output:"
-	diag "$tmp/cc.log"
+	bad "cc my_test.c \$(pkg-config --cflags --libs ktstr)" "flags: '$flags'; compiler output:"
+	tail_diag "$tmp/cc.log"
 fi
 if [ -x "$tmp/my_test" ]; then
 	out=$("$tmp/my_test" --list 2>"$tmp/err")
@@ -116,7 +100,7 @@ if [ -x "$tmp/my_test" ]; then
 	if [ $rc -eq 0 ] && [ "$(printf '%s\n' "$out" | grep -c .)" = 1 ] && [[ $out == "oot_steady "* ]]; then
 		ok "my_test --list lists oot_steady and nothing else"
 	else
-		not_ok "my_test --list lists oot_steady and nothing else" "exit $rc; stdout: $(head -c 300 <<<"$out")" \
+		bad "my_test --list lists oot_steady and nothing else" "exit $rc; stdout: $(head -c 300 <<<"$out")" \
 			"stderr: $(head -c 300 "$tmp/err")"
 	fi
 	"$tmp/my_test" --bogus >/dev/null 2>"$tmp/err"
@@ -124,11 +108,11 @@ if [ -x "$tmp/my_test" ]; then
 	if [ $rc -eq 2 ] && grep -q -- "--bogus" "$tmp/err"; then
 		ok "my_test --bogus exits 2 naming the option"
 	else
-		not_ok "my_test --bogus exits 2 naming the option" "exit $rc; stderr: $(head -c 300 "$tmp/err")"
+		bad "my_test --bogus exits 2 naming the option" "exit $rc; stderr: $(head -c 300 "$tmp/err")"
 	fi
 else
-	not_ok "my_test --list lists oot_steady and nothing else" "no binary"
-	not_ok "my_test --bogus exits 2 naming the option" "no binary"
+	bad "my_test --list lists oot_steady and nothing else" "no binary"
+	bad "my_test --bogus exits 2 naming the option" "no binary"
 fi
 
 # --- 9-11: where each ktstr looks for the scx-ktstr sources -------------------
@@ -145,24 +129,24 @@ got=$(scx_src "$root/usr/bin/ktstr")
 if [[ $got == "/usr/share/ktstr/scx-ktstr"* ]]; then
 	ok "installed ktstr looks for scx-ktstr in PREFIX/share/ktstr, not the tree"
 else
-	not_ok "installed ktstr looks for scx-ktstr in PREFIX/share/ktstr" "show-host: '$got'"
+	bad "installed ktstr looks for scx-ktstr in PREFIX/share/ktstr" "show-host: '$got'"
 fi
 got=$(scx_src "$root/usr/bin/ktstr" "$root/usr/share/ktstr")
 if [ "$got" = "$root/usr/share/ktstr/scx-ktstr" ]; then
 	ok "KTSTR_SRC_DIR points it at the installed copy, found"
 else
-	not_ok "KTSTR_SRC_DIR points it at the installed copy, found" "show-host: '$got'"
+	bad "KTSTR_SRC_DIR points it at the installed copy, found" "show-host: '$got'"
 fi
 if make -s -C "$repo" BUILD="$B" "$B/ktstr" >"$tmp/make2.log" 2>&1; then
 	got=$(scx_src "$B/ktstr")
 	if [ "$got" = "$repo/scx-ktstr" ]; then
 		ok "the in-tree ktstr still uses the tree's scx-ktstr"
 	else
-		not_ok "the in-tree ktstr still uses the tree's scx-ktstr" "show-host: '$got'"
+		bad "the in-tree ktstr still uses the tree's scx-ktstr" "show-host: '$got'"
 	fi
 else
-	not_ok "the in-tree ktstr still uses the tree's scx-ktstr" "make $B/ktstr failed:"
-	diag "$tmp/make2.log"
+	bad "the in-tree ktstr still uses the tree's scx-ktstr" "make $B/ktstr failed:"
+	tail_diag "$tmp/make2.log"
 fi
 
 # --- 12: another PREFIX rebuilds what depends on it ----------------------------
@@ -173,12 +157,12 @@ if make -C "$repo" BUILD="$B" DESTDIR="$root2" PREFIX=/opt/kt install >"$tmp/mak
 		grep -qx 'prefix=/opt/kt' "$root2/opt/kt/lib/pkgconfig/ktstr.pc"; then
 		ok "PREFIX=/opt/kt: ktstr and ktstr.pc follow it"
 	else
-		not_ok "PREFIX=/opt/kt: ktstr and ktstr.pc follow it" "show-host: '$got'" \
+		bad "PREFIX=/opt/kt: ktstr and ktstr.pc follow it" "show-host: '$got'" \
 			"pc: $(grep '^prefix=' "$root2/opt/kt/lib/pkgconfig/ktstr.pc" 2>&1)"
 	fi
 else
-	not_ok "PREFIX=/opt/kt: ktstr and ktstr.pc follow it" "make install failed:"
-	diag "$tmp/make3.log"
+	bad "PREFIX=/opt/kt: ktstr and ktstr.pc follow it" "make install failed:"
+	tail_diag "$tmp/make3.log"
 fi
 
 # --- 13: make uninstall ------------------------------------------------------
@@ -187,10 +171,8 @@ if make -s -C "$repo" BUILD="$B" DESTDIR="$root" PREFIX=/usr uninstall >"$tmp/ma
 	[ ! -e "$root/usr/share/ktstr" ]; then
 	ok "make uninstall removes every installed file and ktstr's own directories"
 else
-	not_ok "make uninstall removes every installed file" "left: $(find "$root" -mindepth 1 | tr '\n' ' ' | head -c 400)"
-	diag "$tmp/make4.log" 5
+	bad "make uninstall removes every installed file" "left: $(find "$root" -mindepth 1 | tr '\n' ' ' | head -c 400)"
+	tail_diag "$tmp/make4.log" 5
 fi
 
-[ $n -eq 13 ] || { echo "# planned 13 checks, ran $n"; failed=$((failed + 1)); }
-echo "# $((n - failed)) passed, $failed failed"
-[ $failed -eq 0 ]
+done_testing
