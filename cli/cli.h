@@ -21,6 +21,8 @@ int kt_run_exit_status(int ret, const struct kt_run_summary *sum);
 
 int cli_kernel(int argc, char **argv);
 int cli_scenario(int argc, char **argv);
+/* `ktstr scenario` (gauntlet false) and `ktstr gauntlet` (true). */
+int cli_scenarios(int argc, char **argv, bool gauntlet);
 int cli_run(int argc, char **argv);
 int cli_host(int argc, char **argv); /* "show-host" and "topo" */
 int cli_stats(int argc, char **argv);

@@ -3,6 +3,7 @@
 #include "model/ctx.h"
 #include "model/defaults.h"
 #include "runner/runner.h"
+#include "runner/emit.h"
 #include "cli.h"
 #include "runner/report_out.h"
 #include "runner/shard.h"
@@ -247,9 +248,14 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 				ret = 2;
 			else if (!list && kt_report_end(kt_report_begin(&o, 0, "")))
 				ret = 1;
-			else if (!list)
-				printf("KTAP version 1\n# shard %u/%u of %zu %ss: empty\n1..0\n0 passed, 0 failed\n",
-				       shard_i, shard_n, n, what);
+			else if (!list) {
+				static const struct kt_tally none;
+				char h[128];
+
+				snprintf(h, sizeof(h), "shard %u/%u of %zu %ss: empty", shard_i, shard_n, n, what);
+				kt_emit_begin(stdout, h, 0);
+				kt_emit_summary(stdout, &none);
+			}
 			free(all);
 			return ret;
 		}

@@ -8,7 +8,8 @@
 
 extern const int kt_catalog_linked;
 
-int cli_scenario(int argc, char **argv)
+/* The canned scenarios through the shared runner; gauntlet on or not. */
+int cli_scenarios(int argc, char **argv, bool gauntlet)
 {
 	const struct ktstr_test **reg;
 	size_t n = kt_scenario_count();
@@ -21,7 +22,12 @@ int cli_scenario(int argc, char **argv)
 		return 1;
 	for (size_t i = 0; i < n; i++)
 		reg[i] = kt_scenario_at(i);
-	ret = kt_runner_cli(argc, argv, "scenario", reg, n);
+	ret = kt_runner_cli_mode(argc, argv, "scenario", reg, n, gauntlet);
 	free(reg);
 	return ret;
+}
+
+int cli_scenario(int argc, char **argv)
+{
+	return cli_scenarios(argc, argv, false);
 }
