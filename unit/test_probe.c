@@ -127,6 +127,10 @@ UNIT_TEST(probe_list_roundtrip)
 	CHECK_EQ_INT(kt_probe_list_parse("a,,b", &m), -EINVAL);
 	CHECK_EQ_INT(kt_probe_list_parse("a,", &m), -EINVAL);
 	CHECK_EQ_INT(kt_probe_list_parse("", &m), -EINVAL);
+	CHECK_EQ_INT(kt_probe_list_parse("*", &m), 0);
+	CHECK_EQ_INT(m.n, 0);
+	CHECK_EQ_INT(kt_probe_list_format(&m, small, sizeof(small)), 0);
+	CHECK_EQ_STR(small, "*");
 	CHECK_EQ_INT(kt_probe_list_parse("a;b", &m), -EINVAL);
 	for (unsigned i = 0; i < KT_PROBE_MAX_FUNCS; i++) {
 		char nm[16];

@@ -19,6 +19,10 @@
 #define KT_PROBE_MAX_FUNCS 64  /* functions probed in one repro run */
 #define KT_PROBE_NAME_MAX 64   /* a function name, with its NUL */
 #define KT_PROBE_LIST_MAX 1024 /* the encoded list on the guest command line */
+/* Ring message (guest -> host): the repro guest's probe report, one JSON
+ * document (docs/auto-repro.md), at most KT_PROBE_REPORT_MAX bytes. */
+#define KT_MSG_REPRO_PROBE 0x50524F42u /* "PROB" */
+#define KT_PROBE_REPORT_MAX (256u * 1024u)
 
 /* ---- stack extraction (stack.c) ---- */
 
@@ -48,10 +52,10 @@ void kt_probe_extract(const char *text, size_t len, struct kt_probe_names *out);
 int kt_probe_names_add(struct kt_probe_names *out, const char *name, bool bpf);
 
 /* The list as the guest gets it: "name,name,..." with BPF callbacks
- * written "bpf:name".  -ENAMETOOLONG if it does not fit len (the names
+ * written "bpf:name"; "*" for none (the scheduler's callbacks only).  -ENAMETOOLONG if it does not fit len (the names
  * that fit are written: the list stays valid). */
 int kt_probe_list_format(const struct kt_probe_names *in, char *buf, size_t len);
-/* Parse a list (as above; also what --probe-stack f1,f2 takes): -EINVAL
+/* Parse a list (as above, "*": empty; also what --probe-stack f1,f2 takes): -EINVAL
  * for an empty or bad name, -ENOSPC past KT_PROBE_MAX_FUNCS. */
 int kt_probe_list_parse(const char *s, struct kt_probe_names *out);
 

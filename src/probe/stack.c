@@ -171,9 +171,9 @@ int kt_probe_list_format(const struct kt_probe_names *in, char *buf, size_t len)
 {
 	size_t off = 0;
 
-	if (!len)
+	if (len < 2)
 		return -ENAMETOOLONG;
-	buf[0] = '\0';
+	snprintf(buf, len, "%s", in->n ? "" : "*");
 	for (unsigned i = 0; i < in->n && i < KT_PROBE_MAX_FUNCS; i++) {
 		int n = snprintf(buf + off, len - off, "%s%s%s", off ? "," : "", in->bpf[i] ? "bpf:" : "",
 				 in->name[i]);
@@ -192,6 +192,8 @@ int kt_probe_list_parse(const char *s, struct kt_probe_names *out)
 	memset(out, 0, sizeof(*out));
 	if (!s || !*s)
 		return -EINVAL;
+	if (!strcmp(s, "*"))
+		return 0;
 	while (*s) {
 		size_t l = strcspn(s, ",");
 		char name[KT_PROBE_NAME_MAX + 4];
