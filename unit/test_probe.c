@@ -20,35 +20,34 @@ static void check_names(const struct kt_probe_names *n, const char *const *want,
 	}
 }
 
-UNIT_TEST(probe_extract_ktstr_stall)
+static void check_fixture(const char *file, const char *const *want, unsigned nwant)
 {
-	static const char *const want[] = { "scx_tick", "sched_tick", "update_process_times", "tick_nohz_handler",
-					     "__hrtimer_run_queues", "hrtimer_interrupt", "scx_ops_error_irq_workfn",
-					     "common_nsleep", "__x64_sys_clock_nanosleep" };
 	size_t len;
-	unsigned char *f = unit_fixture("sched-log-ktstr-stall-6.12.118.txt", &len);
+	unsigned char *f = unit_fixture(file, &len);
 	struct kt_probe_names n = { 0 };
 
 	if (!f)
 		return;
 	kt_probe_extract((const char *)f, len, &n);
-	check_names(&n, want, sizeof(want) / sizeof(want[0]));
+	check_names(&n, want, nwant);
 	free(f);
+}
+
+UNIT_TEST(probe_extract_ktstr_stall)
+{
+	static const char *const want[] = { "scx_tick", "sched_tick", "update_process_times", "tick_nohz_handler",
+					     "__hrtimer_run_queues", "hrtimer_interrupt", "scx_ops_error_irq_workfn",
+					     "common_nsleep", "__x64_sys_clock_nanosleep" };
+
+	check_fixture("sched-log-ktstr-stall-6.12.118.txt", want, sizeof(want) / sizeof(want[0]));
 }
 
 UNIT_TEST(probe_extract_qmap_stall)
 {
 	static const char *const want[] = { "scx_watchdog_workfn", "common_nsleep", "__x64_sys_clock_nanosleep",
 					     "scx_ops_error_irq_workfn" };
-	size_t len;
-	unsigned char *f = unit_fixture("sched-log-qmap-stall-6.12.118.txt", &len);
-	struct kt_probe_names n = { 0 };
 
-	if (!f)
-		return;
-	kt_probe_extract((const char *)f, len, &n);
-	check_names(&n, want, sizeof(want) / sizeof(want[0]));
-	free(f);
+	check_fixture("sched-log-qmap-stall-6.12.118.txt", want, sizeof(want) / sizeof(want[0]));
 }
 
 /* Frames as the kernel prints them elsewhere: the trace_pipe form of a

@@ -17,7 +17,7 @@
 
 #define FILTER_FUNCS "/sys/kernel/tracing/available_filter_functions"
 
-static int silent(enum libbpf_print_level l, const char *fmt, va_list ap)
+static int __attribute__((format(printf, 2, 0))) silent(enum libbpf_print_level l, const char *fmt, va_list ap)
 {
 	if (l == LIBBPF_WARN && getenv("KTSTR_PROBE_DEBUG"))
 		return vfprintf(stderr, fmt, ap);

@@ -98,6 +98,9 @@ static void arg_line(struct kbuf *out, const struct fn *f, unsigned i, uint64_t 
 	} else if (strstr(f->arg[i], "enq_flags")) {
 		kt_dec_enq_flags(v, d, sizeof(d));
 		kt_kbuf_printf(out, "%s", d);
+	} else if (!strcmp(f->arg[i], "sticky_cpu")) {
+		kt_dec_sticky_cpu((uint32_t)v, d, sizeof(d));
+		kt_kbuf_printf(out, "%s", d);
 	} else if (strstr(f->arg[i], "dsq_id")) {
 		kt_dec_dsq_id(v, d, sizeof(d));
 		kt_kbuf_printf(out, "%s", d);
