@@ -33,7 +33,7 @@ KT_CFLAGS := -std=gnu11 $(WARNINGS) -fvisibility=hidden -Iinclude -Isrc -D_GNU_S
 ALL_CFLAGS = $(KT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 # The libraries libktstr needs, listed here only: the Makefile's links
 # and the installed ktstr.pc (ktstr.pc.in) both take them from KT_LIBS.
-KT_LIBS := -lelf -ljansson -lcrypto -lz -lpthread -lm
+KT_LIBS := -lbpf -ldw -lelf -ljansson -lcrypto -lz -lpthread -lm
 LDLIBS  += $(KT_LIBS)
 # scx-ktstr's sources, found at run time: this tree for the in-tree build,
 # $(PKGDATADIR) for what `make install` installs.
@@ -66,13 +66,19 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # kernel/ktstr.kconfig compiled in as ktstr_kconfig_fragment[] (src/kernel/kernel.h).
 GEN_FRAG:= $(BUILD)/gen/kconfig_fragment.c
 LIB_OBJ += $(GEN_FRAG:.c=.o)
+# Auto-repro's BPF object (bpf/probe.bpf.c), compiled with clang-19 against
+# Debian's libbpf headers and embedded as kt_probe_bpf_obj[] (guest/probe.h).
+BPF_CLANG ?= clang-19
+GEN_PROBE := $(BUILD)/gen/probe_bpf_obj.c
+LIB_OBJ += $(GEN_PROBE:.c=.o)
 CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/runner_cli.c cli/test_main.c,$(wildcard cli/*.c)))
 TST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/*.c))
 UNIT_SRC:= $(wildcard unit/*.c)
 # Unit tests: the pure modules and the whole library, built with ASan and
 # UBSan into their own object tree (one object per source, so editing one
 # file recompiles one file).
-UNIT_OBJ:= $(patsubst %.c,$(BUILD)/unit-obj/%.o,$(UNIT_SRC) $(LIB_SRC)) $(BUILD)/unit-obj/gen/kconfig_fragment.o
+UNIT_OBJ:= $(patsubst %.c,$(BUILD)/unit-obj/%.o,$(UNIT_SRC) $(LIB_SRC)) $(BUILD)/unit-obj/gen/kconfig_fragment.o \
+	   $(BUILD)/unit-obj/gen/probe_bpf_obj.o
 
 all: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/ktstr-tests
 
@@ -89,6 +95,25 @@ $(GEN_FRAG): kernel/ktstr.kconfig
 	  echo '0x00 };'; } > $@.tmp && mv $@.tmp $@
 
 $(GEN_FRAG:.c=.o): $(GEN_FRAG)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# clang -target bpf does not search the host's system include dirs; they
+# go after everything else, for <linux/...> and <asm/...>.
+BPF_SYS_INC = $(shell $(BPF_CLANG) -v -E - </dev/null 2>&1 | \
+	      sed -n '/<...> search starts here:/,/End of search list./s|^ \(/.*\)|-idirafter \1|p')
+$(BUILD)/gen/probe.bpf.o: bpf/probe.bpf.c src/probe/probe_bpf.h
+	@mkdir -p $(dir $@)
+	$(call say,BPF,$<)$(BPF_CLANG) -g -O2 -mcpu=v3 -target bpf -mlittle-endian -D__TARGET_ARCH_x86 \
+		-Wall -Werror -Isrc $(BPF_SYS_INC) -c $< -o $@
+
+$(GEN_PROBE): $(BUILD)/gen/probe.bpf.o
+	$(call say,GEN,$@){ echo '/* Generated from bpf/probe.bpf.c by the Makefile; do not edit. */'; \
+	  echo '#include "guest/probe.h"'; \
+	  echo 'const unsigned char kt_probe_bpf_obj[] __attribute__((aligned(8))) = {'; \
+	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; echo "const unsigned long kt_probe_bpf_obj_len = $$(stat -c %s $<);"; } > $@.tmp && mv $@.tmp $@
+
+$(GEN_PROBE:.c=.o): $(GEN_PROBE)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libktstr.a: $(LIB_OBJ)
@@ -173,18 +198,27 @@ $(BUILD)/unit-obj/gen/kconfig_fragment.o: $(GEN_FRAG)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$< [unit])$(CC) $(UNIT_CFLAGS) -c $< -o $@
 
+$(BUILD)/unit-obj/gen/probe_bpf_obj.o: $(GEN_PROBE)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [unit])$(CC) $(UNIT_CFLAGS) -c $< -o $@
+
 $(BUILD)/unit-tests: $(UNIT_OBJ)
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # libktstr exports exactly what include/ktstr/ declares KTSTR_API: checked
 # on a throw-away shared object linked from -fPIC copies of its objects
 # (main() left out: a test binary's, not an API).
-PIC_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(filter-out cli/test_main.c,$(LIB_SRC))) $(BUILD)/pic/gen/kconfig_fragment.o
+PIC_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(filter-out cli/test_main.c,$(LIB_SRC))) $(BUILD)/pic/gen/kconfig_fragment.o \
+	   $(BUILD)/pic/gen/probe_bpf_obj.o
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$< [pic])$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
 
 $(BUILD)/pic/gen/kconfig_fragment.o: $(GEN_FRAG)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [pic])$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/pic/gen/probe_bpf_obj.o: $(GEN_PROBE)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$< [pic])$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
 
@@ -201,14 +235,16 @@ unit: $(BUILD)/unit-tests
 # pkg-config (tests/cli/install.sh; no VM), the runner flags and commands
 # (run.sh; one short VM run when a kernel is cached), the gauntlet and
 # budget (gauntlet.sh; two short VMs), stats/compare/report and the man
-# page (report.sh; two short VMs, headless Chromium) and `ktstr shell`
-# (shell.sh; a few short VMs, tmux).
+# page (report.sh; two short VMs, headless Chromium), `ktstr shell`
+# (shell.sh; a few short VMs, tmux) and auto-repro (repro.sh; five short
+# VMs).
 clitest: all mancheck
 	tests/cli/install.sh $(BUILD)
 	tests/cli/run.sh $(BUILD)
 	tests/cli/report.sh $(BUILD)
 	tests/cli/gauntlet.sh $(BUILD)
 	tests/cli/shell.sh $(BUILD)
+	tests/cli/repro.sh $(BUILD)
 
 # docs/ktstr.1 renders without groff warnings (skipped without groff).
 mancheck:

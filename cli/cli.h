@@ -19,6 +19,10 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
  * 1 for a failed set-up, a failed or interrupted run, 0 otherwise. */
 int kt_run_exit_status(int ret, const struct kt_run_summary *sum);
 
+/* --probe-stack F1,F2|FILE into the guest's probe list (buf; "*" for
+ * NULL: the scheduler's callbacks only); said why and -EINVAL if bad. */
+int kt_cli_probe_list(const char *arg, char *buf, size_t len);
+
 int cli_kernel(int argc, char **argv);
 int cli_scenario(int argc, char **argv);
 /* `ktstr scenario` (gauntlet false) and `ktstr gauntlet` (true). */

@@ -9,6 +9,7 @@
 #include "runner/shard.h"
 #include "gauntlet/gauntlet.h"
 #include "guest/guest.h"
+#include "probe/probe.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -61,6 +62,12 @@ static void usage(FILE *f, const char *argv0, const char *what)
 		"                       show the choice, its estimated costs and the features covered\n"
 		"      --costs FILE     measured per-VM costs to read and update (default:\n"
 		"                       $KTSTR_COSTS, else <cache>/costs.json)\n"
+		"      --no-auto-repro  no second VM with BPF probes when a case fails under a\n"
+		"                       sched_ext scheduler (docs/auto-repro.md)\n"
+		"      --repro          run with the auto-repro probes from the start (the\n"
+		"                       scheduler's callbacks, and --probe-stack's functions)\n"
+		"      --probe-stack F1,F2|FILE  kernel functions to probe with --repro: a list,\n"
+		"                       or a file (a saved dump or stack trace) to take them from\n"
 		"  -v, --verbose        stream guest consoles to stderr, debug messages\n"
 		"  -h, --help           this help\n"
 		"Exit status: 0 all passed, 1 a %s failed, 2 bad input.\n",
@@ -120,6 +127,33 @@ int kt_run_exit_status(int ret, const struct kt_run_summary *sum)
 	return sum->failed || sum->interrupted ? 1 : 0;
 }
 
+int kt_cli_probe_list(const char *arg, char *buf, size_t len)
+{
+	struct kt_probe_names n = { 0 };
+	struct kbuf f = { 0 };
+	int ret = 0;
+
+	snprintf(buf, len, "*");
+	if (!arg)
+		return 0; /* the scheduler's callbacks only */
+	if (kt_path_exists(arg)) { /* a saved dump or stack trace */
+		ret = kt_read_file(arg, &f);
+		if (ret)
+			return fprintf(stderr, "ktstr: --probe-stack %s: %s\n", arg, strerror(-ret)), -EINVAL;
+		kt_probe_extract(f.data ? f.data : "", f.len, &n);
+		kt_kbuf_free(&f);
+		if (!n.n)
+			return fprintf(stderr, "ktstr: --probe-stack %s: no stack frames in it\n", arg), -EINVAL;
+	} else if ((ret = kt_probe_list_parse(arg, &n))) {
+		fprintf(stderr, "ktstr: --probe-stack '%s': %s (want f1,f2 or a file)\n", arg,
+			ret == -ENOSPC ? "more than 64 functions" : "not a list of function names");
+		return -EINVAL;
+	}
+	if (kt_probe_list_format(&n, buf, len < 900 ? len : 900))
+		fprintf(stderr, "ktstr: --probe-stack: the list is cut to fit the guest command line\n");
+	return 0;
+}
+
 int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg)
 {
 	return kt_runner_cli_mode(argc, argv, what, registry, nreg, false);
@@ -141,6 +175,8 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		{ "budget", required_argument, 0, 'B' },   { "costs", required_argument, 0, 'C' },
 		{ "no-monitor", no_argument, 0, 'M' },	  { "monitor-interval", required_argument, 0, 'I' },
 		{ "retries", required_argument, 0, 'R' },
+		{ "no-auto-repro", no_argument, 0, 'N' }, { "repro", no_argument, 0, 'X' },
+		{ "probe-stack", required_argument, 0, 'Y' },
 		{ 0 },
 	};
 	struct kt_run_opts o = { .jobs = 1 };
@@ -151,6 +187,9 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 	unsigned shard_i = 1, shard_n = 1;
 	char err[256], costs[PATH_MAX];
 	struct kt_gauntlet_opts g = { .enabled = gauntlet };
+	static char probes[KT_PROBE_LIST_MAX];
+	const char *probe_arg = NULL;
+	bool repro = false;
 	int c, ret;
 
 	if (getenv("KTSTR_RETRIES") && *getenv("KTSTR_RETRIES") &&
@@ -192,6 +231,9 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		case 'M': o.no_monitor = true; break;
 		case 'I': if (parse_uint("--monitor-interval", optarg, 1, 10000, &o.monitor_interval_ms)) return 2; break;
 		case 'R': if (parse_uint("--retries", optarg, 0, 100, &o.retries)) return 2; break;
+		case 'N': o.no_auto_repro = true; break;
+		case 'X': repro = true; break;
+		case 'Y': probe_arg = optarg; break;
 		case 'G': g.enabled = true; break;
 		case 'p': g.presets = optarg; g.enabled = true; break;
 		case 'B': if (parse_uint("--budget", optarg, 1, 30u * 86400, &g.budget_s)) return 2; break;
@@ -200,6 +242,15 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		case 'h': usage(stdout, argv[0], what); return 0;
 		default: fprintf(stderr, "ktstr: see %s --help\n", argv[0]); return 2;
 		}
+	}
+	if (probe_arg && !repro) {
+		fprintf(stderr, "ktstr: --probe-stack needs --repro\n");
+		return 2;
+	}
+	if (repro) {
+		if (kt_cli_probe_list(probe_arg, probes, sizeof(probes)))
+			return 2;
+		o.probe_stack = probes;
 	}
 	if (override.args && !override.binary) {
 		fprintf(stderr, "ktstr: --args needs --scheduler\n");

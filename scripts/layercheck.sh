@@ -1,7 +1,7 @@
 #!/bin/sh
 # Include direction: a file under src/<dir>/ or cli/ may include headers
 # of its own folder and of folders in lower layers only (docs/architecture.md).
-#   util < proto < model < {workload vm kernel initramfs} < monitor
+#   util < proto < {model probe} < {workload vm kernel initramfs} < monitor
 #        < {guest runner} < {scenario gauntlet report shell} < cli
 # Peers in one layer do not include each other.  Public headers
 # (<ktstr/...>) are the API and may be included anywhere.
@@ -10,7 +10,7 @@ rank() {
 	case "$1" in
 	util) echo 0 ;;
 	proto) echo 1 ;;
-	model) echo 2 ;;
+	model|probe) echo 2 ;;
 	workload|vm|kernel|initramfs) echo 3 ;;
 	monitor) echo 4 ;;
 	guest|runner) echo 5 ;;

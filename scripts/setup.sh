@@ -19,7 +19,7 @@ for a in "$@"; do
 done
 
 PKGS=(build-essential make gcc clang bc flex bison cpio zstd xz-utils dwarves
-      libelf-dev libssl-dev zlib1g-dev libjansson-dev
+      libelf-dev libssl-dev zlib1g-dev libjansson-dev libbpf-dev libdw-dev
       linux-source-6.12 clang-19 lld-19 llvm-19
       qemu-system-x86 busybox-static acpica-tools python3 bsdutils
       chromium groff-base tmux pkg-config)

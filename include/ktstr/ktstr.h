@@ -152,12 +152,26 @@ struct ktstr_test {
 	struct ktstr_monitor monitor;
 	/* Boot the guest with KASLR (default: nokaslr). */
 	bool kaslr;
+	/* Auto-repro (docs/auto-repro.md): when the test fails under a
+	 * sched_ext scheduler, run it again in a second VM with BPF probes
+	 * on the crash path.  KTSTR_TEST sets it; `.auto_repro = false`
+	 * opts out (as does --no-auto-repro).  Never for expect_fail tests
+	 * or under EEVDF. */
+	bool auto_repro;
 };
+
+/* The defaults KTSTR_TEST and KTSTR_SCENARIO put before the caller's
+ * attributes, which override them (so the override warning is off for
+ * that one initializer). */
+#define KTSTR_DEFAULTS_PUSH _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Woverride-init\"")
+#define KTSTR_DEFAULTS_POP _Pragma("GCC diagnostic pop")
 
 #define KTSTR_TEST(tname, ...)                                                   \
 	static int ktstr_fn_##tname(struct ktstr_ctx *ctx);                      \
+	KTSTR_DEFAULTS_PUSH                                                      \
 	static const struct ktstr_test ktstr_def_##tname = {                     \
-		.name = #tname, .fn = ktstr_fn_##tname, __VA_ARGS__ };           \
+		.name = #tname, .fn = ktstr_fn_##tname, .auto_repro = true, __VA_ARGS__ }; \
+	KTSTR_DEFAULTS_POP                                                       \
 	__attribute__((used, section("ktstr_tests"))) static const struct ktstr_test \
 		*const ktstr_reg_##tname = &ktstr_def_##tname;                   \
 	static int ktstr_fn_##tname(struct ktstr_ctx *ctx)
@@ -167,8 +181,10 @@ struct ktstr_test {
  * scheduler given on the command line. */
 #define KTSTR_SCENARIO(tname, ...)                                               \
 	static int ktstr_sfn_##tname(struct ktstr_ctx *ctx);                     \
+	KTSTR_DEFAULTS_PUSH                                                      \
 	static const struct ktstr_test ktstr_sdef_##tname = {                    \
-		.name = #tname, .fn = ktstr_sfn_##tname, __VA_ARGS__ };          \
+		.name = #tname, .fn = ktstr_sfn_##tname, .auto_repro = true, __VA_ARGS__ }; \
+	KTSTR_DEFAULTS_POP                                                       \
 	__attribute__((used, section("ktstr_scenarios"))) static const struct ktstr_test \
 		*const ktstr_sreg_##tname = &ktstr_sdef_##tname;                 \
 	static int ktstr_sfn_##tname(struct ktstr_ctx *ctx)

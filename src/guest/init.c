@@ -5,6 +5,7 @@
 #include "model/defaults.h"
 #include "guest/guest.h"
 #include "guest/sched.h"
+#include "guest/probe.h"
 #include "workload/sysfs_topo.h"
 #include "proto/argenc.h"
 #include "proto/guest_args.h"
@@ -115,6 +116,7 @@ static void install_crash_handler(void)
  * report what we have, with the reason, and power off. */
 static struct ktstr_ctx *cur_ctx;
 static struct kt_sched *cur_sched;
+static struct kt_pg *cur_probe; /* auto-repro probes (ktstr_probe=), NULL: none */
 static uint64_t cur_t0;
 
 static void __attribute__((noreturn)) graceful_stop(void)
@@ -126,6 +128,7 @@ static void __attribute__((noreturn)) graceful_stop(void)
 	kt_result_add(&cur_ctx->result, KTSTR_K_OTHER, msg);
 	if (cur_sched)
 		kt_sched_finish(cur_sched, &cur_ctx->result);
+	kt_pg_finish(cur_probe);
 	send_result(&cur_ctx->result);
 	printf("KTSTR_EXIT=1\n");
 	power_off();
@@ -156,7 +159,14 @@ static int start_scheduler(const struct kt_guest_args *a, struct kt_sched *s, st
 		printf("KTSTR_SCHED_HELPER pinned to %s: %s\n", a->sched_helper_cpus,
 		       kt_sched_pin_enable_helper(a->sched_helper_cpus) ? "no helper kthread found" : "ok");
 	}
-	return kt_sched_start(s, a->sched, a->sched_args, attach_ms, r);
+	/* Auto-repro: probes on the kernel side before the scheduler starts,
+	 * on its callbacks once it is attached (docs/auto-repro.md). */
+	if (a->probe[0])
+		cur_probe = kt_pg_start(a->probe);
+	if (kt_sched_start(s, a->sched, a->sched_args, attach_ms, r))
+		return -1;
+	kt_pg_sched_up(cur_probe);
+	return 0;
 }
 
 void __attribute__((noreturn)) kt_guest_main(void)
@@ -213,6 +223,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	if (!kt_read_topo("/sys", &ctx.result.topo))
 		ctx.result.have_topo = true;
 	if (start_scheduler(&args, &sched, &ctx.result)) {
+		kt_pg_finish(cur_probe);
 		send_result(&ctx.result);
 		printf("KTSTR_EXIT=1\n");
 		power_off();
@@ -233,6 +244,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	}
 	if (sched.path[0])
 		kt_sched_finish(&sched, &ctx.result);
+	kt_pg_finish(cur_probe);
 	send_result(&ctx.result);
 	{
 		int32_t code = ctx.result.passed ? 0 : 1;

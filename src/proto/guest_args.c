@@ -97,6 +97,7 @@ static int emit(const struct kt_guest_args *a, struct sink *s)
 	STR("ktstr_sched_args", sched_args);
 	NUM("ktstr_sched_attach_ms", sched_attach_ms);
 	STR("ktstr_sched_helper_cpus", sched_helper_cpus);
+	STR("ktstr_probe", probe);
 	if (a->nested_l2)
 		TRY(put_raw(s, " ktstr_nested=l2"));
 	if (a->shm_addr || a->shm_size) {
@@ -268,6 +269,7 @@ int kt_guest_args_parse(const char *cmdline, struct kt_guest_args *a)
 	GET("ktstr_sched_args", sched_args);
 	GET_NUM("ktstr_sched_attach_ms", sched_attach_ms);
 	GET("ktstr_sched_helper_cpus", sched_helper_cpus);
+	GET("ktstr_probe", probe);
 	ret = get_word(cmdline, "ktstr_nested", "l2", true);
 	if (ret < 0)
 		return ret;

@@ -13,6 +13,7 @@
  *   ktstr_sched_args=ARGS       its arguments
  *   ktstr_sched_attach_ms=N     how long it may take to attach
  *   ktstr_sched_helper_cpus=L   CPUs the scheduler's helpers may use
+ *   ktstr_probe=LIST            auto-repro: functions to probe (f1,bpf:cb,...)
  *   ktstr_nested=l2             an L2 guest of the nested rig
  *   ktstr_shm=ADDR,SIZE         the shared region (set by the VM layer)
  *   ktstr_accel=ACCEL           kvm | tcg | ... (set by the VM layer)
@@ -34,6 +35,7 @@ struct kt_guest_args {
 	char sched_args[2048];
 	unsigned sched_attach_ms;   /* 0: absent */
 	char sched_helper_cpus[64];
+	char probe[1024];           /* auto-repro probe list, "": no probes */
 	bool nested_l2;
 	uint64_t shm_addr, shm_size; /* 0: absent */
 	char accel[16];

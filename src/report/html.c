@@ -293,6 +293,13 @@ static void test_section(struct kbuf *b, size_t idx, json_t *j)
 	cgroups_table(b, cgs);
 	monitor_section(b, json_object_get(j, "monitor"));
 	dist_section(b, cgs);
+	if (json_is_string(json_object_get(json_object_get(j, "auto_repro"), "section"))) {
+		kt_kbuf_printf(b, "<details open><summary>auto-repro: ");
+		kt_rep_html_esc(b, str(json_object_get(j, "auto_repro"), "status"));
+		kt_kbuf_printf(b, "</summary><pre>");
+		kt_rep_html_esc(b, str(json_object_get(j, "auto_repro"), "section"));
+		kt_kbuf_printf(b, "</pre></details>\n");
+	}
 	if (*report) {
 		kt_kbuf_printf(b, "<details><summary>failure report</summary><pre>");
 		kt_rep_html_esc(b, report);

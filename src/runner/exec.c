@@ -7,6 +7,7 @@
 #include "runner/judge_mon.h"
 #include "runner/ksym.h"
 #include "runner/report_out.h"
+#include "runner/repro.h"
 #include "model/defaults.h"
 #include "proto/guest_args.h"
 #include "proto/shm_ring.h"
@@ -36,6 +37,7 @@ struct watch {
 	struct kt_monitor *mon;       /* host-side monitor, NULL: off */
 	bool mon_started, kaslr;
 	struct kbuf hvc0;             /* the L2's virtio console (nested) */
+	struct kbuf probe_json;       /* auto-repro's probe report (PROB) */
 };
 
 #define WATCH_HVC0_MAX 4096u
@@ -94,6 +96,11 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 	case KT_MSG_SCENARIO_END:
 		if (len == sizeof(uint32_t))
 			memcpy(&w->scen_ms, p, sizeof(w->scen_ms));
+		break;
+	case KT_MSG_REPRO_PROBE: /* the last one counts, bounded */
+		w->probe_json.len = 0;
+		if (len <= KT_PROBE_REPORT_MAX)
+			kt_kbuf_append(&w->probe_json, p, len);
 		break;
 	default:
 		break;
@@ -174,6 +181,8 @@ int kt_case_cmdline(const struct kt_resolved *r, const struct kt_exec_env *env, 
 	ktstr_topo_format(&r->topo, a->topo, sizeof(a->topo));
 	a->duration_ms = r->duration_ms;
 	a->nested_l2 = env->where == KT_EXEC_NESTED;
+	if (r->probe && (size_t)snprintf(a->probe, sizeof(a->probe), "%s", r->probe) >= sizeof(a->probe))
+		ret = -ENAMETOOLONG;
 	if (!ret)
 		ret = kt_guest_args_encode(a, buf, len);
 	free(a);
@@ -282,10 +291,12 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 			kt_report_capture(out, &vr, w.ring_json.data, w.ring_json.len);
 		if (w.hvc0.len)
 			kt_kbuf_append(&out->hvc0, w.hvc0.data, w.hvc0.len);
+		kt_repro_observe(r, &vr, &w.probe_json, out);
 		kt_vm_result_free(&vr);
 	}
 	kt_kbuf_free(&w.com2_head);
 	kt_kbuf_free(&w.ring_json);
 	kt_kbuf_free(&w.hvc0);
+	kt_kbuf_free(&w.probe_json);
 	kt_monitor_free(w.mon);
 }

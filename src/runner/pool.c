@@ -7,6 +7,7 @@
 #include "runner/local.h"
 #include "runner/prepare.h"
 #include "runner/progress.h"
+#include "runner/repro.h"
 #include "runner/report_out.h"
 #include "runner/retry.h"
 
@@ -53,6 +54,8 @@ void kt_outcome_release(struct kt_outcome *o)
 	kt_kbuf_free(&o->monitor_json);
 	kt_kbuf_free(&o->first_report);
 	kt_kbuf_free(&o->hvc0);
+	kt_repro_free(o->repro);
+	o->repro = NULL;
 }
 
 struct attempt_ctx {
@@ -135,6 +138,8 @@ static void *worker(void *arg)
 		a = (struct attempt_ctx){ p, j };
 		kt_progress_running(p->prog, (size_t)(j - p->jobs), j->r.c->name);
 		kt_run_attempts(&ops, j->bad ? 0 : p->o->retries, &j->out);
+		if (!j->bad && p->env.where == KT_EXEC_VM)
+			kt_repro_after(&j->r, &p->env, &j->out, p->o->no_auto_repro);
 		pthread_mutex_lock(&p->lock);
 		kt_progress_pause(p->prog);
 		kt_emit_case(stdout, "", (unsigned)++p->done, j->r.c->name,
@@ -173,6 +178,8 @@ static int resolve_all(struct pool *p, const struct kt_case *cases, const struct
 			snprintf(j->why, sizeof(j->why), "does not fit this host's topology: %s", err);
 			continue;
 		}
+		if (p->o->probe_stack) /* --repro: probes from the start */
+			j->r.probe = p->o->probe_stack;
 		if (p->env.where != KT_EXEC_LOCAL && hm && j->r.memory_mb > hm)
 			return kt_err(0, "test %s: guest memory %u MiB is more than the host's %u MiB; lower it (--memory)",
 				      cases[i].name, j->r.memory_mb, hm), -EINVAL;

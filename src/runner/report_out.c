@@ -1,5 +1,6 @@
 /* JUnit XML and JSON sidecars (see report_out.h). */
 #include "runner/report_out.h"
+#include "runner/repro.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -332,6 +333,11 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 
 		json_object_set_new(j, "monitor", mon ? mon : json_null());
 	}
+	/* Auto-repro (docs/auto-repro.md): its status and section text. */
+	if (out->repro && out->repro->status[0])
+		json_object_set_new(j, "auto_repro",
+				    json_pack("{s:s,s:o}", "status", out->repro->status, "section",
+					      str_json(out->repro->section.data, out->repro->section.len)));
 	text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(j);
 	if (!text)

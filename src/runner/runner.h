@@ -34,6 +34,7 @@ int kt_expand_cases(const struct ktstr_test *const *tests, size_t n, const struc
 		    struct kt_case **out, size_t *nout);
 
 struct kt_outcome;
+struct kt_repro;
 struct kt_run_opts {
 	const char *kernel;     /* --kernel PATH|KEY (NULL: resolve) */
 	enum vm_vmm vmm;
@@ -61,6 +62,10 @@ struct kt_run_opts {
 	/* Bare metal (`ktstr run`): every case runs on this host under its
 	 * active scheduler, one at a time, no kernel or VM. */
 	bool local;
+	/* Auto-repro (docs/auto-repro.md): --no-auto-repro; --repro with
+	 * --probe-stack LIST (probes from the start, no first failure). */
+	bool no_auto_repro;
+	const char *probe_stack;
 };
 
 enum kt_verdict { KT_PASS, KT_FAIL, KT_SKIP, KT_ERROR };
@@ -90,6 +95,7 @@ struct kt_outcome {
 	bool have_mon;            /* the host monitor ran: its summary */
 	struct kt_mon_summary mon;
 	struct kbuf hvc0;         /* the guest's virtio console (nested L2s), bounded */
+	struct kt_repro *repro;   /* auto-repro (runner/repro.h), NULL: none */
 };
 
 /* Frees an outcome's buffers (the struct itself is the caller's). */

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Auto-repro end to end (docs/auto-repro.md), the "done when" of issue 14:
+# scx_ktstr stalls (--stall-after 1), the kernel ejects it and a second VM
+# with BPF probes reproduces it: the report has an `--- auto-repro ---`
+# section naming the triggering task's pid, a BPF callback and a kernel
+# function with decoded fields, and so does the JSON sidecar.  A passing
+# sched_ext run, a failure under EEVDF and --no-auto-repro start no second
+# VM.  Five short VMs (skipped when no kernel is cached).  Prints
+# "N passed, N failed"; exits non-zero on failure.
+#   usage: tests/cli/repro.sh [BUILD_DIR]     (default: build)
+set -u
+B=${1:-build}
+T=$B/ktstr-tests
+TMP=$(mktemp -d /tmp/ktstr-clitest.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+pass=0 fail=0 skip=0
+
+ok()   { pass=$((pass + 1)); echo "ok $((pass + fail)) $1"; }
+bad()  { fail=$((fail + 1)); echo "not ok $((pass + fail)) $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "failed: $*"; fi; }
+has()  { grep -qE -- "$1" "$2"; }
+hasnt() { ! grep -qE -- "$1" "$2"; }
+
+if ! ls "${KTSTR_CACHE_DIR:-$HOME/.cache/ktstr}"/kernels/*/bzImage >/dev/null 2>&1; then
+	echo "# SKIP no cached kernel (build/ktstr kernel build)"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+STALL=(-s scx_ktstr -a "--stall-after 1 --timeout-ms 3000")
+
+# 1. A stall reproduced with probes.
+"$T" -j1 --no-progress "${STALL[@]}" --out "$TMP/side" '^steady' >"$TMP/r1" 2>&1
+check "stall: the case fails (exit 1)" [ $? -eq 1 ]
+check "stall: a second VM ran" has '^# steady: auto-repro: running it again with probes' "$TMP/r1"
+check "stall: the report has the section" has '^  --- auto-repro ---$' "$TMP/r1"
+check "stall: reproduced, with the triggering task's pid" \
+	has '^  triggering task: pid [0-9]+ \(' "$TMP/r1"
+check "stall: a BPF callback with file:line" has '^    ktstr_[a-z_]+  scx_ktstr\.bpf\.c:[0-9]+  \[BPF callback' "$TMP/r1"
+check "stall: a kernel function with file:line" has '^    [a-z_]+  kernel/sched/ext\.c:[0-9]+  \[kernel, kprobe\]' "$TMP/r1"
+check "stall: decoded task fields" has 'cpus=0x[0-9a-f]+\([0-9,-]+\) ddsp_dsq_id=SCX_DSQ_[A-Z_]+.*scx_flags=[A-Z_|]*state=' "$TMP/r1"
+check "stall: the repro VM's duration and tails" has '^  repro VM duration: [0-9.]+s$' "$TMP/r1"
+check "stall: sidecar auto_repro.status" has '"status": "reproduced"' "$(ls "$TMP"/side/*.json | head -1)"
+
+# 2. --no-auto-repro: the same failure, no second VM.
+"$T" -j1 --no-progress "${STALL[@]}" --no-auto-repro '^steady' >"$TMP/r2" 2>&1
+check "--no-auto-repro: fails" [ $? -eq 1 ]
+check "--no-auto-repro: no second VM" hasnt 'auto-repro' "$TMP/r2"
+
+# 3. A passing sched_ext run starts none.
+"$T" -j1 --no-progress monitor_off >"$TMP/r3" 2>&1
+check "passing scx_ktstr run: passes" [ $? -eq 0 ]
+check "passing scx_ktstr run: no second VM" hasnt 'auto-repro' "$TMP/r3"
+
+# 4. A failure under EEVDF (the VM time limit) starts none.
+"$T" -j1 --no-progress --timeout 5 -d 30 '^steady' >"$TMP/r4" 2>&1
+check "EEVDF failure: fails" [ $? -eq 1 ]
+check "EEVDF failure: no second VM" hasnt 'auto-repro' "$TMP/r4"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
