@@ -9,6 +9,7 @@
 #include "runner/report_out.h"
 #include "model/defaults.h"
 #include "proto/guest_args.h"
+#include "proto/pmet.h"
 #include "proto/shm_ring.h"
 #include "monitor/monitor.h"
 
@@ -36,6 +37,7 @@ struct watch {
 	struct kt_monitor *mon;       /* host-side monitor, NULL: off */
 	bool mon_started, kaslr;
 	struct kbuf hvc0;             /* the L2's virtio console (nested) */
+	struct kt_pmet_runs pmet;     /* payload runs (PMET), checked */
 };
 
 #define WATCH_HVC0_MAX 4096u
@@ -95,6 +97,9 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 		if (len == sizeof(uint32_t))
 			memcpy(&w->scen_ms, p, sizeof(w->scen_ms));
 		break;
+	case KT_MSG_PAYLOAD_METRICS:
+		kt_pmet_collect(&w->pmet, p, len);
+		break;
 	default:
 		break;
 	}
@@ -141,6 +146,22 @@ static void on_finish(void *arg, struct vm *vm)
 
 	(void)vm;
 	kt_monitor_stop(w->mon); /* before guest RAM is unmapped */
+}
+
+/* The payload runs as the sidecar's keys (report_out.c). */
+static void payloads_capture(const struct kt_pmet_runs *r, struct kt_outcome *out)
+{
+	json_t *o;
+	char *text;
+
+	if (!r->n && !r->rejected && !r->over)
+		return;
+	o = json_pack("{s:o,s:i}", "payloads", kt_pmet_json(r), "payload_messages_refused", (int)(r->rejected + r->over));
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (text)
+		kt_kbuf_append(&out->payloads_json, text, strlen(text));
+	free(text);
+	json_decref(o);
 }
 
 int kt_case_cmdline(const struct kt_resolved *r, const struct kt_exec_env *env, const char *sched_guest, char *buf,
@@ -282,10 +303,13 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 			kt_report_capture(out, &vr, w.ring_json.data, w.ring_json.len);
 		if (w.hvc0.len)
 			kt_kbuf_append(&out->hvc0, w.hvc0.data, w.hvc0.len);
+		if (env->capture)
+			payloads_capture(&w.pmet, out);
 		kt_vm_result_free(&vr);
 	}
 	kt_kbuf_free(&w.com2_head);
 	kt_kbuf_free(&w.ring_json);
 	kt_kbuf_free(&w.hvc0);
+	kt_pmet_runs_free(&w.pmet);
 	kt_monitor_free(w.mon);
 }
