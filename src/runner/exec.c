@@ -239,6 +239,8 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 	}
 	cfg.kernel = env->kernel;
 	cfg.initrd = t->nested && env->initrd_nested ? env->initrd_nested : env->initrd;
+	if (!t->nested && env->initrd_for && env->initrd_for(env->initrd_for_arg, t))
+		cfg.initrd = env->initrd_for(env->initrd_for_arg, t); /* with its payloads */
 	cfg.cmdline = cmdline;
 	cfg.topo = r->topo;
 	cfg.memory_mb = r->memory_mb;

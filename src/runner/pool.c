@@ -6,6 +6,7 @@
 #include "runner/exec.h"
 #include "runner/local.h"
 #include "runner/prepare.h"
+#include "runner/payload_host.h"
 #include "runner/progress.h"
 #include "runner/report_out.h"
 #include "runner/retry.h"
@@ -272,6 +273,8 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 		ov.topo = topo;
 	}
 	ret = resolve_all(&p, cases, &ov);
+	if (!ret) /* payload binaries and files exist here (bad input otherwise) */
+		ret = kt_payload_check_cases(cases, n);
 	if (ret)
 		goto err_jobs;
 	if (o->local) {
