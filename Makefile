@@ -74,7 +74,7 @@ UNIT_SRC:= $(wildcard unit/*.c)
 # file recompiles one file).
 UNIT_OBJ:= $(patsubst %.c,$(BUILD)/unit-obj/%.o,$(UNIT_SRC) $(LIB_SRC)) $(BUILD)/unit-obj/gen/kconfig_fragment.o
 
-all: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/ktstr-tests
+all: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/ktstr-tests $(BUILD)/ktstr-payload-helper
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -102,6 +102,14 @@ $(BUILD)/ktstr: $(CLI_OBJ) $(BUILD)/libktstr.a
 # Tests keep their registration objects whole; main() comes from libktstr.
 $(BUILD)/ktstr-tests: $(TST_OBJ) $(BUILD)/libktstr.a
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(TST_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
+
+# A payload of the project's own for tests/payloads.c, standing in for a
+# user's build (schbench); its absolute path is compiled into the tests,
+# which pack it into the guest at that path.
+$(BUILD)/ktstr-payload-helper: tests/helpers/payload_helper.c
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+$(BUILD)/tests/payloads.o: KT_CFLAGS += -DKTSTR_PAYLOAD_HELPER='"$(abspath $(BUILD))/ktstr-payload-helper"'
 
 # Benchmarks (bench/*.sh build and run them), linked like a test binary.
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libktstr.a
@@ -209,6 +217,7 @@ clitest: all mancheck
 	tests/cli/report.sh $(BUILD)
 	tests/cli/gauntlet.sh $(BUILD)
 	tests/cli/shell.sh $(BUILD)
+	tests/cli/payload.sh $(BUILD)
 
 # docs/ktstr.1 renders without groff warnings (skipped without groff).
 mancheck:
