@@ -90,6 +90,74 @@ else
 	bad "an out-of-tree test with payloads builds against libktstr.a" "$(head -c 600 "$TMP/cc.log")"
 fi
 
+# --- stats / compare / report of crafted sidecars (no VM) ----------------
+# craft DIR TIME_S RPS: a sidecar as a payload test writes it.
+craft() {
+	mkdir -p "$1"
+	cat >"$1/payload_x.ktstr.json" <<EOF
+{"name": "payload_x", "test": "payload_x", "verdict": "pass", "passed": true, "skipped": false,
+ "topology": "1n1l2c1t", "scheduler": "eevdf", "scheduler_flags": "", "wall_s": 5.0,
+ "payloads": [
+  {"payload": "hackbench", "exit_code": 0, "ended": true, "killed": false, "timed_out": false, "wall_ms": 400,
+   "metrics": [{"name": "time_s", "value": $2, "unit": "s", "polarity": "lower"},
+               {"name": "loops", "value": 100, "unit": "", "polarity": null}]},
+  {"payload": "helper", "exit_code": 0, "ended": true, "killed": false, "timed_out": false, "wall_ms": 50,
+   "metrics": [{"name": "rps", "value": $3, "unit": "req/s", "polarity": "higher"}]}],
+ "payload_messages_refused": 0}
+EOF
+}
+craft "$TMP/base" 1.0 1000
+craft "$TMP/slower" 1.5 1000
+craft "$TMP/fewer" 1.0 700
+craft "$TMP/close" 1.05 980
+# cmp NAME WANT_RC PATTERN ARGS...: ktstr compare ARGS, exit and output.
+cmp() {
+	local name=$1 want=$2 pat=$3 rc
+	shift 3
+	"$K" compare "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" = "$want" ] && grep -qE -- "$pat" "$TMP/out"; then ok "$name"; else
+		bad "$name" "exit $rc (want $want), want /$pat/" "$(head -c 600 "$TMP/out")" "$(head -c 300 "$TMP/err")"
+	fi
+}
+cmp "compare: time_s up (lower is better) is a regression, exit 1" 1 \
+	"^payload_x +hackbench\.time_s +1 s +1\.50 s +\+0\.50 s +\+50\.0% +REGRESSION" "$TMP/base" "$TMP/slower"
+cmp "compare: time_s down is an improvement, exit 0" 0 "hackbench\.time_s .* improvement" "$TMP/slower" "$TMP/base"
+cmp "compare: rps down (higher is better) is a regression" 1 "helper\.rps +1000 req/s +700 req/s .*REGRESSION" \
+	"$TMP/base" "$TMP/fewer"
+cmp "compare: rps up is an improvement" 0 "helper\.rps .* improvement" "$TMP/fewer" "$TMP/base"
+cmp "compare: 5 % and 2 % changes are within the 10 % payload gate" 0 "summary: 0 regressions, 0 improvements" \
+	"$TMP/base" "$TMP/close"
+cmp "compare --threshold payload=,60%: a 50 % slowdown is noise" 0 "summary: 0 regressions" \
+	--threshold payload=,60% "$TMP/base" "$TMP/slower"
+cmp "compare --all lists equal payload metrics" 1 "helper\.rps +1000 req/s +1000 req/s .* same" --all "$TMP/base" \
+	"$TMP/slower"
+if grep -q "loops" "$TMP/out"; then
+	bad "compare: a payload metric without polarity is not compared" "$(grep loops "$TMP/out")"
+else
+	ok "compare: a payload metric without polarity is not compared"
+fi
+"$K" stats "$TMP/base" >"$TMP/out" 2>&1
+if grep -qE "payload_x +hackbench\.time_s +1 s +lower" "$TMP/out" && grep -qE "helper\.rps +1000 req/s +higher" "$TMP/out" &&
+	! grep -q "hackbench.loops" "$TMP/out"; then
+	ok "stats lists the declared payload metrics with unit and polarity"
+else
+	bad "stats lists the declared payload metrics" "$(tail -c 600 "$TMP/out")"
+fi
+"$K" stats --json "$TMP/base" >"$TMP/base.json" 2>"$TMP/err" && "$K" compare "$TMP/base.json" "$TMP/slower" >"$TMP/out" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -q "hackbench.time_s.*REGRESSION" "$TMP/out"; then
+	ok "compare reads payload metrics back from stats --json"
+else
+	bad "compare reads payload metrics back from stats --json" "exit $rc" "$(head -c 400 "$TMP/out")"
+fi
+if "$K" report -o "$TMP/r.html" "$TMP/base" >/dev/null 2>&1 &&
+	grep -q '<tr class="payload"><td>hackbench.time_s</td>' "$TMP/r.html"; then
+	ok "the HTML report shows payload metrics"
+else
+	bad "the HTML report shows payload metrics" "$(grep -o 'payload[^<]*' "$TMP/r.html" 2>/dev/null | head -3)"
+fi
+
 # --- the VM tests, their sidecars -----------------------------------------
 # sidecar TEST PYTHON-CONDITION DESCRIPTION: d is the sidecar, p(name) its
 # payload run, m(run, metric) a metric value (None if absent).
