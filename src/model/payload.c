@@ -15,16 +15,7 @@ static bool name_chars(const char *s, size_t max, const char *extra)
 {
 	size_t n = s ? strlen(s) : 0;
 
-	if (!n || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '-' || (c && strchr(extra, c))))
-			return false;
-	}
-	return true;
+	return n && n <= max && kt_word_chars(s, n, extra);
 }
 
 bool kt_metric_name_ok(const char *name)

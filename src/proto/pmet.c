@@ -15,16 +15,7 @@ static bool field_ok(const char *field, size_t size, const char *extra, bool emp
 {
 	size_t n = strnlen(field, size);
 
-	if (n == size || (!n && !empty_ok))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = field[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '-' || strchr(extra, c)))
-			return false;
-	}
-	return true;
+	return n < size && (n || empty_ok) && kt_word_chars(field, n, extra);
 }
 
 #define BAD(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)

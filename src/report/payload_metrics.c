@@ -10,16 +10,7 @@ static bool chars_ok(const char *s, size_t max, const char *extra)
 {
 	size_t n = strlen(s);
 
-	if (n > max)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '-' || strchr(extra, c)))
-			return false;
-	}
-	return true;
+	return n <= max && kt_word_chars(s, n, extra);
 }
 
 int kt_rep_ext_find(const struct kr_row *r, const char *name)

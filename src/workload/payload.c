@@ -245,6 +245,7 @@ static void send_pmet(const struct run *r, const struct kt_metrics *m, uint32_t 
 	uint32_t len = kt_pmet_size(m->n);
 	char *msg = calloc(1, len);
 	struct kt_pmet_head *h = (struct kt_pmet_head *)msg;
+	int ret;
 
 	if (!msg)
 		return;
@@ -264,7 +265,9 @@ static void send_pmet(const struct run *r, const struct kt_metrics *m, uint32_t 
 		rec->polarity = d ? (uint32_t)d->polarity : 0;
 		rec->value = m->v[i].value;
 	}
-	kt_shm_send(KT_MSG_PAYLOAD_METRICS, msg, len);
+	ret = kt_shm_send(KT_MSG_PAYLOAD_METRICS, msg, len);
+	if (ret && ret != -ENODEV) /* -ENODEV: no ring (bare metal) */
+		fprintf(stderr, "ktstr: payload %s: metrics not sent to the host: %s\n", r->p->name, strerror(-ret));
 	free(msg);
 }
 
