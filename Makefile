@@ -109,7 +109,8 @@ $(BUILD)/ktstr-tests: $(TST_OBJ) $(BUILD)/libktstr.a
 $(BUILD)/ktstr-payload-helper: tests/helpers/payload_helper.c
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
-$(BUILD)/tests/payloads.o: KT_CFLAGS += -DKTSTR_PAYLOAD_HELPER='"$(abspath $(BUILD))/ktstr-payload-helper"'
+$(BUILD)/tests/payloads.o: KT_CFLAGS += -DKTSTR_PAYLOAD_HELPER='"$(abspath $(BUILD))/ktstr-payload-helper"' \
+	-DKTSTR_PAYLOAD_DATA='"$(CURDIR)/tests/helpers/payload-data.json"'
 
 # Benchmarks (bench/*.sh build and run them), linked like a test binary.
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libktstr.a

@@ -6,8 +6,8 @@
 #include <ktstr/scenario.h>
 #include <unistd.h>
 
-#ifndef KTSTR_PAYLOAD_HELPER
-#error "the Makefile passes KTSTR_PAYLOAD_HELPER, the path of build/ktstr-payload-helper"
+#if !defined(KTSTR_PAYLOAD_HELPER) || !defined(KTSTR_PAYLOAD_DATA)
+#error "the Makefile passes KTSTR_PAYLOAD_HELPER and KTSTR_PAYLOAD_DATA (build/ktstr-payload-helper, tests/helpers/payload-data.json)"
 #endif
 
 /* Regex mode: hackbench prints "Time: 1.234" (seconds) at its end. */
@@ -45,6 +45,10 @@ KTSTR_PAYLOAD(helper_json, .binary = KTSTR_PAYLOAD_HELPER, .args = { "json", "12
 	      .metrics = { { "rps", KTSTR_HIGHER_BETTER, "req/s" }, { "latency_us.p99", KTSTR_LOWER_BETTER, "us" } },
 	      .checks = { KTSTR_CHECK_MIN("rps", 1000), KTSTR_CHECK_EXISTS("threads.1.loops") });
 KTSTR_PAYLOAD(helper_stubborn, .binary = KTSTR_PAYLOAD_HELPER, .args = { "ignore-term" });
+/* A data file packed with .include, at its host path, read by the payload. */
+KTSTR_PAYLOAD(helper_include, .binary = KTSTR_PAYLOAD_HELPER, .args = { "cat", KTSTR_PAYLOAD_DATA },
+	      .include = { KTSTR_PAYLOAD_DATA }, .output = KTSTR_OUT_JSON,
+	      .checks = { KTSTR_CHECK_RANGE("from_file.value", 42, 42) });
 /* The same JSON with a check it cannot meet. */
 KTSTR_PAYLOAD(helper_slow, .binary = KTSTR_PAYLOAD_HELPER, .args = { "json", "1234.5" }, .output = KTSTR_OUT_JSON,
 	      .metrics = { { "rps", KTSTR_HIGHER_BETTER, "req/s" } }, .checks = { KTSTR_CHECK_MIN("rps", 5000) });
@@ -111,7 +115,8 @@ KTSTR_STEPS_TEST(payload_cyclictest, spinners, cyclictest_steps, .llcs = 1, .cor
 
 /* Background payloads: stress-ng killed by KILL_PAYLOAD in step 1; the
  * helper ignores SIGTERM and is killed (SIGKILL after the grace period)
- * at the end of the scenario; the JSON helper runs and is waited for. */
+ * at the end of the scenario; the JSON helper ends by itself before the
+ * end of its step; one more reads a file packed with .include. */
 static const struct ktstr_op bg_backdrop[] = {
 	KTSTR_OP_ADD("hog"),
 	KTSTR_OP_SPAWN("hog", 1),
@@ -120,7 +125,8 @@ static const struct ktstr_op bg_backdrop[] = {
 	KTSTR_OP_RUN_PAYLOAD(helper_stubborn, .background = true),
 	{ 0 } };
 static const struct ktstr_step bg_steps[] = {
-	{ .ops = (const struct ktstr_op[]){ KTSTR_OP_RUN_PAYLOAD(helper_json, .background = true), { 0 } },
+	{ .ops = (const struct ktstr_op[]){ KTSTR_OP_RUN_PAYLOAD(helper_json, .background = true),
+					     KTSTR_OP_RUN_PAYLOAD(helper_include, .timeout_ms = 30000), { 0 } },
 	  .hold = KTSTR_HOLD_FRAC(0.5) },
 	{ .ops = (const struct ktstr_op[]){ KTSTR_OP_KILL_PAYLOAD(stress_ng, .cgroup = "bench"), { 0 } },
 	  .hold = KTSTR_HOLD_FRAC(0.5) },

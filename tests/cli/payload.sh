@@ -206,6 +206,8 @@ else
 		"fio: read IOPS above 0, or skipped naming CONFIG_SYSVIPC"
 	sidecar payload_background_kill 'p("stress_ng")["killed"] and not p("stress_ng")["ended"] and p("helper_stubborn")["killed"] and p("helper_stubborn").get("signal") == 9 and p("helper_stubborn")["wall_ms"] >= 2000 and p("helper_json")["ended"] and m(p("helper_json"), "rps") == 1234.5 and m(p("helper_json"), "threads.1.loops") == 98' \
 		"KILL_PAYLOAD stopped stress-ng; the SIGTERM-ignoring helper was SIGKILLed after the grace period; the JSON helper ended by itself"
+	sidecar payload_background_kill 'p("helper_include").get("exit_code") == 0 and m(p("helper_include"), "from_file.value") == 42' \
+		"a data file packed with .include was read in the guest at its host path"
 	sidecar payload_neg_check 'd["verdict"] == "pass" and any("rps = 1234.5 below the minimum 5000" in x["message"] for x in d["result"]["details"]) and m(p("helper_slow"), "rps") == 1234.5' \
 		"the failed check is in the result, the metric in the sidecar"
 fi

@@ -6,6 +6,7 @@
  *                  and nested latencies, exit 0
  *   ignore-term    ignore SIGTERM (with a child that does too), print
  *                  "ready", sleep until killed
+ *   cat FILE       copy FILE to stdout (a data file packed with .include)
  *   exit N         exit with status N */
 #include <signal.h>
 #include <stdio.h>
@@ -33,8 +34,22 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
+	if (argc == 3 && !strcmp(argv[1], "cat")) {
+		FILE *f = fopen(argv[2], "r");
+		char buf[4096];
+		size_t n;
+
+		if (!f) {
+			perror(argv[2]);
+			return 1;
+		}
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, stdout);
+		fclose(f);
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "exit"))
 		return atoi(argv[2]);
-	fprintf(stderr, "usage: %s json RPS | ignore-term | exit N\n", argv[0]);
+	fprintf(stderr, "usage: %s json RPS | ignore-term | cat FILE | exit N\n", argv[0]);
 	return 2;
 }
