@@ -80,7 +80,7 @@ UNIT_SRC:= $(wildcard unit/*.c)
 UNIT_OBJ:= $(patsubst %.c,$(BUILD)/unit-obj/%.o,$(UNIT_SRC) $(LIB_SRC)) $(BUILD)/unit-obj/gen/kconfig_fragment.o \
 	   $(BUILD)/unit-obj/gen/probe_bpf_obj.o
 
-all: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/ktstr-tests
+all: $(BUILD)/ktstr $(BUILD)/libktstr.a $(BUILD)/ktstr-tests $(BUILD)/ktstr-payload-helper
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -127,6 +127,15 @@ $(BUILD)/ktstr: $(CLI_OBJ) $(BUILD)/libktstr.a
 # Tests keep their registration objects whole; main() comes from libktstr.
 $(BUILD)/ktstr-tests: $(TST_OBJ) $(BUILD)/libktstr.a
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(TST_OBJ) $(BUILD)/libktstr.a $(LDLIBS)
+
+# A payload of the project's own for tests/payloads.c, standing in for a
+# user's build (schbench); its absolute path is compiled into the tests,
+# which pack it into the guest at that path.
+$(BUILD)/ktstr-payload-helper: tests/helpers/payload_helper.c
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+$(BUILD)/tests/payloads.o: KT_CFLAGS += -DKTSTR_PAYLOAD_HELPER='"$(abspath $(BUILD))/ktstr-payload-helper"' \
+	-DKTSTR_PAYLOAD_DATA='"$(CURDIR)/tests/helpers/payload-data.json"'
 
 # Benchmarks (bench/*.sh build and run them), linked like a test binary.
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libktstr.a
@@ -245,6 +254,7 @@ clitest: all mancheck
 	tests/cli/gauntlet.sh $(BUILD)
 	tests/cli/shell.sh $(BUILD)
 	tests/cli/repro.sh $(BUILD)
+	tests/cli/payload.sh $(BUILD)
 
 # docs/ktstr.1 renders without groff warnings (skipped without groff).
 mancheck:

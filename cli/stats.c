@@ -132,13 +132,16 @@ static void compare_usage(FILE *f)
 		"when it passes BOTH gates: |new - base| >= ABS and |new - base| / |base| >= REL\n"
 		"(a base of 0 passes any relative gate).  Its direction decides regression or\n"
 		"improvement (`ktstr stats --metrics` shows each metric's polarity and gates).\n"
+		"Payload metrics declared with a polarity (PAYLOAD.METRIC, docs/payloads.md) are\n"
+		"compared the same way, by name, with the gate 'payload' (ABS 0, REL 10%%).\n"
 		"A test that passed in BASE and fails in NEW is a regression; tests that failed\n"
 		"or were skipped on either side are not compared metric by metric.\n\n"
 		"options:\n"
 		"  --threshold METRIC=ABS,REL\n"
 		"               override a metric's gates (repeatable; METRIC 'all' sets every\n"
-		"               metric; either part may be empty to keep its default; REL is a\n"
-		"               fraction, or a percentage with '%%': worst_gap_ms=200,30%%)\n"
+		"               metric, 'payload' every payload metric; either part may be\n"
+		"               empty to keep its default; REL is a fraction, or a percentage\n"
+		"               with '%%': worst_gap_ms=200,30%%)\n"
 		"  --all        also list the metrics that are equal on both sides\n"
 		"  -h, --help   this help\n\n"
 		"exit status: 0 no regression, 1 at least one regression, 2 bad input (missing\n"
@@ -147,7 +150,7 @@ static void compare_usage(FILE *f)
 
 int cli_compare(int argc, char **argv)
 {
-	struct kr_gate gates[KR_NMETRICS];
+	struct kr_gate gates[KR_NGATES];
 	struct kr_set base, new;
 	struct kr_cmp c;
 	struct kbuf b = { 0 };

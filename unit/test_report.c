@@ -251,7 +251,7 @@ UNIT_TEST(report_group_and_overall)
 
 UNIT_TEST(report_gate_eval)
 {
-	struct kr_gate g[KR_NMETRICS];
+	struct kr_gate g[KR_NGATES];
 	double d, rel;
 	int gap = M("worst_gap_ms"), it = M("total_iterations"), st = M("stall_count");
 
@@ -285,7 +285,7 @@ UNIT_TEST(report_gate_eval)
 
 UNIT_TEST(report_gate_parse)
 {
-	struct kr_gate g[KR_NMETRICS];
+	struct kr_gate g[KR_NGATES];
 	char err[256];
 	int gap = M("worst_gap_ms"), sp = M("worst_spread");
 
@@ -316,7 +316,7 @@ UNIT_TEST(report_gate_parse)
 UNIT_TEST(report_compare)
 {
 	struct kr_set base = { 0 }, new = { 0 };
-	struct kr_gate g[KR_NMETRICS];
+	struct kr_gate g[KR_NGATES];
 	struct kr_cmp c;
 	struct kr_row r;
 	struct kbuf out = { 0 };

@@ -42,6 +42,7 @@ enum ktstr_kind {
 	KTSTR_K_PAGE_LOCALITY,
 	KTSTR_K_CROSS_NODE_MIGRATION,
 	KTSTR_K_SLOW_TIER,
+	KTSTR_K_PAYLOAD,  /* a payload's check (include/ktstr/payload.h) */
 	KTSTR_K__COUNT
 };
 KTSTR_API const char *ktstr_kind_name(enum ktstr_kind k);

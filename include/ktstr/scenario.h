@@ -22,6 +22,7 @@
 #define KTSTR_SCENARIO_H
 #include <ktstr/api.h>
 #include <ktstr/ktstr.h>
+#include <ktstr/payload.h>
 
 enum ktstr_cpuset_kind {
 	KTSTR_CS_NONE = 0,
@@ -92,6 +93,13 @@ enum ktstr_op_kind {
 	KTSTR_OP_MOVE_TASKS,   /* every worker of cgroup into `to` */
 	KTSTR_OP_SET_POLICY,   /* every worker of cgroup: policy/prio and nice */
 	KTSTR_OP_SPAWN_HOST,   /* workers x work in no cgroup (the caller's: the guest's root); .cgroup NULL */
+	/* Payloads (include/ktstr/payload.h), in cgroup (NULL: the caller's,
+	 * in the guest the root).  RUN waits for it to end unless
+	 * .background; a background one ends with the step that started it
+	 * (the backdrop's: with the scenario) unless waited for or killed. */
+	KTSTR_OP_RUN_PAYLOAD,  /* payload [+ payload_args], .background, .timeout_ms (foreground) */
+	KTSTR_OP_WAIT_PAYLOAD, /* a background payload (same payload and cgroup) ends by itself; .timeout_ms */
+	KTSTR_OP_KILL_PAYLOAD, /* SIGTERM to its process group, SIGKILL 2 s later, reaped */
 	KTSTR_OP__COUNT
 };
 
@@ -111,6 +119,10 @@ struct ktstr_op {
 	enum ktstr_mempolicy mem_policy;  /* SPAWN: NUMA memory policy of the workers */
 	const char *mem_nodes;            /* SPAWN: its node list */
 	unsigned mpol_flags;              /* SPAWN: KTSTR_MPOL_F_* */
+	const struct ktstr_payload *payload; /* RUN/WAIT/KILL_PAYLOAD */
+	const char *const *payload_args;  /* RUN_PAYLOAD: appended to its args (KTSTR_ARGS(...)) */
+	bool background;                  /* RUN_PAYLOAD: do not wait */
+	unsigned timeout_ms;              /* RUN_PAYLOAD (foreground), WAIT_PAYLOAD: killed after; 0: none */
 };
 
 #define KTSTR_OP_ADD(name, ...) { .kind = KTSTR_OP_ADD_CGROUP, .cgroup = (name), __VA_ARGS__ }
@@ -128,6 +140,12 @@ struct ktstr_op {
  * managed ones.  Checked like any worker set, under the name "host"; no
  * other op can name them (STOP, SET_AFFINITY... act on cgroups). */
 #define KTSTR_OP_HOST(n, ...) { .kind = KTSTR_OP_SPAWN_HOST, .workers = (n), __VA_ARGS__ }
+/* Payloads, by the variable of their KTSTR_PAYLOAD:
+ *   KTSTR_OP_RUN_PAYLOAD(fio, .cgroup = "io", .background = true, .payload_args = KTSTR_ARGS("--size=8m")),
+ *   KTSTR_OP_KILL_PAYLOAD(fio, .cgroup = "io") */
+#define KTSTR_OP_RUN_PAYLOAD(p, ...) { .kind = KTSTR_OP_RUN_PAYLOAD, .payload = &(p), __VA_ARGS__ }
+#define KTSTR_OP_WAIT_PAYLOAD(p, ...) { .kind = KTSTR_OP_WAIT_PAYLOAD, .payload = &(p), __VA_ARGS__ }
+#define KTSTR_OP_KILL_PAYLOAD(p, ...) { .kind = KTSTR_OP_KILL_PAYLOAD, .payload = &(p), __VA_ARGS__ }
 
 enum ktstr_hold_kind {
 	KTSTR_HOLD_K_FRAC = 0, /* frac x the test's duration */
@@ -200,6 +218,23 @@ struct ktstr_scenario_data {
 	{                                                                                       \
 		return ktstr_run_steps(ctx, &(bdvar), (stepv));                                 \
 	}
+/* A VM test (KTSTR_TEST, run by a test binary) made of scenario data,
+ * registered like a canned scenario's so that the runner validates it
+ * and packs its payloads before the VM boots.  Its name must not be a
+ * canned scenario's. */
+#define KTSTR_STEPS_TEST(tname, bdops, stepv, ...)                                               \
+	static const struct ktstr_backdrop ktstr_tbd_##tname = { .ops = (bdops) };              \
+	KTSTR_STEPS_DATA(tname, ktstr_tbd_##tname, stepv)                                       \
+	KTSTR_TEST(tname, __VA_ARGS__)                                                          \
+	{                                                                                       \
+		return ktstr_run_steps(ctx, &ktstr_tbd_##tname, (stepv));                       \
+	}
+/* Only the registration, for a KTSTR_TEST of that name whose own body
+ * calls ktstr_run_steps(ctx, &bdvar, stepv) (e.g. after a skip test). */
+#define KTSTR_STEPS_DATA(tname, bdvar, stepv)                                                   \
+	static const struct ktstr_scenario_data ktstr_tdata_##tname = { #tname, &(bdvar), (stepv) }; \
+	__attribute__((used, section("ktstr_scen_data"))) static const struct ktstr_scenario_data \
+		*const ktstr_tdreg_##tname = &ktstr_tdata_##tname;
 
 /* The registered data of test t (by name, ignoring a "/flags" suffix), or NULL. */
 KTSTR_API const struct ktstr_scenario_data *kt_scenario_data(const char *name);
@@ -207,6 +242,10 @@ KTSTR_API const struct ktstr_scenario_data *kt_scenario_data(const char *name);
 KTSTR_API int kt_scenario_validate(const struct ktstr_test *t, const struct ktstr_topo *topo, char *err, size_t len);
 /* True if t's data uses cpusets (or its .desc starts with "cpuset:"). */
 KTSTR_API bool kt_scenario_needs_cpuset(const struct ktstr_test *t);
+/* The payloads t's registered data runs (RUN_PAYLOAD ops), each once,
+ * into out[max]; returns how many there are (more than max: the first
+ * max are written). */
+KTSTR_API size_t kt_scenario_payloads(const struct ktstr_test *t, const struct ktstr_payload **out, size_t max);
 /* Pure: whether a cgroup.subtree_control / cgroup.controllers line
  * ("cpuset cpu io") names controller `name` (a whole word). */
 KTSTR_API bool kt_controllers_has(const char *list, const char *name);

@@ -193,6 +193,15 @@ static int make_manifest(const struct initramfs_spec *spec, struct manifest *m)
 		if (!ret)
 			ret = collect(f->src, &deps);
 	}
+	for (size_t i = 0; i < spec->nlinks && !ret; i++) {
+		const struct initramfs_link *l = &spec->links[i];
+
+		if (!l->dst || !l->target || !*l->dst || !*l->target) {
+			ret = kt_err(EINVAL, "initramfs: link %zu: missing dst or target", i);
+			break;
+		}
+		ret = add_symlink(m, l->dst[0] == '/' ? l->dst + 1 : l->dst, l->target);
+	}
 	if (!ret && spec->busybox) {
 		if (!kt_path_exists(BUSYBOX_PATH))
 			ret = kt_err(ENOENT, "initramfs: %s missing (install busybox-static)",
@@ -337,7 +346,7 @@ int kt_initramfs_build(const struct initramfs_spec *spec, char *out, size_t outl
 	char root[PATH_MAX], dir[PATH_MAX], hex[65], name[80];
 	int ret;
 
-	if (!spec || !spec->init || (spec->nfiles && !spec->files))
+	if (!spec || !spec->init || (spec->nfiles && !spec->files) || (spec->nlinks && !spec->links))
 		return kt_err(EINVAL, "initramfs: build: no init binary in spec");
 	ret = kt_cache_root(root, sizeof(root));
 	if (ret)

@@ -14,7 +14,7 @@ static const char *const kind_names[KTSTR_K__COUNT] = {
 	[KTSTR_K_SCHEDULER] = "scheduler", [KTSTR_K_SKIP] = "skip",
 	[KTSTR_K_BENCHMARK] = "benchmark", [KTSTR_K_MIGRATION] = "migration",
 	[KTSTR_K_PAGE_LOCALITY] = "page_locality", [KTSTR_K_CROSS_NODE_MIGRATION] = "cross_node_migration",
-	[KTSTR_K_SLOW_TIER] = "slow_tier",
+	[KTSTR_K_SLOW_TIER] = "slow_tier", [KTSTR_K_PAYLOAD] = "payload",
 };
 
 const char *ktstr_kind_name(enum ktstr_kind k)

@@ -22,6 +22,7 @@ enum kt_msg_type {
 	KT_MSG_EXIT = 0x45584954,           /* "EXIT" */
 	KT_MSG_SCHED_EXIT = 0x53434458,     /* "SCDX" */
 	KT_MSG_CRASH = 0x43525348,          /* "CRSH" */
+	KT_MSG_PAYLOAD_METRICS = 0x504D4554, /* "PMET": proto/pmet.h */
 };
 
 /* A scenario event (step start, op) as it happened in the guest. */

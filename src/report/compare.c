@@ -11,12 +11,13 @@
 
 #define ZERO 1e-9
 
-void kt_rep_gates_default(struct kr_gate g[KR_NMETRICS])
+void kt_rep_gates_default(struct kr_gate g[KR_NGATES])
 {
 	for (int m = 0; m < KR_NMETRICS; m++) {
 		g[m].abs = kt_rep_metrics[m].abs;
 		g[m].rel = kt_rep_metrics[m].rel;
 	}
+	g[KR_GATE_PAYLOAD] = (struct kr_gate){ .abs = 0, .rel = 0.10 };
 }
 
 /* A non-negative finite number filling [s, e); pct: a trailing '%'
@@ -48,7 +49,7 @@ static int parse_num(const char *s, const char *e, bool pct_ok, double *out, boo
 	return 0;
 }
 
-int kt_rep_gate_parse(const char *spec, struct kr_gate g[KR_NMETRICS], char *err, size_t errlen)
+int kt_rep_gate_parse(const char *spec, struct kr_gate g[KR_NGATES], char *err, size_t errlen)
 {
 	const char *eq = strchr(spec, '='), *comma = eq ? strchr(eq, ',') : NULL;
 	char name[64];
@@ -62,9 +63,11 @@ int kt_rep_gate_parse(const char *spec, struct kr_gate g[KR_NMETRICS], char *err
 	}
 	memcpy(name, spec, (size_t)(eq - spec));
 	name[eq - spec] = '\0';
-	if (strcmp(name, "all") && (m = kt_rep_metric_find(name)) < 0) {
-		snprintf(err, errlen, "--threshold '%s': unknown metric '%s' (`ktstr stats --metrics` lists them)",
-			 spec, name);
+	if (!strcmp(name, "payload"))
+		m = KR_GATE_PAYLOAD;
+	else if (strcmp(name, "all") && (m = kt_rep_metric_find(name)) < 0) {
+		snprintf(err, errlen, "--threshold '%s': unknown metric '%s' (`ktstr stats --metrics` lists them; "
+			 "\"payload\" is every payload metric)", spec, name);
 		return -EINVAL;
 	}
 	if (parse_num(eq + 1, comma, false, &a, &has_a) ||
@@ -79,7 +82,7 @@ int kt_rep_gate_parse(const char *spec, struct kr_gate g[KR_NMETRICS], char *err
 		snprintf(err, errlen, "--threshold '%s': give ABS, REL or both", spec);
 		return -EINVAL;
 	}
-	for (int i = 0; i < KR_NMETRICS; i++) {
+	for (int i = 0; i < KR_NGATES; i++) {
 		if (m >= 0 && i != m)
 			continue;
 		if (has_a)
@@ -91,6 +94,12 @@ int kt_rep_gate_parse(const char *spec, struct kr_gate g[KR_NMETRICS], char *err
 }
 
 enum kr_change kt_rep_gate_eval(int metric, const struct kr_gate *g, double a, double b, double *delta, double *rel)
+{
+	return kt_rep_gate_eval_pol(kt_rep_metrics[metric].pol, g, a, b, delta, rel);
+}
+
+enum kr_change kt_rep_gate_eval_pol(enum kr_polarity pol, const struct kr_gate *g, double a, double b, double *delta,
+				    double *rel)
 {
 	double d = b - a;
 	bool worse;
@@ -105,7 +114,7 @@ enum kr_change kt_rep_gate_eval(int metric, const struct kr_gate *g, double a, d
 	*rel = fabs(a) < ZERO ? INFINITY : fabs(d / a);
 	if (!(fabs(d) >= g->abs && *rel >= g->rel))
 		return KR_NOISE;
-	worse = kt_rep_metrics[metric].pol == KR_LOWER_BETTER ? d > 0 : d < 0;
+	worse = pol == KR_LOWER_BETTER ? d > 0 : d < 0;
 	return worse ? KR_REGRESSION : KR_IMPROVEMENT;
 }
 
@@ -173,7 +182,7 @@ static int add_line(struct kr_cmp *c, const struct kr_cmp_line *l)
 static int pair(struct kr_cmp *c, size_t bi, size_t ni, const struct kr_gate *g)
 {
 	const struct kr_row *a = &c->base.rows[bi], *b = &c->new.rows[ni];
-	struct kr_cmp_line l = { .base = bi, .new = ni, .metric = -1 };
+	struct kr_cmp_line l = { .base = bi, .new = ni, .metric = -1, .ext = -1 };
 	int ret = 0;
 
 	c->paired++;
@@ -200,10 +209,22 @@ static int pair(struct kr_cmp *c, size_t bi, size_t ni, const struct kr_gate *g)
 		l.change = kt_rep_gate_eval(m, &g[m], l.a, l.b, &l.delta, &l.rel);
 		ret = add_line(c, &l);
 	}
+	l.metric = -1;
+	for (unsigned k = 0; k < b->next && !ret; k++) { /* payload metrics, by name */
+		int at = kt_rep_ext_find(a, b->ext[k].name);
+
+		if (at < 0)
+			continue;
+		l.ext = (int)k;
+		l.a = a->ext[at].v;
+		l.b = b->ext[k].v;
+		l.change = kt_rep_gate_eval_pol(b->ext[k].pol, &g[KR_GATE_PAYLOAD], l.a, l.b, &l.delta, &l.rel);
+		ret = add_line(c, &l);
+	}
 	return ret;
 }
 
-int kt_rep_compare(const struct kr_set *base, const struct kr_set *new, const struct kr_gate g[KR_NMETRICS],
+int kt_rep_compare(const struct kr_set *base, const struct kr_set *new, const struct kr_gate g[KR_NGATES],
 	       struct kr_cmp *c)
 {
 	int ret;
@@ -276,18 +297,26 @@ static void line_cells(const struct kr_cmp *c, const struct kr_cmp_line *l, unsi
 
 	label(c, b, vary, cell[0], 128);
 	snprintf(cell[6], 128, "%s", change_name(l->change));
-	if (l->metric < 0) {
+	if (l->ext >= 0) {
+		const struct kr_ext *e = &b->ext[l->ext];
+
+		snprintf(cell[1], 128, "%s", e->name);
+		kt_rep_ext_fmt(e, l->a, cell[2], 128);
+		kt_rep_ext_fmt(e, l->b, cell[3], 128);
+		kt_rep_ext_fmt(e, l->delta, cell[4], 128);
+	} else if (l->metric < 0) {
 		snprintf(cell[1], 128, "verdict");
 		snprintf(cell[2], 128, "%s", a->verdict);
 		snprintf(cell[3], 128, "%s", b->verdict);
 		snprintf(cell[4], 128, "-");
 		snprintf(cell[5], 128, "-");
 		return;
+	} else {
+		snprintf(cell[1], 128, "%s", kt_rep_metrics[l->metric].name);
+		kt_rep_fmt_value(l->metric, l->a, cell[2], 128);
+		kt_rep_fmt_value(l->metric, l->b, cell[3], 128);
+		kt_rep_fmt_value(l->metric, l->delta, cell[4], 128);
 	}
-	snprintf(cell[1], 128, "%s", kt_rep_metrics[l->metric].name);
-	kt_rep_fmt_value(l->metric, l->a, cell[2], 128);
-	kt_rep_fmt_value(l->metric, l->b, cell[3], 128);
-	kt_rep_fmt_value(l->metric, l->delta, cell[4], 128);
 	if (l->delta > 0) {
 		memmove(cell[4] + 1, cell[4], 127);
 		cell[4][0] = '+';

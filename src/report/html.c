@@ -123,6 +123,7 @@ static void metrics_table(struct kbuf *b, json_t *j)
 		return;
 	for (int m = 0; m < KR_NMETRICS; m++)
 		any |= r.has[m];
+	any |= r.next > 0;
 	if (!any) {
 		kt_kbuf_printf(b, "<p class=\"nodata\">no metrics (no guest result)</p>\n");
 		return;
@@ -135,6 +136,14 @@ static void metrics_table(struct kbuf *b, json_t *j)
 		kt_kbuf_printf(b, "<tr><td>%s</td><td class=\"n\">", kt_rep_metrics[m].name);
 		kt_rep_html_esc(b, v);
 		kt_kbuf_printf(b, "</td><td>%s</td></tr>\n", kt_rep_metrics[m].pol == KR_LOWER_BETTER ? "lower" : "higher");
+	}
+	for (unsigned k = 0; k < r.next; k++) { /* payload metrics: names from the sidecar, escaped */
+		kt_rep_ext_fmt(&r.ext[k], r.ext[k].v, v, sizeof(v));
+		kt_kbuf_printf(b, "<tr class=\"payload\"><td>");
+		kt_rep_html_esc(b, r.ext[k].name);
+		kt_kbuf_printf(b, "</td><td class=\"n\">");
+		kt_rep_html_esc(b, v);
+		kt_kbuf_printf(b, "</td><td>%s</td></tr>\n", r.ext[k].pol == KR_LOWER_BETTER ? "lower" : "higher");
 	}
 	kt_kbuf_printf(b, "</table>\n");
 }

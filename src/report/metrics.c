@@ -327,6 +327,7 @@ int kt_rep_row_from_sidecar(json_t *j, struct kr_row *row, char *err, size_t err
 		stats_metrics(st, row);
 	if (json_is_object(json_object_get(j, "monitor")))
 		monitor_metrics(json_object_get(j, "monitor"), row);
+	kt_rep_ext_from_sidecar(j, row);
 	return 0;
 }
 
@@ -340,15 +341,20 @@ static bool same_key(const struct kr_row *a, const struct kr_row *b, unsigned di
 int kt_rep_group(const struct kr_set *in, unsigned dims, struct kr_set *out)
 {
 	bool *done = calloc(in->n ? in->n : 1, sizeof(*done));
+	const struct kr_row **used = calloc(in->n ? in->n : 1, sizeof(*used));
 
 	memset(out, 0, sizeof(*out));
-	if (!done)
+	if (!done || !used) {
+		free(done);
+		free(used);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < in->n; i++) {
 		struct kr_row g = in->rows[i];
 		double sum[KR_NMETRICS] = { 0 };
 		unsigned cnt[KR_NMETRICS] = { 0 }, any_passed = 0;
 		double dur = 0;
+		size_t nused = 0;
 
 		if (done[i])
 			continue;
@@ -371,6 +377,7 @@ int kt_rep_group(const struct kr_set *in, unsigned dims, struct kr_set *out)
 				snprintf(g.verdict, sizeof(g.verdict), "mixed");
 			if (r->skipped || (any_passed && !r->passed))
 				continue;
+			used[nused++] = r;
 			for (int m = 0; m < KR_NMETRICS; m++)
 				if (r->has[m]) {
 					sum[m] += r->v[m];
@@ -382,13 +389,16 @@ int kt_rep_group(const struct kr_set *in, unsigned dims, struct kr_set *out)
 			g.has[m] = cnt[m] > 0;
 			g.v[m] = cnt[m] ? sum[m] / cnt[m] : 0;
 		}
+		kt_rep_ext_mean(used, nused, &g);
 		if (kt_rep_set_add(out, &g)) {
 			free(done);
+			free(used);
 			kt_rep_set_free(out);
 			return -ENOMEM;
 		}
 	}
 	free(done);
+	free(used);
 	return 0;
 }
 

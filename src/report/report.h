@@ -30,6 +30,19 @@ extern const struct kr_metric kt_rep_metrics[KR_NMETRICS];
 /* Index of a metric by name, or -1. */
 int kt_rep_metric_find(const char *name);
 
+/* A payload metric declared with a polarity (sidecar "payloads",
+ * include/ktstr/payload.h), named "PAYLOAD.METRIC"; a test's second
+ * run of the same payload gives "PAYLOAD#2.METRIC".  Undeclared ones
+ * stay in the sidecar only.  Compared with the "payload" gate. */
+#define KR_MAX_EXT 64
+#define KR_EXT_NAME 136
+struct kr_ext {
+	char name[KR_EXT_NAME];
+	char unit[16];
+	enum kr_polarity pol;
+	double v;
+};
+
 /* One sidecar, or several runs of one test averaged. */
 struct kr_row {
 	char name[128], topology[64], scheduler[128], flags[128];
@@ -39,6 +52,8 @@ struct kr_row {
 	double duration_s;
 	bool has[KR_NMETRICS];
 	double v[KR_NMETRICS];
+	unsigned next;               /* payload metrics (first KR_MAX_EXT) */
+	struct kr_ext ext[KR_MAX_EXT];
 };
 
 struct kr_set {
@@ -63,6 +78,23 @@ void kt_rep_overall(const struct kr_set *in, struct kr_row *out);
 void kt_rep_copy(char *dst, size_t len, const char *src);
 /* Format a value with its unit ("12.5 ms", "0.0312"), "-" when absent. */
 void kt_rep_fmt_value(int metric, double v, char *buf, size_t len);
+
+/* ---- payload metrics (payload_metrics.c) ---- */
+/* The declared payload metrics of a sidecar's "payloads" array into r
+ * (untrusted: names and units checked, values finite and clamped). */
+void kt_rep_ext_from_sidecar(json_t *sidecar, struct kr_row *r);
+/* Index of the payload metric called name in r, or -1. */
+int kt_rep_ext_find(const struct kr_row *r, const char *name);
+/* out's payload metrics: each one of rows[0..n) averaged over the rows
+ * that have it (first seen order). */
+void kt_rep_ext_mean(const struct kr_row *const *rows, size_t n, struct kr_row *out);
+/* {"NAME": {"value", "unit", "polarity"}} for stats --json, and back. */
+json_t *kt_rep_ext_json(const struct kr_row *r);
+void kt_rep_ext_from_json(json_t *o, struct kr_row *r);
+/* "12.5 ms"-style value with a payload metric's unit. */
+void kt_rep_ext_fmt(const struct kr_ext *e, double v, char *buf, size_t len);
+/* The stats table's "payload metrics" section (nothing without any). */
+int kt_rep_ext_text(const struct kr_set *t, struct kbuf *out);
 
 /* ---- loading (load.c) ---- */
 struct kr_doc {
@@ -96,11 +128,15 @@ int kt_rep_metrics_list(bool json, struct kbuf *out);
 struct kr_gate {
 	double abs, rel;
 };
-void kt_rep_gates_default(struct kr_gate g[KR_NMETRICS]);
+/* Gates: one per registry metric, then KR_GATE_PAYLOAD for every
+ * payload metric (default abs 0, rel 10%). */
+#define KR_GATE_PAYLOAD KR_NMETRICS
+#define KR_NGATES (KR_NMETRICS + 1)
+void kt_rep_gates_default(struct kr_gate g[KR_NGATES]);
 /* "METRIC=ABS,REL" (either may be empty: keep; REL a fraction, or a
- * percentage with '%'; METRIC "all" sets every metric).  -EINVAL, err
- * saying what is wrong. */
-int kt_rep_gate_parse(const char *spec, struct kr_gate g[KR_NMETRICS], char *err, size_t errlen);
+ * percentage with '%'; METRIC "all" sets every metric, "payload" the
+ * payload metrics' gate).  -EINVAL, err saying what is wrong. */
+int kt_rep_gate_parse(const char *spec, struct kr_gate g[KR_NGATES], char *err, size_t errlen);
 
 enum kr_change { KR_SAME, KR_NOISE, KR_REGRESSION, KR_IMPROVEMENT };
 /* Dual gate: significant iff |b - a| >= abs AND |b - a| / |a| >= rel (a
@@ -108,10 +144,14 @@ enum kr_change { KR_SAME, KR_NOISE, KR_REGRESSION, KR_IMPROVEMENT };
  * the polarity.  KR_SAME when both are ~0 or equal. */
 enum kr_change kt_rep_gate_eval(int metric, const struct kr_gate *g, double a, double b, double *delta,
 			    double *rel);
+/* The same for a metric of polarity pol (payload metrics). */
+enum kr_change kt_rep_gate_eval_pol(enum kr_polarity pol, const struct kr_gate *g, double a, double b, double *delta,
+				    double *rel);
 
 struct kr_cmp_line {
 	size_t base, new; /* rows of kr_cmp.base / .new */
-	int metric;       /* -1: the verdict line (passed -> failed) */
+	int metric;       /* -1: the verdict line (passed -> failed), or a payload metric */
+	int ext;          /* payload metric: its index in the new row's ext[]; -1: none */
 	double a, b, delta, rel;
 	enum kr_change change;
 };
@@ -126,7 +166,7 @@ struct kr_cmp {
 /* Pair the tests of base and new and apply the gates.  Dimensions whose
  * values differ between the sides (e.g. the scheduler in a scheduler A/B)
  * are left out of the pairing key. */
-int kt_rep_compare(const struct kr_set *base, const struct kr_set *new, const struct kr_gate g[KR_NMETRICS],
+int kt_rep_compare(const struct kr_set *base, const struct kr_set *new, const struct kr_gate g[KR_NGATES],
 	       struct kr_cmp *c);
 int kt_rep_compare_text(const struct kr_cmp *c, bool all, struct kbuf *out);
 void kt_rep_cmp_free(struct kr_cmp *c);

@@ -83,6 +83,8 @@ int kt_rep_stats_text(const struct kr_set *t, const struct kr_row *all, struct k
 		ret = kt_kbuf_printf(out, "  %-34s %14s  (%s is better)\n", kt_rep_metrics[m].name, v,
 				  kt_rep_metrics[m].pol == KR_LOWER_BETTER ? "lower" : "higher");
 	}
+	if (!ret)
+		ret = kt_rep_ext_text(t, out);
 	free(c);
 	return ret;
 }
@@ -105,6 +107,8 @@ static json_t *row_json(const struct kr_row *r)
 		if (r->has[k])
 			json_object_set_new(m, kt_rep_metrics[k].name, json_real(r->v[k]));
 	json_object_set_new(o, "metrics", m);
+	if (r->next)
+		json_object_set_new(o, "payload_metrics", kt_rep_ext_json(r));
 	return o;
 }
 
@@ -180,6 +184,7 @@ int kt_rep_rows_from_stats_json(json_t *j, struct kr_set *out, char *err, size_t
 				r.v[idx] = json_number_value(v);
 			}
 		}
+		kt_rep_ext_from_json(json_object_get(t, "payload_metrics"), &r);
 		if (kt_rep_set_add(out, &r)) {
 			kt_rep_set_free(out);
 			return -ENOMEM;
@@ -216,5 +221,8 @@ int kt_rep_metrics_list(bool json, struct kbuf *out)
 		ret = kt_kbuf_printf(out, "%-34s %-7s %8g %5.0f%% %-4s %s\n", kt_rep_metrics[m].name,
 				  kt_rep_metrics[m].pol == KR_LOWER_BETTER ? "lower" : "higher", kt_rep_metrics[m].abs,
 				  kt_rep_metrics[m].rel * 100, kt_rep_metrics[m].unit, kt_rep_metrics[m].desc);
+	if (!ret)
+		ret = kt_kbuf_printf(out, "%-34s %-7s %8g %5.0f%% %-4s %s\n", "PAYLOAD.METRIC", "decl.", 0.0, 10.0, "decl.",
+				  "a payload's metric declared with a polarity (gate: --threshold payload=ABS,REL)");
 	return ret;
 }

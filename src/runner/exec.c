@@ -10,6 +10,7 @@
 #include "runner/repro.h"
 #include "model/defaults.h"
 #include "proto/guest_args.h"
+#include "proto/pmet.h"
 #include "proto/shm_ring.h"
 #include "monitor/monitor.h"
 
@@ -38,6 +39,7 @@ struct watch {
 	bool mon_started, kaslr;
 	struct kbuf hvc0;             /* the L2's virtio console (nested) */
 	struct kbuf probe_json;       /* auto-repro's probe report (PROB) */
+	struct kt_pmet_runs pmet;     /* payload runs (PMET), checked */
 };
 
 #define WATCH_HVC0_MAX 4096u
@@ -102,6 +104,9 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 		if (len <= KT_PROBE_REPORT_MAX)
 			kt_kbuf_append(&w->probe_json, p, len);
 		break;
+	case KT_MSG_PAYLOAD_METRICS:
+		kt_pmet_collect(&w->pmet, p, len);
+		break;
 	default:
 		break;
 	}
@@ -148,6 +153,22 @@ static void on_finish(void *arg, struct vm *vm)
 
 	(void)vm;
 	kt_monitor_stop(w->mon); /* before guest RAM is unmapped */
+}
+
+/* The payload runs as the sidecar's keys (report_out.c). */
+static void payloads_capture(const struct kt_pmet_runs *r, struct kt_outcome *out)
+{
+	json_t *o;
+	char *text;
+
+	if (!r->n && !r->rejected && !r->over)
+		return;
+	o = json_pack("{s:o,s:i}", "payloads", kt_pmet_json(r), "payload_messages_refused", (int)(r->rejected + r->over));
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (text)
+		kt_kbuf_append(&out->payloads_json, text, strlen(text));
+	free(text);
+	json_decref(o);
 }
 
 int kt_case_cmdline(const struct kt_resolved *r, const struct kt_exec_env *env, const char *sched_guest, char *buf,
@@ -227,6 +248,8 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 	}
 	cfg.kernel = env->kernel;
 	cfg.initrd = t->nested && env->initrd_nested ? env->initrd_nested : env->initrd;
+	if (!t->nested && env->initrd_for && env->initrd_for(env->initrd_for_arg, t))
+		cfg.initrd = env->initrd_for(env->initrd_for_arg, t); /* with its payloads */
 	cfg.cmdline = cmdline;
 	cfg.topo = r->topo;
 	cfg.memory_mb = r->memory_mb;
@@ -292,11 +315,14 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 		if (w.hvc0.len)
 			kt_kbuf_append(&out->hvc0, w.hvc0.data, w.hvc0.len);
 		kt_repro_observe(r, &vr, &w.probe_json, out);
+		if (env->capture)
+			payloads_capture(&w.pmet, out);
 		kt_vm_result_free(&vr);
 	}
 	kt_kbuf_free(&w.com2_head);
 	kt_kbuf_free(&w.ring_json);
 	kt_kbuf_free(&w.hvc0);
 	kt_kbuf_free(&w.probe_json);
+	kt_pmet_runs_free(&w.pmet);
 	kt_monitor_free(w.mon);
 }

@@ -32,6 +32,10 @@ struct kt_exec_env {
 	 * available. */
 	const char *(*sched_guest)(void *arg, const struct ktstr_scheduler *s);
 	void *sched_guest_arg;
+	/* The initramfs of a test whose payloads have their own, NULL:
+	 * initrd (runner/prepare.c); the callback may be NULL. */
+	const char *(*initrd_for)(void *arg, const struct ktstr_test *t);
+	void *initrd_for_arg;
 	/* sched_ext watchdog override: guest-physical (nokaslr) address of
 	 * scx_watchdog_timeout and the guest's HZ; 0: unknown. */
 	uint64_t wd_gpa;

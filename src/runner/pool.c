@@ -6,6 +6,7 @@
 #include "runner/exec.h"
 #include "runner/local.h"
 #include "runner/prepare.h"
+#include "runner/payload_host.h"
 #include "runner/progress.h"
 #include "runner/repro.h"
 #include "runner/report_out.h"
@@ -56,6 +57,7 @@ void kt_outcome_release(struct kt_outcome *o)
 	kt_kbuf_free(&o->hvc0);
 	kt_repro_free(o->repro);
 	o->repro = NULL;
+	kt_kbuf_free(&o->payloads_json);
 }
 
 struct attempt_ctx {
@@ -278,6 +280,8 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 		ov.topo = topo;
 	}
 	ret = resolve_all(&p, cases, &ov);
+	if (!ret) /* payload binaries and files exist here (bad input otherwise) */
+		ret = kt_payload_check_cases(cases, n);
 	if (ret)
 		goto err_jobs;
 	if (o->local) {

@@ -1,6 +1,7 @@
 /* Run-wide set-up of a VM run (runner/prepare.h). */
 #include "runner/prepare.h"
 #include "runner/ksym.h"
+#include "runner/payload_host.h"
 #include "initramfs/initramfs.h"
 #include "monitor/monitor.h"
 
@@ -102,6 +103,64 @@ static int nested_initramfs(struct kt_prep *p, const struct kt_case *cases, size
 	return kt_initramfs_build(spec, p->initrd_nested, sizeof(p->initrd_nested));
 }
 
+static const char *initrd_for(void *arg, const struct ktstr_test *t)
+{
+	const struct kt_prep *p = arg;
+
+	for (size_t i = 0; i < p->npl; i++)
+		if (p->pl[i].t == t)
+			return p->pl[i].initrd;
+	return NULL;
+}
+
+/* Tests with payloads: the run's initramfs (spec) plus their binaries,
+ * libraries, files and /payload/NAME links, one archive per test
+ * (cached by content, so tests sharing payloads share it). */
+static int payload_initramfs(struct kt_prep *p, const struct kt_case *cases, size_t n,
+			     const struct initramfs_spec *base)
+{
+	p->pl = calloc(n ? n : 1, sizeof(*p->pl));
+	if (!p->pl)
+		return kt_err(ENOMEM, "allocate %zu payload entries", n), -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct initramfs_spec spec = *base;
+		struct initramfs_file *files;
+		struct kt_payload_pack pack;
+		int ret;
+
+		if (initrd_for(p, cases[i].t))
+			continue;
+		ret = kt_payload_pack(cases[i].t, &pack);
+		if (ret || !pack.nlinks) {
+			kt_payload_pack_free(&pack);
+			if (ret)
+				return ret;
+			continue;
+		}
+		files = calloc(base->nfiles + pack.files.n, sizeof(*files));
+		if (!files) {
+			kt_payload_pack_free(&pack);
+			return kt_err(ENOMEM, "test %s: initramfs file list", cases[i].t->name), -ENOMEM;
+		}
+		memcpy(files, base->files, base->nfiles * sizeof(*files));
+		for (size_t k = 0; k < pack.files.n; k++)
+			files[spec.nfiles++] = (struct initramfs_file){ .src = pack.files.v[k].src,
+									.dst = pack.files.v[k].dst };
+		spec.files = files;
+		spec.links = pack.links;
+		spec.nlinks = pack.nlinks;
+		p->pl[p->npl].t = cases[i].t;
+		ret = kt_initramfs_build(&spec, p->pl[p->npl].initrd, sizeof(p->pl[p->npl].initrd));
+		free(files);
+		kt_payload_pack_free(&pack);
+		if (ret)
+			return ret;
+		kt_debug("test %s: payload initramfs %s", cases[i].t->name, p->pl[p->npl].initrd);
+		p->npl++;
+	}
+	return 0;
+}
+
 static int build_initramfs(struct kt_prep *p, const struct kt_case *cases, size_t n)
 {
 	struct initramfs_spec spec = { .busybox = true };
@@ -129,6 +188,8 @@ static int build_initramfs(struct kt_prep *p, const struct kt_case *cases, size_
 	}
 	spec.files = files;
 	ret = kt_initramfs_build(&spec, p->initrd, sizeof(p->initrd));
+	if (!ret)
+		ret = payload_initramfs(p, cases, n, &spec);
 	if (!ret)
 		ret = nested_initramfs(p, cases, n, &spec, files);
 	free(files);
@@ -201,6 +262,8 @@ void kt_prep_env(const struct kt_prep *p, const struct kt_run_opts *o, struct kt
 	env->vmm = o->vmm;
 	env->sched_guest = sched_guest;
 	env->sched_guest_arg = (void *)p;
+	env->initrd_for = initrd_for;
+	env->initrd_for_arg = (void *)p;
 	env->wd_gpa = p->wd_gpa;
 	env->hz = p->hz;
 	env->mon = o->no_monitor ? NULL : p->mon;
@@ -213,6 +276,9 @@ void kt_prep_free(struct kt_prep *p)
 {
 	free(p->sched);
 	p->sched = NULL;
+	free(p->pl);
+	p->pl = NULL;
+	p->npl = 0;
 	kt_monitor_kernel_free(p->mon);
 	p->mon = NULL;
 }

@@ -13,18 +13,28 @@ struct kt_sched_file {
 	char guest[300]; /* "sched/<basename>" */
 };
 
+/* A test whose payloads (binaries, libraries, files) are packed into an
+ * initramfs of its own: the run's plus them. */
+struct kt_prep_payload {
+	const struct ktstr_test *t;
+	char initrd[PATH_MAX];
+};
+
 struct kt_prep {
 	struct kernel_info k;
 	struct kt_sched_file *sched;
 	size_t nsched;
 	char initrd[PATH_MAX], initrd_nested[PATH_MAX];
+	struct kt_prep_payload *pl;
+	size_t npl;
 	uint64_t wd_gpa;           /* scx_watchdog_timeout, guest-physical; 0: not needed/unknown */
 	unsigned hz;
 	struct kt_layout *mon;     /* NULL: no monitor */
 };
 
 /* Everything before the first VM boots.  -EINVAL: bad input (said why:
- * no kernel, a scheduler that cannot be found, no watchdog symbol);
+ * no kernel, a scheduler or payload binary that cannot be found, no
+ * watchdog symbol);
  * another -errno: the set-up failed (said why). */
 int kt_prep_vm(struct kt_prep *p, const struct kt_case *cases, size_t n, const struct kt_run_opts *o);
 /* The environment kt_case_exec() needs, from p and the run's options. */

@@ -338,6 +338,14 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 		json_object_set_new(j, "auto_repro",
 				    json_pack("{s:s,s:o}", "status", out->repro->status, "section",
 					      str_json(out->repro->section.data, out->repro->section.len)));
+	/* Payload runs: written by us from checked PMET messages. */
+	if (out->payloads_json.len) {
+		json_t *pl = json_loadb(out->payloads_json.data, out->payloads_json.len, 0, NULL);
+
+		if (json_is_object(pl))
+			json_object_update(j, pl);
+		json_decref(pl);
+	}
 	text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(j);
 	if (!text)

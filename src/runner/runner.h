@@ -96,6 +96,9 @@ struct kt_outcome {
 	struct kt_mon_summary mon;
 	struct kbuf hvc0;         /* the guest's virtio console (nested L2s), bounded */
 	struct kt_repro *repro;   /* auto-repro (runner/repro.h), NULL: none */
+	/* Payload runs (PMET messages, proto/pmet.h) as sidecar keys:
+	 * {"payloads": [...], "payload_messages_refused": N}; empty: none. */
+	struct kbuf payloads_json;
 };
 
 /* Frees an outcome's buffers (the struct itself is the caller's). */

@@ -5,6 +5,7 @@
 #include "model/ctx.h"
 #include "proto/shm_ring.h"
 #include "workload/workload.h"
+#include "workload/payload.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -51,6 +52,7 @@ struct eng {
 	uint64_t rng;
 	uint64_t t0;
 	int step;
+	struct kt_payloads *pl; /* RUN/WAIT/KILL_PAYLOAD */
 };
 
 /* The last op error, for the step's failure detail (one engine per process). */
@@ -236,6 +238,7 @@ static void remove_cgroup(struct eng *e, struct scg *c)
 {
 	char p[512];
 
+	kt_payloads_end_cgroup(e->pl, c->name);
 	drop_cgroup_workers(e, c->name);
 	cg_path(c->name, NULL, p, sizeof(p));
 	if (rmdir(p) && errno != ENOENT)
@@ -279,11 +282,30 @@ static int move_tasks(struct eng *e, struct scg *from, struct scg *to)
 	return 0;
 }
 
+static int payload_op(struct eng *e, const struct ktstr_op *o)
+{
+	char err[300];
+	int ret;
+
+	if (o->cgroup && !cg_find(e, o->cgroup))
+		return serr(0, "%s: no cgroup '%s'", kt_op_names[o->kind], o->cgroup);
+	if (o->kind == KTSTR_OP_RUN_PAYLOAD)
+		ret = kt_payloads_run(e->pl, o->payload, o->cgroup, o->payload_args, o->background, o->timeout_ms, e->step,
+				      err, sizeof(err));
+	else if (o->kind == KTSTR_OP_WAIT_PAYLOAD)
+		ret = kt_payloads_wait(e->pl, o->payload, o->cgroup, o->timeout_ms, err, sizeof(err));
+	else
+		ret = kt_payloads_kill(e->pl, o->payload, o->cgroup, err, sizeof(err));
+	return ret ? serr(0, "%s", err) : 0;
+}
+
 static int apply_op(struct eng *e, const struct ktstr_op *o)
 {
 	struct scg *c = cg_find(e, o->cgroup), *d = o->to ? cg_find(e, o->to) : NULL;
 	char err[256];
 
+	if (o->kind >= KTSTR_OP_RUN_PAYLOAD && o->kind < KTSTR_OP__COUNT)
+		return payload_op(e, o);
 	if (o->kind == KTSTR_OP_SPAWN_HOST)
 		return spawn(e, o, NULL);
 	if (o->kind != KTSTR_OP_ADD_CGROUP && !c)
@@ -376,9 +398,11 @@ static uint64_t total_iterations(struct eng *e)
 	return s;
 }
 
-/* Stop and check the workers of step s, remove its cgroups (deepest first). */
+/* Stop its background payloads, stop and check the workers of step s,
+ * remove its cgroups (deepest first). */
 static void collect(struct eng *e, int s)
 {
+	kt_payloads_end_step(e->pl, s);
 	for (unsigned i = e->nh; i-- > 0;)
 		if (e->h[i]->step == s)
 			finish(e, i);
@@ -458,9 +482,15 @@ int ktstr_run_steps(struct ktstr_ctx *ctx, const struct ktstr_backdrop *bd, cons
 	}
 	e->ctx = ctx;
 	e->t = &ctx->topo;
+	e->pl = kt_payloads_new(ctx);
+	if (!e->pl) {
+		free(e);
+		return -ENOMEM;
+	}
 	e->rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull | 1;
 	if (mkdir(kt_workload_cgroup_base(), 0755) && errno != EEXIST) {
 		ret = serr(errno, "mkdir %s", kt_workload_cgroup_base());
+		kt_payloads_free(e->pl);
 		free(e);
 		return ret;
 	}
@@ -498,6 +528,7 @@ int ktstr_run_steps(struct ktstr_ctx *ctx, const struct ktstr_backdrop *bd, cons
 			remove_cgroup(e, &e->cg[i]);
 	while (e->nh)
 		finish(e, e->nh - 1);
+	kt_payloads_free(e->pl);
 	kt_workload_set_cpu_controller(true);
 	free(e);
 	return 0;

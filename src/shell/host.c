@@ -172,7 +172,7 @@ static int resolve_scheduler(const char *name, const struct kernel_info *k, char
 static int build_initrd(const struct kt_shell_opts *o, const char *sched_host, const char *sched_guest, char *out,
 			size_t len)
 {
-	struct kt_shell_files inc = { 0 };
+	struct kt_include_files inc = { 0 };
 	struct initramfs_spec spec = { .busybox = true };
 	struct initramfs_file *files;
 	char self[PATH_MAX];
@@ -191,13 +191,13 @@ static int build_initrd(const struct kt_shell_opts *o, const char *sched_host, c
 	/* Included programs get glibc's UTF-8 locale (~400 KiB). */
 	if (o->n_include && kt_path_exists(LOCALE_DIR))
 		args[o->n_include] = LOCALE_DIR;
-	ret = kt_shell_collect(args, o->n_include + (o->n_include && kt_path_exists(LOCALE_DIR)), &inc);
+	ret = kt_include_collect("--include-files", args, o->n_include + (o->n_include && kt_path_exists(LOCALE_DIR)), &inc);
 	free(args);
 	if (ret)
 		return -EINVAL;
 	files = calloc(inc.n + 1, sizeof(*files));
 	if (!files) {
-		kt_shell_files_free(&inc);
+		kt_include_files_free(&inc);
 		return kt_err(ENOMEM, "shell: initramfs file list");
 	}
 	for (size_t i = 0; i < inc.n; i++)
@@ -208,7 +208,7 @@ static int build_initrd(const struct kt_shell_opts *o, const char *sched_host, c
 	spec.files = files;
 	ret = kt_initramfs_build(&spec, out, len);
 	free(files);
-	kt_shell_files_free(&inc);
+	kt_include_files_free(&inc);
 	return ret;
 }
 

@@ -2,8 +2,9 @@
  * its COM2 (/dev/ttyS1; with ktstr's own VMM the virtio console
  * /dev/hvc0), or run one command (--exec) and report its exit status.
  *
- *   files.c  host: --include-files (files, directories, bare names)
  *   host.c   host: raw terminal, the VM, Ctrl-] and the exit status
+ * --include-files (files, directories, bare names) is kt_include_collect()
+ * of src/initramfs/include.c, shared with the payloads' packing.
  * The guest command line is proto/shell_args.c; guest PID 1 in shell mode
  * is guest/shell.c. */
 #ifndef KTSTR_SHELL_H
@@ -26,22 +27,6 @@ struct kt_shell_opts {
 	const char *exec;          /* --exec CMD, NULL: interactive */
 	bool verbose;              /* kernel console to stderr too */
 };
-
-/* ---- files.c ---- */
-
-struct kt_shell_file {
-	char *src;  /* host path to read */
-	char *dst;  /* archive path (no leading '/') */
-};
-struct kt_shell_files {
-	struct kt_shell_file *v;
-	size_t n, cap;
-};
-/* Each argument: a file or a directory (recursively, regular files)
- * placed at the same absolute path in the guest; a bare name is looked
- * up in $PATH.  Bad input: message printed, -ENOENT/-EINVAL. */
-int kt_shell_collect(const char *const *args, size_t n, struct kt_shell_files *out);
-void kt_shell_files_free(struct kt_shell_files *f);
 
 /* ---- host.c ---- */
 

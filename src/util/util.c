@@ -196,3 +196,15 @@ static uint64_t clock_ns(clockid_t id)
 
 uint64_t kt_now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 uint64_t kt_now_real_ns(void) { return clock_ns(CLOCK_REALTIME); }
+
+bool kt_word_chars(const char *s, size_t len, const char *extra)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '-' || (c && strchr(extra, c))))
+			return false;
+	}
+	return true;
+}

@@ -40,6 +40,9 @@ struct strlist {
 int kt_strlist_add(struct strlist *l, const char *s);
 bool kt_strlist_has(const struct strlist *l, const char *s);
 void kt_strlist_free(struct strlist *l);
+/* Whether s[0..len) are all [A-Za-z0-9_-] or in extra (names that go in
+ * files, messages and JSON as they are). */
+bool kt_word_chars(const char *s, size_t len, const char *extra);
 
 /* Files. */
 int kt_read_file(const char *path, struct kbuf *out);          /* whole file */
