@@ -131,6 +131,16 @@ KTSTR_TEST(neg_scx_ktstr_fail_verify, .scheduler = &scx_ktstr, .sched_args = "--
 	return steady_body(ctx);
 }
 
+/* The verifier walks the 8x unrolled block, then finds the endless loop:
+ * the reason shown is its verdict, not the state dump after it; the
+ * host's report folds the unrolled copies (docs/verifier.md). */
+KTSTR_TEST(neg_scx_ktstr_verify_loop, .scheduler = &scx_ktstr, .sched_args = "--verify-loop", .llcs = 1,
+	   .cores = 2, .duration_s = 1, .expect_fail = true, .expect_reason = "verifier: infinite loop detected at insn",
+	   .desc = "negative: scx_ktstr --verify-loop is rejected by the verifier; its reason is shown")
+{
+	return steady_body(ctx);
+}
+
 /* Thresholds declared on the scheduler apply to its tests (defaults ->
  * scheduler -> test): a 500 ms gap limit catches a 1.5 s freeze. */
 KTSTR_SCHEDULER(scx_simple_strict, .name = "scx_simple", .binary = "scx_simple",

@@ -302,3 +302,43 @@ UNIT_TEST(vlog_collapse_10mb_bounded_work)
 	kt_kbuf_free(&in);
 	kt_kbuf_free(&out);
 }
+
+/* Fitting a log into a ring message: as is, folded, or head + tail on
+ * line boundaries, never over the limit. */
+UNIT_TEST(vlog_fit_limits)
+{
+	struct kbuf in = { 0 }, out = { 0 };
+	bool folded, cut;
+	char last[128];
+	unsigned k;
+
+	CHECK(kt_vlog_fit("a\nb\n", 4, 1024, &out, &folded, &cut) == 0);
+	CHECK(out.len == 4 && !folded && !cut);
+	out.len = 0;
+	for (k = 0; k < 500; k++)
+		real_block(&in, 40 + 9 * k, 3 + k);
+	CHECK(in.len > 40000);
+	CHECK(kt_vlog_fit(in.data, in.len, 8192, &out, &folded, &cut) == 0);
+	CHECK(folded && !cut && out.len <= 8192);
+	CHECK(out.data && strstr(out.data, "--- 500x of the following 12 lines ---"));
+	in.len = out.len = 0;
+	for (k = 0; k < 3000; k++)
+		kt_kbuf_printf(&in, "%u: (b7) r1 = %u ; distinct line\n", k, k);
+	snprintf(last, sizeof(last), "%u: (b7) r1 = %u ; distinct line\n", k - 1, k - 1);
+	CHECK(kt_vlog_fit(in.data, in.len, 4096, &out, &folded, &cut) == 0);
+	CHECK(!folded && cut && out.len <= 4096);
+	CHECK(out.len > 3000);
+	CHECK(!strncmp(out.data, "0: (b7) r1 = 0 ; distinct line\n", 31));
+	CHECK(out.len >= strlen(last) && !memcmp(out.data + out.len - strlen(last), last, strlen(last)));
+	{
+		const char *m = strstr(out.data, "--- ");
+
+		CHECK(m && m > out.data && m[-1] == '\n' && strstr(m, " bytes cut ---\n"));
+		CHECK(m && strchr(m, '\n')[1] >= '0' && strchr(m, '\n')[1] <= '9');
+	}
+	out.len = 0;
+	CHECK(kt_vlog_fit(in.data, in.len, 1000, &out, &folded, &cut) == -ENOSPC);
+	CHECK_EQ_INT(out.len, 0);
+	kt_kbuf_free(&in);
+	kt_kbuf_free(&out);
+}

@@ -461,3 +461,46 @@ int kt_vlog_collapse(const char *log, size_t len, struct kbuf *out, struct kt_co
 	kt_kbuf_free(&next);
 	return ret;
 }
+
+/* Start of the line holding p (or p itself at a line start). */
+static size_t line_floor(const char *s, size_t p)
+{
+	while (p && s[p - 1] != '\n')
+		p--;
+	return p;
+}
+
+int kt_vlog_fit(const char *log, size_t len, size_t max, struct kbuf *out, bool *folded, bool *cut)
+{
+	struct kbuf f = { 0 };
+	size_t head, tail;
+	int ret;
+
+	*folded = *cut = false;
+	if (len <= max)
+		return kt_kbuf_append(out, log, len) ? -ENOMEM : 0;
+	if (max < 1024)
+		return -ENOSPC;
+	if (!kt_vlog_collapse(log, len, &f, NULL) && f.len < len) {
+		*folded = true;
+		log = f.data;
+		len = f.len;
+	}
+	if (len <= max) {
+		ret = kt_kbuf_append(out, log, len) ? -ENOMEM : 0;
+		kt_kbuf_free(&f);
+		return ret;
+	}
+	*cut = true;
+	head = line_floor(log, max / 4 < 32768 ? max / 4 : 32768);
+	tail = len - (max - head - 64); /* the marker line fits in 64 bytes */
+	if (tail && log[tail - 1] != '\n') {
+		const char *nl = memchr(log + tail, '\n', len - tail);
+
+		tail = nl ? (size_t)(nl - log) + 1 : len;
+	}
+	ret = kt_kbuf_append(out, log, head) || kt_kbuf_printf(out, "--- %zu bytes cut ---\n", tail - head) ||
+	      kt_kbuf_append(out, log + tail, len - tail);
+	kt_kbuf_free(&f);
+	return ret ? -ENOMEM : 0;
+}

@@ -60,6 +60,12 @@ void kt_vlog_normalize(const char *line, size_t len, size_t *a_off, size_t *a_le
  * to out; 0 or -ENOMEM.  st may be NULL. */
 int kt_vlog_collapse(const char *log, size_t len, struct kbuf *out, struct kt_collapse_stats *st);
 
+/* A log in at most max bytes (max >= 1024), appended to out: as it is
+ * if it fits; else collapsed (*folded); else its first lines (up to
+ * max/4, at most 32 KiB) and its last lines around a "--- N bytes cut
+ * ---" line (*cut).  0, -ENOSPC (max too small), -ENOMEM. */
+int kt_vlog_fit(const char *log, size_t len, size_t max, struct kbuf *out, bool *folded, bool *cut);
+
 /* ---- vstats.c ---- */
 
 #define KT_VSTATS_MAX_FRAMES 8

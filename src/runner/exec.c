@@ -7,6 +7,7 @@
 #include "runner/judge_mon.h"
 #include "runner/ksym.h"
 #include "runner/report_out.h"
+#include "runner/vlog_out.h"
 #include "model/defaults.h"
 #include "proto/guest_args.h"
 #include "proto/shm_ring.h"
@@ -36,6 +37,7 @@ struct watch {
 	struct kt_monitor *mon;       /* host-side monitor, NULL: off */
 	bool mon_started, kaslr;
 	struct kbuf hvc0;             /* the L2's virtio console (nested) */
+	struct kt_vlogs vlogs;        /* the scheduler's verifier logs (VLOG) */
 };
 
 #define WATCH_HVC0_MAX 4096u
@@ -94,6 +96,9 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 	case KT_MSG_SCENARIO_END:
 		if (len == sizeof(uint32_t))
 			memcpy(&w->scen_ms, p, sizeof(w->scen_ms));
+		break;
+	case KT_MSG_VERIFIER_LOG:
+		kt_vlogs_add(&w->vlogs, p, len);
 		break;
 	default:
 		break;
@@ -271,6 +276,8 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 			 w.scen_ms, w.stimuli, w.malformed, w.sched_exit_ns ? "seen" : "none");
 		snprintf(out->guest_crash, sizeof(out->guest_crash), "%s", w.crash);
 		kt_judge(t, r->c->name, &r->topo, &vr, w.ring_json.data, w.ring_json.len, out);
+		if (out->report.len) /* a rejected program's log around the rejection */
+			kt_vlogs_report(&w.vlogs, &out->report);
 		if (w.mon) {
 			kt_judge_monitor(t, r->c->name, kt_monitor_verdict(w.mon), out);
 			if (env->capture)
@@ -287,5 +294,6 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 	kt_kbuf_free(&w.com2_head);
 	kt_kbuf_free(&w.ring_json);
 	kt_kbuf_free(&w.hvc0);
+	kt_vlogs_free(&w.vlogs);
 	kt_monitor_free(w.mon);
 }
