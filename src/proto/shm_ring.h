@@ -45,6 +45,7 @@ struct kt_ring_hdr {
 #define KT_CTL_STALL 'S' /* stall_req: create /tmp/ktstr_stall (scx_ktstr stalls) */
 #define KT_CTL_STOP 0xDD /* slot0: report what you have and power off */
 #define KT_CTL_READY 1   /* slot1: scheduler up, test body starting */
+#define KT_CTL_MAP_WRITTEN 'W' /* slot0: the host wrote into a BPF map (.bpf_map_write) */
 
 /* Host side. */
 static inline void kt_ctl_request_dump(struct kt_ring_hdr *h)
@@ -58,6 +59,14 @@ static inline void kt_ctl_request_stall(struct kt_ring_hdr *h)
 static inline void kt_ctl_request_stop(struct kt_ring_hdr *h)
 {
 	__atomic_store_n(&h->slot0, KT_CTL_STOP, __ATOMIC_RELEASE);
+}
+/* Only into a free slot0: a pending stop request is never replaced. */
+static inline bool kt_ctl_signal_map_written(struct kt_ring_hdr *h)
+{
+	uint8_t v = 0;
+
+	return __atomic_compare_exchange_n(&h->slot0, &v, KT_CTL_MAP_WRITTEN, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
 }
 static inline bool kt_ctl_ready(const struct kt_ring_hdr *h)
 {
@@ -78,6 +87,10 @@ static inline bool kt_ctl_take_dump(struct kt_ring_hdr *h)
 static inline bool kt_ctl_take_stall(struct kt_ring_hdr *h)
 {
 	return kt_ctl_take(&h->stall_req, KT_CTL_STALL);
+}
+static inline bool kt_ctl_take_map_written(struct kt_ring_hdr *h)
+{
+	return kt_ctl_take(&h->slot0, KT_CTL_MAP_WRITTEN);
 }
 static inline bool kt_ctl_take_stop(struct kt_ring_hdr *h)
 {
