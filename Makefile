@@ -61,12 +61,12 @@ else
 say = @printf '  %-3s %s\n' '$(1)' '$(2)';
 endif
 
-LIB_SRC := $(wildcard src/*/*.c src/*/*/*.c) cli/runner_cli.c cli/test_main.c
+LIB_SRC := $(wildcard src/*/*.c src/*/*/*.c) cli/runner_cli.c cli/test_main.c cli/verifier.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # kernel/ktstr.kconfig compiled in as ktstr_kconfig_fragment[] (src/kernel/kernel.h).
 GEN_FRAG:= $(BUILD)/gen/kconfig_fragment.c
 LIB_OBJ += $(GEN_FRAG:.c=.o)
-CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/runner_cli.c cli/test_main.c,$(wildcard cli/*.c)))
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/runner_cli.c cli/test_main.c cli/verifier.c,$(wildcard cli/*.c)))
 TST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/*.c))
 UNIT_SRC:= $(wildcard unit/*.c)
 # Unit tests: the pure modules and the whole library, built with ASan and
@@ -209,6 +209,7 @@ clitest: all mancheck
 	tests/cli/report.sh $(BUILD)
 	tests/cli/gauntlet.sh $(BUILD)
 	tests/cli/shell.sh $(BUILD)
+	tests/cli/verifier.sh $(BUILD)
 
 # docs/ktstr.1 renders without groff warnings (skipped without groff).
 mancheck:

@@ -17,6 +17,7 @@ struct kt_bpf_run {
 	char map_types[KT_BPF_MAX_OBJS][24]; /* type names of maps[i] */
 	struct kt_vlogs vlogs;
 	char note[256];                      /* why something is missing, "" */
+	unsigned log_level;                  /* the verifier log level asked of the scheduler, 0: none */
 };
 
 /* Copy the monitor's results (after kt_monitor_stop; m may be NULL). */

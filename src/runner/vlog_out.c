@@ -3,6 +3,7 @@
 #include "runner/report_out.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,24 @@ void kt_vstats_line(const struct kt_vstats *s, char *buf, size_t len)
 		snprintf(buf + n, len - (size_t)n, "%sstack %s", n ? ", " : "", stack);
 }
 
+/* The first line shown: `skip`, or earlier to the "--- Nx of the
+ * following" header of a folded block the cut would fall into. */
+static size_t repeat_start(const char *s, size_t len, size_t skip)
+{
+	size_t line = 0, header = SIZE_MAX;
+
+	for (const char *p = s, *end = s + len; p < end && line < skip; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!strncmp(p, "--- ", 4) && memmem(p, nl ? (size_t)(nl - p) : (size_t)(end - p), "x of the following", 18))
+			header = line;
+		else if (!strncmp(p, "--- end repeat ---", 18))
+			header = SIZE_MAX;
+		p = nl ? nl + 1 : end;
+	}
+	return header != SIZE_MAX ? header : skip;
+}
+
 void kt_vlog_rejection(struct kbuf *out, const char *prog, const char *log, size_t len, unsigned indent)
 {
 	struct kbuf c = { 0 };
@@ -83,6 +102,7 @@ void kt_vlog_rejection(struct kbuf *out, const char *prog, const char *log, size
 	for (size_t i = 0; i < c.len; i++)
 		lines += c.data[i] == '\n';
 	skip = lines > KT_VLOG_REPORT_LINES ? lines - KT_VLOG_REPORT_LINES : 0;
+	skip = repeat_start(c.data, c.len, skip);
 	if (skip)
 		kt_kbuf_printf(out, "%*s  ... %zu earlier lines of the collapsed log (%zu lines in all) ...\n", (int)indent,
 			       "", skip, lines);

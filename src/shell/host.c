@@ -260,6 +260,25 @@ static int report(const struct session *s, const struct vm_result *r, bool exec)
 	}
 }
 
+/* The scheduler's arguments plus "--log-level N" when its binary knows
+ * that option (scx_ktstr does) and they do not set it already. */
+static const char *with_log_level(const char *path, const char *args, unsigned level, struct kt_bpf_run *r)
+{
+	static char buf[2048];
+	struct kbuf b = { 0 };
+	bool knows = !kt_read_file(path, &b) && b.data && memmem(b.data, b.len, "--log-level", 11);
+
+	kt_kbuf_free(&b);
+	if (!knows || (args && strstr(args, "--log-level")))
+		return args;
+	if ((size_t)snprintf(buf, sizeof(buf), "%s%s--log-level %u", args ? args : "", args && *args ? " " : "",
+			     level) >= sizeof(buf))
+		return args;
+	if (r)
+		r->log_level = level;
+	return buf;
+}
+
 /* The monitor, for its BPF walk only (no verdict). */
 static int bpf_monitor(const struct kernel_info *k, struct kt_layout **layout, struct kt_monitor **mon,
 		       struct kt_bpf_run *out)
@@ -316,6 +335,8 @@ int kt_shell_run(const struct kt_shell_opts *o)
 					      sizeof(sched_guest)))
 		return 2;
 	gs.sched_guest = o->scheduler ? sched_guest : NULL;
+	if (o->scheduler && o->log_level)
+		gs.sched_args = with_log_level(sched_host, o->sched_args, o->log_level, o->bpf);
 	gs.term = getenv("TERM");
 	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws)) {
 		gs.cols = ws.ws_col;

@@ -31,6 +31,9 @@ struct kt_shell_opts {
 	 * scheduler's verifier logs are kept; filled in after the run. */
 	struct kt_bpf_run *bpf;
 	bool quiet;                /* no command output on stdout (ktstr verifier) */
+	/* Pass "--log-level N" to the scheduler when its binary has that
+	 * option (scx_ktstr: the verifier log of every program); 0: never. */
+	unsigned log_level;
 };
 
 /* ---- files.c ---- */
