@@ -22,6 +22,7 @@ enum kt_msg_type {
 	KT_MSG_EXIT = 0x45584954,           /* "EXIT" */
 	KT_MSG_SCHED_EXIT = 0x53434458,     /* "SCDX" */
 	KT_MSG_CRASH = 0x43525348,          /* "CRSH" */
+	KT_MSG_MAP_WRITE_ACK = 0x4D57414B,  /* "MWAK": the guest saw KT_CTL_MAP_WRITTEN */
 };
 
 /* A scenario event (step start, op) as it happened in the guest. */

@@ -38,6 +38,9 @@ struct watch {
 	bool mon_started, kaslr;
 	struct kbuf hvc0;             /* the L2's virtio console (nested) */
 	struct kt_vlogs vlogs;        /* the scheduler's verifier logs (VLOG) */
+	const struct ktstr_bpf_map_write *mw; /* host BPF map write, NULL: none */
+	bool mw_sent;
+	uint64_t mw_ack_ns;           /* the guest acknowledged it (MWAK) */
 };
 
 #define WATCH_HVC0_MAX 4096u
@@ -100,8 +103,47 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 	case KT_MSG_VERIFIER_LOG:
 		kt_vlogs_add(&w->vlogs, p, len);
 		break;
+	case KT_MSG_MAP_WRITE_ACK:
+		if (!w->mw_ack_ns)
+			w->mw_ack_ns = kt_now_ns();
+		kt_monitor_event(w->mon, "bpf_map_write", "the guest acknowledged the host's map write");
+		break;
 	default:
 		break;
+	}
+}
+
+/* A test's .bpf_map_write, handed to the monitor's thread. */
+static void map_write(struct watch *w)
+{
+	struct kt_mon_map_write req = { .offset = w->mw->offset, .size = w->mw->size, .value = w->mw->value };
+
+	snprintf(req.map, sizeof(req.map), "%s", w->mw->map);
+	snprintf(req.field, sizeof(req.field), "%s", w->mw->field ? w->mw->field : "");
+	kt_monitor_bpf_write(w->mon, &req);
+}
+
+/* Whether the write the test asked for happened (the report says). */
+static void map_write_outcome(struct watch *w, struct kt_outcome *out)
+{
+	char detail[256] = "", line[400];
+	bool ok = false, done = kt_monitor_bpf_write_result(w->mon, &ok, detail, sizeof(detail));
+
+	if (!w->mon)
+		snprintf(line, sizeof(line), "not done: the host monitor is off (--no-monitor, or no vmlinux)");
+	else if (!w->mw_sent)
+		snprintf(line, sizeof(line), "not done: the guest never reported ready, or the run ended first");
+	else if (!done)
+		snprintf(line, sizeof(line), "not done: the monitor had not found the guest kernel");
+	else
+		snprintf(line, sizeof(line), "%s%s; guest acknowledgement: %s", ok ? "" : "failed: ", detail,
+			 w->mw_ack_ns ? "yes" : "none");
+	kt_debug("host BPF map write: %s", line);
+	if (out->report.len)
+		kt_kbuf_printf(&out->report, "  --- host BPF map write ---\n  %s\n", line);
+	if ((!done || !ok) && out->verdict == KT_PASS) {
+		out->verdict = KT_ERROR;
+		snprintf(out->reason, sizeof(out->reason), "host BPF map write (.bpf_map_write) %s", line);
 	}
 }
 
@@ -122,6 +164,10 @@ static bool on_tick(void *arg, struct vm *vm)
 	    now - w->ready_ns >= (uint64_t)w->stall_after_ms * 1000000u) {
 		kt_ctl_request_stall(h);
 		w->stall_sent = true;
+	}
+	if (w->mw && w->ready_ns && !w->mw_sent && now - w->ready_ns >= (uint64_t)w->mw->after_ms * 1000000u) {
+		w->mw_sent = true;
+		map_write(w);
 	}
 	/* Keep the scheduler's watchdog at the test's value: scx_ops_enable
 	 * sets it when the scheduler attaches, so write after "ready". */
@@ -249,6 +295,7 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 		w.wd_jiffies = (uint64_t)r->watchdog_timeout_s * env->hz;
 	}
 	w.stall_after_ms = r->stall_after_ms;
+	w.mw = r->map_write;
 	if (env->mon) {
 		struct kt_mon_opts mo;
 
@@ -278,6 +325,8 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 		kt_judge(t, r->c->name, &r->topo, &vr, w.ring_json.data, w.ring_json.len, out);
 		if (out->report.len) /* a rejected program's log around the rejection */
 			kt_vlogs_report(&w.vlogs, &out->report);
+		if (w.mw)
+			map_write_outcome(&w, out);
 		if (w.mon) {
 			kt_judge_monitor(t, r->c->name, kt_monitor_verdict(w.mon), out);
 			if (env->capture)

@@ -63,6 +63,7 @@ struct kt_resolved {
 	unsigned duration_ms, memory_mb, timeout_ms;
 	unsigned watchdog_timeout_s; /* 0: the scheduler's own */
 	unsigned stall_after_ms;     /* host-requested stall, 0: none */
+	const struct ktstr_bpf_map_write *map_write; /* host BPF map write, NULL: none */
 };
 
 /* Pure: apply the overrides, the variant's, the test's and the defaults
