@@ -5,6 +5,7 @@
 #include "runner/report_out.h"
 #include "proto/result.h"
 #include "report/report.h"
+#include "report/bpfstats.h"
 
 #include <errno.h>
 #include <math.h>
@@ -292,6 +293,7 @@ static void test_section(struct kbuf *b, size_t idx, json_t *j)
 	metrics_table(b, j);
 	cgroups_table(b, cgs);
 	monitor_section(b, json_object_get(j, "monitor"));
+	kt_rep_bpf_html(b, json_object_get(j, "bpf"));
 	dist_section(b, cgs);
 	if (*report) {
 		kt_kbuf_printf(b, "<details><summary>failure report</summary><pre>");

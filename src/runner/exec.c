@@ -8,6 +8,7 @@
 #include "runner/ksym.h"
 #include "runner/report_out.h"
 #include "runner/vlog_out.h"
+#include "runner/bpf_run.h"
 #include "model/defaults.h"
 #include "proto/guest_args.h"
 #include "proto/shm_ring.h"
@@ -145,6 +146,29 @@ static void map_write_outcome(struct watch *w, struct kt_outcome *out)
 		out->verdict = KT_ERROR;
 		snprintf(out->reason, sizeof(out->reason), "host BPF map write (.bpf_map_write) %s", line);
 	}
+}
+
+/* The sidecar's "bpf" object: the programs and maps the monitor read
+ * and the verifier logs; the logs move out of w. */
+static void bpf_json(struct watch *w, const struct kt_layout *l, struct kt_outcome *out)
+{
+	struct kt_bpf_run *r = calloc(1, sizeof(*r));
+	json_t *j;
+	char *text;
+
+	if (!r)
+		return;
+	r->vlogs = w->vlogs;
+	memset(&w->vlogs, 0, sizeof(w->vlogs));
+	if (!kt_bpf_run_collect(r, w->mon, l) && (r->nprogs || r->vlogs.n) && (j = kt_bpf_run_json(r))) {
+		if ((text = json_dumps(j, JSON_COMPACT))) {
+			kt_kbuf_append(&out->bpf_json, text, strlen(text));
+			free(text);
+		}
+		json_decref(j);
+	}
+	kt_bpf_run_free(r);
+	free(r);
 }
 
 static bool on_tick(void *arg, struct vm *vm)
@@ -329,8 +353,10 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 			map_write_outcome(&w, out);
 		if (w.mon) {
 			kt_judge_monitor(t, r->c->name, kt_monitor_verdict(w.mon), out);
-			if (env->capture)
+			if (env->capture) {
 				kt_monitor_json(w.mon, &out->monitor_json);
+				bpf_json(&w, env->mon, out);
+			}
 			kt_monitor_summary(w.mon, &out->mon);
 			out->have_mon = true;
 		}

@@ -51,6 +51,7 @@ void kt_outcome_release(struct kt_outcome *o)
 	kt_kbuf_free(&o->com1_tail);
 	kt_kbuf_free(&o->com2_tail);
 	kt_kbuf_free(&o->monitor_json);
+	kt_kbuf_free(&o->bpf_json);
 	kt_kbuf_free(&o->first_report);
 	kt_kbuf_free(&o->hvc0);
 }
