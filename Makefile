@@ -61,7 +61,7 @@ else
 say = @printf '  %-3s %s\n' '$(1)' '$(2)';
 endif
 
-LIB_SRC := $(wildcard src/*/*.c src/*/*/*.c) cli/runner_cli.c cli/test_main.c
+LIB_SRC := $(wildcard src/*/*.c src/*/*/*.c) cli/runner_cli.c cli/test_main.c cli/verifier.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # kernel/ktstr.kconfig compiled in as ktstr_kconfig_fragment[] (src/kernel/kernel.h).
 GEN_FRAG:= $(BUILD)/gen/kconfig_fragment.c
@@ -71,7 +71,7 @@ LIB_OBJ += $(GEN_FRAG:.c=.o)
 BPF_CLANG ?= clang-19
 GEN_PROBE := $(BUILD)/gen/probe_bpf_obj.c
 LIB_OBJ += $(GEN_PROBE:.c=.o)
-CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/runner_cli.c cli/test_main.c,$(wildcard cli/*.c)))
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/runner_cli.c cli/test_main.c cli/verifier.c,$(wildcard cli/*.c)))
 TST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/*.c))
 UNIT_SRC:= $(wildcard unit/*.c)
 # Unit tests: the pure modules and the whole library, built with ASan and
@@ -255,6 +255,7 @@ clitest: all mancheck
 	tests/cli/shell.sh $(BUILD)
 	tests/cli/repro.sh $(BUILD)
 	tests/cli/payload.sh $(BUILD)
+	tests/cli/verifier.sh $(BUILD)
 
 # docs/ktstr.1 renders without groff warnings (skipped without groff).
 mancheck:

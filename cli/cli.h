@@ -34,5 +34,8 @@ int cli_compare(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_gauntlet(int argc, char **argv);
 int cli_shell(int argc, char **argv);
+/* `verifier` (verifier.c, in libktstr.a): a test binary passes its
+ * tests, whose KTSTR_SCHEDULER declarations give flags; ktstr none. */
+int kt_verifier_cli(int argc, char **argv, const struct ktstr_test *const *reg, size_t nreg);
 
 #endif

@@ -34,6 +34,12 @@ static void usage(FILE *f)
 		"        [--memory MB] [--kernel K] [--vmm V] [--exec \"CMD\"]\n"
 		"                      a shell (or one command) in a VM with busybox; `exit` or Ctrl-]\n"
 		"                      leaves; `ktstr shell --help` for every option\n"
+		"  verifier --scheduler PATH|NAME [--args \"...\"] [--kernel K] [--raw]\n"
+		"           [--profiles A,B | --all-profiles] [--flag NAME=ARGS]... [--json]\n"
+		"  verifier --compare A.json B.json [--max-growth PCT]\n"
+		"                      what the BPF verifier made of each program of a scheduler (1-CPU VM\n"
+		"                      per flag profile): verified_insns, budget share, stats, collapsed log;\n"
+		"                      `ktstr verifier --help` for every option\n"
 		"  show-host | topo    host CPUs/LLCs/NUMA, KVM, backend, kernels | topology presets\n"
 		"  run [NAME...|all] [--duration S]\n"
 		"                      run canned scenarios on this host (bare metal)\n"
@@ -70,6 +76,8 @@ int main(int argc, char **argv)
 		return cli_gauntlet(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "shell"))
 		return cli_shell(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "verifier"))
+		return kt_verifier_cli(argc - 1, argv + 1, NULL, 0);
 	if (!strcmp(argv[1], "stats"))
 		return cli_stats(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))

@@ -351,7 +351,10 @@ int ktstr_main(int argc, char **argv)
 		return 1;
 	for (size_t i = 0; i < kt_test_count(); i++)
 		reg[i] = kt_test_at(i);
-	ret = kt_runner_cli(argc, argv, "test", reg, kt_test_count());
+	if (argc > 1 && !strcmp(argv[1], "verifier")) /* with the flags its tests declare */
+		ret = kt_verifier_cli(argc - 1, argv + 1, reg, kt_test_count());
+	else
+		ret = kt_runner_cli(argc, argv, "test", reg, kt_test_count());
 	free(reg);
 	return ret;
 }

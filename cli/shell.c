@@ -12,7 +12,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ktstr shell [--topo T] [--scheduler PATH [--args \"ARGS\"]] [--include-files PATH...]\n"
-		"                   [--memory MB] [--kernel K] [--vmm V] [--exec \"CMD\"] [-v]\n"
+		"                   [--memory MB] [--kernel K] [--vmm V] [--exec \"CMD\"] [--bpf-out FILE] [-v]\n"
 		"Boots a VM with busybox and gives this terminal a shell in it (the guest's /dev/ttyS1),\n"
 		"or runs one command and exits with its status.  `exit` or Ctrl-] ends the session; the\n"
 		"VM powers off and the terminal is restored.  Ctrl-C, Ctrl-Z go to the guest.\n\n"
@@ -32,11 +32,26 @@ static void usage(FILE *f)
 		"                          input: qemu always has it\n"
 		"  -e, --exec \"CMD\"        run CMD with /bin/sh -c instead of a shell, stream its output\n"
 		"                          (stdin is /dev/null) and exit with its exit status\n"
+		"      --bpf-out FILE      after the session, write the BPF programs and maps the host read\n"
+		"                          from guest memory (id, name, type, verified_insns, run counts)\n"
+		"                          and the scheduler's verifier logs to FILE as JSON\n"
 		"  -v, --verbose           also show the guest kernel's console on stderr\n"
 		"  -h, --help              this help\n"
 		"Exit status: the shell's or the command's; 0 after Ctrl-]; 130 interrupted; 2 bad input;\n"
 		"1 when the VM failed.  Inside, the shell has TERM and the window size of this terminal.\n",
 		KT_SHELL_DEFAULT_MEMORY);
+}
+
+/* --bpf-out FILE */
+static int write_bpf(const char *path, const struct kt_bpf_run *r)
+{
+	json_t *j = kt_bpf_run_json(r);
+	int ret = j ? json_dump_file(j, path, JSON_INDENT(2)) : -1;
+
+	json_decref(j);
+	if (ret)
+		fprintf(stderr, "ktstr: shell --bpf-out %s: could not write it\n", path);
+	return ret ? -1 : 0;
 }
 
 int cli_shell(int argc, char **argv)
@@ -47,10 +62,13 @@ int cli_shell(int argc, char **argv)
 		{ "memory", required_argument, 0, 'm' }, { "kernel", required_argument, 0, 'k' },
 		{ "vmm", required_argument, 0, 'V' },	 { "exec", required_argument, 0, 'e' },
 		{ "verbose", no_argument, 0, 'v' },	 { "help", no_argument, 0, 'h' },
+		{ "bpf-out", required_argument, 0, 'B' },
 		{ 0 },
 	};
 	struct kt_shell_opts o = { .topo = { 1, 1, 1, 1 } };
 	struct kt_shell_end how;
+	struct kt_bpf_run *bpf = NULL;
+	const char *bpf_out = NULL;
 	const char **inc = calloc((size_t)argc + 1, sizeof(*inc));
 	char err[256], *end;
 	unsigned long mem;
@@ -89,6 +107,7 @@ int cli_shell(int argc, char **argv)
 			break;
 		case 'e': o.exec = optarg; break;
 		case 'v': o.verbose = true; break;
+		case 'B': bpf_out = optarg; break;
 		case 'h': usage(stdout); free(inc); return 0;
 		default: fprintf(stderr, "ktstr: see `ktstr shell --help`\n"); goto bad;
 		}
@@ -109,7 +128,17 @@ int cli_shell(int argc, char **argv)
 		goto bad;
 	}
 	o.include = inc;
+	if (bpf_out && !(o.bpf = bpf = calloc(1, sizeof(*bpf)))) {
+		free(inc);
+		return 1;
+	}
 	ret = kt_shell_run(&o, &how);
+	/* The BPF walk is written whenever the VM ran (bad input: it did not). */
+	if (bpf && !how.bad_input && write_bpf(bpf_out, bpf) && !ret && !how.status)
+		how.status = 1;
+	if (bpf)
+		kt_bpf_run_free(bpf);
+	free(bpf);
 	free(inc);
 	if (!ret)
 		return how.status;

@@ -2,6 +2,7 @@
  * JSON sidecars of --out DIR runs, and the A/B regression gate.  The
  * logic is in src/report/; this is argument handling and exit codes. */
 #include "report/report.h"
+#include "report/bpfstats.h"
 #include "cli.h"
 
 #include <errno.h>
@@ -65,7 +66,7 @@ static int load_all(char **paths, int n, struct kr_set *rows)
 int cli_stats(int argc, char **argv)
 {
 	bool json = false, metrics = false;
-	char **paths = calloc((size_t)argc, sizeof(*paths));
+	char **paths = calloc((size_t)argc, sizeof(*paths)), **bpaths;
 	struct kr_set rows, tests;
 	struct kr_row overall;
 	struct kbuf b = { 0 };
@@ -105,18 +106,30 @@ int cli_stats(int argc, char **argv)
 		return 2;
 	}
 	ret = load_all(paths, n, &rows);
-	free(paths);
-	if (ret)
+	bpaths = paths;
+	if (ret) {
+		free(paths);
 		return ret;
+	}
 	ret = kt_rep_group(&rows, KR_DIM_ALL, &tests);
 	kt_rep_set_free(&rows);
 	if (ret) {
+		free(bpaths);
 		kt_err(ENOMEM, "stats");
 		return 1;
 	}
 	kt_rep_overall(&tests, &overall);
 	ret = json ? kt_rep_stats_json(&tests, &overall, &b) : kt_rep_stats_text(&tests, &overall, &b);
 	kt_rep_set_free(&tests);
+	if (!ret && !json) { /* each test's BPF programs, from the same sidecars */
+		struct kr_bpf_set *bs = calloc(1, sizeof(*bs));
+
+		for (int i = 0; bs && i < n; i++)
+			kt_rep_bpf_load(bpaths[i], bs);
+		ret = bs ? kt_rep_bpf_text(bs, &b) : -ENOMEM;
+		free(bs);
+	}
+	free(bpaths);
 	return emit(ret, &b);
 }
 

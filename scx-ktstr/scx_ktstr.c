@@ -65,6 +65,7 @@ struct opts {
 	double degrade_after; /* seconds; < 0: never */
 	unsigned int timeout_ms;   /* 0: the scheduler's own (20 s) */
 	unsigned int exit_dump_len; /* 0: the default (32 KiB) */
+	unsigned int log_level;     /* kernel verifier log level for every program, 0: libbpf's */
 };
 
 static const char usage_text[] =
@@ -88,6 +89,11 @@ static const char usage_text[] =
 	"Other:\n"
 	"  --timeout-ms N       watchdog timeout, 1..30000 (default 20000)\n"
 	"  --exit-dump-len N    bytes of debug dump kept on exit (default 32768)\n"
+	"  --log-level N        kernel verifier log level for every program, 1..7\n"
+	"                       (1 trace, 2 every state, 4 statistics): the log is\n"
+	"                       printed between libbpf's PROG LOAD LOG markers even\n"
+	"                       when the load succeeds; a rejected load is retried\n"
+	"                       with the trace bit (1) added\n"
 	"  -v, --verbose        print libbpf debug messages\n"
 	"  -h, --help           print this help and exit\n"
 	"\n"
@@ -98,6 +104,7 @@ static const char usage_text[] =
 
 static volatile sig_atomic_t exit_req;
 static bool verbose;
+static bool show_load_log;
 
 static void on_signal(int sig)
 {
@@ -106,7 +113,8 @@ static void on_signal(int sig)
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !verbose)
+	/* libbpf prints a successful load's log at debug level. */
+	if (level == LIBBPF_DEBUG && !verbose && !(show_load_log && strstr(fmt, "PROG LOAD LOG")))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -149,7 +157,7 @@ static int parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_DEGRADE = 256, O_FAIL_VERIFY, O_VERIFY_LOOP, O_SCATTERSHOT, O_SLOW,
-	       O_STALL_AFTER, O_DEGRADE_AFTER, O_TIMEOUT_MS, O_EXIT_DUMP_LEN };
+	       O_STALL_AFTER, O_DEGRADE_AFTER, O_TIMEOUT_MS, O_EXIT_DUMP_LEN, O_LOG_LEVEL };
 	static const struct option longopts[] = {
 		{ "degrade", no_argument, NULL, O_DEGRADE },
 		{ "fail-verify", no_argument, NULL, O_FAIL_VERIFY },
@@ -160,6 +168,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "degrade-after", required_argument, NULL, O_DEGRADE_AFTER },
 		{ "timeout-ms", required_argument, NULL, O_TIMEOUT_MS },
 		{ "exit-dump-len", required_argument, NULL, O_EXIT_DUMP_LEN },
+		{ "log-level", required_argument, NULL, O_LOG_LEVEL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -200,6 +209,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			break;
+		case O_LOG_LEVEL:
+			if (parse_uint(optarg, 1, 7, &o->log_level)) {
+				fprintf(stderr, PROG ": --log-level: want 1..7, got '%s'\n", optarg);
+				return -1;
+			}
+			break;
 		case ':':
 			fprintf(stderr, PROG ": %s needs a value\n", argv[optind - 1]);
 			return -1;
@@ -224,7 +239,7 @@ static const char *kind_name(int kind)
 }
 
 /* SCX_OPS_OPEN/LOAD without exit(): errors get our own status. */
-static struct scx_ktstr *open_and_load(const struct opts *o)
+static struct scx_ktstr *open_and_load(const struct opts *o, unsigned int log_level)
 {
 	struct scx_ktstr *skel = scx_ktstr__open();
 	int err;
@@ -244,10 +259,23 @@ static struct scx_ktstr *open_and_load(const struct opts *o)
 	skel->rodata->scattershot = o->scattershot;
 	skel->rodata->slow = o->slow;
 	UEI_SET_SIZE(skel, ktstr_ops, uei);
+	if (log_level) {
+		struct bpf_program *prog;
+
+		bpf_object__for_each_program(prog, skel->obj)
+			bpf_program__set_log_level(prog, log_level);
+	}
 	err = scx_ktstr__load(skel);
 	if (err) {
 		fprintf(stderr, PROG ": load failed: %s\n", strerror(-err));
 		scx_ktstr__destroy(skel);
+		/* The statistics level alone does not show the path to a
+		 * rejection: load once more with the trace (level 1). */
+		if (log_level && !(log_level & 1)) {
+			fprintf(stderr, PROG ": loading again with --log-level %u for the verifier's trace\n",
+				log_level | 1);
+			return open_and_load(o, log_level | 1);
+		}
 		return NULL;
 	}
 	return skel;
@@ -332,6 +360,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &o))
 		return EXIT_USAGE;
 	verbose = o.verbose;
+	show_load_log = o.log_level != 0;
 	if (o.scattershot && (o.slow || o.degrade))
 		fprintf(stderr, PROG ": warning: --scattershot places every task on a random local DSQ; "
 				"--slow/--degrade change little on top of it\n");
@@ -341,7 +370,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	for (;;) {
-		struct scx_ktstr *skel = open_and_load(&o);
+		struct scx_ktstr *skel = open_and_load(&o, o.log_level);
 		struct bpf_link *link;
 
 		if (!skel)

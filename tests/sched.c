@@ -131,6 +131,38 @@ KTSTR_TEST(neg_scx_ktstr_fail_verify, .scheduler = &scx_ktstr, .sched_args = "--
 	return steady_body(ctx);
 }
 
+/* The host writes 1 into scx_ktstr's .bss `crash` through guest memory
+ * (the map found by the monitor's walk, the field by the map's BTF):
+ * ops.dispatch() then calls scx_bpf_error(), and the run must fail with
+ * its text.  The second test writes by offset, as the reference does. */
+KTSTR_TEST(neg_scx_ktstr_host_crash, .scheduler = &scx_ktstr,
+	   .bpf_map_write = { .map = ".bss", .field = "crash", .value = 1, .after_ms = 1000 }, .llcs = 1,
+	   .cores = 2, .duration_s = 6, .no_spread_check = true, .max_gap_ms = 60000, .expect_fail = true,
+	   .expect_reason = "ktstr: host-triggered crash",
+	   .desc = "negative: the host sets scx_ktstr's .bss crash; scx_bpf_error() is reported")
+{
+	return steady_body(ctx);
+}
+
+KTSTR_TEST(neg_scx_ktstr_host_crash_offset, .scheduler = &scx_ktstr,
+	   .bpf_map_write = { .map = ".bss", .offset = 4, .value = 1, .after_ms = 1000 }, .llcs = 1, .cores = 2,
+	   .duration_s = 6, .no_spread_check = true, .max_gap_ms = 60000, .expect_fail = true,
+	   .expect_reason = "ktstr: host-triggered crash",
+	   .desc = "negative: the same write at .bss offset 4 (scx_ktstr's ABI)")
+{
+	return steady_body(ctx);
+}
+
+/* The verifier walks the 8x unrolled block, then finds the endless loop:
+ * the reason shown is its verdict, not the state dump after it; the
+ * host's report folds the unrolled copies (docs/verifier.md). */
+KTSTR_TEST(neg_scx_ktstr_verify_loop, .scheduler = &scx_ktstr, .sched_args = "--verify-loop", .llcs = 1,
+	   .cores = 2, .duration_s = 1, .expect_fail = true, .expect_reason = "verifier: infinite loop detected at insn",
+	   .desc = "negative: scx_ktstr --verify-loop is rejected by the verifier; its reason is shown")
+{
+	return steady_body(ctx);
+}
+
 /* Thresholds declared on the scheduler apply to its tests (defaults ->
  * scheduler -> test): a 500 ms gap limit catches a 1.5 s freeze. */
 KTSTR_SCHEDULER(scx_simple_strict, .name = "scx_simple", .binary = "scx_simple",

@@ -98,6 +98,22 @@ struct ktstr_scheduler {
 
 #define KTSTR_SCHEDULER(var, ...) const struct ktstr_scheduler var = { __VA_ARGS__ }
 
+/* A host write into a BPF map of the running scheduler (docs/verifier.md):
+ * after_ms after the guest reports ready, the host finds in guest memory
+ * the first ARRAY map whose name ends with `map` (".bss" matches
+ * "scx_ktst.bss") and writes `value` into the value of key 0: at the
+ * variable or member `field` of the map's BTF ("crash"), else at byte
+ * `offset`; `size` bytes (1, 2, 4, 8; 0: the field's size, else 4).  The
+ * guest is told through the shared region and acknowledges on the ring.
+ * Needs the host monitor (not with --no-monitor, not on bare metal). */
+struct ktstr_bpf_map_write {
+	const char *map;             /* NULL: no write */
+	const char *field;           /* NULL: use offset */
+	unsigned offset, size;
+	uint64_t value;
+	unsigned after_ms;
+};
+
 struct ktstr_test {
 	const char *name;
 	int (*fn)(struct ktstr_ctx *ctx);
@@ -114,6 +130,10 @@ struct ktstr_test {
 	 * scx_watchdog_timeout (found in vmlinux), overriding the
 	 * scheduler's own ops.timeout_ms.  0: leave the scheduler's. */
 	unsigned watchdog_timeout_s;
+	/* Host write into a BPF map of the scheduler (see above), e.g.
+	 * .bpf_map_write = { .map = ".bss", .field = "crash", .value = 1,
+	 * .after_ms = 1000 } makes scx_ktstr call scx_bpf_error(). */
+	struct ktstr_bpf_map_write bpf_map_write;
 	/* Flag profiles: every valid combination of the scheduler's flags
 	 * becomes a variant "name/flagA+flagB" ("name/default" for none),
 	 * restricted to those holding all required and no excluded flags. */

@@ -35,6 +35,11 @@ static void *control(void *arg)
 			printf("KTSTR_CONTROL sched_ext dump requested by the host\n");
 			fflush(stdout);
 		}
+		if (h && kt_ctl_take_map_written(h)) {
+			printf("KTSTR_CONTROL the host wrote into a BPF map of the scheduler\n");
+			fflush(stdout);
+			kt_shm_send(KT_MSG_MAP_WRITE_ACK, "", 0);
+		}
 		if (h && kt_ctl_take_stop(h)) {
 			printf("KTSTR_CONTROL graceful stop requested by the host\n");
 			fflush(stdout);

@@ -132,43 +132,13 @@ static void exit_line(char *buf, size_t len)
 	kt_kbuf_free(&b);
 }
 
-/* A BPF load failure: the verifier's last word inside libbpf's
- * "-- BEGIN PROG LOAD LOG --" ... "-- END PROG LOAD LOG --" block. */
-static void verifier_line(char *buf, size_t len)
-{
-	struct kbuf b = { 0 };
-	const char *end, *p;
-
-	buf[0] = '\0';
-	if (kt_read_file(KT_SCHED_LOG, &b) || !b.data)
-		return;
-	end = NULL;
-	for (p = b.data; (p = strstr(p, "-- END PROG LOAD LOG --")); p++)
-		end = p;
-	/* Walk back over the statistics lines to the verdict line. */
-	for (const char *q = end; q && q > b.data;) {
-		while (q > b.data && (q[-1] == '\n' || q[-1] == '\r'))
-			q--;
-		p = q;
-		while (p > b.data && p[-1] != '\n')
-			p--;
-		if (q > p && strncmp(p, "processed ", 10) && strncmp(p, "verification time", 17) &&
-		    strncmp(p, "stack depth", 11)) {
-			snprintf(buf, len, "%.*s", (int)(q - p), p);
-			break;
-		}
-		q = p;
-	}
-	kt_kbuf_free(&b);
-}
-
 static void add_failure(struct kt_sched *s, struct kt_result *r, const char *what)
 {
 	char kmsg[512], ex[200], ver[200], msg[1024];
 
 	kt_kmsg_sched_ext(kmsg, sizeof(kmsg));
 	exit_line(ex, sizeof(ex));
-	verifier_line(ver, sizeof(ver));
+	kt_sched_verifier_reason(ver, sizeof(ver));
 	snprintf(msg, sizeof(msg), "%s at +%llums%s%s%s%s%s%s", what, (unsigned long long)s->failed_at_ms,
 		 kmsg[0] ? "; kernel: " : "", kmsg, ex[0] ? "; scheduler: " : "", ex,
 		 ver[0] ? "; verifier: " : "", ver);
@@ -229,6 +199,9 @@ int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsig
 		kt_result_add(r, KTSTR_K_SCHEDULER, msg);
 		return -ENOENT;
 	}
+	/* Run counts and times of BPF programs, read by the host's monitor
+	 * from guest memory (docs/verifier.md). */
+	kt_write_str("/proc/sys/kernel/bpf_stats_enabled", "1");
 	s->t0 = kt_now_ns();
 	fflush(NULL);
 	s->pid = fork();
@@ -258,6 +231,7 @@ int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsig
 		int status;
 
 		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			kt_sched_send_vlogs(s);
 			describe_exit(s, status);
 			add_failure(s, r, s->why);
 			kt_result_add(r, KTSTR_K_SCHEDULER, "scheduler exited before ktstr saw sched_ext attach it");
@@ -277,11 +251,13 @@ int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsig
 			kill(s->pid, SIGKILL);
 			waitpid(s->pid, NULL, 0);
 			s->pid = 0;
+			kt_sched_send_vlogs(s);
 			print_log();
 			return -ETIMEDOUT;
 		}
 		usleep(50000);
 	}
+	kt_sched_send_vlogs(s); /* every program is loaded by now */
 	printf("KTSTR_SCHED_ATTACHED %s ops=%s after %llums\n", path, s->ops,
 	       (unsigned long long)((kt_now_ns() - s->t0) / 1000000u));
 	fflush(stdout);

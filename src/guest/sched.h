@@ -27,6 +27,7 @@ struct kt_sched {
 	int status;            /* exit status when exited */
 	uint64_t failed_at_ms;
 	char why[256];
+	unsigned vlogs_sent;   /* verifier-log blocks already sent to the host */
 };
 
 /* path: scheduler binary in the guest; args: decoded argument string. */
@@ -38,6 +39,11 @@ void kt_sched_finish(struct kt_sched *s, struct kt_result *r);
 /* Pin the kernel's scx_ops_enable_helper kthread(s) to cpulist;
  * -ENOENT if none exists yet (it is created by the first load). */
 int kt_sched_pin_enable_helper(const char *cpulist);
+/* guest/vlog_send.c: send the verifier-log blocks of the scheduler's
+ * output not sent yet to the host (KT_MSG_VERIFIER_LOG), and the reason
+ * the (last) rejected program was rejected ("" if none). */
+void kt_sched_send_vlogs(struct kt_sched *s);
+void kt_sched_verifier_reason(char *buf, size_t len);
 /* The kernel's own words: last sched_ext lines of the kernel log. */
 void kt_kmsg_sched_ext(char *buf, size_t len);
 

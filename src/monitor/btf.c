@@ -423,3 +423,30 @@ int kt_btf_enum_value(const struct kt_btf *b, uint32_t id, const char *name, int
 	}
 	return -ENOENT;
 }
+
+int kt_btf_datasec_var(const struct kt_btf *b, uint32_t id, const char *name, uint32_t *off, uint32_t *size,
+		       uint32_t *type)
+{
+	const struct btf_type *t = type_at(b, kt_btf_resolve(b, id));
+	const unsigned char *v;
+
+	if (!t || KIND(t->info) != KT_BTF_DATASEC)
+		return -EINVAL;
+	v = (const unsigned char *)(t + 1);
+	for (uint32_t i = 0; i < VLEN(t->info); i++) {
+		uint32_t si[3]; /* struct btf_var_secinfo: type, offset, size */
+		const struct btf_type *var;
+		const char *s;
+
+		memcpy(si, v + 12 * (size_t)i, sizeof(si));
+		var = type_at(b, si[0]);
+		s = var ? str_at(b, var->name_off) : NULL;
+		if (var && KIND(var->info) == KT_BTF_VAR && s && !strcmp(s, name)) {
+			*off = si[1];
+			*size = si[2];
+			*type = var->size_type;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -53,4 +53,10 @@ int kt_btf_member(const struct kt_btf *b, uint32_t id, const char *path, uint64_
 const char *kt_btf_enum_name(const struct kt_btf *b, uint32_t id, int64_t val);
 int kt_btf_enum_value(const struct kt_btf *b, uint32_t id, const char *name, int64_t *val);
 
+/* A DATASEC `id` (a BPF object's .bss, .data, ...): offset, size and
+ * type of its variable `name`.  -EINVAL if id is not a DATASEC, -ENOENT
+ * if it has no such variable. */
+int kt_btf_datasec_var(const struct kt_btf *b, uint32_t id, const char *name, uint32_t *off, uint32_t *size,
+		       uint32_t *type);
+
 #endif

@@ -265,8 +265,10 @@ int kt_layout_load(struct kt_layout *l, const char *path)
 			ret = -ENOENT;
 		}
 	}
-	if (!ret)
+	if (!ret) {
 		kt_layout_resolve(l, btf, sym); /* a missing member degrades signals; not an error */
+		kt_bpf_layout_load(&l->bpf, btf, v);
+	}
 	kt_btf_free(btf);
 	kt_kbuf_free(&raw);
 	kt_vmlinux_close(v);

@@ -7,6 +7,7 @@
 #define KTSTR_MONITOR_LAYOUT_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "monitor/bpf.h"
 #include "monitor/btf.h"
 #include "monitor/xlate.h"
 #include "util/util.h"
@@ -75,6 +76,7 @@ struct kt_layout {
 	uint32_t ev_ptr_off;     /* scx_sched.event_stats_cpu or .pcpu */
 	uint32_t ev_base_off;    /* scx_sched_pcpu.event_stats */
 	uint32_t ev_fallback_off, ev_keep_last_off; /* in scx_event_stats */
+	struct kt_bpf_layout bpf; /* BPF programs and maps (bpf_layout.c) */
 };
 
 /* From a parsed BTF and symbol addresses (names as in kt_layout_sym_names,

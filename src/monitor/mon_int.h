@@ -55,6 +55,7 @@ struct kt_monitor {
 	uint64_t read_ns;         /* thread CPU time spent sampling */
 	struct strlist degraded;  /* this run's, besides the layout's */
 	struct kt_mon_cap *capture; /* KTSTR_MON_CAPTURE (capture.c), else NULL */
+	struct kt_mon_bpf *bpf;     /* BPF programs and maps, host writes (bpf_mon.c) */
 
 	_Atomic uint64_t phys_delta; /* phys_load - link-time physical, once located */
 	_Atomic bool located;
@@ -84,6 +85,13 @@ struct kt_mon_cap *kt_mon_cap_new(const char *dir);
 void kt_mon_cap_located(struct kt_mon_cap *c, const struct kt_xlate *x);
 void kt_mon_cap_probe(struct kt_mon_cap *c, const struct kt_xlate *x, const struct kt_mon_probe *p);
 void kt_mon_cap_finish(struct kt_mon_cap *c, const struct kt_xlate *x); /* writes and frees */
+/* bpf_mon.c: walk prog_idr/map_idr every 500 ms once ready (and when
+ * last), do a pending host map write */
+struct kt_mon_bpf *kt_mon_bpf_new(void);
+void kt_mon_bpf_tick(struct kt_monitor *m, const uint64_t *pcpu, bool last);
+void kt_mon_bpf_free(struct kt_monitor *m);
+/* bpf_capture.c: KTSTR_MON_CAPTURE=DIR, the BPF walk's pages and results */
+void kt_mon_bpf_capture(struct kt_monitor *m, const uint64_t *pcpu, const char *dir);
 /* timeline.c */
 void kt_mon_finish(struct kt_monitor *m);
 

@@ -100,7 +100,9 @@ struct kt_monitor *kt_monitor_new(const struct kt_layout *l, const struct kt_mon
 	m->ev = calloc(KT_MON_MAX_EVENTS, sizeof(*m->ev));
 	m->probe = calloc(KT_MON_MAX_PROBES, sizeof(*m->probe));
 	m->nrp = calloc(KT_MON_MAX_PROBES, sizeof(*m->nrp));
-	if (!m->ev || !m->probe || !m->nrp) {
+	m->bpf = kt_mon_bpf_new();
+	if (!m->ev || !m->probe || !m->nrp || !m->bpf) {
+		free(m->bpf);
 		free(m->ev);
 		free(m->probe);
 		free(m->nrp);
@@ -196,5 +198,6 @@ void kt_monitor_free(struct kt_monitor *m)
 	free(m->ev);
 	free(m->probe);
 	free(m->nrp);
+	kt_mon_bpf_free(m);
 	free(m);
 }

@@ -81,4 +81,32 @@ void kt_monitor_summary(struct kt_monitor *m, struct kt_mon_summary *out);
 uint64_t kt_monitor_sym_pa(struct kt_monitor *m, uint64_t link_va);
 void kt_monitor_free(struct kt_monitor *m);
 
+/* BPF programs and maps read from guest memory (bpf_mon.c, bpf.h).
+ * After stop: every program seen, with its first and last reading
+ * (times since launch), and the maps of the last walk. */
+struct kt_mon_bpf_prog {
+	struct kt_bpf_prog first, last;
+	uint64_t first_ns, last_ns;
+	char type_name[24];
+};
+size_t kt_monitor_bpf_progs(struct kt_monitor *m, const struct kt_mon_bpf_prog **out);
+size_t kt_monitor_bpf_maps(struct kt_monitor *m, const struct kt_bpf_map **out);
+/* Why the lists may be empty or partial ("" when all went well). */
+void kt_monitor_bpf_note(struct kt_monitor *m, char *buf, size_t len);
+/* A host write into a BPF map value (a test's .bpf_map_write), done by
+ * the monitor thread at its next sample: the first ARRAY map whose name
+ * ends with `map`, `field` (the map's BTF) or else `offset` in the value
+ * of key 0, `size` bytes (0: the field's size, else 4).  On success the
+ * guest is told through the ring header (KT_CTL_MAP_WRITTEN).  One
+ * write per run. */
+struct kt_mon_map_write {
+	char map[KT_BPF_NAME_LEN + 1];
+	char field[128];
+	uint32_t offset, size;
+	uint64_t value;
+};
+int kt_monitor_bpf_write(struct kt_monitor *m, const struct kt_mon_map_write *w);
+/* true once done; *ok and a one-line account of what was written. */
+bool kt_monitor_bpf_write_result(struct kt_monitor *m, bool *ok, char *detail, size_t len);
+
 #endif

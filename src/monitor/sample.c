@@ -474,12 +474,14 @@ void *kt_mon_thread(void *arg)
 			if (!m->vcpu_any)
 				open_vcpus(m);
 			take_sample(m, pcpu);
+			kt_mon_bpf_tick(m, pcpu, false);
 		}
 		take_probes(m);
 		pthread_mutex_lock(&m->lock);
 	}
 	pthread_mutex_unlock(&m->lock);
 	take_probes(m); /* those that came with the last ring drain */
+	kt_mon_bpf_tick(m, pcpu, true); /* what is loaded at the end */
 	kt_mon_cap_finish(m->capture, &m->x);
 	m->capture = NULL;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);

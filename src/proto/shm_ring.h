@@ -23,6 +23,7 @@ enum kt_msg_type {
 	KT_MSG_SCHED_EXIT = 0x53434458,     /* "SCDX" */
 	KT_MSG_CRASH = 0x43525348,          /* "CRSH" */
 	KT_MSG_PAYLOAD_METRICS = 0x504D4554, /* "PMET": proto/pmet.h */
+	KT_MSG_MAP_WRITE_ACK = 0x4D57414B,  /* "MWAK": the guest saw KT_CTL_MAP_WRITTEN */
 };
 
 /* A scenario event (step start, op) as it happened in the guest. */
@@ -46,6 +47,7 @@ struct kt_ring_hdr {
 #define KT_CTL_STALL 'S' /* stall_req: create /tmp/ktstr_stall (scx_ktstr stalls) */
 #define KT_CTL_STOP 0xDD /* slot0: report what you have and power off */
 #define KT_CTL_READY 1   /* slot1: scheduler up, test body starting */
+#define KT_CTL_MAP_WRITTEN 'W' /* slot0: the host wrote into a BPF map (.bpf_map_write) */
 
 /* Host side. */
 static inline void kt_ctl_request_dump(struct kt_ring_hdr *h)
@@ -59,6 +61,14 @@ static inline void kt_ctl_request_stall(struct kt_ring_hdr *h)
 static inline void kt_ctl_request_stop(struct kt_ring_hdr *h)
 {
 	__atomic_store_n(&h->slot0, KT_CTL_STOP, __ATOMIC_RELEASE);
+}
+/* Only into a free slot0: a pending stop request is never replaced. */
+static inline bool kt_ctl_signal_map_written(struct kt_ring_hdr *h)
+{
+	uint8_t v = 0;
+
+	return __atomic_compare_exchange_n(&h->slot0, &v, KT_CTL_MAP_WRITTEN, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
 }
 static inline bool kt_ctl_ready(const struct kt_ring_hdr *h)
 {
@@ -79,6 +89,10 @@ static inline bool kt_ctl_take_dump(struct kt_ring_hdr *h)
 static inline bool kt_ctl_take_stall(struct kt_ring_hdr *h)
 {
 	return kt_ctl_take(&h->stall_req, KT_CTL_STALL);
+}
+static inline bool kt_ctl_take_map_written(struct kt_ring_hdr *h)
+{
+	return kt_ctl_take(&h->slot0, KT_CTL_MAP_WRITTEN);
 }
 static inline bool kt_ctl_take_stop(struct kt_ring_hdr *h)
 {

@@ -5,6 +5,7 @@
 #include "runner/report_out.h"
 #include "proto/result.h"
 #include "report/report.h"
+#include "report/bpfstats.h"
 
 #include <errno.h>
 #include <math.h>
@@ -301,6 +302,7 @@ static void test_section(struct kbuf *b, size_t idx, json_t *j)
 	metrics_table(b, j);
 	cgroups_table(b, cgs);
 	monitor_section(b, json_object_get(j, "monitor"));
+	kt_rep_bpf_html(b, json_object_get(j, "bpf"));
 	dist_section(b, cgs);
 	if (json_is_string(json_object_get(json_object_get(j, "auto_repro"), "section"))) {
 		kt_kbuf_printf(b, "<details open><summary>auto-repro: ");

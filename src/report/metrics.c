@@ -1,6 +1,7 @@
 /* The metric registry (the reference's METRICS table, §9.4), metrics of
  * one sidecar, grouping of runs and the overall row.  Pure. */
 #include "report/report.h"
+#include "report/bpfstats.h"
 
 #include <errno.h>
 #include <math.h>
@@ -33,11 +34,17 @@ const struct kr_metric kt_rep_metrics[KR_NMETRICS] = {
 	{ "worst_page_locality", KR_HIGHER_BETTER, 0.05, 0.10, "", KR_FOLD_MIN, "pages on the cpuset's nodes" },
 	{ "worst_cross_node_migration_ratio", KR_LOWER_BETTER, 0.05, 0.20, "", KR_FOLD_MAX,
 	  "NUMA pages migrated / pages" },
+	{ "bpf_run_ns", KR_LOWER_BETTER, 1e6, 0.25, "ns", KR_FOLD_SUM,
+	  "BPF programs' run time (bpf_stats, summed over programs)" },
+	{ "bpf_ns_per_run", KR_LOWER_BETTER, 200, 0.25, "ns", KR_FOLD_MAX, "BPF run time per program call" },
+	{ "bpf_max_verified_insns", KR_LOWER_BETTER, 1000, 0.10, "", KR_FOLD_MAX,
+	  "largest verified_insns of a BPF program" },
 };
 
 enum {
 	M_SPREAD, M_GAP, M_MIGR, M_MIGR_RATIO, M_IMBAL, M_DSQ, M_STALL, M_FALLBACK, M_KEEP_LAST, M_P99, M_MEDIAN,
-	M_CV, M_ITER, M_MEAN_DELAY, M_DELAY, M_TAIL, M_IPW, M_LOCALITY, M_XNODE,
+	M_CV, M_ITER, M_MEAN_DELAY, M_DELAY, M_TAIL, M_IPW, M_LOCALITY, M_XNODE, M_BPF_NS, M_BPF_PER_RUN,
+	M_BPF_INSNS,
 };
 
 int kt_rep_metric_find(const char *name)
@@ -328,6 +335,17 @@ int kt_rep_row_from_sidecar(json_t *j, struct kr_row *row, char *err, size_t err
 	if (json_is_object(json_object_get(j, "monitor")))
 		monitor_metrics(json_object_get(j, "monitor"), row);
 	kt_rep_ext_from_sidecar(j, row);
+	if (json_is_object(json_object_get(j, "bpf"))) {
+		bool has;
+		double ns, per, insns;
+
+		kt_rep_bpf_metrics(json_object_get(j, "bpf"), &has, &ns, &per, &insns);
+		if (has) {
+			set(row, M_BPF_NS, ns);
+			set(row, M_BPF_PER_RUN, per);
+			set(row, M_BPF_INSNS, insns);
+		}
+	}
 	return 0;
 }
 

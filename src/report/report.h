@@ -25,7 +25,7 @@ struct kr_metric {
 	const char *desc;
 };
 
-#define KR_NMETRICS 19
+#define KR_NMETRICS 22
 extern const struct kr_metric kt_rep_metrics[KR_NMETRICS];
 /* Index of a metric by name, or -1. */
 int kt_rep_metric_find(const char *name);

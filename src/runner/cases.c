@@ -120,5 +120,21 @@ int kt_case_resolve(const struct kt_case *c, const struct kt_case_overrides *ov,
 	out->timeout_ms = 1000u * timeout_s;
 	out->watchdog_timeout_s = t->watchdog_timeout_s;
 	out->stall_after_ms = t->host_stall_after_ms;
+	if (t->bpf_map_write.map) {
+		const struct ktstr_bpf_map_write *w = &t->bpf_map_write;
+		unsigned sz = w->size;
+
+		if (!w->map[0] || strlen(w->map) > 16 || (w->field && (!w->field[0] || strlen(w->field) > 127)) ||
+		    (sz != 0 && sz != 1 && sz != 2 && sz != 4 && sz != 8) || (!w->field && w->offset % (sz ? sz : 4))) {
+			snprintf(err, errlen, "bpf_map_write: want a map name suffix (16 bytes at most), a field or an "
+					      "offset aligned to the size, and a size of 0, 1, 2, 4 or 8");
+			return -EINVAL;
+		}
+		if (where == KT_EXEC_LOCAL) {
+			snprintf(err, errlen, "bpf_map_write needs a VM (the host writes into guest memory)");
+			return -EINVAL;
+		}
+		out->map_write = w;
+	}
 	return 0;
 }

@@ -8,6 +8,8 @@
 #include "runner/ksym.h"
 #include "runner/report_out.h"
 #include "runner/repro.h"
+#include "runner/vlog_out.h"
+#include "runner/bpf_run.h"
 #include "model/defaults.h"
 #include "proto/guest_args.h"
 #include "proto/pmet.h"
@@ -40,6 +42,10 @@ struct watch {
 	struct kbuf hvc0;             /* the L2's virtio console (nested) */
 	struct kbuf probe_json;       /* auto-repro's probe report (PROB) */
 	struct kt_pmet_runs pmet;     /* payload runs (PMET), checked */
+	struct kt_vlogs vlogs;        /* the scheduler's verifier logs (VLOG) */
+	const struct ktstr_bpf_map_write *mw; /* host BPF map write, NULL: none */
+	bool mw_sent;
+	uint64_t mw_ack_ns;           /* the guest acknowledged it (MWAK) */
 };
 
 #define WATCH_HVC0_MAX 4096u
@@ -107,9 +113,74 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 	case KT_MSG_PAYLOAD_METRICS:
 		kt_pmet_collect(&w->pmet, p, len);
 		break;
+	case KT_MSG_VERIFIER_LOG:
+		kt_vlogs_add(&w->vlogs, p, len);
+		break;
+	case KT_MSG_MAP_WRITE_ACK:
+		if (!w->mw_ack_ns)
+			w->mw_ack_ns = kt_now_ns();
+		kt_monitor_event(w->mon, "bpf_map_write", "the guest acknowledged the host's map write");
+		break;
 	default:
 		break;
 	}
+}
+
+/* A test's .bpf_map_write, handed to the monitor's thread. */
+static void map_write(struct watch *w)
+{
+	struct kt_mon_map_write req = { .offset = w->mw->offset, .size = w->mw->size, .value = w->mw->value };
+
+	snprintf(req.map, sizeof(req.map), "%s", w->mw->map);
+	snprintf(req.field, sizeof(req.field), "%s", w->mw->field ? w->mw->field : "");
+	kt_monitor_bpf_write(w->mon, &req);
+}
+
+/* Whether the write the test asked for happened (the report says). */
+static void map_write_outcome(struct watch *w, struct kt_outcome *out)
+{
+	char detail[256] = "", line[400];
+	bool ok = false, done = kt_monitor_bpf_write_result(w->mon, &ok, detail, sizeof(detail));
+
+	if (!w->mon)
+		snprintf(line, sizeof(line), "not done: the host monitor is off (--no-monitor, or no vmlinux)");
+	else if (!w->mw_sent)
+		snprintf(line, sizeof(line), "not done: the guest never reported ready, or the run ended first");
+	else if (!done)
+		snprintf(line, sizeof(line), "not done: the monitor had not found the guest kernel");
+	else
+		snprintf(line, sizeof(line), "%s%s; guest acknowledgement: %s", ok ? "" : "failed: ", detail,
+			 w->mw_ack_ns ? "yes" : "none");
+	kt_debug("host BPF map write: %s", line);
+	if (out->report.len)
+		kt_kbuf_printf(&out->report, "  --- host BPF map write ---\n  %s\n", line);
+	if ((!done || !ok) && out->verdict == KT_PASS) {
+		out->verdict = KT_ERROR;
+		snprintf(out->reason, sizeof(out->reason), "host BPF map write (.bpf_map_write) %s", line);
+	}
+}
+
+/* The sidecar's "bpf" object: the programs and maps the monitor read
+ * and the verifier logs; the logs move out of w. */
+static void bpf_json(struct watch *w, const struct kt_layout *l, struct kt_outcome *out)
+{
+	struct kt_bpf_run *r = calloc(1, sizeof(*r));
+	json_t *j;
+	char *text;
+
+	if (!r)
+		return;
+	r->vlogs = w->vlogs;
+	memset(&w->vlogs, 0, sizeof(w->vlogs));
+	if (!kt_bpf_run_collect(r, w->mon, l) && (r->nprogs || r->vlogs.n) && (j = kt_bpf_run_json(r))) {
+		if ((text = json_dumps(j, JSON_COMPACT))) {
+			kt_kbuf_append(&out->bpf_json, text, strlen(text));
+			free(text);
+		}
+		json_decref(j);
+	}
+	kt_bpf_run_free(r);
+	free(r);
 }
 
 static bool on_tick(void *arg, struct vm *vm)
@@ -129,6 +200,10 @@ static bool on_tick(void *arg, struct vm *vm)
 	    now - w->ready_ns >= (uint64_t)w->stall_after_ms * 1000000u) {
 		kt_ctl_request_stall(h);
 		w->stall_sent = true;
+	}
+	if (w->mw && w->ready_ns && !w->mw_sent && now - w->ready_ns >= (uint64_t)w->mw->after_ms * 1000000u) {
+		w->mw_sent = true;
+		map_write(w);
 	}
 	/* Keep the scheduler's watchdog at the test's value: scx_ops_enable
 	 * sets it when the scheduler attaches, so write after "ready". */
@@ -276,6 +351,7 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 		w.wd_jiffies = (uint64_t)r->watchdog_timeout_s * env->hz;
 	}
 	w.stall_after_ms = r->stall_after_ms;
+	w.mw = r->map_write;
 	if (env->mon) {
 		struct kt_mon_opts mo;
 
@@ -303,10 +379,16 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 			 w.scen_ms, w.stimuli, w.malformed, w.sched_exit_ns ? "seen" : "none");
 		snprintf(out->guest_crash, sizeof(out->guest_crash), "%s", w.crash);
 		kt_judge(t, r->c->name, &r->topo, &vr, w.ring_json.data, w.ring_json.len, out);
+		if (out->report.len) /* a rejected program's log around the rejection */
+			kt_vlogs_report(&w.vlogs, &out->report);
+		if (w.mw)
+			map_write_outcome(&w, out);
 		if (w.mon) {
 			kt_judge_monitor(t, r->c->name, kt_monitor_verdict(w.mon), out);
-			if (env->capture)
+			if (env->capture) {
 				kt_monitor_json(w.mon, &out->monitor_json);
+				bpf_json(&w, env->mon, out);
+			}
 			kt_monitor_summary(w.mon, &out->mon);
 			out->have_mon = true;
 		}
@@ -324,5 +406,6 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 	kt_kbuf_free(&w.hvc0);
 	kt_kbuf_free(&w.probe_json);
 	kt_pmet_runs_free(&w.pmet);
+	kt_vlogs_free(&w.vlogs);
 	kt_monitor_free(w.mon);
 }

@@ -68,6 +68,7 @@ struct kt_resolved {
 	unsigned watchdog_timeout_s; /* 0: the scheduler's own */
 	unsigned stall_after_ms;     /* host-requested stall, 0: none */
 	const char *probe;           /* auto-repro probe list for the guest, NULL: none */
+	const struct ktstr_bpf_map_write *map_write; /* host BPF map write, NULL: none */
 };
 
 /* Pure: apply the overrides, the variant's, the test's and the defaults

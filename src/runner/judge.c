@@ -2,6 +2,7 @@
  * frame), compare the topology, apply expect_fail, explain failures. */
 #include "runner/runner.h"
 #include "proto/result.h"
+#include "model/vlog.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,16 @@ static void sched_log(struct kbuf *out, const struct kbuf *com2)
 	b += strlen("===SCHED_OUTPUT_START===");
 	e = strstr(b, "===SCHED_OUTPUT_END===");
 	kt_kbuf_append(&sec, b, e ? (size_t)(e - b) : strlen(b));
+	{ /* repeated blocks (a verifier trace, a retry loop) folded */
+		struct kbuf folded = { 0 };
+
+		if (!kt_vlog_collapse(sec.data, sec.len, &folded, NULL)) {
+			kt_kbuf_free(&sec);
+			sec = folded;
+		} else {
+			kt_kbuf_free(&folded);
+		}
+	}
 	tail_lines(out, "scheduler log", &sec, 25);
 	kt_kbuf_free(&sec);
 }

@@ -53,6 +53,7 @@ void kt_outcome_release(struct kt_outcome *o)
 	kt_kbuf_free(&o->com1_tail);
 	kt_kbuf_free(&o->com2_tail);
 	kt_kbuf_free(&o->monitor_json);
+	kt_kbuf_free(&o->bpf_json);
 	kt_kbuf_free(&o->first_report);
 	kt_kbuf_free(&o->hvc0);
 	kt_repro_free(o->repro);

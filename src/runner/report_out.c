@@ -346,6 +346,13 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 			json_object_update(j, pl);
 		json_decref(pl);
 	}
+	/* BPF programs, maps and verifier logs (docs/verifier.md): ours,
+	 * guest strings already cleaned. */
+	if (out->bpf_json.len) {
+		json_t *bpf = json_loadb(out->bpf_json.data, out->bpf_json.len, 0, NULL);
+
+		json_object_set_new(j, "bpf", bpf ? bpf : json_null());
+	}
 	text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(j);
 	if (!text)

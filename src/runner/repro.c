@@ -1,6 +1,7 @@
 /* Auto-repro on the host (runner/repro.h): decide, collect the names,
  * run the probe VM, keep what the section shows. */
 #include "runner/repro.h"
+#include "model/vlog.h"
 #include "runner/emit.h"
 
 #include <errno.h>
@@ -109,10 +110,17 @@ void kt_repro_observe(const struct kt_resolved *r, const struct vm_result *vr, c
 	x->probe_json.len = 0;
 	if (probe_json && probe_json->len && probe_json->len <= KT_PROBE_REPORT_MAX)
 		kt_kbuf_append(&x->probe_json, probe_json->data, probe_json->len);
-	/* HOOK (issue 13): the scheduler log is to be cycle-collapsed here,
-	 * before its tail is taken, once the collapse module exists. */
-	if (sched_section(&vr->com2, &b, &e))
-		tail(b, e, -1, KT_REPRO_TAIL_LINES, &x->sched_tail);
+	/* The repro scheduler log, cycle-collapsed before its tail is taken
+	 * (model/vlog.h), so an unrolled loop does not fill the 40 lines. */
+	if (sched_section(&vr->com2, &b, &e)) {
+		struct kbuf folded = { 0 };
+
+		if (!kt_vlog_collapse(b, (size_t)(e - b), &folded, NULL) && folded.data)
+			tail(folded.data, folded.data + folded.len, -1, KT_REPRO_TAIL_LINES, &x->sched_tail);
+		else
+			tail(b, e, -1, KT_REPRO_TAIL_LINES, &x->sched_tail);
+		kt_kbuf_free(&folded);
+	}
 	if (vr->com1.data) {
 		tail(vr->com1.data, vr->com1.data + vr->com1.len, 1, KT_REPRO_TAIL_LINES, &x->dump_tail);
 		tail(vr->com1.data, vr->com1.data + vr->com1.len, 0, KT_REPRO_TAIL_LINES, &x->kmsg_tail);

@@ -89,6 +89,7 @@ struct kt_outcome {
 	struct kbuf guest_json; /* the guest's result JSON, as received */
 	struct kbuf com1_tail, com2_tail;
 	struct kbuf monitor_json; /* the sidecar's "monitor" object, empty: none */
+	struct kbuf bpf_json;     /* the sidecar's "bpf" object (runner/bpf_run.h), empty: none */
 	unsigned attempts;        /* VM runs this verdict took (1 + retries used) */
 	char first_failure[512];  /* the first failed attempt's reason, "": none */
 	struct kbuf first_report; /* and its failure report (flaky cases) */

@@ -7,6 +7,8 @@
 #include "proto/shm_ring.h"
 #include "initramfs/initramfs.h"
 #include "kernel/kernel.h"
+#include "monitor/monitor.h"
+#include "proto/vlog_msg.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -66,8 +68,13 @@ struct session {
 	bool detached;       /* Ctrl-] */
 	bool have_exit;
 	int32_t exit_code;
-	bool verbose;
+	bool verbose, quiet;
 	unsigned malformed;
+	/* --bpf-out, ktstr verifier: the monitor's BPF walk, verifier logs */
+	struct kt_bpf_run *bpf;
+	struct kt_monitor *mon;
+	bool mon_started;
+	uint64_t t0;
 };
 
 static void write_all(int fd, const char *p, size_t len)
@@ -86,14 +93,25 @@ static void write_all(int fd, const char *p, size_t len)
 
 static void on_prepare(void *arg, struct vm *vm)
 {
+	struct session *s = arg;
+
+	s->t0 = kt_now_ns();
 	kt_ring_init(vm->shm, vm->shm_size);
+}
+
+static void on_finish(void *arg, struct vm *vm)
+{
+	struct session *s = arg;
+
+	(void)vm;
+	kt_monitor_stop(s->mon); /* its last BPF walk, before guest RAM goes */
 }
 
 static void on_output(void *arg, int port, const char *data, size_t len)
 {
 	struct session *s = arg;
 
-	if (port == 2 || port == 3) /* COM2, or the virtio console */
+	if ((port == 2 || port == 3) && !s->quiet) /* COM2, or the virtio console */
 		write_all(STDOUT_FILENO, data, len);
 	else if (s->verbose)
 		write_all(STDERR_FILENO, data, len);
@@ -107,12 +125,18 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 		memcpy(&s->exit_code, p, sizeof(int32_t));
 		s->have_exit = true;
 	}
+	if (crc_ok && type == KT_MSG_VERIFIER_LOG && s->bpf)
+		kt_vlogs_add(&s->bpf->vlogs, p, len);
 }
 
 static bool on_tick(void *arg, struct vm *vm)
 {
 	struct session *s = arg;
 
+	if (s->mon && !s->mon_started) { /* after launch */
+		s->mon_started = true;
+		kt_monitor_start(s->mon, vm, s->t0);
+	}
 	kt_ring_drain(vm->shm, vm->shm_size, on_msg, s, &s->malformed);
 	return s->detached;
 }
@@ -241,6 +265,50 @@ static int session_end(const struct session *s, const struct vm_result *r, bool 
 	}
 }
 
+/* The scheduler's arguments plus "--log-level N" when its binary knows
+ * that option (scx_ktstr does) and they do not set it already. */
+static const char *with_log_level(const char *path, const char *args, unsigned level, struct kt_bpf_run *r)
+{
+	static char buf[2048];
+	struct kbuf b = { 0 };
+	bool knows = !kt_read_file(path, &b) && b.data && memmem(b.data, b.len, "--log-level", 11);
+
+	kt_kbuf_free(&b);
+	if (!knows || (args && strstr(args, "--log-level")))
+		return args;
+	if ((size_t)snprintf(buf, sizeof(buf), "%s%s--log-level %u", args ? args : "", args && *args ? " " : "",
+			     level) >= sizeof(buf))
+		return args;
+	if (r)
+		r->log_level = level;
+	return buf;
+}
+
+/* The monitor, for its BPF walk only (no verdict). */
+static int bpf_monitor(const struct kernel_info *k, struct kt_layout **layout, struct kt_monitor **mon,
+		       struct kt_bpf_run *out)
+{
+	struct ktstr_test t = { .name = "shell" };
+	struct kt_mon_opts mo;
+
+	if (!k->vmlinux[0]) {
+		snprintf(out->note, sizeof(out->note), "kernel %s has no vmlinux: no BPF walk", k->key);
+		return 0;
+	}
+	*layout = kt_monitor_kernel(k->vmlinux);
+	if (!*layout) {
+		snprintf(out->note, sizeof(out->note), "the kernel's vmlinux is unusable for the monitor (said why above)");
+		return 0;
+	}
+	kt_monitor_opts(&mo, &t, NULL, 0);
+	*mon = kt_monitor_new(*layout, &mo);
+	if (!*mon) {
+		kt_err(ENOMEM, "shell: monitor");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* An error caused by the options (its message printed). */
 static int bad_input(struct kt_shell_end *end, int ret)
 {
@@ -252,9 +320,10 @@ int kt_shell_run(const struct kt_shell_opts *o, struct kt_shell_end *end)
 {
 	struct kernel_info k;
 	struct kt_shell_guest_spec gs = { .topo = o->topo, .exec = o->exec, .sched_args = o->sched_args };
-	struct session s = { .verbose = o->verbose };
+	struct session s = { .verbose = o->verbose, .quiet = o->quiet, .bpf = o->bpf };
 	struct vm_hooks hooks = { .arg = &s, .prepare = on_prepare, .output = on_output, .tick = on_tick,
-				  .input = on_input };
+				  .input = on_input, .finish = on_finish };
+	struct kt_layout *layout = NULL;
 	struct vm_config cfg = { 0 };
 	struct vm_result res;
 	struct winsize ws;
@@ -279,6 +348,8 @@ int kt_shell_run(const struct kt_shell_opts *o, struct kt_shell_end *end)
 						     sizeof(sched_guest))))
 		return bad_input(end, ret);
 	gs.sched_guest = o->scheduler ? sched_guest : NULL;
+	if (o->scheduler && o->log_level)
+		gs.sched_args = with_log_level(sched_host, o->sched_args, o->log_level, o->bpf);
 	gs.term = getenv("TERM");
 	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws)) {
 		gs.cols = ws.ws_col;
@@ -319,9 +390,15 @@ int kt_shell_run(const struct kt_shell_opts *o, struct kt_shell_end *end)
 			return ret;
 		}
 	}
+	if (o->bpf && (ret = bpf_monitor(&k, &layout, &s.mon, o->bpf)))
+		return ret;
 	kt_vm_install_signal_handlers();
 	ret = kt_vm_run(&cfg, &hooks, &res);
 	term_restore();
+	if (!ret && o->bpf)
+		kt_bpf_run_collect(o->bpf, s.mon, layout);
+	kt_monitor_free(s.mon);
+	kt_monitor_kernel_free(layout);
 	if (ret)
 		return ret;
 	ret = session_end(&s, &res, !interactive, end);

@@ -14,6 +14,7 @@
 #include <ktstr/topology.h>
 #include "vm/backend.h"
 #include "proto/shell_args.h"
+#include "runner/bpf_run.h"
 
 struct kt_shell_opts {
 	const char *kernel;        /* --kernel (NULL: resolve) */
@@ -26,6 +27,14 @@ struct kt_shell_opts {
 	size_t n_include;
 	const char *exec;          /* --exec CMD, NULL: interactive */
 	bool verbose;              /* kernel console to stderr too */
+	/* Non-NULL: the host monitor reads the guest's BPF programs and
+	 * maps from guest memory while it runs (and at its end), and the
+	 * scheduler's verifier logs are kept; filled in after the run. */
+	struct kt_bpf_run *bpf;
+	bool quiet;                /* no command output on stdout (ktstr verifier) */
+	/* Pass "--log-level N" to the scheduler when its binary has that
+	 * option (scx_ktstr: the verifier log of every program); 0: never. */
+	unsigned log_level;
 };
 
 /* ---- host.c ---- */

@@ -106,10 +106,11 @@ assert "max_imbalance_ratio" not in {t["name"]: t for t in s["tests"]}["fan_out_
 print("ok")
 PY
 expect_status "stats --metrics --json" 0 "$K" stats --metrics --json &&
-	check_py "metric registry: 19 metrics, reference gates" "$TMP/out" <<'PY'
+	check_py "metric registry: 19 reference metrics + 3 BPF, reference gates" "$TMP/out" <<'PY'
 import json, sys
 m = {x["name"]: x for x in json.load(open(sys.argv[1]))}
-assert len(m) == 19, len(m)
+assert len(m) == 22, len(m)
+assert all(m[k]["polarity"] == "lower" for k in ("bpf_run_ns", "bpf_ns_per_run", "bpf_max_verified_insns"))
 assert (m["worst_gap_ms"]["default_abs"], m["worst_gap_ms"]["default_rel"]) == (500, 0.5)
 assert (m["worst_spread"]["default_abs"], m["worst_spread"]["default_rel"]) == (5, 0.25)
 assert m["total_iterations"]["polarity"] == "higher" and m["worst_page_locality"]["polarity"] == "higher"
