@@ -35,6 +35,9 @@ ALL_CFLAGS = $(KT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 # and the installed ktstr.pc (ktstr.pc.in) both take them from KT_LIBS.
 KT_LIBS := -lbpf -ldw -lelf -ljansson -lcrypto -lz -lpthread -lm
 LDLIBS  += $(KT_LIBS)
+# For scripts that link against $(BUILD)/libktstr.a (tests/cli/payload.sh).
+print-libs:
+	@echo $(KT_LIBS)
 # scx-ktstr's sources, found at run time: this tree for the in-tree build,
 # $(PKGDATADIR) for what `make install` installs.
 $(BUILD)/src/kernel/scxbuild.o: KT_CFLAGS += -DKTSTR_SRC_DIR='"$(CURDIR)"'
@@ -305,5 +308,5 @@ clang:
 clean:
 	rm -rf $(BUILD) build build-clang
 
-.PHONY: all install uninstall FORCE unit apicheck layercheck clitest mancheck vmtest scenariotest check clang clean
+.PHONY: print-libs all install uninstall FORCE unit apicheck layercheck clitest mancheck vmtest scenariotest check clang clean
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(INST)/scxbuild.d $(BENCH_OBJ:.o=.d)

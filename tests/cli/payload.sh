@@ -3,24 +3,10 @@
 # (missing binaries with their Debian package, bad declarations and ops,
 # exit 2), then the VM tests of tests/payloads.c with --out and their
 # metrics checked in the sidecars (skipped when no kernel is cached).
-# Standalone; prints TAP ("ok N - ...", then "1..N") and "N passed, N
-# failed"; exits non-zero on a failure.
+# TAP output (tests/cli/lib.sh); exits non-zero on a failure.
 #   usage: tests/cli/payload.sh [BUILD_DIR]     (default: build)
-set -u
-B=${1:-build}
-T=$B/ktstr-tests
-K=$B/ktstr
-TMP=$(mktemp -d /tmp/ktstr-payload-cli.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-n=0 pass=0 fail=0
-
-ok()  { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
-bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done; }
-skip() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1 # SKIP $2"; }
-
-for b in "$T" "$K"; do
-	[ -x "$b" ] || { echo "$b missing: run make first"; exit 2; }
-done
+. "$(dirname "$0")/lib.sh"
+need_bin "$T" "$K"
 
 # bad_input NAME PATTERN CMD...: exit 2, PATTERN in stderr, exactly one
 # "ktstr:" line, and no VM started (no KTAP plan on stdout).
@@ -72,8 +58,11 @@ KTSTR_STEPS_TEST(oot_badre, none, s_badre);
 KTSTR_STEPS_TEST(oot_badinc, none, s_badinc);
 KTSTR_STEPS_TEST(oot_wait, none, s_wait);
 EOF
+# The link libraries from their one place (the Makefile's KT_LIBS).
+libs=$(make -s -C "$HERE/../.." print-libs)
+# shellcheck disable=SC2086 # $libs is a list of words
 if ${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -Iinclude -o "$TMP/oot" "$TMP/oot.c" "$B/libktstr.a" \
-	-lelf -ljansson -lcrypto -lz -lpthread -lm >"$TMP/cc.log" 2>&1; then
+	$libs >"$TMP/cc.log" 2>&1; then
 	ok "an out-of-tree test with payloads builds against libktstr.a"
 	bad_input "schbench: not packaged, say so and ask for a path" \
 		"payload schbench: 'schbench' not found in \\\$PATH, and ktstr knows no package that provides it; build it and give its path in \.binary" \
@@ -212,6 +201,4 @@ else
 		"the failed check is in the result, the metric in the sidecar"
 fi
 
-echo "1..$n"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+done_testing

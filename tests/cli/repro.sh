@@ -8,24 +8,12 @@
 # VM.  Five short VMs (skipped when no kernel is cached).  Prints
 # "N passed, N failed"; exits non-zero on failure.
 #   usage: tests/cli/repro.sh [BUILD_DIR]     (default: build)
-set -u
-B=${1:-build}
-T=$B/ktstr-tests
-TMP=$(mktemp -d /tmp/ktstr-clitest.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0 skip=0
-
-ok()   { pass=$((pass + 1)); echo "ok $((pass + fail)) $1"; }
-bad()  { fail=$((fail + 1)); echo "not ok $((pass + fail)) $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "failed: $*"; fi; }
+. "$(dirname "$0")/lib.sh"
+need_bin "$T"
 has()  { grep -qE -- "$1" "$2"; }
 hasnt() { ! grep -qE -- "$1" "$2"; }
 
-if ! ls "${KTSTR_CACHE_DIR:-$HOME/.cache/ktstr}"/kernels/*/bzImage >/dev/null 2>&1; then
-	echo "# SKIP no cached kernel (build/ktstr kernel build)"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
+have_kernel || skip_all "no cached kernel (build/ktstr kernel build)"
 STALL=(-s scx_ktstr -a "--stall-after 1 --timeout-ms 3000")
 
 # 1. A stall reproduced with probes.
@@ -56,5 +44,4 @@ check "passing scx_ktstr run: no second VM" hasnt 'auto-repro' "$TMP/r3"
 check "EEVDF failure: fails" [ $? -eq 1 ]
 check "EEVDF failure: no second VM" hasnt 'auto-repro' "$TMP/r4"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+done_testing

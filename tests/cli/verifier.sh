@@ -13,33 +13,8 @@
 #    and the reason; scx_qmap's declared flags: one column per profile.
 # Prints "N passed, N failed"; exits non-zero on failure.
 #   usage: tests/cli/verifier.sh [BUILD_DIR]     (default: build)
-set -u
-B=$(cd "${1:-build}" && pwd)
-K=$B/ktstr
-T=$B/ktstr-tests
-TMP=$(mktemp -d /tmp/ktstr-verifier.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0 skip=0
-
-ok()   { pass=$((pass + 1)); echo "ok $((pass + fail)) $1"; }
-bad()  { fail=$((fail + 1)); echo "not ok $((pass + fail)) $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-skip() { skip=$((skip + 1)); echo "# SKIP $1"; }
-# expect NAME WANT_RC PATTERN CMD...: exit status and a pattern in stdout+stderr
-expect() {
-	local name=$1 want=$2 pat=$3 rc
-	shift 3
-	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		bad "$name" "exit $rc, wanted $want: $*" "stdout: $(tail -c 400 "$TMP/out")" "stderr: $(tail -c 400 "$TMP/err")"
-	elif ! grep -qE -- "$pat" "$TMP/out" "$TMP/err"; then
-		bad "$name" "no /$pat/ in the output of: $*" "stdout: $(tail -c 400 "$TMP/out")"
-	else
-		ok "$name"
-	fi
-}
-
-[ -x "$K" ] || { echo "$K missing: run make first"; exit 2; }
+. "$(dirname "$0")/lib.sh"
+need_bin "$K" "$T"
 
 # --- help and bad input (no VM) ------------------------------------------------
 for f in --scheduler --args --kernel --raw --profiles --all-profiles --flag --json --compare --max-growth; do
@@ -69,10 +44,8 @@ expect "--compare refuses other JSON" 2 "not .ktstr verifier --json. output" \
 	"$K" verifier --compare "$TMP/a.json" "$TMP/c.json"
 
 if ! kpath=$("$K" kernel path 2>/dev/null); then
-	skip "verifier VMs: no cached kernel (ktstr kernel build)"
-	echo "$pass passed, $fail failed, $skip skipped"
-	[ "$fail" -eq 0 ]
-	exit
+	skip "verifier VMs" "no cached kernel (ktstr kernel build)"
+	done_testing
 fi
 BPFTOOL=$(dirname "$kpath")/sched/bpftool
 [ -x "$BPFTOOL" ] || BPFTOOL=""
@@ -168,5 +141,4 @@ grep -qE "^batch +[0-9]+ +[0-9]+ .*qmap_dispatch \+[0-9]+" "$TMP/out" &&
 	ok "scx_qmap: batch changes qmap_dispatch's verified_insns" ||
 	bad "scx_qmap: batch changes qmap_dispatch" "$(grep -E '^batch ' "$TMP/out")"
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+done_testing
