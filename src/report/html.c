@@ -5,6 +5,7 @@
 #include "runner/report_out.h"
 #include "proto/result.h"
 #include "report/report.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -32,7 +33,7 @@ static const char css[] =
 
 void kt_rep_html_esc(struct kbuf *b, const char *s)
 {
-	kt_text_clean(s ? s : "", s ? strlen(s) : 0, true, b);
+	kt_text_clean(s ? s : "", s ? strlen(s) : 0, KT_TEXT_XML, b);
 }
 
 static const char *str(json_t *o, const char *k)

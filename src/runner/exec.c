@@ -11,6 +11,7 @@
 #include "proto/guest_args.h"
 #include "proto/shm_ring.h"
 #include "monitor/monitor.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -80,8 +81,7 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 		kt_kbuf_append(&w->ring_json, p, len);
 		break;
 	case KT_MSG_CRASH:
-		snprintf(w->crash, sizeof(w->crash), "%.*s", (int)(len < sizeof(w->crash) ? len : sizeof(w->crash) - 1),
-			 (const char *)p);
+		kt_line_cleann(p, len, w->crash, sizeof(w->crash)); /* guest text: one printable line */
 		break;
 	case KT_MSG_SCHED_EXIT:
 		if (!w->sched_exit_ns)

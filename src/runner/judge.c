@@ -2,6 +2,7 @@
  * frame), compare the topology, apply expect_fail, explain failures. */
 #include "runner/runner.h"
 #include "proto/result.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,27 +30,14 @@ static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s
 		}
 	}
 	while (start < p) {
-		size_t l = strcspn(start, "\n");
+		const char *nl = memchr(start, '\n', (size_t)(p - start));
+		size_t l = nl ? (size_t)(nl - start) : (size_t)(p - start), k = l;
 
-		if (l > (size_t)(p - start))
-			l = (size_t)(p - start);
+		if (k && start[k - 1] == '\r')
+			k--;
+		/* Guest bytes are untrusted: one printable line each. */
 		kt_kbuf_printf(out, "    ");
-		for (size_t i = 0; i < l; i++) {
-			unsigned char ch = (unsigned char)start[i];
-
-			/* Guest bytes are untrusted: no escape sequences reach
-			 * the terminal (ESC [ params final-byte is dropped). */
-			if (ch == 0x1b) {
-				if (i + 1 < l && start[i + 1] == '[')
-					for (i += 2; i < l && !(start[i] >= 0x40 && start[i] <= 0x7e); i++)
-						;
-				continue;
-			}
-			if (ch >= 0x20 && ch != 0x7f)
-				kt_kbuf_append(out, &start[i], 1);
-			else if (ch == '\t')
-				kt_kbuf_append(out, " ", 1);
-		}
+		kt_text_clean(start, k, KT_TEXT_LINE, out);
 		kt_kbuf_printf(out, "\n");
 		start += l + 1;
 	}
@@ -122,10 +110,13 @@ static void stats_block(struct kbuf *out, const struct kt_result *r)
 	for (unsigned i = 0; i < r->ncg; i++) {
 		const struct kt_cgstats *g = &r->cg[i];
 
+		char name[sizeof(g->name)];
+
+		kt_line_clean(g->name, name, sizeof(name));
 		kt_kbuf_printf(out,
 			    "    %s: workers=%u cpus=%u spread=%.1f%% gap=%llums(cpu%d) migrations=%llu "
 			    "iterations=%llu run_delay=%lluus\n",
-			    g->name, g->workers, g->cpus, g->spread_pct, (unsigned long long)g->max_gap_ms,
+			    name, g->workers, g->cpus, g->spread_pct, (unsigned long long)g->max_gap_ms,
 			    g->max_gap_cpu, (unsigned long long)g->migrations, (unsigned long long)g->iterations,
 			    (unsigned long long)g->mean_run_delay_us);
 	}
@@ -163,15 +154,26 @@ static void judge_result(const struct ktstr_test *t, const struct ktstr_topo *to
 	}
 }
 
+/* One line of the report: guest text cleaned to one printable line. */
+static void report_line(struct kbuf *out, const char *prefix, const char *guest)
+{
+	kt_kbuf_printf(out, "%s", prefix);
+	kt_text_clean(guest, strlen(guest), KT_TEXT_LINE, out);
+	kt_kbuf_printf(out, "\n");
+}
+
 /* What failed, and the workers' figures. */
 static void details_block(struct kbuf *out, const struct kt_outcome *o)
 {
+	char kind[32];
+
 	if (o->have_result && !o->result.passed)
-		for (unsigned i = 0; i < o->result.ndetails; i++)
-			kt_kbuf_printf(out, "  [%s] %s\n", ktstr_kind_name(o->result.details[i].kind),
-				       o->result.details[i].msg);
+		for (unsigned i = 0; i < o->result.ndetails; i++) {
+			snprintf(kind, sizeof(kind), "  [%s] ", ktstr_kind_name(o->result.details[i].kind));
+			report_line(out, kind, o->result.details[i].msg);
+		}
 	else
-		kt_kbuf_printf(out, "  %s\n", o->reason);
+		report_line(out, "  ", o->reason);
 	if (o->have_result)
 		stats_block(out, &o->result);
 }

@@ -1,5 +1,6 @@
 /* JUnit XML and JSON sidecars (see report_out.h). */
 #include "runner/report_out.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,84 +23,6 @@ static const char *verdict_name(enum kt_verdict v)
 	case KT_SKIP: return "skip";
 	default: return "error";
 	}
-}
-
-/* Length of the valid UTF-8 sequence at s (max n bytes) and its code
- * point, or 0 if it is not one (overlong, surrogate, > U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t need;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		need = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((need == 3 && c < 0x800) || (need == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return need;
-}
-
-int kt_text_clean(const char *str, size_t len, bool xml, struct kbuf *out)
-{
-	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-	int ret = kt_kbuf_reserve(out, len + 1);
-
-	while (!ret && i < len) {
-		uint32_t cp;
-		size_t l = utf8_seq(s + i, len - i, &cp);
-		const char *ent = NULL;
-
-		if (!l) {
-			ret = kt_kbuf_append(out, repl, 3);
-			i++;
-			continue;
-		}
-		if (cp == 0 || (xml && ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xfffe ||
-					cp == 0xffff))) {
-			ret = kt_kbuf_append(out, repl, 3);
-			i += l;
-			continue;
-		}
-		if (xml) {
-			switch (cp) {
-			case '&': ent = "&amp;"; break;
-			case '<': ent = "&lt;"; break;
-			case '>': ent = "&gt;"; break;
-			case '"': ent = "&quot;"; break;
-			case '\'': ent = "&apos;"; break;
-			case '\r': ent = "&#13;"; break;
-			default: break;
-			}
-		}
-		ret = ent ? kt_kbuf_append(out, ent, strlen(ent)) : kt_kbuf_append(out, s + i, l);
-		i += l;
-	}
-	/* Keep data NUL-terminated for callers that print it. */
-	if (!ret)
-		ret = kt_kbuf_reserve(out, 1);
-	if (!ret)
-		out->data[out->len] = '\0';
-	return ret;
 }
 
 void kt_safe_name(const char *name, char *buf, size_t len)
@@ -247,7 +170,7 @@ static json_t *str_json(const char *s, size_t len)
 	struct kbuf b = { 0 };
 	json_t *j;
 
-	if (kt_text_clean(s ? s : "", s ? len : 0, false, &b))
+	if (kt_text_clean(s ? s : "", s ? len : 0, 0, &b))
 		return json_null();
 	j = json_stringn(b.data ? b.data : "", b.len);
 	kt_kbuf_free(&b);
@@ -343,7 +266,7 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 
 static void xml(struct kbuf *b, const char *s, size_t len)
 {
-	kt_text_clean(s ? s : "", s ? len : 0, true, b);
+	kt_text_clean(s ? s : "", s ? len : 0, KT_TEXT_XML, b);
 }
 
 static void xmls(struct kbuf *b, const char *s)

@@ -7,6 +7,7 @@
 #include "proto/shm_ring.h"
 #include "initramfs/initramfs.h"
 #include "kernel/kernel.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -93,10 +94,16 @@ static void on_output(void *arg, int port, const char *data, size_t len)
 {
 	struct session *s = arg;
 
-	if (port == 2 || port == 3) /* COM2, or the virtio console */
+	struct kbuf c = { 0 };
+
+	/* COM2 or the virtio console is the user's terminal session: passed
+	 * through as it is.  The kernel console (--verbose) is not. */
+	if (port == 2 || port == 3) {
 		write_all(STDOUT_FILENO, data, len);
-	else if (s->verbose)
-		write_all(STDERR_FILENO, data, len);
+	} else if (s->verbose && !kt_text_clean(data, len, KT_TEXT_TERM, &c) && c.data) {
+		write_all(STDERR_FILENO, c.data, c.len);
+	}
+	kt_kbuf_free(&c);
 }
 
 static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool crc_ok)
@@ -214,13 +221,16 @@ static int build_initrd(const struct kt_shell_opts *o, const char *sched_host, c
 
 static int report(const struct session *s, const struct vm_result *r, bool exec)
 {
+	char detail[sizeof(r->detail)];
+
+	kt_line_clean(r->detail, detail, sizeof(detail)); /* may hold guest text */
 	if (s->detached) {
 		fprintf(stderr, "\nktstr shell: Ctrl-] pressed; VM stopped\n");
 		return 0;
 	}
 	switch (r->exit) {
 	case VM_EXIT_INTERRUPTED:
-		fprintf(stderr, "\nktstr shell: %s; VM stopped\n", r->detail);
+		fprintf(stderr, "\nktstr shell: %s; VM stopped\n", detail);
 		return 130;
 	case VM_EXIT_POWEROFF:
 	case VM_EXIT_RESET:
@@ -230,8 +240,8 @@ static int report(const struct session *s, const struct vm_result *r, bool exec)
 			exec ? "the command's" : "the shell's");
 		return 1;
 	default:
-		fprintf(stderr, "ktstr shell: the guest %s%s%s\n", kt_vm_exit_name(r->exit), r->detail[0] ? ": " : "",
-			r->detail);
+		fprintf(stderr, "ktstr shell: the guest %s%s%s\n", kt_vm_exit_name(r->exit), detail[0] ? ": " : "",
+			detail);
 		return 1;
 	}
 }

@@ -3,6 +3,7 @@
  * and exit classification. */
 #include "vm/backend.h"
 #include "proto/guest_args.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -191,6 +192,17 @@ int kt_vm_build_cmdline(struct vm *vm)
 	return 0;
 }
 
+/* --verbose: the guest's consoles on stderr, without its escape
+ * sequences and control characters (newlines kept). */
+static void echo_clean(const char *buf, size_t n)
+{
+	struct kbuf c = { 0 };
+
+	if (!kt_text_clean(buf, n, KT_TEXT_TERM, &c) && c.data)
+		fwrite(c.data, 1, c.len, stderr);
+	kt_kbuf_free(&c);
+}
+
 static void drain(struct vm *vm, int port, const struct vm_hooks *h, struct vm_result *res, uint64_t t0)
 {
 	char buf[8192];
@@ -205,7 +217,7 @@ static void drain(struct vm *vm, int port, const struct vm_hooks *h, struct vm_r
 		if (port == 1 || (port == 2 && !vm->cfg->com2_stream_only))
 			kt_kbuf_append(port == 1 ? &res->com1 : &res->com2, buf, (size_t)n);
 		if (vm->cfg->console_to_stderr)
-			fwrite(buf, 1, (size_t)n, stderr);
+			echo_clean(buf, (size_t)n);
 		if (h && h->output)
 			h->output(h->arg, port, buf, (size_t)n);
 	}
@@ -268,7 +280,7 @@ static bool panic_in_console(const struct kbuf *com1, char *detail, size_t len)
 
 	if (!com1->data || !(p = strstr(com1->data, "Kernel panic - not syncing")))
 		return false;
-	snprintf(detail, len, "%.*s", (int)strcspn(p, "\r\n"), p);
+	kt_line_cleann(p, strcspn(p, "\r\n"), detail, len); /* guest text */
 	return true;
 }
 
@@ -367,9 +379,13 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 	if (ex != VM_EXIT_TIMEOUT && ex != VM_EXIT_INTERRUPTED &&
 	    panic_in_console(&res->com1, res->detail, sizeof(res->detail)))
 		ex = VM_EXIT_PANIC;
-	if (ex == VM_EXIT_CRASH && !res->detail[0])
-		snprintf(res->detail, sizeof(res->detail), "%s exited with status %d: %.400s", vm.ops->name, status,
-			 vm.vmm_log.data ? vm.vmm_log.data : "(no diagnostics)");
+	if (ex == VM_EXIT_CRASH && !res->detail[0]) {
+		char log[400] = "(no diagnostics)";
+
+		if (vm.vmm_log.data)
+			kt_line_cleann(vm.vmm_log.data, vm.vmm_log.len, log, sizeof(log));
+		snprintf(res->detail, sizeof(res->detail), "%s exited with status %d: %s", vm.ops->name, status, log);
+	}
 	res->exit = ex;
 	ret = 0;
 out:
