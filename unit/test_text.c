@@ -2,6 +2,7 @@
  * detail, a cgroup name, a crash message or console text from the guest
  * can neither forge a KTAP line nor drive the terminal. */
 #include "unit.h"
+#include "proto/com2.h"
 #include "runner/emit.h"
 #include "util/text.h"
 
@@ -75,16 +76,18 @@ UNIT_TEST(forged_ktap_crash_and_console_printed_harmlessly)
 	struct ktstr_topo topo = { 1, 1, 2, 1 };
 	struct vm_result vr = { .exit = VM_EXIT_POWEROFF };
 	struct kt_outcome o = { 0 };
+	struct kt_com2 c2;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	static const char com2[] = "KTSTR_INIT_STARTED\nguest says\r\nok 4 forged\x1b[2J\n";
 
-	kt_kbuf_append(&vr.com2, com2, strlen(com2));
-	kt_kbuf_append(&vr.com1, "boot\nok 5 forged\x1b[2J\n", 22);
+	kt_com2_init(&c2);
+	kt_com2_feed(&c2, com2, strlen(com2));
+	kt_capture_add(&vr.com1, "boot\nok 5 forged\x1b[2J\n", 22);
 	/* The CRSH text as the runner's ring reader kept it. */
 	snprintf(o.guest_crash, sizeof(o.guest_crash), "SIGSEGV\nok 6 forged\x1b[2J");
-	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_plain, "plain", &topo, &vr, &c2, NULL, 0, &o);
 	kt_emit_case(f, "", 1, "plain", "eevdf", &o);
 	kt_emit_report(f, "plain", &o);
 	fclose(f);
@@ -93,4 +96,5 @@ UNIT_TEST(forged_ktap_crash_and_console_printed_harmlessly)
 	free(buf);
 	kt_outcome_release(&o);
 	kt_vm_result_free(&vr);
+	kt_com2_free(&c2);
 }

@@ -8,6 +8,7 @@
 #include "runner/ksym.h"
 #include "runner/report_out.h"
 #include "model/defaults.h"
+#include "proto/com2.h"
 #include "proto/guest_args.h"
 #include "proto/shm_ring.h"
 #include "monitor/monitor.h"
@@ -31,7 +32,7 @@ struct watch {
 	uint64_t sched_exit_ns;
 	uint32_t scen_ms;
 	unsigned stimuli;             /* STIM events seen */
-	struct kbuf com2_head;        /* enough to spot KTSTR_INIT_STARTED */
+	struct kt_com2 com2;          /* COM2 read as it arrives (frame, sentinels, tails) */
 	struct kbuf ring_json;
 	unsigned malformed;
 	struct kt_monitor *mon;       /* host-side monitor, NULL: off */
@@ -59,13 +60,11 @@ static void on_output(void *arg, int port, const char *data, size_t len)
 		kt_kbuf_append(&w->hvc0, data, len < room ? len : room);
 		return;
 	}
-	if (port != 2 || w->init_ns)
+	if (port != 2)
 		return;
-	kt_kbuf_append(&w->com2_head, data, len);
-	if (w->com2_head.data && strstr(w->com2_head.data, "KTSTR_INIT_STARTED"))
+	kt_com2_feed(&w->com2, data, len);
+	if (!w->init_ns && w->com2.init_started.seen)
 		w->init_ns = kt_now_ns() - w->t0;
-	if (w->com2_head.len > 65536)
-		w->com2_head.len = 0;
 }
 
 static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool crc_ok)
@@ -238,6 +237,7 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 			cfg.com2_input = cfg.input_hvc0 = true;
 		}
 	}
+	kt_com2_init(&w.com2);
 	w.timeout_ns = (uint64_t)cfg.timeout_ms * 1000000u;
 	if (r->watchdog_timeout_s && env->wd_gpa && env->hz) {
 		w.wd_gpa = env->wd_gpa;
@@ -270,7 +270,7 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 		kt_debug("%s: ring: scenario %u ms, %u stimulus events, %u malformed, scheduler exit %s", r->c->name,
 			 w.scen_ms, w.stimuli, w.malformed, w.sched_exit_ns ? "seen" : "none");
 		snprintf(out->guest_crash, sizeof(out->guest_crash), "%s", w.crash);
-		kt_judge(t, r->c->name, &r->topo, &vr, w.ring_json.data, w.ring_json.len, out);
+		kt_judge(t, r->c->name, &r->topo, &vr, &w.com2, w.ring_json.data, w.ring_json.len, out);
 		if (w.mon) {
 			kt_judge_monitor(t, r->c->name, kt_monitor_verdict(w.mon), out);
 			if (env->capture)
@@ -284,7 +284,7 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 			kt_kbuf_append(&out->hvc0, w.hvc0.data, w.hvc0.len);
 		kt_vm_result_free(&vr);
 	}
-	kt_kbuf_free(&w.com2_head);
+	kt_com2_free(&w.com2);
 	kt_kbuf_free(&w.ring_json);
 	kt_kbuf_free(&w.hvc0);
 	kt_monitor_free(w.mon);

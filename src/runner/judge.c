@@ -1,7 +1,7 @@
 /* Judging one VM run: find the guest's result (ring first, then the COM2
  * frame), compare the topology, apply expect_fail, explain failures. */
 #include "runner/runner.h"
-#include "proto/result.h"
+#include "proto/com2.h"
 #include "util/text.h"
 
 #include <stdio.h>
@@ -43,53 +43,21 @@ static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s
 	}
 }
 
-/* The scheduler's log as the guest printed it between the markers. */
-static void sched_log(struct kbuf *out, const struct kbuf *com2)
+/* The last n lines of a bounded capture. */
+static void tail_capture(struct kbuf *out, const char *title, const struct kt_capture *c, int n)
 {
-	const char *b, *e, *p;
-	struct kbuf sec = { 0 };
+	struct kbuf b = { 0 };
 
-	if (!com2->data)
-		return;
-	for (b = NULL, p = com2->data; (p = strstr(p, "===SCHED_OUTPUT_START===")); p++)
-		b = p;
-	if (!b)
-		return;
-	b += strlen("===SCHED_OUTPUT_START===");
-	e = strstr(b, "===SCHED_OUTPUT_END===");
-	kt_kbuf_append(&sec, b, e ? (size_t)(e - b) : strlen(b));
-	tail_lines(out, "scheduler log", &sec, 25);
-	kt_kbuf_free(&sec);
+	kt_capture_text(c, &b);
+	tail_lines(out, title, &b, n);
+	kt_kbuf_free(&b);
 }
 
-/* COM2 without what the report shows elsewhere (scheduler log, result
- * frames), so its tail is the guest's own words. */
-static void com2_plain(const struct kbuf *com2, struct kbuf *out)
+static const char *init_stage(const struct kt_com2 *c2)
 {
-	const char *p = com2->data, *end = com2->data + com2->len;
-	bool skip = false;
-
-	while (p && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-
-		if (!strncmp(p, "===SCHED_OUTPUT_START===", 24) || !strncmp(p, KT_FRAME_BEGIN, strlen(KT_FRAME_BEGIN)))
-			skip = true;
-		if (!skip)
-			kt_kbuf_append(out, p, l);
-		if (!strncmp(p, "===SCHED_OUTPUT_END===", 22) || !strncmp(p, KT_FRAME_END, strlen(KT_FRAME_END)))
-			skip = false;
-		p += l;
-	}
-}
-
-static const char *init_stage(const struct kbuf *com2)
-{
-	const char *s = com2->data ? com2->data : "";
-
-	if (strstr(s, "KTSTR_PAYLOAD_STARTING"))
+	if (c2->payload_starting.seen)
 		return "the test started but sent no result";
-	if (strstr(s, "KTSTR_INIT_STARTED"))
+	if (c2->init_started.seen)
 		return "init started but the test never ran";
 	return "init never started (kernel or initramfs failure)";
 }
@@ -179,18 +147,19 @@ static void details_block(struct kbuf *out, const struct kt_outcome *o)
 }
 
 void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,
-	      const char *ring_json, size_t ring_len, struct kt_outcome *o)
+	      struct kt_com2 *c2, const char *ring_json, size_t ring_len, struct kt_outcome *o)
 {
 	struct kbuf json = { 0 };
 	char err[512] = "";
 	int fr;
 
 	o->exit = vr->exit;
+	kt_com2_finish(c2);
 	ktstr_topo_format(topo, o->topo, sizeof(o->topo));
 	if (ring_json && ring_len) {
 		fr = kt_kbuf_append(&json, ring_json, ring_len);
 	} else {
-		fr = kt_frame_find_last(vr->com2.data ? vr->com2.data : "", vr->com2.len, &json, err, sizeof(err));
+		fr = kt_frame_scan_result(&c2->frame, &json, err, sizeof(err));
 	}
 	if (!fr && !kt_result_from_json(json.data, json.len, &o->result, err, sizeof(err)))
 		o->have_result = true;
@@ -201,7 +170,7 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 		switch (vr->exit) {
 		case VM_EXIT_TIMEOUT:
 			snprintf(o->reason, sizeof(o->reason), "timed out (%s) with no result; %s", vr->detail,
-				 init_stage(&vr->com2));
+				 init_stage(c2));
 			break;
 		case VM_EXIT_PANIC:
 			snprintf(o->reason, sizeof(o->reason), "guest kernel panicked: %s", vr->detail);
@@ -215,7 +184,7 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 			break;
 		default:
 			snprintf(o->reason, sizeof(o->reason), "no test result from the guest (%s)%s%s; %s",
-				 kt_vm_exit_name(vr->exit), err[0] ? ": " : "", err, init_stage(&vr->com2));
+				 kt_vm_exit_name(vr->exit), err[0] ? ": " : "", err, init_stage(c2));
 		}
 		if (o->guest_crash[0] && vr->exit != VM_EXIT_INTERRUPTED) {
 			char why[sizeof(o->reason)];
@@ -240,15 +209,10 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 		kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", name,
 			    o->topo, vr->vmm_name, vr->accel, kt_vm_exit_name(vr->exit), o->wall_s);
 		details_block(&o->report, o);
-		sched_log(&o->report, &vr->com2);
-		{
-			struct kbuf plain = { 0 };
-
-			com2_plain(&vr->com2, &plain);
-			tail_lines(&o->report, "guest output (COM2)", &plain, 15);
-			kt_kbuf_free(&plain);
-		}
-		tail_lines(&o->report, "kernel console (COM1)", &vr->com1, 20);
+		if (c2->sched_log.total)
+			tail_capture(&o->report, "scheduler log", &c2->sched_log, 25);
+		tail_capture(&o->report, "guest output (COM2)", &c2->plain, 15);
+		tail_capture(&o->report, "kernel console (COM1)", &vr->com1, 20);
 	}
 }
 

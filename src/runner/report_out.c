@@ -99,21 +99,25 @@ int kt_report_check(const struct kt_run_opts *o)
 	return 0;
 }
 
-static void tail_copy(struct kbuf *dst, const struct kbuf *src)
+static void tail_copy(struct kbuf *dst, const struct kt_capture *src)
 {
-	size_t off = src->len > TAIL_BYTES ? src->len - TAIL_BYTES : 0;
+	struct kbuf t = { 0 };
+	size_t off = 0;
 
 	dst->len = 0;
-	if (!src->data || !src->len)
+	if (kt_capture_last(src, TAIL_BYTES, &t) || !t.data || !t.len) {
+		kt_kbuf_free(&t);
 		return;
-	/* Start at a line boundary when there is one near. */
-	if (off) {
-		const char *nl = memchr(src->data + off, '\n', src->len - off);
-
-		if (nl && (size_t)(nl - src->data) < off + 1024)
-			off = (size_t)(nl - src->data) + 1;
 	}
-	kt_kbuf_append(dst, src->data + off, src->len - off);
+	/* Start at a line boundary when there is one near. */
+	if (src->total > t.len) {
+		const char *nl = memchr(t.data, '\n', t.len);
+
+		if (nl && (size_t)(nl - t.data) < 1024)
+			off = (size_t)(nl - t.data) + 1;
+	}
+	kt_kbuf_append(dst, t.data + off, t.len - off);
+	kt_kbuf_free(&t);
 }
 
 void kt_report_capture(struct kt_outcome *out, const struct vm_result *vr, const char *ring_json, size_t ring_len)

@@ -110,8 +110,10 @@ struct kt_run_summary {
 int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts *o, struct kt_run_summary *sum);
 
 /* Pure: judge one VM run (exposed for unit tests). */
+struct kt_com2;
+/* c2: COM2 as it was read (proto/com2.h); finished here. */
 void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,
-	      const char *ring_json, size_t ring_len, struct kt_outcome *out);
+	      struct kt_com2 *c2, const char *ring_json, size_t ring_len, struct kt_outcome *out);
 /* Pure: judge a run on this host from the result its child left. */
 void kt_judge_local(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo,
 		    const struct kt_result *r, struct kt_outcome *out);

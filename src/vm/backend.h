@@ -11,12 +11,14 @@
 #include <sys/types.h>
 #include <ktstr/topology.h>
 #include "util/util.h"
+#include "util/capture.h"
 
 #define VM_MAX_NODES 8
 #define VM_SHM_GPA 0x10000000ull  /* 256 MiB: above the kernel, below the initrd */
 #define VM_SHM_SIZE (4u << 20)
 #define VM_MIN_NODE_MB 512
 #define VM_MAX_DISKS 2
+#define VM_PANIC_MARKER "Kernel panic - not syncing"
 
 enum vm_vmm { VMM_AUTO = 0, VMM_QEMU, VMM_KVM };
 
@@ -100,7 +102,10 @@ struct vm_result {
 	char vmm_name[16];
 	char accel[16];       /* "kvm", "tcg" */
 	char detail[512];     /* why, for PANIC/CRASH/TIMEOUT */
-	struct kbuf com1, com2;
+	/* The consoles, bounded (head, tail, bytes dropped between): a
+	 * flooding guest costs no more host memory than a quiet one. */
+	struct kt_capture com1, com2;
+	struct kt_marker panic; /* "Kernel panic - not syncing" on COM1, seen as it arrived */
 };
 void kt_vm_result_free(struct vm_result *r);
 

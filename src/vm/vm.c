@@ -43,8 +43,8 @@ const char *kt_vm_exit_name(enum vm_exit e)
 
 void kt_vm_result_free(struct vm_result *r)
 {
-	kt_kbuf_free(&r->com1);
-	kt_kbuf_free(&r->com2);
+	kt_capture_free(&r->com1);
+	kt_capture_free(&r->com2);
 }
 
 int kt_vm_parse_vmm(const char *s, enum vm_vmm *out)
@@ -214,8 +214,10 @@ static void drain(struct vm *vm, int port, const struct vm_hooks *h, struct vm_r
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		if (port == 1 && !res->first_output_ns)
 			res->first_output_ns = kt_now_ns() - t0;
+		if (port == 1)
+			kt_marker_feed(&res->panic, buf, (size_t)n);
 		if (port == 1 || (port == 2 && !vm->cfg->com2_stream_only))
-			kt_kbuf_append(port == 1 ? &res->com1 : &res->com2, buf, (size_t)n);
+			kt_capture_add(port == 1 ? &res->com1 : &res->com2, buf, (size_t)n);
 		if (vm->cfg->console_to_stderr)
 			echo_clean(buf, (size_t)n);
 		if (h && h->output)
@@ -274,13 +276,11 @@ static void pump_input(struct vm *vm, const struct vm_hooks *h, struct input *in
 	}
 }
 
-static bool panic_in_console(const struct kbuf *com1, char *detail, size_t len)
+static bool panic_in_console(const struct kt_marker *panic, char *detail, size_t len)
 {
-	const char *p;
-
-	if (!com1->data || !(p = strstr(com1->data, "Kernel panic - not syncing")))
+	if (!panic->seen)
 		return false;
-	kt_line_cleann(p, strcspn(p, "\r\n"), detail, len); /* guest text */
+	kt_line_cleann(panic->line, panic->line_len, detail, len); /* guest text */
 	return true;
 }
 
@@ -294,6 +294,7 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 	enum vm_exit ex = VM_EXIT_NONE;
 
 	memset(res, 0, sizeof(*res));
+	kt_marker_init(&res->panic, VM_PANIC_MARKER);
 	vm.ops = kt_vm_select(cfg->vmm, why, sizeof(why));
 	if (!vm.ops)
 		return kt_err(0, "%s", why);
@@ -377,7 +378,7 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 		hooks->finish(hooks->arg, &vm);
 	hooks = NULL;
 	if (ex != VM_EXIT_TIMEOUT && ex != VM_EXIT_INTERRUPTED &&
-	    panic_in_console(&res->com1, res->detail, sizeof(res->detail)))
+	    panic_in_console(&res->panic, res->detail, sizeof(res->detail)))
 		ex = VM_EXIT_PANIC;
 	if (ex == VM_EXIT_CRASH && !res->detail[0]) {
 		char log[400] = "(no diagnostics)";
