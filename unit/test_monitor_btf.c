@@ -466,7 +466,7 @@ UNIT_TEST(monitor_btf_flips)
 
 /* A hand-made blob: the shapes a real kernel never has. */
 struct mk {
-	uint32_t t[64];
+	uint32_t t[128];
 	unsigned nt;
 	char s[128];
 	uint32_t sl;
@@ -561,5 +561,85 @@ UNIT_TEST(monitor_btf_handmade)
 	CHECK_EQ_INT(type, 99);
 	CHECK_EQ_INT(kt_btf_member(b, 9, "y.z", &off, &type, NULL, 0), -ENOENT);
 	CHECK_EQ_INT(kt_btf_member(b, 6, "x", &off, &type, NULL, 0), -EINVAL); /* a typedef cycle, not a struct */
+	kt_btf_free(b);
+}
+
+/* Issue 16 finding 5: anonymous members were searched with a depth limit
+ * but no limit on the total work.  [2] struct w { 2 anonymous members of
+ * type w }: 2^17 paths to the depth limit, each walked for a missing
+ * name; [3] the same 16 wide: 16^17, effectively forever. */
+UNIT_TEST(monitor_btf_member_work_budget)
+{
+	struct mk m = { .nt = 0 };
+	struct kt_btf *b;
+	uint64_t off;
+	uint32_t type;
+	char missing[16];
+
+	mk(&m, mk_str(&m, "int"), INFO(KT_BTF_INT, 0), 4);
+	m.t[m.nt++] = 32;
+	mk(&m, mk_str(&m, "w"), INFO(KT_BTF_STRUCT, 2), 8);
+	mk(&m, 0, 2, 0);
+	mk(&m, 0, 2, 0);
+	mk(&m, mk_str(&m, "v"), INFO(KT_BTF_STRUCT, 16), 8);
+	for (int i = 0; i < 16; i++)
+		mk(&m, 0, 3, 0);
+	b = mk_parse(&m);
+	if (!b)
+		return;
+	CHECK_EQ_INT(kt_btf_member(b, 2, "x", &off, &type, missing, sizeof(missing)), -E2BIG);
+	CHECK_EQ_STR(missing, "x");
+	CHECK_EQ_INT(kt_btf_member(b, 3, "x", &off, &type, NULL, 0), -E2BIG);
+	kt_btf_free(b);
+}
+
+/* Issue 16 finding 6: offsets summed through nested anonymous members
+ * went past 4 GiB and were cut to 32 bits in the layout, so off + size
+ * wrapped, passed read_rq's bounds check and wrote outside the host's
+ * buffer.  struct rq { u32 nr_running at 0; <anonymous a1> at byte
+ * 0x1fffffff }, a1..a15 each { <anonymous next> at byte 0x1fffffff },
+ * a16 { u64 clock at byte 12 }: clock at 16 * 0x1fffffff + 12 =
+ * 0x1fffffffc, 0xfffffffc in 32 bits, where off + 8 wraps to 4. */
+UNIT_TEST(monitor_btf_offsets_past_4g)
+{
+	struct mk m = { .nt = 0 };
+	struct kt_btf *b;
+	struct kt_layout l;
+	uint64_t sym[32], off;
+	uint32_t type;
+
+	nm_table(sym, NULL);
+	/* [1] u32, [2] u64, [3] rq, [4..19] a1..a16 */
+	mk(&m, mk_str(&m, "u32"), INFO(KT_BTF_INT, 0), 4);
+	m.t[m.nt++] = 32;
+	mk(&m, mk_str(&m, "u64"), INFO(KT_BTF_INT, 0), 8);
+	m.t[m.nt++] = 64;
+	mk(&m, mk_str(&m, "rq"), INFO(KT_BTF_STRUCT, 2), 4096);
+	mk(&m, mk_str(&m, "nr_running"), 1, 0);
+	mk(&m, 0, 4, 0xfffffff8u);
+	for (uint32_t id = 4; id < 19; id++) {
+		mk(&m, 0, INFO(KT_BTF_STRUCT, 1), 16);
+		mk(&m, 0, id + 1, 0xfffffff8u);
+	}
+	mk(&m, 0, INFO(KT_BTF_STRUCT, 1), 16);
+	mk(&m, mk_str(&m, "clock"), 2, 12 * 8);
+	b = mk_parse(&m);
+	if (!b)
+		return;
+	/* The BTF reader sums in 64 bits. */
+	CHECK_EQ_INT(kt_btf_member(b, 3, "clock", &off, &type, NULL, 0), 0);
+	CHECK_EQ_INT(off, 0x1fffffffcll);
+	memset(&l, 0, sizeof(l));
+	kt_layout_resolve(&l, b, sym);
+	/* Whatever the layout accepts lies inside struct rq and inside the
+	 * span the monitor reads per CPU (64-bit sums: no wrap hides it). */
+	for (int f = 0; f < KT_RQ__COUNT; f++)
+		if (l.rq[f].ok)
+			CHECK((uint64_t)l.rq[f].off >= l.rq_lo && (uint64_t)l.rq[f].off + l.rq[f].size <= l.rq_hi &&
+			      l.rq_hi <= 4096);
+	CHECK(!l.rq[KT_RQ_CLOCK].ok);
+	CHECK(!l.group[KT_G_CORE]);
+	CHECK(l.degraded.n && strstr(l.degraded.v[0], "clock") != NULL);
+	kt_layout_free(&l);
 	kt_btf_free(b);
 }
