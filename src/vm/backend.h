@@ -67,12 +67,25 @@ struct vm_config {
 	struct vm_disk disks[VM_MAX_DISKS];
 };
 
+/* Guest RAM of one NUMA node: the nodes' regions laid out back to back
+ * from offset 0 make the machine's RAM; where each byte appears in the
+ * guest-physical space is the backend's business (vm_ram_range). */
 struct vm_region {
-	uint64_t gpa;
+	uint64_t off; /* offset in the machine's RAM (not a guest-physical address) */
 	size_t size;
 	int fd;     /* memfd backing it (the backend maps/passes it) */
 	void *host; /* host mapping, MAP_SHARED */
 };
+
+/* One guest-physical range of RAM and its host mapping.  A region can be
+ * split by the hole below 4 GiB, so there may be one more range per
+ * region. */
+struct vm_ram_range {
+	uint64_t gpa, size;
+	void *host;
+	unsigned node;
+};
+#define VM_MAX_RAM_RANGES (2 * VM_MAX_NODES)
 
 struct vm;
 struct vm_hooks {
@@ -115,6 +128,10 @@ struct vm {
 	const struct vm_backend_ops *ops;
 	struct vm_region regions[VM_MAX_NODES];
 	unsigned nregions;
+	/* The guest-physical map of RAM, from the backend's ram_map before
+	 * launch: what kt_vm_read_phys()/kt_vm_write_phys() use. */
+	struct vm_ram_range ram[VM_MAX_RAM_RANGES];
+	unsigned nram;
 	void *shm;             /* host view of the shared region */
 	size_t shm_size;
 	uint64_t shm_gpa;
@@ -130,6 +147,10 @@ struct vm_backend_ops {
 	const char *name;
 	/* Can this backend run here?  0, or -errno with a reason. */
 	int (*available)(char *why, size_t len);
+	/* Pure: where the machine's RAM (the n regions) appears in the
+	 * guest-physical space of this backend's machine, at most max
+	 * ranges in ascending order; their number, or -EINVAL. */
+	int (*ram_map)(const struct vm_region *r, unsigned n, struct vm_ram_range *out, unsigned max);
 	/* Start the guest; sets vm->accel, calls kt_vm_build_cmdline(), sets
 	 * out_fd[1], out_fd[2], log_fd. */
 	int (*launch)(struct vm *vm);
@@ -173,7 +194,8 @@ void kt_vm_install_signal_handlers(void);
  * fit, never a cut line. */
 int kt_vm_build_cmdline(struct vm *vm);
 
-/* Guest-physical access to RAM, bounds-checked: -EFAULT outside RAM. */
+/* Guest-physical access to RAM through vm->ram (a range may continue
+ * in the next one), bounds-checked: -EFAULT where there is no RAM. */
 int kt_vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len);
 int kt_vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
 

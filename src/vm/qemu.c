@@ -315,9 +315,49 @@ static void qemu_destroy(struct vm *vm)
 	vm->priv = NULL;
 }
 
+/* QEMU's q35 machine (hw/i386/pc_q35.c): with 2816 MiB of RAM or more,
+ * the first 2 GiB are at 0 and the rest at 4 GiB; below that, all of it
+ * at 0.  The nodes' regions are the machine's RAM in order, so a region
+ * can straddle the split. */
+#define Q35_SPLIT_FROM 0xb0000000ull
+#define Q35_LOW 0x80000000ull
+#define Q35_HIGH 0x100000000ull
+
+static int qemu_ram_map(const struct vm_region *r, unsigned n, struct vm_ram_range *out, unsigned max)
+{
+	uint64_t total = 0, low;
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		total += r[i].size;
+	low = total >= Q35_SPLIT_FROM ? Q35_LOW : total;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t off = r[i].off, size = r[i].size;
+		char *host = r[i].host;
+
+		if (off < low && size) {
+			uint64_t part = off + size <= low ? size : low - off;
+
+			if (k >= max)
+				return -EINVAL;
+			out[k++] = (struct vm_ram_range){ .gpa = off, .size = part, .host = host, .node = i };
+			off += part;
+			host += part;
+			size -= part;
+		}
+		if (size) {
+			if (k >= max)
+				return -EINVAL;
+			out[k++] = (struct vm_ram_range){ .gpa = off - low + Q35_HIGH, .size = size, .host = host, .node = i };
+		}
+	}
+	return (int)k;
+}
+
 const struct vm_backend_ops kt_vm_qemu_ops = {
 	.name = "qemu",
 	.available = qemu_available,
+	.ram_map = qemu_ram_map,
 	.launch = qemu_launch,
 	.exited = qemu_exited,
 	.kill = qemu_kill,

@@ -106,7 +106,7 @@ static int regions_alloc(struct vm *vm)
 {
 	const struct vm_config *c = vm->cfg;
 	unsigned nodes = c->topo.numa_nodes;
-	uint64_t per = (uint64_t)c->memory_mb / nodes, gpa = 0;
+	uint64_t per = (uint64_t)c->memory_mb / nodes, off = 0;
 
 	if (nodes > VM_MAX_NODES)
 		return kt_err(0, "topology: %u NUMA nodes, at most %d supported", nodes, VM_MAX_NODES);
@@ -116,7 +116,7 @@ static int regions_alloc(struct vm *vm)
 
 		r->fd = -1;
 		r->host = NULL;
-		r->gpa = gpa;
+		r->off = off;
 		r->size = (size_t)per << 20;
 		snprintf(name, sizeof(name), "ktstr-ram-node%u", i);
 		vm->nregions = i + 1;
@@ -130,7 +130,7 @@ static int regions_alloc(struct vm *vm)
 			r->host = NULL;
 			return kt_err(errno, "guest RAM node %u: mmap %zu MiB", i, r->size >> 20);
 		}
-		gpa += r->size;
+		off += r->size;
 	}
 	vm->shm_gpa = VM_SHM_GPA;
 	vm->shm_size = VM_SHM_SIZE;
@@ -139,30 +139,40 @@ static int regions_alloc(struct vm *vm)
 	return 0;
 }
 
+/* Copy between guest RAM at gpa and buf, range by range. */
+static int phys_copy(struct vm *vm, uint64_t gpa, void *buf, size_t len, bool write)
+{
+	char *b = buf;
+
+	while (len) {
+		const struct vm_ram_range *r = NULL;
+		size_t k;
+
+		for (unsigned i = 0; i < vm->nram && !r; i++)
+			if (gpa >= vm->ram[i].gpa && gpa - vm->ram[i].gpa < vm->ram[i].size)
+				r = &vm->ram[i];
+		if (!r)
+			return -EFAULT;
+		k = r->size - (gpa - r->gpa) < len ? (size_t)(r->size - (gpa - r->gpa)) : len;
+		if (write)
+			memcpy((char *)r->host + (gpa - r->gpa), b, k);
+		else
+			memcpy(b, (char *)r->host + (gpa - r->gpa), k);
+		gpa += k;
+		b += k;
+		len -= k;
+	}
+	return 0;
+}
+
 int kt_vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len)
 {
-	for (unsigned i = 0; i < vm->nregions; i++) {
-		const struct vm_region *r = &vm->regions[i];
-
-		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa)) {
-			memcpy(buf, (char *)r->host + (gpa - r->gpa), len);
-			return 0;
-		}
-	}
-	return -EFAULT;
+	return phys_copy(vm, gpa, buf, len, false);
 }
 
 int kt_vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 {
-	for (unsigned i = 0; i < vm->nregions; i++) {
-		const struct vm_region *r = &vm->regions[i];
-
-		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa)) {
-			memcpy((char *)r->host + (gpa - r->gpa), buf, len);
-			return 0;
-		}
-	}
-	return -EFAULT;
+	return phys_copy(vm, gpa, (void *)buf, len, true);
 }
 
 int kt_vm_build_cmdline(struct vm *vm)
@@ -313,6 +323,13 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 	ret = regions_alloc(&vm);
 	if (ret)
 		goto out;
+	ret = vm.ops->ram_map(vm.regions, vm.nregions, vm.ram, VM_MAX_RAM_RANGES);
+	if (ret < 0) {
+		ret = kt_err(-ret, "--vmm %s: map %u MiB of guest RAM in %u regions", vm.ops->name, cfg->memory_mb,
+			     vm.nregions);
+		goto out;
+	}
+	vm.nram = (unsigned)ret;
 	if (hooks && hooks->prepare)
 		hooks->prepare(hooks->arg, &vm);
 	t0 = kt_now_ns();

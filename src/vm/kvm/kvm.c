@@ -527,9 +527,23 @@ static int kvm_vcpu_thread(struct vm *vm, unsigned cpu, pid_t *pid, pid_t *tid)
 	return 0;
 }
 
+/* The map kt_vmm_memmap() gives KVM as memory slots. */
+static int kvm_ram_map(const struct vm_region *r, unsigned n, struct vm_ram_range *out, unsigned max)
+{
+	struct kvmm_chunk c[KVMM_MAX_CHUNKS];
+	int k = kt_vmm_memmap(r, n, c, KVMM_MAX_CHUNKS);
+
+	if (k < 0 || (unsigned)k > max)
+		return -EINVAL;
+	for (int i = 0; i < k; i++)
+		out[i] = (struct vm_ram_range){ .gpa = c[i].gpa, .size = c[i].size, .host = c[i].host, .node = c[i].node };
+	return k;
+}
+
 const struct vm_backend_ops kt_vm_kvm_ops = {
 	.name = "kvm",
 	.available = kvm_available,
+	.ram_map = kvm_ram_map,
 	.launch = kvm_launch,
 	.exited = kvm_exited,
 	.kill = kvm_kill,

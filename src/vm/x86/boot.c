@@ -13,7 +13,7 @@ int kt_vmm_memmap(const struct vm_region *r, unsigned n, struct kvmm_chunk *out,
 	unsigned k = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t gpa = r[i].gpa, size = r[i].size;
+		uint64_t gpa = r[i].off, size = r[i].size;
 		char *host = r[i].host;
 
 		/* Below the gap: as laid out. */
