@@ -268,39 +268,6 @@ static int write_cpio(const struct manifest *m, struct cpio *c)
 	return ret ? kt_err(-ret, "initramfs: cpio: finish archive") : 0;
 }
 
-/* Writes data to path through a temporary file in the same directory. */
-static int write_atomic(const char *dir, const char *path, const void *data, size_t len)
-{
-	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd, ret = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s/.tmp-cpio.XXXXXX", dir) >= (int)sizeof(tmp))
-		return kt_err(ENAMETOOLONG, "initramfs: temporary file in %s", dir);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return kt_err(errno, "initramfs: create temporary file %s", tmp);
-	while (len && !ret) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno != EINTR)
-			ret = kt_err(errno, "initramfs: write %s", tmp);
-		else if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		}
-	}
-	if (!ret && fchmod(fd, 0644))
-		ret = kt_err(errno, "initramfs: chmod %s", tmp);
-	if (close(fd) && !ret)
-		ret = kt_err(errno, "initramfs: close %s", tmp);
-	if (!ret && rename(tmp, path))
-		ret = kt_err(errno, "initramfs: rename %s to %s", tmp, path);
-	if (ret)
-		unlink(tmp);
-	return ret;
-}
-
 /* Removes archives unused for CACHE_MAX_AGE (a cache hit refreshes the
  * mtime) and stale temporary files.  Failures are not errors. */
 static void prune(const char *dir, const char *keep)
@@ -315,9 +282,10 @@ static void prune(const char *dir, const char *keep)
 		const char *n = de->d_name;
 		size_t len = strlen(n);
 		bool archive = len > 5 && !strcmp(n + len - 5, ".cpio");
+		bool tmp = strstr(n, ".cpio" KT_TMP_SUFFIX) || !strncmp(n, ".tmp-cpio.", 10); /* now, before */
 		struct stat st;
 
-		if (!strcmp(n, keep) || (!archive && strncmp(n, ".tmp-cpio.", 10)) ||
+		if (!strcmp(n, keep) || (!archive && !tmp) ||
 		    fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
 			continue;
 		if (now - st.st_mtime > (archive ? CACHE_MAX_AGE : TMP_MAX_AGE)) {
@@ -368,8 +336,8 @@ int kt_initramfs_build(const struct initramfs_spec *spec, char *out, size_t outl
 	}
 	kt_cpio_init(&c);
 	ret = write_cpio(&m, &c);
-	if (!ret)
-		ret = write_atomic(dir, out, c.buf.data, c.buf.len);
+	if (!ret && (ret = kt_write_atomic(out, c.buf.data, c.buf.len, 0644)))
+		kt_err(-ret, "initramfs: write %s", out);
 	if (!ret)
 		kt_debug("initramfs: built %s (%zu bytes, %zu entries)", out, c.buf.len, m.n);
 	kt_cpio_free(&c);

@@ -143,22 +143,6 @@ static bool stamp_matches(const char *sched_dir, const char *stamp)
 	       !strcmp(have, stamp) && !fmtp(p, sizeof(p), "%s/%s", sched_dir, SCX_NAME) && kt_is_executable(p);
 }
 
-/* Write path via a temp file and rename(), so readers never see half. */
-static int put_file(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char tmp[KT_PATH];
-	int ret = fmtp(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
-
-	if (ret)
-		return ret;
-	if ((ret = kt_write_file(tmp, data, len)) || (mode && chmod(tmp, mode) && (ret = -errno)) ||
-	    (rename(tmp, path) && (ret = -errno))) {
-		unlink(tmp);
-		return ret;
-	}
-	return 0;
-}
-
 /* The last lines of a failed build's log, most likely the compiler error. */
 static void log_tail(const char *log, int lines)
 {
@@ -195,7 +179,7 @@ static int build_locked(const char *src, const char *kobj, const char *sched_dir
 		return kt_err(-ret, "%s: paths under %s", SCX_NAME, kobj);
 	if ((ret = kt_mkdir_p(out, 0755)))
 		return kt_err(-ret, "mkdir %s", out);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return kt_err(errno, "open %s", lock);
 	if (flock(fd, LOCK_EX)) {
@@ -218,9 +202,9 @@ static int build_locked(const char *src, const char *kobj, const char *sched_dir
 			log_tail(log, 8);
 		goto out;
 	}
-	if ((ret = kt_read_file(built, &bin)) || (ret = put_file(dst, bin.data, bin.len, 0755)) ||
+	if ((ret = kt_read_file(built, &bin)) || (ret = kt_write_atomic(dst, bin.data, bin.len, 0755)) ||
 	    (ret = fmtp(dst, sizeof(dst), "%s/%s.stamp", sched_dir, SCX_NAME)) ||
-	    (ret = put_file(dst, stamp, strlen(stamp), 0))) {
+	    (ret = kt_write_atomic(dst, stamp, strlen(stamp), 0))) {
 		kt_err(-ret, "install %s into %s", built, sched_dir);
 		goto out;
 	}

@@ -42,14 +42,31 @@ void kt_safe_name(const char *name, char *buf, size_t len)
 	buf[i] = '\0';
 }
 
+/* Can a file be created next to prefix?  Probed with a file of our own
+ * (mkstemp: O_EXCL, never an existing file or a symlink), removed at
+ * once.  0 or -errno (said why). */
+static int probe_writable(const char *opt, const char *name, const char *prefix)
+{
+	char probe[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(probe, sizeof(probe), "%sXXXXXX", prefix) >= sizeof(probe))
+		return kt_err(ENAMETOOLONG, "%s %s", opt, name);
+	fd = mkostemp(probe, O_CLOEXEC);
+	if (fd < 0)
+		return kt_err(errno, "%s %s: cannot write there", opt, name);
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
 int kt_report_check(const struct kt_run_opts *o)
 {
+	char prefix[PATH_MAX];
 	struct stat st;
+	int ret;
 
 	if (o->out_dir) {
-		char probe[PATH_MAX];
-		int fd;
-
 		if (!*o->out_dir) {
 			kt_err(0, "--out: empty directory name");
 			return -EINVAL;
@@ -62,39 +79,25 @@ int kt_report_check(const struct kt_run_opts *o)
 			kt_err(ENOTDIR, "--out %s", o->out_dir);
 			return -ENOTDIR;
 		}
-		snprintf(probe, sizeof(probe), "%s/.ktstr-probe-XXXXXX", o->out_dir);
-		fd = mkstemp(probe);
-		if (fd < 0) {
-			int e = errno;
-
-			kt_err(e, "--out %s: directory not writable", o->out_dir);
-			return -e;
-		}
-		close(fd);
-		unlink(probe);
+		snprintf(prefix, sizeof(prefix), "%s/.ktstr-probe-", o->out_dir);
+		if ((ret = probe_writable("--out", o->out_dir, prefix)))
+			return ret;
 	}
 	if (o->junit) {
-		bool existed = !stat(o->junit, &st);
-		int fd;
-
 		if (!*o->junit) {
 			kt_err(0, "--junit: empty file name");
 			return -EINVAL;
 		}
-		if (existed && S_ISDIR(st.st_mode)) {
+		if (!lstat(o->junit, &st) && S_ISDIR(st.st_mode)) {
 			kt_err(EISDIR, "--junit %s: give a file name", o->junit);
 			return -EISDIR;
 		}
-		fd = open(o->junit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			int e = errno;
-
-			kt_err(e, "--junit %s: cannot write", o->junit);
-			return -e;
-		}
-		close(fd);
-		if (!existed)
-			unlink(o->junit);
+		/* The file is written by rename() from a temporary file next
+		 * to it: what must be writable is its directory, not the path
+		 * itself (never opened here: it may be anyone's symlink). */
+		snprintf(prefix, sizeof(prefix), "%s" KT_TMP_SUFFIX, o->junit);
+		if ((ret = probe_writable("--junit", o->junit, prefix)))
+			return ret;
 	}
 	return 0;
 }
@@ -183,19 +186,9 @@ static json_t *str_json(const char *s, size_t len)
 
 static int write_atomic(const char *path, const char *data, size_t len)
 {
-	char tmp[PATH_MAX + 16];
-	int ret;
+	int ret = kt_write_atomic(path, data, len, 0644);
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
-		return kt_err(ENAMETOOLONG, "%s", path);
-	ret = kt_write_file(tmp, data, len);
-	if (ret)
-		return ret;
-	if (rename(tmp, path)) {
-		ret = kt_err(errno, "rename %s to %s", tmp, path);
-		unlink(tmp);
-	}
-	return ret;
+	return ret ? kt_err(-ret, "write %s", path) : 0;
 }
 
 static int write_sidecar(struct kt_report *r, const struct kt_case *c, const struct kt_outcome *out)

@@ -56,30 +56,56 @@ int kt_read_file_str(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-int kt_write_file(const char *path, const void *data, size_t len)
+static int write_all(int fd, const void *data, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	const char *p = data;
 
-	if (fd < 0)
-		return -errno;
 	while (len) {
 		ssize_t n = write(fd, p, len);
 
 		if (n < 0) {
-			int e = errno;
-
-			if (e == EINTR)
+			if (errno == EINTR)
 				continue;
-			close(fd);
-			return -e;
+			return -errno;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	if (close(fd))
-		return -errno;
 	return 0;
+}
+
+int kt_write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, data, len);
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int kt_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[4096];
+	int fd, ret;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s" KT_TMP_SUFFIX "XXXXXX", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT | O_EXCL, 0600: never an existing file or a symlink */
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, data, len);
+	if (!ret && fchmod(fd, mode ? mode : 0644))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path)) /* replaces path itself, even a symlink */
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
 }
 
 int kt_write_str(const char *path, const char *s)

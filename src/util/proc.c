@@ -27,7 +27,7 @@ int kt_run_cmd(char *const argv[], const char *cwd, const char *log_path)
 	pid_t pid;
 
 	if (log_path) {
-		logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (logfd < 0)
 			return -errno;
 	}

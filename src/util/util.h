@@ -42,6 +42,13 @@ void kt_strlist_free(struct strlist *l);
 int kt_read_file(const char *path, struct kbuf *out);          /* whole file */
 int kt_read_file_str(const char *path, char *buf, size_t len); /* NUL-terminated, trimmed */
 int kt_write_file(const char *path, const void *data, size_t len);
+/* Replace path with data (mode, 0: 0644) through a temporary file made
+ * by mkstemp() next to it (path KT_TMP_SUFFIX XXXXXX: O_EXCL, never a
+ * file or symlink someone planted) and rename(): readers see the old
+ * file or the new one, never half, and a symlink at path is replaced,
+ * not followed.  0 or -errno; the temporary file never stays. */
+#define KT_TMP_SUFFIX ".tmp-"
+int kt_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 int kt_write_str(const char *path, const char *s);
 int kt_mkdir_p(const char *path, mode_t mode);
 int kt_rm_rf(const char *path);
