@@ -206,25 +206,57 @@ bool kt_is_executable(const char *path)
 	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
 }
 
-int kt_cache_root(char *buf, size_t len)
+int kt_cache_root_for(const char *cache_dir, const char *xdg, const char *home, const char *pw_home, char *buf,
+		      size_t len)
 {
-	const char *e = getenv("KTSTR_CACHE_DIR"), *home;
 	int n;
 
-	if (e && *e)
-		n = snprintf(buf, len, "%s", e);
-	else if ((e = getenv("XDG_CACHE_HOME")) && *e)
-		n = snprintf(buf, len, "%s/ktstr", e);
-	else {
-		home = getenv("HOME");
-		if (!home || !*home) {
-			struct passwd *pw = getpwuid(getuid());
-
-			home = pw ? pw->pw_dir : "/tmp";
-		}
-		n = snprintf(buf, len, "%s/.cache/ktstr", home);
-	}
+	if (cache_dir && *cache_dir)
+		n = snprintf(buf, len, "%s", cache_dir);
+	else if (xdg && *xdg)
+		n = snprintf(buf, len, "%s/ktstr", xdg);
+	else if ((home && *home) || (pw_home && *pw_home))
+		n = snprintf(buf, len, "%s/.cache/ktstr", home && *home ? home : pw_home);
+	else
+		return -ENOENT; /* no fallback to a shared directory such as /tmp */
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int kt_cache_dir_check(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno; /* created later, by us */
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	/* Whoever can write the cache can swap kernels, schedulers and
+	 * initramfs archives under us. */
+	if ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & S_IWOTH))
+		return -EPERM;
+	return 0;
+}
+
+int kt_cache_root(char *buf, size_t len)
+{
+	struct passwd *pw = NULL;
+	const char *home = getenv("HOME");
+	int ret;
+
+	if (!home || !*home)
+		pw = getpwuid(getuid());
+	ret = kt_cache_root_for(getenv("KTSTR_CACHE_DIR"), getenv("XDG_CACHE_HOME"), home, pw ? pw->pw_dir : NULL,
+				buf, len);
+	if (ret == -ENOENT)
+		return kt_err(ENOENT, "cache directory: HOME is not set and uid %u has no home; set KTSTR_CACHE_DIR",
+			      (unsigned)getuid());
+	if (ret)
+		return ret;
+	ret = kt_cache_dir_check(buf);
+	if (ret == -EPERM)
+		return kt_err(EPERM, "cache directory %s is writable by others or not ours; use a private one "
+				     "(KTSTR_CACHE_DIR)", buf);
+	return ret;
 }
 
 struct sha256 {

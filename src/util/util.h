@@ -57,8 +57,16 @@ bool kt_path_exists(const char *path);
 bool kt_is_executable(const char *path);
 
 /* The cache root: $KTSTR_CACHE_DIR, else $XDG_CACHE_HOME/ktstr, else
- * ~/.cache/ktstr.  Writes into buf. */
+ * ~/.cache/ktstr ($HOME, else the passwd entry's home; never a shared
+ * fallback like /tmp).  Writes into buf.  -ENOENT without a home, -EPERM
+ * when it exists but is world-writable or someone else's (both said). */
 int kt_cache_root(char *buf, size_t len);
+/* Pure: the choice above from the values given (NULL or "": unset). */
+int kt_cache_root_for(const char *cache_dir, const char *xdg, const char *home, const char *pw_home, char *buf,
+		      size_t len);
+/* 0 when path is absent, or a directory owned by us (or root) that
+ * others cannot write; -EPERM, -ENOTDIR or -errno otherwise. */
+int kt_cache_dir_check(const char *path);
 
 /* SHA-256 (libcrypto).  hex must hold 65 bytes. */
 struct sha256;
