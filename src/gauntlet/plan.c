@@ -58,14 +58,16 @@ int kt_costs_update(const char *path, const char *key, double overhead_s)
 	struct kbuf b = { 0 };
 	int fd, ret;
 
-	snprintf(dir, sizeof(dir), "%s", path);
+	if (kt_fmt(dir, sizeof(dir), "%s", path))
+		return kt_err(ENAMETOOLONG, "costs: %s", path);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
 		if ((ret = kt_mkdir_p(dir, 0755)))
 			return kt_err(-ret, "costs: create %s", dir);
 	}
-	snprintf(lock, sizeof(lock), "%s.lock", path);
+	if (kt_fmt(lock, sizeof(lock), "%s.lock", path))
+		return kt_err(ENAMETOOLONG, "costs: lock file for %s", path);
 	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return kt_err(errno, "costs: open lock %s", lock);

@@ -100,8 +100,7 @@ int kt_local_setup(struct kt_local *l)
 	n = snprintf(l->base, sizeof(l->base), "%s/ktstr-%d", l->root, (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof(l->base))
 		return -ENAMETOOLONG;
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", l->root);
-	f = fopen(path, "r");
+	f = kt_fmt(path, sizeof(path), "%s/cgroup.controllers", l->root) ? NULL : fopen(path, "r");
 	if (f) {
 		if (!fgets(l->controllers, sizeof(l->controllers), f))
 			l->controllers[0] = '\0';
@@ -133,8 +132,9 @@ static void rm_tree(const char *path, const char *root)
 		char procs[PATH_MAX], line[32], dst[PATH_MAX];
 		FILE *f;
 
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
-		snprintf(dst, sizeof(dst), "%s/cgroup.procs", root);
+		if (kt_fmt(procs, sizeof(procs), "%s/cgroup.procs", path) ||
+		    kt_fmt(dst, sizeof(dst), "%s/cgroup.procs", root))
+			break;
 		f = fopen(procs, "r");
 		while (f && fgets(line, sizeof(line), f))
 			kt_write_str(dst, line);

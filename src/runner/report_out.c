@@ -79,7 +79,8 @@ int kt_report_check(const struct kt_run_opts *o)
 			kt_err(ENOTDIR, "--out %s", o->out_dir);
 			return -ENOTDIR;
 		}
-		snprintf(prefix, sizeof(prefix), "%s/.ktstr-probe-", o->out_dir);
+		if (kt_fmt(prefix, sizeof(prefix), "%s/.ktstr-probe-", o->out_dir))
+			return kt_err(ENAMETOOLONG, "--out %s", o->out_dir);
 		if ((ret = probe_writable("--out", o->out_dir, prefix)))
 			return ret;
 	}
@@ -95,7 +96,8 @@ int kt_report_check(const struct kt_run_opts *o)
 		/* The file is written by rename() from a temporary file next
 		 * to it: what must be writable is its directory, not the path
 		 * itself (never opened here: it may be anyone's symlink). */
-		snprintf(prefix, sizeof(prefix), "%s" KT_TMP_SUFFIX, o->junit);
+		if (kt_fmt(prefix, sizeof(prefix), "%s" KT_TMP_SUFFIX, o->junit))
+			return kt_err(ENAMETOOLONG, "--junit %s", o->junit);
 		if ((ret = probe_writable("--junit", o->junit, prefix)))
 			return ret;
 	}

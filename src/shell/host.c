@@ -172,7 +172,10 @@ static int resolve_scheduler(const char *name, const struct kernel_info *k, char
 		return -ENOENT;
 	}
 	base = strrchr(host, '/') + 1;
-	snprintf(guest, glen, "/sched/%s", base);
+	if (kt_fmt(guest, glen, "/sched/%s", base)) {
+		fprintf(stderr, "ktstr: --scheduler %s: file name too long for the guest\n", name);
+		return -ENAMETOOLONG;
+	}
 	return 0;
 }
 

@@ -101,8 +101,7 @@ int kt_find_in_path(const char *name, char *buf, size_t len)
 	if (strchr(name, '/')) {
 		if (!kt_is_executable(name))
 			return -ENOENT;
-		snprintf(buf, len, "%s", name);
-		return 0;
+		return kt_fmt(buf, len, "%s", name);
 	}
 	dup = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
 	if (!dup)
@@ -110,10 +109,10 @@ int kt_find_in_path(const char *name, char *buf, size_t len)
 	for (tok = strtok_r(dup, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
 		char cand[4096];
 
-		snprintf(cand, sizeof(cand), "%s/%s", tok, name);
+		if (kt_fmt(cand, sizeof(cand), "%s/%s", tok, name))
+			continue; /* a PATH entry too long to hold name */
 		if (kt_is_executable(cand)) {
-			snprintf(buf, len, "%s", cand);
-			ret = 0;
+			ret = kt_fmt(buf, len, "%s", cand);
 			break;
 		}
 	}

@@ -49,6 +49,17 @@ void kt_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+int kt_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int kt_kbuf_reserve(struct kbuf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1, cap = b->cap ? b->cap : 256;

@@ -19,6 +19,10 @@ void kt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int kt_verbose;
 void kt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* snprintf that says when it cut: 0, or -ENAMETOOLONG when the result
+ * did not fit in len (buf then holds a cut string: do not use it). */
+int kt_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Growable byte buffer. */
 struct kbuf {
 	char *data;
