@@ -1,10 +1,14 @@
-/* Truncation is an error, never silent (issue 16, finding 10): QEMU's
- * argument vector never loses an argument (which shifted every one after
- * it), scheduler flag arguments and case names are never cut, and the
- * scheduler's arguments on the guest command line are refused whole. */
+/* Guest command-line values and what carries them (issue 16, findings
+ * 10 and 11): truncation is an error, never silent (QEMU's argument
+ * vector never loses an argument, which shifted every one after it;
+ * scheduler flag arguments and case names are never cut; the scheduler's
+ * arguments are refused whole), and every value goes through the one
+ * encoder. */
 #include "unit.h"
 #include "model/profiles.h"
 #include "runner/exec.h"
+#include "proto/guest_args.h"
+#include "proto/shell_args.h"
 #include "vm/qemu.h"
 
 #include <errno.h>
@@ -111,4 +115,40 @@ UNIT_TEST(guest_sched_args_refused_whole)
 	args[100] = '\0';
 	CHECK_EQ_INT(kt_case_cmdline(&r, &env, "sched/s", cmd, sizeof(cmd)), 0);
 	CHECK(strstr(cmd, "ktstr_sched_args=") != NULL);
+}
+
+/* Issue 16, finding 11: the scheduler's file name, whatever it is, goes
+ * onto the kernel command line through the one encoder, from the runner
+ * and from ktstr shell alike: "a init=/bin/sh" adds no kernel parameter. */
+static bool has_word(const char *cmd, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = cmd; (p = strstr(p, word)); p++)
+		if ((p == cmd || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
+UNIT_TEST(sched_file_name_encoded_runner_and_shell)
+{
+	static const struct ktstr_scheduler s = { .name = "evil", .binary = "a init=/bin/sh" };
+	static const struct ktstr_test t = { .name = "t", .fn = body, .scheduler = &s };
+	struct kt_case c = { .t = &t, .sched = &s };
+	struct kt_resolved r = { .c = &c, .topo = { 1, 1, 2, 1 } };
+	struct kt_exec_env env = { 0 };
+	struct kt_shell_guest_spec sh = { .topo = { 1, 1, 2, 1 }, .sched_guest = "/sched/a init=/bin/sh rdinit=/x" };
+	struct kt_shell_guest_cfg sc;
+	static struct kt_guest_args back;
+	char cmd[4096], err[128];
+
+	CHECK_EQ_INT(kt_case_cmdline(&r, &env, "sched/a init=/bin/sh", cmd, sizeof(cmd)), 0);
+	CHECK(!has_word(cmd, "init=/bin/sh") && !strstr(cmd, " init="));
+	CHECK(strstr(cmd, " ktstr_sched=/sched/a%20init=/bin/sh") != NULL);
+	CHECK_EQ_INT(kt_guest_args_parse(cmd, &back), 0);
+	CHECK_EQ_STR(back.sched, "/sched/a init=/bin/sh");
+	CHECK_EQ_INT(kt_shell_cmdline(&sh, cmd, sizeof(cmd), err, sizeof(err)), 0);
+	CHECK(!has_word(cmd, "init=/bin/sh") && !has_word(cmd, "rdinit=/x"));
+	CHECK_EQ_INT(kt_shell_parse_cmdline(cmd, &sc), 0);
+	CHECK_EQ_STR(sc.sched, "/sched/a init=/bin/sh rdinit=/x");
 }
