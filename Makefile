@@ -213,14 +213,16 @@ tsan: $(BUILD)/tsan-tests
 # pkg-config (tests/cli/install.sh; no VM), the runner flags and commands
 # (run.sh; one short VM run when a kernel is cached), the gauntlet and
 # budget (gauntlet.sh; two short VMs), stats/compare/report and the man
-# page (report.sh; two short VMs, headless Chromium) and `ktstr shell`
-# (shell.sh; a few short VMs, tmux).
+# page (report.sh; two short VMs, headless Chromium), `ktstr shell`
+# (shell.sh; a few short VMs, tmux) and SIGINT/SIGTERM at five moments of
+# a run (interrupt.sh; five short VMs: nothing left behind).
 clitest: all mancheck
 	tests/cli/install.sh $(BUILD)
 	tests/cli/run.sh $(BUILD)
 	tests/cli/report.sh $(BUILD)
 	tests/cli/gauntlet.sh $(BUILD)
 	tests/cli/shell.sh $(BUILD)
+	tests/cli/interrupt.sh $(BUILD)
 
 # docs/ktstr.1 renders without groff warnings (skipped without groff).
 mancheck:

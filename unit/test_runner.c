@@ -7,6 +7,7 @@
 #include "../cli/cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -164,7 +165,9 @@ UNIT_TEST(exit_status_mapping)
 	CHECK_EQ_INT(kt_run_exit_status(-ENOMEM, &s), 1);
 	s.failed = 1;
 	CHECK_EQ_INT(kt_run_exit_status(0, &s), 1);
-	s.failed = 0;
-	s.interrupted = true;
-	CHECK_EQ_INT(kt_run_exit_status(0, &s), 1);
+	s.interrupted = true; /* whatever else: 128 + the signal */
+	s.signal = SIGINT;
+	CHECK_EQ_INT(kt_run_exit_status(0, &s), 130);
+	s.signal = SIGTERM;
+	CHECK_EQ_INT(kt_run_exit_status(-ENOMEM, &s), 143);
 }

@@ -28,7 +28,7 @@ static volatile pid_t child;
 
 static void on_signal(int sig)
 {
-	kt_vm_interrupted = sig;
+	kt_interrupted = sig;
 	if (child > 0)
 		kill(child, SIGKILL);
 }
@@ -187,7 +187,7 @@ static int run_child(const struct kt_resolved *r, struct kt_result *res)
 	child = 0;
 	*res = ctx->result;
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		kt_result_add(res, KTSTR_K_OTHER, kt_vm_interrupted ? "interrupted" : "scenario process died");
+		kt_result_add(res, KTSTR_K_OTHER, kt_interrupted ? "interrupted" : "scenario process died");
 	munmap(ctx, sizeof(*ctx));
 	return 0;
 }

@@ -95,7 +95,7 @@ static bool attempt_stop(void *arg)
 	struct attempt_ctx *a = arg;
 	bool stop;
 
-	if (kt_vm_interrupted)
+	if (kt_interrupted)
 		return true;
 	pthread_mutex_lock(&a->p->lock);
 	stop = !a->p->retry_budget;
@@ -126,7 +126,7 @@ static void *worker(void *arg)
 		struct kt_attempt_ops ops = { attempt_run, attempt_retrying, attempt_stop, &a };
 
 		pthread_mutex_lock(&p->lock);
-		if (p->next >= p->n || kt_vm_interrupted) {
+		if (p->next >= p->n || kt_interrupted) {
 			pthread_mutex_unlock(&p->lock);
 			return NULL;
 		}
@@ -234,7 +234,7 @@ static void finish(struct pool *p, struct kt_run_summary *sum)
 		t.failed++; /* a requested output could not be written */
 		sum->output_failed = true;
 	}
-	sum->interrupted = kt_vm_interrupted != 0;
+	sum->interrupted = kt_interrupted != 0;
 	sum->not_run = p->n - (p->next < p->n ? p->next : p->n);
 	if (sum->interrupted)
 		printf("# interrupted: %zu of %zu tests not run\n", sum->not_run, p->n);
@@ -255,6 +255,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	int ret;
 
 	memset(sum, 0, sizeof(*sum));
+	kt_signals_install(); /* before anything that makes a file or a process */
 	p.jobs = calloc(n ? n : 1, sizeof(*p.jobs));
 	if (!p.jobs)
 		return kt_err(ENOMEM, "allocate %zu jobs", n), -ENOMEM;
@@ -296,12 +297,11 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 			goto err_jobs;
 		}
 		ret = kt_prep_vm(&prep, cases, n, o);
-		if (ret)
+		if (ret || kt_interrupted)
 			goto err_prep;
 		kt_prep_env(&prep, o, &p.env);
 		snprintf(header, sizeof(header), "kernel %s (%s)", prep.k.key[0] ? prep.k.key : prep.k.bzimage,
 			 prep.k.version);
-		kt_vm_install_signal_handlers();
 	}
 	pthread_mutex_init(&p.lock, NULL);
 	/* --retries N per case, at most max(2, n/10) retries in all. */
@@ -321,5 +321,14 @@ err_prep:
 	kt_prep_free(&prep);
 err_jobs:
 	free(p.jobs);
+	if (kt_interrupted && !sum->interrupted) { /* during set-up: nothing ran */
+		printf("# interrupted by signal %d during set-up; no test ran\n", (int)kt_interrupted);
+		fflush(stdout);
+		sum->interrupted = true;
+		sum->not_run = n;
+		ret = 0;
+	}
+	if (sum->interrupted)
+		sum->signal = kt_interrupted;
 	return ret;
 }

@@ -234,7 +234,7 @@ static int report(const struct session *s, const struct vm_result *r, bool exec)
 	switch (r->exit) {
 	case VM_EXIT_INTERRUPTED:
 		fprintf(stderr, "\nktstr shell: %s; VM stopped\n", detail);
-		return 130;
+		return 128 + (kt_interrupted ? (int)kt_interrupted : SIGINT);
 	case VM_EXIT_POWEROFF:
 	case VM_EXIT_RESET:
 		if (s->have_exit)
@@ -264,6 +264,7 @@ int kt_shell_run(const struct kt_shell_opts *o)
 	bool interactive = !o->exec;
 	int ret;
 
+	kt_signals_install(); /* before anything that makes a file or a process */
 	if (interactive && !isatty(STDIN_FILENO)) {
 		fprintf(stderr, "ktstr: shell: stdin is not a terminal; run it in one, or use --exec CMD\n");
 		return 2;
@@ -289,6 +290,10 @@ int kt_shell_run(const struct kt_shell_opts *o)
 		return 2;
 	}
 	ret = build_initrd(o, o->scheduler ? sched_host : NULL, sched_guest, initrd, sizeof(initrd));
+	if (kt_interrupted) {
+		fprintf(stderr, "ktstr shell: interrupted by signal %d before the VM started\n", (int)kt_interrupted);
+		return 128 + kt_interrupted;
+	}
 	if (ret)
 		return ret == -EINVAL || ret == -ENOENT ? 2 : 1;
 	cfg.kernel = k.bzimage;
@@ -317,7 +322,6 @@ int kt_shell_run(const struct kt_shell_opts *o)
 			return 1;
 		}
 	}
-	kt_vm_install_signal_handlers();
 	ret = kt_vm_run(&cfg, &hooks, &res);
 	term_restore();
 	if (ret)

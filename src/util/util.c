@@ -2,6 +2,7 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,25 @@
 #include <zlib.h>
 
 int kt_verbose;
+volatile sig_atomic_t kt_interrupted;
+bool kt_signals_handled;
+
+static void on_signal(int sig)
+{
+	kt_interrupted = sig;
+}
+
+void kt_signals_install(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	kt_signals_handled = true;
+}
 
 int kt_err(int err, const char *fmt, ...)
 {

@@ -3,6 +3,7 @@
  * the operation and the errno string. */
 #ifndef KTSTR_UTIL_H
 #define KTSTR_UTIL_H
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +23,16 @@ void kt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* snprintf that says when it cut: 0, or -ENAMETOOLONG when the result
  * did not fit in len (buf then holds a cut string: do not use it). */
 int kt_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Interruption: the SIGINT, SIGTERM or SIGHUP that asked this process
+ * to stop (0: none), set by the handler kt_signals_install() installs
+ * (no SA_RESTART: blocking calls return EINTR).  Nothing dies on the
+ * signal: every long operation (child processes, VM runs, the pool)
+ * checks it, stops, cleans up what it made and returns -EINTR or says it
+ * was interrupted; the CLI exits with 128 + the signal. */
+extern volatile sig_atomic_t kt_interrupted;
+extern bool kt_signals_handled; /* kt_signals_install() ran */
+void kt_signals_install(void);
 
 /* Growable byte buffer. */
 struct kbuf {

@@ -183,9 +183,8 @@ int kt_vm_parse_vmm(const char *s, enum vm_vmm *out);
  * its end), -errno when it could not be started (message printed). */
 int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res);
 
-/* Set by the SIGINT/SIGTERM handler; every running kt_vm_run() stops. */
-extern volatile int kt_vm_interrupted;
-void kt_vm_install_signal_handlers(void);
+/* kt_interrupted (util.h) set: every running kt_vm_run() stops its
+ * guest and returns VM_EXIT_INTERRUPTED. */
 
 /* For backends: the full kernel command line into vm->cmdline (after
  * vm->accel is known, so the guest can scale timing thresholds); the

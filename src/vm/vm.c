@@ -15,24 +15,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-volatile int kt_vm_interrupted;
-
-static void on_signal(int sig)
-{
-	kt_vm_interrupted = sig;
-}
-
-void kt_vm_install_signal_handlers(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 const char *kt_vm_exit_name(enum vm_exit e)
 {
 	static const char *const n[] = { "none", "powered off", "reset", "panicked",
@@ -320,6 +302,12 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 		vm.ops = NULL;
 		goto out;
 	}
+	if (kt_interrupted) { /* nothing made yet: nothing to stop */
+		res->exit = VM_EXIT_INTERRUPTED;
+		snprintf(res->detail, sizeof(res->detail), "interrupted by signal %d", (int)kt_interrupted);
+		ret = 0;
+		goto out;
+	}
 	ret = regions_alloc(&vm);
 	if (ret)
 		goto out;
@@ -361,9 +349,9 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 		if (vm.ops->exited(&vm, &ex, &status))
 			break;
 		now = kt_now_ns();
-		if (kt_vm_interrupted) {
+		if (kt_interrupted) {
 			ex = VM_EXIT_INTERRUPTED;
-			snprintf(res->detail, sizeof(res->detail), "interrupted by signal %d", kt_vm_interrupted);
+			snprintf(res->detail, sizeof(res->detail), "interrupted by signal %d", kt_interrupted);
 			vm.ops->kill(&vm);
 			break;
 		}
