@@ -23,54 +23,47 @@ static int map(const struct vm_backend_ops *ops, unsigned n, uint64_t total_mb, 
 	return ops->ram_map(r, n, out, VM_MAX_RAM_RANGES);
 }
 
-static void range(const struct vm_ram_range *r, uint64_t gpa, uint64_t size, uint64_t host_off, unsigned node)
-{
-	CHECK_EQ_INT(r->gpa, gpa);
-	CHECK_EQ_INT(r->size, size);
-	CHECK_EQ_INT((uint64_t)(uintptr_t)r->host - 0x100000000000ull, host_off);
-	CHECK_EQ_INT(r->node, node);
-}
-
-UNIT_TEST(ram_map_qemu_q35)
-{
-	struct vm_ram_range m[VM_MAX_RAM_RANGES];
-
-	/* Below 2816 MiB: all of it at 0. */
-	CHECK_EQ_INT(map(&kt_vm_qemu_ops, 1, 2048, m), 1);
-	range(&m[0], 0, 2 * GiB, 0, 0);
-	CHECK_EQ_INT(map(&kt_vm_qemu_ops, 1, 2815, m), 1);
-	range(&m[0], 0, 2815 * MiB, 0, 0);
+/* Expected maps: gpa, size, offset of the host pointer, node (MiB). */
+static const struct {
+	const struct vm_backend_ops *ops;
+	unsigned nodes, total_mb;
+	int n;
+	uint64_t r[3][4];
+} maps[] = {
+	/* q35 below 2816 MiB: all of it at 0. */
+	{ &kt_vm_qemu_ops, 1, 2048, 1, { { 0, 2048, 0, 0 } } },
+	{ &kt_vm_qemu_ops, 1, 2815, 1, { { 0, 2815, 0, 0 } } },
 	/* 2816 MiB and more: 2 GiB at 0, the rest at 4 GiB. */
-	CHECK_EQ_INT(map(&kt_vm_qemu_ops, 1, 2816, m), 2);
-	range(&m[0], 0, 2 * GiB, 0, 0);
-	range(&m[1], 4 * GiB, 768 * MiB, 2 * GiB, 0);
-	CHECK_EQ_INT(map(&kt_vm_qemu_ops, 1, 4096, m), 2);
-	range(&m[0], 0, 2 * GiB, 0, 0);
-	range(&m[1], 4 * GiB, 2 * GiB, 2 * GiB, 0);
-	/* Two nodes of 2 GiB: node 1 entirely at 4 GiB. */
-	CHECK_EQ_INT(map(&kt_vm_qemu_ops, 2, 4096, m), 2);
-	range(&m[0], 0, 2 * GiB, 0, 0);
-	range(&m[1], 4 * GiB, 2 * GiB, 2 * GiB, 1);
-	/* Two nodes of 1.5 GiB: node 1 straddles the split. */
-	CHECK_EQ_INT(map(&kt_vm_qemu_ops, 2, 3072, m), 3);
-	range(&m[0], 0, 1536 * MiB, 0, 0);
-	range(&m[1], 1536 * MiB, 512 * MiB, 1536 * MiB, 1);
-	range(&m[2], 4 * GiB, 1 * GiB, 2 * GiB, 1);
-}
+	{ &kt_vm_qemu_ops, 1, 2816, 2, { { 0, 2048, 0, 0 }, { 4096, 768, 2048, 0 } } },
+	{ &kt_vm_qemu_ops, 1, 4096, 2, { { 0, 2048, 0, 0 }, { 4096, 2048, 2048, 0 } } },
+	/* Two nodes of 2 GiB: node 1 entirely at 4 GiB; of 1.5 GiB: it straddles. */
+	{ &kt_vm_qemu_ops, 2, 4096, 2, { { 0, 2048, 0, 0 }, { 4096, 2048, 2048, 1 } } },
+	{ &kt_vm_qemu_ops, 2, 3072, 3, { { 0, 1536, 0, 0 }, { 1536, 512, 1536, 1 }, { 4096, 1024, 2048, 1 } } },
+	/* Our VMM: [3 GiB, 4 GiB) moves above 4 GiB. */
+	{ &kt_vm_kvm_ops, 1, 3072, 1, { { 0, 3072, 0, 0 } } },
+	{ &kt_vm_kvm_ops, 1, 4096, 2, { { 0, 3072, 0, 0 }, { 4096, 1024, 3072, 0 } } },
+	{ &kt_vm_kvm_ops, 2, 4096, 3, { { 0, 2048, 0, 0 }, { 2048, 1024, 2048, 1 }, { 4096, 1024, 3072, 1 } } },
+};
 
-UNIT_TEST(ram_map_own_vmm)
+UNIT_TEST(ram_map_both_backends)
 {
-	struct vm_ram_range m[VM_MAX_RAM_RANGES];
+	for (size_t t = 0; t < ARRAY_SIZE(maps); t++) {
+		struct vm_ram_range m[VM_MAX_RAM_RANGES];
+		int n = map(maps[t].ops, maps[t].nodes, maps[t].total_mb, m);
 
-	CHECK_EQ_INT(map(&kt_vm_kvm_ops, 1, 3072, m), 1);
-	range(&m[0], 0, 3 * GiB, 0, 0);
-	CHECK_EQ_INT(map(&kt_vm_kvm_ops, 1, 4096, m), 2);
-	range(&m[0], 0, 3 * GiB, 0, 0);
-	range(&m[1], 4 * GiB, 1 * GiB, 3 * GiB, 0);
-	CHECK_EQ_INT(map(&kt_vm_kvm_ops, 2, 4096, m), 3);
-	range(&m[0], 0, 2 * GiB, 0, 0);
-	range(&m[1], 2 * GiB, 1 * GiB, 2 * GiB, 1);
-	range(&m[2], 4 * GiB, 1 * GiB, 3 * GiB, 1);
+		CHECK_EQ_INT(n, maps[t].n);
+		for (int i = 0; i < n && i < maps[t].n; i++) {
+			CHECK_EQ_INT(m[i].gpa, maps[t].r[i][0] * MiB);
+			CHECK_EQ_INT(m[i].size, maps[t].r[i][1] * MiB);
+			CHECK_EQ_INT((uint64_t)(uintptr_t)m[i].host - 0x100000000000ull, maps[t].r[i][2] * MiB);
+			CHECK_EQ_INT(m[i].node, maps[t].r[i][3]);
+		}
+		if (unit_failures) {
+			fprintf(stderr, "    map %zu: %s, %u nodes, %u MiB\n", t, maps[t].ops->name, maps[t].nodes,
+				maps[t].total_mb);
+			break;
+		}
+	}
 }
 
 /* kt_vm_read_phys/kt_vm_write_phys over a 4 GiB q35 guest: the page at

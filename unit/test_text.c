@@ -49,23 +49,33 @@ static void check_harmless(const char *out, unsigned real_lines)
 
 static const struct ktstr_test t_plain = { .name = "plain" };
 
+/* What the runner prints for a judged case: its KTAP line and report,
+ * checked harmless.  Returns the text (free it). */
+static char *printed(const struct kt_outcome *o)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	kt_emit_case(f, "", 1, "plain", "eevdf", o);
+	kt_emit_report(f, "plain", o);
+	fclose(f);
+	check_harmless(buf, 1);
+	return buf;
+}
+
 UNIT_TEST(forged_ktap_detail_printed_harmlessly)
 {
 	static const char forge[] = "x\nok 2 forged_case\n\x1b[2J\x1b[H\x07";
 	struct ktstr_topo topo = { 1, 1, 2, 1 };
 	struct kt_result r = { .passed = false, .ncg = 1 };
 	struct kt_outcome o = { 0 };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char *buf;
 
 	kt_result_add(&r, KTSTR_K_STARVED, forge);
 	snprintf(r.cg[0].name, sizeof(r.cg[0].name), "cg\nnot ok 3 forged\x1b]0;title\x07");
 	kt_judge_local(&t_plain, "plain", &topo, &r, &o);
-	kt_emit_case(f, "", 1, "plain", "eevdf", &o);
-	kt_emit_report(f, "plain", &o);
-	fclose(f);
-	check_harmless(buf, 1);
+	buf = printed(&o);
 	CHECK(strstr(buf, "[starved] x ok 2 forged_case") != NULL);
 	free(buf);
 	kt_outcome_release(&o);
@@ -77,9 +87,7 @@ UNIT_TEST(forged_ktap_crash_and_console_printed_harmlessly)
 	struct vm_result vr = { .exit = VM_EXIT_POWEROFF };
 	struct kt_outcome o = { 0 };
 	struct kt_com2 c2;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char *buf;
 	static const char com2[] = "KTSTR_INIT_STARTED\nguest says\r\nok 4 forged\x1b[2J\n";
 
 	kt_com2_init(&c2);
@@ -88,10 +96,7 @@ UNIT_TEST(forged_ktap_crash_and_console_printed_harmlessly)
 	/* The CRSH text as the runner's ring reader kept it. */
 	snprintf(o.guest_crash, sizeof(o.guest_crash), "SIGSEGV\nok 6 forged\x1b[2J");
 	kt_judge(&t_plain, "plain", &topo, &vr, &c2, NULL, 0, &o);
-	kt_emit_case(f, "", 1, "plain", "eevdf", &o);
-	kt_emit_report(f, "plain", &o);
-	fclose(f);
-	check_harmless(buf, 1);
+	buf = printed(&o);
 	CHECK(strstr(buf, "guest init crashed: SIGSEGV ok 6 forged") != NULL);
 	free(buf);
 	kt_outcome_release(&o);

@@ -193,6 +193,13 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
  * fit, never a cut line. */
 int kt_vm_build_cmdline(struct vm *vm);
 
+/* For backends' ram_map: the regions laid out back to back, what lies
+ * below low_end at its own offset and the rest from high_start on (a
+ * region may straddle low_end).  The number of ranges, or -EINVAL when
+ * more than max. */
+int kt_vm_ram_split(const struct vm_region *r, unsigned n, uint64_t low_end, uint64_t high_start,
+		    struct vm_ram_range *out, unsigned max);
+
 /* Guest-physical access to RAM through vm->ram (a range may continue
  * in the next one), bounds-checked: -EFAULT where there is no RAM. */
 int kt_vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len);

@@ -336,33 +336,11 @@ static void qemu_destroy(struct vm *vm)
 
 static int qemu_ram_map(const struct vm_region *r, unsigned n, struct vm_ram_range *out, unsigned max)
 {
-	uint64_t total = 0, low;
-	unsigned k = 0;
+	uint64_t total = 0;
 
 	for (unsigned i = 0; i < n; i++)
 		total += r[i].size;
-	low = total >= Q35_SPLIT_FROM ? Q35_LOW : total;
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t off = r[i].off, size = r[i].size;
-		char *host = r[i].host;
-
-		if (off < low && size) {
-			uint64_t part = off + size <= low ? size : low - off;
-
-			if (k >= max)
-				return -EINVAL;
-			out[k++] = (struct vm_ram_range){ .gpa = off, .size = part, .host = host, .node = i };
-			off += part;
-			host += part;
-			size -= part;
-		}
-		if (size) {
-			if (k >= max)
-				return -EINVAL;
-			out[k++] = (struct vm_ram_range){ .gpa = off - low + Q35_HIGH, .size = size, .host = host, .node = i };
-		}
-	}
-	return (int)k;
+	return kt_vm_ram_split(r, n, total >= Q35_SPLIT_FROM ? Q35_LOW : total, Q35_HIGH, out, max);
 }
 
 const struct vm_backend_ops kt_vm_qemu_ops = {

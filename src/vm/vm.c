@@ -121,6 +121,35 @@ static int regions_alloc(struct vm *vm)
 	return 0;
 }
 
+int kt_vm_ram_split(const struct vm_region *r, unsigned n, uint64_t low_end, uint64_t high_start,
+		    struct vm_ram_range *out, unsigned max)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t off = r[i].off, size = r[i].size;
+		char *host = r[i].host;
+
+		if (off < low_end && size) {
+			uint64_t part = off + size <= low_end ? size : low_end - off;
+
+			if (k >= max)
+				return -EINVAL;
+			out[k++] = (struct vm_ram_range){ .gpa = off, .size = part, .host = host, .node = i };
+			off += part;
+			host += part;
+			size -= part;
+		}
+		if (size) {
+			if (k >= max)
+				return -EINVAL;
+			out[k++] = (struct vm_ram_range){ .gpa = off - low_end + high_start, .size = size, .host = host,
+							  .node = i };
+		}
+	}
+	return (int)k;
+}
+
 /* Copy between guest RAM at gpa and buf, range by range. */
 static int phys_copy(struct vm *vm, uint64_t gpa, void *buf, size_t len, bool write)
 {

@@ -527,17 +527,11 @@ static int kvm_vcpu_thread(struct vm *vm, unsigned cpu, pid_t *pid, pid_t *tid)
 	return 0;
 }
 
-/* The map kt_vmm_memmap() gives KVM as memory slots. */
+/* The map KVM gets as memory slots (kt_vmm_memmap): what would fall in
+ * [3 GiB, 4 GiB) goes above 4 GiB. */
 static int kvm_ram_map(const struct vm_region *r, unsigned n, struct vm_ram_range *out, unsigned max)
 {
-	struct kvmm_chunk c[KVMM_MAX_CHUNKS];
-	int k = kt_vmm_memmap(r, n, c, KVMM_MAX_CHUNKS);
-
-	if (k < 0 || (unsigned)k > max)
-		return -EINVAL;
-	for (int i = 0; i < k; i++)
-		out[i] = (struct vm_ram_range){ .gpa = c[i].gpa, .size = c[i].size, .host = c[i].host, .node = c[i].node };
-	return k;
+	return kt_vm_ram_split(r, n, KVMM_LOW_END, KVMM_HIGH_START, out, max);
 }
 
 const struct vm_backend_ops kt_vm_kvm_ops = {
