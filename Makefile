@@ -243,13 +243,26 @@ apicheck: $(BUILD)/pic/libktstr-apicheck.so
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
+# The ring reader under ThreadSanitizer: a second thread rewrites the
+# header the host reads (unit/test_ring_race.c); a field read twice, or
+# not atomically, is a reported race.
+TSAN_SRC := unit/main.c unit/test_ring_race.c src/proto/shm_ring.c src/util/util.c
+$(BUILD)/tsan-tests: $(TSAN_SRC)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@ [tsan])$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -O1 -g -fsanitize=thread -Iunit -DKTSTR_UNIT \
+		-o $@ $(TSAN_SRC) $(LDLIBS)
+
+tsan: $(BUILD)/tsan-tests
+	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/tsan-tests
+
 # CLI tests of `make install` and an out-of-tree test built with
 # pkg-config (tests/cli/install.sh; no VM), the runner flags and commands
 # (run.sh; one short VM run when a kernel is cached), the gauntlet and
 # budget (gauntlet.sh; two short VMs), stats/compare/report and the man
 # page (report.sh; two short VMs, headless Chromium), `ktstr shell`
-# (shell.sh; a few short VMs, tmux) and auto-repro (repro.sh; five short
-# VMs).
+# (shell.sh; a few short VMs, tmux), auto-repro (repro.sh; five short
+# VMs), payloads (payload.sh), the verifier (verifier.sh) and SIGINT/SIGTERM
+# at five moments of a run (interrupt.sh; five short VMs: nothing left behind).
 clitest: all mancheck
 	tests/cli/install.sh $(BUILD)
 	tests/cli/run.sh $(BUILD)
@@ -259,6 +272,7 @@ clitest: all mancheck
 	tests/cli/repro.sh $(BUILD)
 	tests/cli/payload.sh $(BUILD)
 	tests/cli/verifier.sh $(BUILD)
+	tests/cli/interrupt.sh $(BUILD)
 
 # docs/ktstr.1 renders without groff warnings (skipped without groff).
 mancheck:
@@ -295,6 +309,7 @@ check:
 	$(MAKE) clang
 	$(MAKE) apicheck
 	$(MAKE) unit
+	$(MAKE) tsan
 	$(BUILD)/ktstr kernel build
 	$(MAKE) clitest
 	$(MAKE) scenariotest
@@ -308,5 +323,5 @@ clang:
 clean:
 	rm -rf $(BUILD) build build-clang
 
-.PHONY: print-libs all install uninstall FORCE unit apicheck layercheck clitest mancheck vmtest scenariotest check clang clean
+.PHONY: print-libs all install uninstall FORCE unit tsan apicheck layercheck clitest mancheck vmtest scenariotest check clang clean
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(INST)/scxbuild.d $(BENCH_OBJ:.o=.d)

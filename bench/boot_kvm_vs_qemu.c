@@ -246,6 +246,7 @@ int main(int argc, char **argv)
 	struct vm_config cfg = { 0 };
 	struct vm_hooks h = { .output = on_host_output };
 	struct vm_result r;
+	struct kbuf com1 = { 0 }, com2 = { 0 };
 	ssize_t sl;
 
 	if (getpid() == 1)
@@ -273,16 +274,19 @@ int main(int argc, char **argv)
 	cfg.timeout_ms = 1800u * 1000;
 	cfg.vmm = VMM_QEMU;
 	cfg.nested_host = true;
-	kt_vm_install_signal_handlers();
+	kt_signals_install();
 	fprintf(stderr, "bench: L1 under QEMU (%s), L2 kernel %s\n", k.version, k.bzimage);
 	if (kt_vm_run(&cfg, &h, &r))
 		return 1;
 	fprintf(stderr, "bench: L1 %s after %.1f s\n", kt_vm_exit_name(r.exit), (double)r.wall_ns / 1e9);
-	for (char *p = r.com2.data; p && (p = strstr(p, "BENCH|")); p++)
+	kt_capture_text(&r.com2, &com2); /* the L1's few lines: all in the head */
+	kt_capture_last(&r.com1, 3000, &com1);
+	for (char *p = com2.data; p && (p = strstr(p, "BENCH|")); p++)
 		printf("|%.*s\n", (int)strcspn(p + 6, "\r\n"), p + 6);
-	if (r.exit != VM_EXIT_POWEROFF || !strstr(r.com2.data ? r.com2.data : "", "KTSTR_EXIT=0"))
-		fprintf(stderr, "bench: L1 did not finish cleanly; its console ends:\n%s\n",
-			r.com1.len > 3000 ? r.com1.data + r.com1.len - 3000 : r.com1.data ? r.com1.data : "");
+	if (r.exit != VM_EXIT_POWEROFF || !strstr(com2.data ? com2.data : "", "KTSTR_EXIT=0"))
+		fprintf(stderr, "bench: L1 did not finish cleanly; its console ends:\n%s\n", com1.data ? com1.data : "");
+	kt_kbuf_free(&com1);
+	kt_kbuf_free(&com2);
 	kt_vm_result_free(&r);
 	return 0;
 }

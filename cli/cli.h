@@ -15,8 +15,9 @@ int kt_runner_cli(int argc, char **argv, const char *what, const struct ktstr_te
 /* The same with the gauntlet on from the start (`ktstr gauntlet`). */
 int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct ktstr_test *const *registry, size_t nreg,
 		       bool gauntlet);
-/* The exit status of a kt_run_tests() call: 2 for bad input (-EINVAL),
- * 1 for a failed set-up, a failed or interrupted run, 0 otherwise. */
+/* The exit status of a kt_run_tests() call: 128 + the signal for an
+ * interrupted run (130 SIGINT, 143 SIGTERM), 2 for bad input (-EINVAL),
+ * 1 for a failed set-up or a failed run, 0 otherwise. */
 int kt_run_exit_status(int ret, const struct kt_run_summary *sum);
 
 /* --probe-stack F1,F2|FILE into the guest's probe list (buf; "*" for

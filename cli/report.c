@@ -87,7 +87,7 @@ int cli_report(int argc, char **argv)
 		if (!strcmp(outp, "-"))
 			ret = fwrite(b.data, 1, b.len, stdout) == b.len && !fflush(stdout) ? 0 : -EIO;
 		else
-			ret = kt_write_file(outp, b.data, b.len);
+			ret = kt_write_atomic(outp, b.data, b.len, 0644);
 		if (ret)
 			kt_err(-ret, "report: writing %s", outp);
 		else if (strcmp(outp, "-"))

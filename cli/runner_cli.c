@@ -12,6 +12,7 @@
 #include "probe/probe.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -121,11 +122,13 @@ static bool selected(const char *name, int argc, char **argv, int first)
 
 int kt_run_exit_status(int ret, const struct kt_run_summary *sum)
 {
+	if (sum->interrupted)
+		return 128 + (sum->signal > 0 && sum->signal < 64 ? sum->signal : SIGINT);
 	if (ret == -EINVAL)
 		return 2;
 	if (ret < 0)
 		return 1;
-	return sum->failed || sum->interrupted ? 1 : 0;
+	return sum->failed ? 1 : 0;
 }
 
 int kt_cli_probe_list(const char *arg, char *buf, size_t len)

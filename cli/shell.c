@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +145,7 @@ int cli_shell(int argc, char **argv)
 		return how.status;
 	if (how.bad_input)
 		return 2;
-	return ret == -EINTR ? 130 : 1;
+	return ret == -EINTR ? 128 + (kt_interrupted ? (int)kt_interrupted : SIGINT) : 1;
 bad:
 	free(inc);
 	return 2;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "runner/runner.h"
+#include "proto/com2.h"
 #include "guest/guest.h"
 #include "workload/sysfs_topo.h"
 #include "unit.h"
@@ -90,12 +91,17 @@ UNIT_TEST(cmdline_get)
 static const struct ktstr_test t_plain = { .name = "plain" };
 static const struct ktstr_test t_neg = { .name = "neg", .expect_fail = true, .expect_reason = "starved" };
 
+static struct kt_com2 c2g; /* COM2 of the run vr_with() made, as the runner reads it */
+
 static void vr_with(struct vm_result *vr, enum vm_exit ex, const char *com2)
 {
 	memset(vr, 0, sizeof(*vr));
 	vr->exit = ex;
-	kt_kbuf_append(&vr->com2, com2, strlen(com2));
-	kt_kbuf_append(&vr->com1, "[    0.1] Linux version 6.12\nlast line\n", 39);
+	kt_capture_add(&vr->com2, com2, strlen(com2));
+	kt_capture_add(&vr->com1, "[    0.1] Linux version 6.12\nlast line\n", 39);
+	kt_com2_free(&c2g);
+	kt_com2_init(&c2g);
+	kt_com2_feed(&c2g, com2, strlen(com2));
 }
 
 static void framed(struct kbuf *out, const char *json)
@@ -114,7 +120,7 @@ UNIT_TEST(judge_verdicts)
 	framed(&s, "{\"test\":\"plain\",\"passed\":true}");
 	vr_with(&vr, VM_EXIT_POWEROFF, s.data);
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_plain, "plain", &topo, &vr, &c2g, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_PASS);
 	kt_vm_result_free(&vr);
 
@@ -123,13 +129,13 @@ UNIT_TEST(judge_verdicts)
 	framed(&s, "{\"test\":\"x\",\"passed\":false,\"details\":[{\"kind\":\"starved\",\"message\":\"tid 5 starved\"}]}");
 	vr_with(&vr, VM_EXIT_POWEROFF, s.data);
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_plain, "plain", &topo, &vr, &c2g, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.report.data, "[starved] tid 5 starved") != NULL);
 	CHECK(strstr(o.report.data, "last line") != NULL);
 	kt_kbuf_free(&o.report);
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_neg, "neg", &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_neg, "neg", &topo, &vr, &c2g, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_PASS);
 	kt_vm_result_free(&vr);
 
@@ -138,7 +144,7 @@ UNIT_TEST(judge_verdicts)
 	framed(&s, "{\"test\":\"neg\",\"passed\":true}");
 	vr_with(&vr, VM_EXIT_POWEROFF, s.data);
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_neg, "neg", &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_neg, "neg", &topo, &vr, &c2g, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.reason, "expected a failure") != NULL);
 	kt_kbuf_free(&o.report);
@@ -148,7 +154,7 @@ UNIT_TEST(judge_verdicts)
 	vr_with(&vr, VM_EXIT_TIMEOUT, "KTSTR_INIT_STARTED\n");
 	snprintf(vr.detail, sizeof(vr.detail), "no exit within 10 s; VM killed");
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_plain, "plain", &topo, &vr, &c2g, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.reason, "timed out") && strstr(o.reason, "never ran"));
 	kt_kbuf_free(&o.report);
@@ -157,7 +163,7 @@ UNIT_TEST(judge_verdicts)
 	vr_with(&vr, VM_EXIT_PANIC, "");
 	snprintf(vr.detail, sizeof(vr.detail), "Kernel panic - not syncing: sysrq triggered crash");
 	memset(&o, 0, sizeof(o));
-	kt_judge(&t_plain, "plain", &topo, &vr, NULL, 0, &o);
+	kt_judge(&t_plain, "plain", &topo, &vr, &c2g, NULL, 0, &o);
 	CHECK(strstr(o.reason, "panicked: Kernel panic") != NULL);
 	kt_kbuf_free(&o.report);
 	kt_vm_result_free(&vr);
@@ -169,11 +175,12 @@ UNIT_TEST(judge_verdicts)
 				"\"llc_size_min\":4,\"llc_size_max\":4,\"smt_min\":1,\"smt_max\":1,\"nodes\":1}}";
 
 		memset(&o, 0, sizeof(o));
-		kt_judge(&t_plain, "plain", &topo, &vr, j, strlen(j), &o);
+		kt_judge(&t_plain, "plain", &topo, &vr, &c2g, j, strlen(j), &o);
 		CHECK_EQ_INT(o.verdict, KT_ERROR);
 		CHECK(strstr(o.reason, "topology mismatch") != NULL);
 		kt_kbuf_free(&o.report);
 	}
 	kt_vm_result_free(&vr);
 	kt_kbuf_free(&s);
+	kt_com2_free(&c2g);
 }

@@ -7,6 +7,7 @@
 #include "../cli/cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -111,7 +112,7 @@ UNIT_TEST(line_clean_defuses_guest_text)
 	kt_line_clean("a\x1b[2J\x1b[Hb\x1b]c", out, sizeof(out));
 	CHECK_EQ_STR(out, "abc"); /* ESC ] dropped, the c is text */
 	kt_line_clean("caf\xc3\xa9 \xff\xfe x\x7f", out, sizeof(out));
-	CHECK_EQ_STR(out, "caf\xc3\xa9 ?? x ");
+	CHECK_EQ_STR(out, "caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd x "); /* U+FFFD, as in the sidecars */
 	kt_line_clean("\xc2\x9b" "31m", out, sizeof(out)); /* C1 CSI */
 	CHECK_EQ_STR(out, " 31m");
 	/* Cut at a character boundary. */
@@ -164,7 +165,9 @@ UNIT_TEST(exit_status_mapping)
 	CHECK_EQ_INT(kt_run_exit_status(-ENOMEM, &s), 1);
 	s.failed = 1;
 	CHECK_EQ_INT(kt_run_exit_status(0, &s), 1);
-	s.failed = 0;
-	s.interrupted = true;
-	CHECK_EQ_INT(kt_run_exit_status(0, &s), 1);
+	s.interrupted = true; /* whatever else: 128 + the signal */
+	s.signal = SIGINT;
+	CHECK_EQ_INT(kt_run_exit_status(0, &s), 130);
+	s.signal = SIGTERM;
+	CHECK_EQ_INT(kt_run_exit_status(-ENOMEM, &s), 143);
 }

@@ -28,8 +28,8 @@ static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v;
 UNIT_TEST(vmm_memmap_splits_at_the_mmio_gap)
 {
 	static char a, b;
-	struct vm_region r[2] = { { .gpa = 0, .size = 2048ull << 20, .host = &a },
-				  { .gpa = 2048ull << 20, .size = 2048ull << 20, .host = &b } };
+	struct vm_region r[2] = { { .off = 0, .size = 2048ull << 20, .host = &a },
+				  { .off = 2048ull << 20, .size = 2048ull << 20, .host = &b } };
 	struct kvmm_chunk c[KVMM_MAX_CHUNKS];
 	int n = kt_vmm_memmap(r, 2, c, KVMM_MAX_CHUNKS);
 

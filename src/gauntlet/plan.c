@@ -51,23 +51,6 @@ int kt_costs_load(const char *path, struct kt_costs *c)
 	return ret ? kt_err(-ret, "costs: parse %s", path) : 0;
 }
 
-static int write_atomic(const char *path, const struct kbuf *b)
-{
-	char tmp[PATH_MAX + 16];
-	int ret;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof(tmp))
-		return kt_err(ENAMETOOLONG, "costs: temporary file for %s", path);
-	ret = kt_write_file(tmp, b->data, b->len);
-	if (ret)
-		return kt_err(-ret, "costs: write %s", tmp);
-	if (rename(tmp, path)) {
-		ret = kt_err(errno, "costs: rename %s to %s", tmp, path);
-		unlink(tmp);
-	}
-	return ret;
-}
-
 int kt_costs_update(const char *path, const char *key, double overhead_s)
 {
 	char lock[PATH_MAX + 8], dir[PATH_MAX], *slash;
@@ -75,15 +58,17 @@ int kt_costs_update(const char *path, const char *key, double overhead_s)
 	struct kbuf b = { 0 };
 	int fd, ret;
 
-	snprintf(dir, sizeof(dir), "%s", path);
+	if (kt_fmt(dir, sizeof(dir), "%s", path))
+		return kt_err(ENAMETOOLONG, "costs: %s", path);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
 		if ((ret = kt_mkdir_p(dir, 0755)))
 			return kt_err(-ret, "costs: create %s", dir);
 	}
-	snprintf(lock, sizeof(lock), "%s.lock", path);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (kt_fmt(lock, sizeof(lock), "%s.lock", path))
+		return kt_err(ENAMETOOLONG, "costs: lock file for %s", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return kt_err(errno, "costs: open lock %s", lock);
 	if (flock(fd, LOCK_EX)) {
@@ -94,8 +79,8 @@ int kt_costs_update(const char *path, const char *key, double overhead_s)
 	ret = kt_costs_load(path, &c);
 	if (!ret && (ret = kt_costs_record(&c, key, overhead_s)))
 		kt_debug("costs: %s: measurement %.3f s not recorded: %s", key, overhead_s, strerror(-ret));
-	else if (!ret && !(ret = kt_costs_to_json(&c, &b)))
-		ret = write_atomic(path, &b);
+	else if (!ret && !(ret = kt_costs_to_json(&c, &b)) && (ret = kt_write_atomic(path, b.data, b.len, 0644)))
+		kt_err(-ret, "costs: write %s", path);
 	kt_kbuf_free(&b);
 	kt_costs_free(&c);
 	flock(fd, LOCK_UN);

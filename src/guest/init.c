@@ -194,7 +194,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	setup_console();
 	signal(SIGPIPE, SIG_IGN);
 	install_crash_handler();
-	printf("KTSTR_INIT_STARTED\n");
+	printf(KT_COM2_INIT_STARTED "\n");
 	kt_shm_attach(&args); /* parsed first: there even when a later value is bad */
 	if (ret) {
 		printf("KTSTR_ERROR %s (%s): %s\n",
@@ -233,7 +233,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	cur_t0 = kt_now_ns();
 	kt_control_start(graceful_stop);
 	kt_shm_signal_ready();
-	printf("KTSTR_PAYLOAD_STARTING %s\n", t->name);
+	printf(KT_COM2_PAYLOAD_STARTING " %s\n", t->name);
 	fflush(stdout);
 	t0 = kt_now_ns();
 	ret = t->fn(&ctx);

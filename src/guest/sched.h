@@ -7,11 +7,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "proto/com2.h" /* KT_SCHED_LOG_BEGIN, KT_SCHED_LOG_END */
 #include "proto/result.h"
 
 #define KT_SCHED_LOG "/tmp/sched.log"
-#define KT_SCHED_LOG_BEGIN "===SCHED_OUTPUT_START==="
-#define KT_SCHED_LOG_END "===SCHED_OUTPUT_END==="
 
 struct kt_sched {
 	char path[256];

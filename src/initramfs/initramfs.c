@@ -1,8 +1,10 @@
 /* Guest initramfs builder.  The archive is described first as a manifest
- * (paths, modes, contents read into memory); the SHA-256 of the manifest
- * names the cached archive <cache>/initramfs/<sha256>.cpio, so the cache
- * key covers exactly what would be written: init, the extra files, busybox
- * and every library of the closure, with their modes and contents. */
+ * (paths, modes, contents read into memory) and built in memory; the
+ * SHA-256 of the archive names the cached copy
+ * <cache>/initramfs/<sha256>.cpio, so the name covers exactly what is
+ * written: init, the extra files, busybox and every library of the
+ * closure, with their modes and contents.  A cached copy is used only
+ * when its content still hashes to its name. */
 #include "initramfs/initramfs.h"
 
 #include <dirent.h>
@@ -20,7 +22,6 @@
 #include "initramfs/elfdeps.h"
 #include "util/util.h"
 
-#define FORMAT_VERSION "ktstr-initramfs-v1"
 #define BUSYBOX_PATH "/bin/busybox"
 #define CACHE_MAX_AGE (7 * 24 * 3600) /* unused archives are pruned after */
 #define TMP_MAX_AGE (24 * 3600)       /* leftovers of crashed builders */
@@ -224,26 +225,17 @@ static int make_manifest(const struct initramfs_spec *spec, struct manifest *m)
 	return ret;
 }
 
-static void hash_manifest(const struct manifest *m, char hex[65])
+/* The SHA-256 of a file, "" if it cannot be read. */
+static void hash_file(const char *path, char hex[65])
 {
 	struct sha256 *h = kt_sha256_new();
+	int ret = h ? kt_sha256_update_file(h, path) : -ENOMEM;
 
-	if (!h) {
+	hex[0] = '\0';
+	if (h)
+		kt_sha256_final_hex(h, hex);
+	if (ret)
 		hex[0] = '\0';
-		return;
-	}
-	kt_sha256_update(h, FORMAT_VERSION, sizeof(FORMAT_VERSION));
-	for (size_t i = 0; i < m->n; i++) {
-		const struct entry *e = &m->v[i];
-		char hdr[128];
-		int n = snprintf(hdr, sizeof(hdr), "%c %o %u:%u %zu %zu\n", e->type, e->perm,
-				 e->major, e->minor, strlen(e->path), e->data.len);
-
-		kt_sha256_update(h, hdr, (size_t)n);
-		kt_sha256_update(h, e->path, strlen(e->path));
-		kt_sha256_update(h, e->data.data ? e->data.data : "", e->data.len);
-	}
-	kt_sha256_final_hex(h, hex);
 }
 
 static int put_entry(struct cpio *c, const struct entry *e)
@@ -277,39 +269,6 @@ static int write_cpio(const struct manifest *m, struct cpio *c)
 	return ret ? kt_err(-ret, "initramfs: cpio: finish archive") : 0;
 }
 
-/* Writes data to path through a temporary file in the same directory. */
-static int write_atomic(const char *dir, const char *path, const void *data, size_t len)
-{
-	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd, ret = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s/.tmp-cpio.XXXXXX", dir) >= (int)sizeof(tmp))
-		return kt_err(ENAMETOOLONG, "initramfs: temporary file in %s", dir);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return kt_err(errno, "initramfs: create temporary file %s", tmp);
-	while (len && !ret) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno != EINTR)
-			ret = kt_err(errno, "initramfs: write %s", tmp);
-		else if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		}
-	}
-	if (!ret && fchmod(fd, 0644))
-		ret = kt_err(errno, "initramfs: chmod %s", tmp);
-	if (close(fd) && !ret)
-		ret = kt_err(errno, "initramfs: close %s", tmp);
-	if (!ret && rename(tmp, path))
-		ret = kt_err(errno, "initramfs: rename %s to %s", tmp, path);
-	if (ret)
-		unlink(tmp);
-	return ret;
-}
-
 /* Removes archives unused for CACHE_MAX_AGE (a cache hit refreshes the
  * mtime) and stale temporary files.  Failures are not errors. */
 static void prune(const char *dir, const char *keep)
@@ -324,9 +283,10 @@ static void prune(const char *dir, const char *keep)
 		const char *n = de->d_name;
 		size_t len = strlen(n);
 		bool archive = len > 5 && !strcmp(n + len - 5, ".cpio");
+		bool tmp = strstr(n, ".cpio" KT_TMP_SUFFIX) || !strncmp(n, ".tmp-cpio.", 10); /* now, before */
 		struct stat st;
 
-		if (!strcmp(n, keep) || (!archive && strncmp(n, ".tmp-cpio.", 10)) ||
+		if (!strcmp(n, keep) || (!archive && !tmp) ||
 		    fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
 			continue;
 		if (now - st.st_mtime > (archive ? CACHE_MAX_AGE : TMP_MAX_AGE)) {
@@ -342,6 +302,7 @@ static void prune(const char *dir, const char *keep)
 int kt_initramfs_build(const struct initramfs_spec *spec, char *out, size_t outlen)
 {
 	struct manifest m = { 0 };
+	struct sha256 *h;
 	struct cpio c;
 	char root[PATH_MAX], dir[PATH_MAX], hex[65], name[80];
 	int ret;
@@ -360,30 +321,43 @@ int kt_initramfs_build(const struct initramfs_spec *spec, char *out, size_t outl
 	ret = make_manifest(spec, &m);
 	if (ret)
 		goto out;
-	hash_manifest(&m, hex);
-	if (!hex[0]) {
-		ret = kt_err(ENOMEM, "initramfs: sha256 of %s", spec->init);
-		goto out;
+	kt_cpio_init(&c);
+	ret = write_cpio(&m, &c);
+	if (ret)
+		goto out_cpio;
+	h = kt_sha256_new();
+	if (!h) {
+		ret = kt_err(ENOMEM, "initramfs: sha256 of the archive for %s", spec->init);
+		goto out_cpio;
 	}
+	kt_sha256_update(h, c.buf.data, c.buf.len);
+	kt_sha256_final_hex(h, hex);
 	snprintf(name, sizeof(name), "%s.cpio", hex);
 	if (snprintf(out, outlen, "%s/%s", dir, name) >= (int)outlen) {
 		ret = kt_err(ENAMETOOLONG, "initramfs: archive path %s/%s", dir, name);
-		goto out;
+		goto out_cpio;
 	}
-	/* a hit refreshes the mtime, which keeps it from being pruned */
-	if (!utimensat(AT_FDCWD, out, NULL, 0) || (errno != ENOENT && kt_path_exists(out))) {
-		kt_debug("initramfs: cached %s", out);
-		goto out;
+	/* A hit counts only if the content is what the name says; it
+	 * refreshes the mtime, which keeps it from being pruned. */
+	if (kt_path_exists(out)) {
+		char have[65];
+
+		hash_file(out, have);
+		if (!strcmp(have, hex) && !utimensat(AT_FDCWD, out, NULL, 0)) {
+			kt_debug("initramfs: cached %s", out);
+			goto out_cpio;
+		}
+		kt_info("initramfs: cached %s does not hash to its name (sha256 %s); writing it again", out,
+			have[0] ? have : "unreadable");
 	}
-	kt_cpio_init(&c);
-	ret = write_cpio(&m, &c);
-	if (!ret)
-		ret = write_atomic(dir, out, c.buf.data, c.buf.len);
-	if (!ret)
+	if ((ret = kt_write_atomic(out, c.buf.data, c.buf.len, 0644)))
+		kt_err(-ret, "initramfs: write %s", out);
+	else
 		kt_debug("initramfs: built %s (%zu bytes, %zu entries)", out, c.buf.len, m.n);
-	kt_cpio_free(&c);
 	if (!ret)
 		prune(dir, name);
+out_cpio:
+	kt_cpio_free(&c);
 out:
 	manifest_free(&m);
 	return ret;

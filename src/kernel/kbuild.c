@@ -451,7 +451,7 @@ static int lock_build(struct kb *b)
 		return kt_err(-ret, "mkdir %s", p);
 	if ((ret = pathf(p, "%s/build/%s.lock", b->root, b->srcid)))
 		return ret;
-	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return kt_err(errno, "open %s", p);
 	if (flock(fd, LOCK_EX | LOCK_NB)) {

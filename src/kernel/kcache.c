@@ -20,17 +20,6 @@
 /* What a kernel must have for ktstr: sched_ext, and BTF for its BPF. */
 static const char required_config[] = "CONFIG_SCHED_CLASS_EXT=y\nCONFIG_DEBUG_INFO_BTF=y\n";
 
-static int fmt(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static int fmt(char *buf, size_t len, const char *f, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, f);
-	n = vsnprintf(buf, len, f, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
 
 static void set(char *buf, size_t len, const char *s)
 {
@@ -64,7 +53,7 @@ static json_t *load_meta(const char *dir)
 {
 	char p[KT_PATH];
 
-	return fmt(p, sizeof(p), "%s/metadata.json", dir) ? NULL : json_load_file(p, 0, NULL);
+	return kt_fmt(p, sizeof(p), "%s/metadata.json", dir) ? NULL : json_load_file(p, 0, NULL);
 }
 
 int kt_kernel_info_from_entry(const char *dir, struct kernel_info *out)
@@ -75,16 +64,16 @@ int kt_kernel_info_from_entry(const char *dir, struct kernel_info *out)
 
 	memset(out, 0, sizeof(*out));
 	set(out->dir, sizeof(out->dir), dir);
-	if (fmt(out->bzimage, sizeof(out->bzimage), "%s/bzImage", dir))
+	if (kt_fmt(out->bzimage, sizeof(out->bzimage), "%s/bzImage", dir))
 		return -ENAMETOOLONG;
 	if (!kt_path_exists(out->bzimage))
 		return -ENOENT;
-	if (!fmt(p, sizeof(p), "%s/vmlinux", dir) && kt_path_exists(p))
+	if (!kt_fmt(p, sizeof(p), "%s/vmlinux", dir) && kt_path_exists(p))
 		set(out->vmlinux, sizeof(out->vmlinux), p);
-	if (!fmt(p, sizeof(p), "%s/.config", dir) && kt_path_exists(p))
+	if (!kt_fmt(p, sizeof(p), "%s/.config", dir) && kt_path_exists(p))
 		set(out->config, sizeof(out->config), p);
-	if (!fmt(p, sizeof(p), "%s/sched/scx_simple", dir) && kt_is_executable(p))
-		fmt(out->sched_dir, sizeof(out->sched_dir), "%s/sched", dir);
+	if (!kt_fmt(p, sizeof(p), "%s/sched/scx_simple", dir) && kt_is_executable(p))
+		kt_fmt(out->sched_dir, sizeof(out->sched_dir), "%s/sched", dir);
 	meta = load_meta(dir);
 	set(out->key, sizeof(out->key), json_string_value(json_object_get(meta, "key")));
 	if (!out->key[0])
@@ -101,7 +90,7 @@ int kt_kernel_cache_dir(char *buf, size_t len)
 
 	if (ret)
 		return kt_err(-ret, "cache root");
-	return fmt(buf, len, "%s/kernels", root) ? kt_err(ENAMETOOLONG, "cache dir %s/kernels", root) : 0;
+	return kt_fmt(buf, len, "%s/kernels", root) ? kt_err(ENAMETOOLONG, "cache dir %s/kernels", root) : 0;
 }
 
 static int cmp_newest(const void *a, const void *b)
@@ -133,8 +122,8 @@ int kt_kernel_list(struct kt_kernel_entry **out, size_t *n)
 		json_t *meta, *arr;
 
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(e->key) ||
-		    fmt(p, sizeof(p), "%s/%s/bzImage", dir, de->d_name) || !kt_path_exists(p) ||
-		    fmt(p, sizeof(p), "%s/%s", dir, de->d_name) || !(meta = load_meta(p)))
+		    kt_fmt(p, sizeof(p), "%s/%s/bzImage", dir, de->d_name) || !kt_path_exists(p) ||
+		    kt_fmt(p, sizeof(p), "%s/%s", dir, de->d_name) || !(meta = load_meta(p)))
 			continue;
 		if (cnt == cap) {
 			struct kt_kernel_entry *nv = realloc(v, (cap = cap ? 2 * cap : 8) * sizeof(*v));
@@ -200,16 +189,16 @@ static bool from_tree(const char *dir, struct kernel_info *k)
 {
 	char p[KT_PATH];
 
-	if (fmt(k->bzimage, sizeof(k->bzimage), "%s/arch/x86/boot/bzImage", dir) || !kt_path_exists(k->bzimage))
+	if (kt_fmt(k->bzimage, sizeof(k->bzimage), "%s/arch/x86/boot/bzImage", dir) || !kt_path_exists(k->bzimage))
 		return false;
 	set(k->dir, sizeof(k->dir), dir);
-	if (!fmt(p, sizeof(p), "%s/vmlinux", dir) && kt_path_exists(p))
+	if (!kt_fmt(p, sizeof(p), "%s/vmlinux", dir) && kt_path_exists(p))
 		set(k->vmlinux, sizeof(k->vmlinux), p);
-	if (!fmt(p, sizeof(p), "%s/.config", dir) && kt_path_exists(p))
+	if (!kt_fmt(p, sizeof(p), "%s/.config", dir) && kt_path_exists(p))
 		set(k->config, sizeof(k->config), p);
-	if (!fmt(p, sizeof(p), "%s/build/bin/scx_simple", dir) && kt_is_executable(p))
-		fmt(k->sched_dir, sizeof(k->sched_dir), "%s/build/bin", dir);
-	if (!fmt(p, sizeof(p), "%s/include/config/kernel.release", dir))
+	if (!kt_fmt(p, sizeof(p), "%s/build/bin/scx_simple", dir) && kt_is_executable(p))
+		kt_fmt(k->sched_dir, sizeof(k->sched_dir), "%s/build/bin", dir);
+	if (!kt_fmt(p, sizeof(p), "%s/include/config/kernel.release", dir))
 		kt_read_file_str(p, k->version, sizeof(k->version));
 	return true;
 }
@@ -235,7 +224,7 @@ static int resolve_path(const char *path, const char *what, struct kernel_info *
 	slash[slash == parent] = '\0'; /* realpath: absolute, so a '/' exists */
 	/* A bzImage inside a cache entry or a build tree brings its friends. */
 	if (!strcmp(strrchr(real, '/') + 1, "bzImage") &&
-	    !fmt(meta, sizeof(meta), "%s/metadata.json", parent) && kt_path_exists(meta) &&
+	    !kt_fmt(meta, sizeof(meta), "%s/metadata.json", parent) && kt_path_exists(meta) &&
 	    !kt_kernel_info_from_entry(parent, k))
 		return 0;
 	l = strlen(parent);
@@ -319,7 +308,7 @@ int kt_kernel_scheduler_path(const struct kernel_info *k, const char *name, char
 {
 	if (!k->sched_dir[0] || strchr(name, '/'))
 		return -ENOENT;
-	if (fmt(buf, len, "%s/%s", k->sched_dir, name))
+	if (kt_fmt(buf, len, "%s/%s", k->sched_dir, name))
 		return -ENAMETOOLONG;
 	if (!kt_is_executable(buf)) {
 		kt_debug("scheduler %s: not built for kernel %s (no %s)", name, k->key, buf);
@@ -370,7 +359,7 @@ static void remove_stale(const char *dir)
 	while (d && (de = readdir(d))) {
 		pid_t pid = temp_dir_pid(de->d_name);
 
-		if (!pid || !kill(pid, 0) || errno != ESRCH || fmt(p, sizeof(p), "%s/%s", dir, de->d_name))
+		if (!pid || !kill(pid, 0) || errno != ESRCH || kt_fmt(p, sizeof(p), "%s/%s", dir, de->d_name))
 			continue;
 		remove_dir(p);
 	}
@@ -406,7 +395,7 @@ int kt_kernel_remove_all(void)
 	if (ret)
 		return kt_err(-ret, "cache root");
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
-		if (!fmt(p, sizeof(p), "%s/%s", root, subs[i]) && kt_path_exists(p) && (r = remove_dir(p)) && !ret)
+		if (!kt_fmt(p, sizeof(p), "%s/%s", root, subs[i]) && kt_path_exists(p) && (r = remove_dir(p)) && !ret)
 			ret = r;
 	return ret;
 }

@@ -17,7 +17,8 @@
 
 int kt_kernel_monitor_vmlinux(const char *vmlinux, char *out, size_t len)
 {
-	char root[PATH_MAX], dir[PATH_MAX], real[PATH_MAX], objcopy[PATH_MAX], tmp[PATH_MAX + 32], key[65];
+	char root[PATH_MAX], dir[PATH_MAX], real[PATH_MAX], objcopy[PATH_MAX], tdir[PATH_MAX], tmp[PATH_MAX + 16];
+	char key[65];
 	struct sha256 *h;
 	struct stat st;
 	int ret;
@@ -47,21 +48,26 @@ int kt_kernel_monitor_vmlinux(const char *vmlinux, char *out, size_t len)
 	ret = kt_mkdir_p(dir, 0755);
 	if (ret)
 		return kt_err(-ret, "monitor vmlinux: mkdir %s", dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long)getpid());
+	/* objcopy writes into a directory of our own (mkdtemp: 0700, a
+	 * fresh name), never a predictable path someone could plant. */
+	if ((size_t)snprintf(tdir, sizeof(tdir), "%s/.%s" KT_TMP_SUFFIX "XXXXXX", dir, key) >= sizeof(tdir))
+		return kt_err(ENAMETOOLONG, "monitor vmlinux: temporary directory in %s", dir);
+	if (!mkdtemp(tdir))
+		return kt_err(errno, "monitor vmlinux: mkdtemp %s", tdir);
+	snprintf(tmp, sizeof(tmp), "%s/vmlinux", tdir);
 	{
 		char *argv[] = { objcopy, "--strip-debug", real, tmp, NULL };
 
 		ret = kt_run_cmd(argv, NULL, NULL);
 	}
-	if (ret) {
-		unlink(tmp);
-		return kt_err(ret < 0 ? -ret : EIO, "monitor vmlinux: objcopy --strip-debug %s (exit %d)", real, ret);
-	}
-	if (rename(tmp, out)) {
-		ret = errno;
-		unlink(tmp);
-		return kt_err(ret, "monitor vmlinux: rename %s -> %s", tmp, out);
-	}
+	if (ret)
+		ret = kt_err(ret < 0 ? -ret : EIO, "monitor vmlinux: objcopy --strip-debug %s (exit %d)", real, ret);
+	else if (chmod(tmp, 0644) || rename(tmp, out))
+		ret = kt_err(errno, "monitor vmlinux: rename %s -> %s", tmp, out);
+	unlink(tmp);
+	rmdir(tdir);
+	if (ret)
+		return ret;
 	kt_debug("monitor vmlinux: %s from %s", out, real);
 	return 0;
 }

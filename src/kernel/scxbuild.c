@@ -37,18 +37,6 @@
 #define SCX_NAME "scx_ktstr"
 #define STAMP_FORMAT "scx-ktstr-stamp-1"
 
-static int fmtp(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static int fmtp(char *buf, size_t len, const char *f, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, f);
-	n = vsnprintf(buf, len, f, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
 int kt_scx_ktstr_src_dir(char *buf, size_t len)
 {
 	const char *root = getenv("KTSTR_SRC_DIR");
@@ -60,7 +48,7 @@ int kt_scx_ktstr_src_dir(char *buf, size_t len)
 		buf[0] = '\0';
 	if (!*root)
 		return -ENOENT;
-	if (fmtp(buf, len, "%s/scx-ktstr", root) || fmtp(p, sizeof(p), "%s/Makefile", buf))
+	if (kt_fmt(buf, len, "%s/scx-ktstr", root) || kt_fmt(p, sizeof(p), "%s/Makefile", buf))
 		return -ENAMETOOLONG;
 	return kt_path_exists(p) ? 0 : -ENOENT;
 }
@@ -89,7 +77,7 @@ int kt_scx_ktstr_stamp(const char *src, char hex[65])
 	for (int i = 0; i < n; i++) {
 		if (!ret) {
 			kt_sha256_update(h, names[i]->d_name, strlen(names[i]->d_name) + 1);
-			ret = fmtp(p, sizeof(p), "%s/%s", src, names[i]->d_name) ?: kt_sha256_update_file(h, p);
+			ret = kt_fmt(p, sizeof(p), "%s/%s", src, names[i]->d_name) ?: kt_sha256_update_file(h, p);
 			kt_sha256_update(h, "", 1);
 		}
 		free(names[i]);
@@ -111,13 +99,13 @@ static int find_kobj(const struct kernel_info *k, char *kobj, size_t len)
 	json_t *meta = NULL;
 	int ret = -ENOENT;
 
-	if (!fmtp(p, sizeof(p), "%s/metadata.json", k->dir) && kt_path_exists(p)) {
+	if (!kt_fmt(p, sizeof(p), "%s/metadata.json", k->dir) && kt_path_exists(p)) {
 		meta = json_load_file(p, 0, NULL);
 		srcid = json_string_value(json_object_get(meta, "srcid"));
 		if (srcid && !strchr(srcid, '/') && !kt_cache_root(root, sizeof(root)))
-			ret = fmtp(kobj, len, "%s/build/%s", root, srcid);
+			ret = kt_fmt(kobj, len, "%s/build/%s", root, srcid);
 	} else {
-		ret = fmtp(kobj, len, "%s", k->dir);
+		ret = kt_fmt(kobj, len, "%s", k->dir);
 	}
 	json_decref(meta);
 	return ret;
@@ -130,7 +118,7 @@ static bool kobj_ready(const char *kobj)
 	char p[KT_PATH];
 
 	for (size_t i = 0; i < ARRAY_SIZE(need); i++)
-		if (fmtp(p, sizeof(p), "%s/%s", kobj, need[i]) || !kt_path_exists(p))
+		if (kt_fmt(p, sizeof(p), "%s/%s", kobj, need[i]) || !kt_path_exists(p))
 			return false;
 	return true;
 }
@@ -139,24 +127,8 @@ static bool stamp_matches(const char *sched_dir, const char *stamp)
 {
 	char p[KT_PATH], have[80] = "";
 
-	return !fmtp(p, sizeof(p), "%s/%s.stamp", sched_dir, SCX_NAME) && !kt_read_file_str(p, have, sizeof(have)) &&
-	       !strcmp(have, stamp) && !fmtp(p, sizeof(p), "%s/%s", sched_dir, SCX_NAME) && kt_is_executable(p);
-}
-
-/* Write path via a temp file and rename(), so readers never see half. */
-static int put_file(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char tmp[KT_PATH];
-	int ret = fmtp(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
-
-	if (ret)
-		return ret;
-	if ((ret = kt_write_file(tmp, data, len)) || (mode && chmod(tmp, mode) && (ret = -errno)) ||
-	    (rename(tmp, path) && (ret = -errno))) {
-		unlink(tmp);
-		return ret;
-	}
-	return 0;
+	return !kt_fmt(p, sizeof(p), "%s/%s.stamp", sched_dir, SCX_NAME) && !kt_read_file_str(p, have, sizeof(have)) &&
+	       !strcmp(have, stamp) && !kt_fmt(p, sizeof(p), "%s/%s", sched_dir, SCX_NAME) && kt_is_executable(p);
 }
 
 /* The last lines of a failed build's log, most likely the compiler error. */
@@ -187,15 +159,15 @@ static int build_locked(const char *src, const char *kobj, const char *sched_dir
 	uint64_t t0 = kt_now_ns();
 	int fd, rc, ret;
 
-	if ((ret = fmtp(out, sizeof(out), "%s/build/scx-ktstr", kobj)) ||
-	    (ret = fmtp(log, sizeof(log), "%s/build.log", out)) ||
-	    (ret = fmtp(lock, sizeof(lock), "%s.lock", out)) ||
-	    (ret = fmtp(built, sizeof(built), "%s/%s", out, SCX_NAME)) ||
-	    (ret = fmtp(dst, sizeof(dst), "%s/%s", sched_dir, SCX_NAME)))
+	if ((ret = kt_fmt(out, sizeof(out), "%s/build/scx-ktstr", kobj)) ||
+	    (ret = kt_fmt(log, sizeof(log), "%s/build.log", out)) ||
+	    (ret = kt_fmt(lock, sizeof(lock), "%s.lock", out)) ||
+	    (ret = kt_fmt(built, sizeof(built), "%s/%s", out, SCX_NAME)) ||
+	    (ret = kt_fmt(dst, sizeof(dst), "%s/%s", sched_dir, SCX_NAME)))
 		return kt_err(-ret, "%s: paths under %s", SCX_NAME, kobj);
 	if ((ret = kt_mkdir_p(out, 0755)))
 		return kt_err(-ret, "mkdir %s", out);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return kt_err(errno, "open %s", lock);
 	if (flock(fd, LOCK_EX)) {
@@ -204,8 +176,10 @@ static int build_locked(const char *src, const char *kobj, const char *sched_dir
 	}
 	if (stamp_matches(sched_dir, stamp)) /* someone else just built it */
 		goto out;
-	snprintf(a_kobj, sizeof(a_kobj), "KOBJ=%s", kobj);
-	snprintf(a_out, sizeof(a_out), "OUTDIR=%s", out);
+	if (kt_fmt(a_kobj, sizeof(a_kobj), "KOBJ=%s", kobj) || kt_fmt(a_out, sizeof(a_out), "OUTDIR=%s", out)) {
+		ret = kt_err(ENAMETOOLONG, "%s: make arguments for %s", SCX_NAME, kobj);
+		goto out;
+	}
 	if ((ret = kt_write_file(log, "", 0))) {
 		kt_err(-ret, "truncate %s", log);
 		goto out;
@@ -218,9 +192,9 @@ static int build_locked(const char *src, const char *kobj, const char *sched_dir
 			log_tail(log, 8);
 		goto out;
 	}
-	if ((ret = kt_read_file(built, &bin)) || (ret = put_file(dst, bin.data, bin.len, 0755)) ||
-	    (ret = fmtp(dst, sizeof(dst), "%s/%s.stamp", sched_dir, SCX_NAME)) ||
-	    (ret = put_file(dst, stamp, strlen(stamp), 0))) {
+	if ((ret = kt_read_file(built, &bin)) || (ret = kt_write_atomic(dst, bin.data, bin.len, 0755)) ||
+	    (ret = kt_fmt(dst, sizeof(dst), "%s/%s.stamp", sched_dir, SCX_NAME)) ||
+	    (ret = kt_write_atomic(dst, stamp, strlen(stamp), 0))) {
 		kt_err(-ret, "install %s into %s", built, sched_dir);
 		goto out;
 	}
@@ -267,10 +241,10 @@ int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len)
 		       k->key[0] ? k->key : k->bzimage);
 		return -ENOENT;
 	}
-	if ((ret = fmtp(p, sizeof(p), "%s/%s", k->sched_dir, SCX_NAME)))
+	if ((ret = kt_fmt(p, sizeof(p), "%s/%s", k->sched_dir, SCX_NAME)))
 		return ret;
 	have = kt_is_executable(p);
-	if (path && (ret = fmtp(path, len, "%s", p)))
+	if (path && (ret = kt_fmt(path, len, "%s", p)))
 		return ret;
 	if (kt_scx_ktstr_src_dir(src, sizeof(src))) {
 		if (have)

@@ -1,5 +1,6 @@
 /* Flag profile expansion (see profiles.h). */
 #include "model/profiles.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -106,32 +107,29 @@ int kt_flag_profiles(const struct ktstr_sched_flag *flags, const char *const *re
 	return (int)count;
 }
 
-static void join(const struct ktstr_sched_flag *f, uint32_t mask, bool args, char *buf, size_t len)
+static int join(const struct ktstr_sched_flag *f, uint32_t mask, bool args, char *buf, size_t len)
 {
 	size_t off = 0;
 
 	buf[0] = '\0';
 	for (int i = 0; f && f[i].name && i < KT_MAX_FLAGS; i++) {
 		const char *s = args ? f[i].args : f[i].name;
-		int w;
 
 		if (!(mask & (1u << i)) || !s || !*s)
 			continue;
-		w = snprintf(buf + off, len - off, "%s%s", off ? (args ? " " : "+") : "", s);
-		if (w < 0 || (size_t)w >= len - off)
-			return;
-		off += (size_t)w;
+		if (kt_fmt(buf + off, len - off, "%s%s", off ? (args ? " " : "+") : "", s))
+			return -ENAMETOOLONG; /* never a profile with a flag cut off */
+		off += strlen(buf + off);
 	}
-	if (!args && !off)
-		snprintf(buf, len, "default");
+	return !args && !off ? kt_fmt(buf, len, "default") : 0;
 }
 
-void kt_profile_name(const struct ktstr_sched_flag *flags, uint32_t mask, char *buf, size_t len)
+int kt_profile_name(const struct ktstr_sched_flag *flags, uint32_t mask, char *buf, size_t len)
 {
-	join(flags, mask, false, buf, len);
+	return join(flags, mask, false, buf, len);
 }
 
-void kt_profile_args(const struct ktstr_sched_flag *flags, uint32_t mask, char *buf, size_t len)
+int kt_profile_args(const struct ktstr_sched_flag *flags, uint32_t mask, char *buf, size_t len)
 {
-	join(flags, mask, true, buf, len);
+	return join(flags, mask, true, buf, len);
 }

@@ -15,9 +15,10 @@
  * profiles). */
 int kt_flag_profiles(const struct ktstr_sched_flag *flags, const char *const *required,
 		     const char *const *excluded, uint32_t *masks, size_t max, char *err, size_t errlen);
-/* "llc+steal" in declaration order, or "default". */
-void kt_profile_name(const struct ktstr_sched_flag *flags, uint32_t mask, char *buf, size_t len);
+/* "llc+steal" in declaration order, or "default".  Both: 0, or
+ * -ENAMETOOLONG when it does not fit in len (never a flag cut off). */
+int kt_profile_name(const struct ktstr_sched_flag *flags, uint32_t mask, char *buf, size_t len);
 /* The flags' arguments joined by spaces. */
-void kt_profile_args(const struct ktstr_sched_flag *flags, uint32_t mask, char *buf, size_t len);
+int kt_profile_args(const struct ktstr_sched_flag *flags, uint32_t mask, char *buf, size_t len);
 
 #endif

@@ -303,13 +303,15 @@ int64_t kt_btf_size(const struct kt_btf *b, uint32_t id)
 }
 
 /* Find member `name` (length n) in aggregate id, searching anonymous
- * members; adds its byte offset to *off.  depth bounds the recursion. */
+ * members; adds its byte offset to *off.  depth bounds the recursion,
+ * *budget the members looked at in all (-E2BIG when spent): a hostile
+ * blob's anonymous members can branch at every level. */
 static int find_member(const struct kt_btf *b, uint32_t id, const char *name, size_t n, uint64_t *off,
-		       uint32_t *type, int depth)
+		       uint32_t *type, int depth, unsigned *budget)
 {
 	const struct btf_type *t = type_at(b, kt_btf_resolve(b, id));
 	const struct btf_member *m;
-	int k;
+	int k, ret;
 
 	if (!t || depth > 16)
 		return -ENOENT;
@@ -323,6 +325,9 @@ static int find_member(const struct kt_btf *b, uint32_t id, const char *name, si
 		uint32_t bsize = KFLAG(t->info) ? m[i].offset >> 24 : 0;
 		uint64_t sub = 0;
 
+		if (!*budget)
+			return -E2BIG;
+		--*budget;
 		if (!mn)
 			continue;
 		if (*mn) {
@@ -334,7 +339,10 @@ static int find_member(const struct kt_btf *b, uint32_t id, const char *name, si
 			*type = m[i].type;
 			return 0;
 		}
-		if (!find_member(b, m[i].type, name, n, &sub, type, depth + 1)) {
+		ret = find_member(b, m[i].type, name, n, &sub, type, depth + 1, budget);
+		if (ret == -E2BIG)
+			return ret;
+		if (!ret) {
 			if (bits % 8)
 				return -EINVAL;
 			*off += bits / 8 + sub;
@@ -347,6 +355,7 @@ static int find_member(const struct kt_btf *b, uint32_t id, const char *name, si
 int kt_btf_member(const struct kt_btf *b, uint32_t id, const char *path, uint64_t *off, uint32_t *type,
 		  char *missing, size_t mlen)
 {
+	unsigned budget = KT_BTF_MEMBER_BUDGET;
 	uint64_t o = 0;
 	uint32_t cur = id;
 
@@ -354,7 +363,7 @@ int kt_btf_member(const struct kt_btf *b, uint32_t id, const char *path, uint64_
 		missing[0] = '\0';
 	while (*path) {
 		size_t n = strcspn(path, ".");
-		int ret = find_member(b, cur, path, n, &o, &cur, 0);
+		int ret = find_member(b, cur, path, n, &o, &cur, 0, &budget);
 
 		if (ret) {
 			if (missing && mlen)

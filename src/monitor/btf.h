@@ -44,7 +44,11 @@ int64_t kt_btf_size(const struct kt_btf *b, uint32_t id);
  * Anonymous struct/union members are searched through, as C does.
  * -ENOENT (the missing component in `missing`), -EINVAL if a component
  * is a bitfield not on a byte boundary or the path walks into a
- * non-aggregate. */
+ * non-aggregate, -E2BIG when the search looked at more than
+ * KT_BTF_MEMBER_BUDGET members (a real kernel's deepest path needs a few
+ * hundred; a hostile blob could otherwise branch at every level).  The
+ * offset is a 64-bit sum: nested members can reach past 4 GiB. */
+#define KT_BTF_MEMBER_BUDGET 65536u
 int kt_btf_member(const struct kt_btf *b, uint32_t id, const char *path, uint64_t *off, uint32_t *type,
 		  char *missing, size_t mlen);
 

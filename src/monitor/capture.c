@@ -46,7 +46,11 @@ struct kt_mon_cap *kt_mon_cap_new(const char *dir)
 
 	if (!dir || !*dir || !(c = calloc(1, sizeof(*c))))
 		return NULL;
-	snprintf(c->dir, sizeof(c->dir), "%s", dir);
+	if (kt_fmt(c->dir, sizeof(c->dir), "%s", dir)) {
+		kt_err(ENAMETOOLONG, "monitor: KTSTR_MON_CAPTURE=%.64s...: longer than %zu bytes", dir, sizeof(c->dir) - 1);
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -161,7 +165,8 @@ static int write_files(const struct kt_mon_cap *c, const struct kt_xlate *x)
 	char path[600];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/pgtable.bin", c->dir);
+	if (kt_fmt(path, sizeof(path), "%s/pgtable.bin", c->dir))
+		return -ENAMETOOLONG;
 	if (!(f = fopen(path, "wb")))
 		return -errno;
 	for (unsigned i = 0; i < c->npages; i++) {
@@ -174,7 +179,8 @@ static int write_files(const struct kt_mon_cap *c, const struct kt_xlate *x)
 	}
 	if (fclose(f))
 		return -errno;
-	snprintf(path, sizeof(path), "%s/pgtable.txt", c->dir);
+	if (kt_fmt(path, sizeof(path), "%s/pgtable.txt", c->dir))
+		return -ENAMETOOLONG;
 	if (!(f = fopen(path, "w")))
 		return -errno;
 	fprintf(f, "# ktstr KTSTR_MON_CAPTURE: %u pages, %u walks%s\n", c->npages, c->nwalks,

@@ -85,11 +85,12 @@ static void degrade(struct kt_layout *l, enum kt_mon_group g, const char *fmt, .
 	kt_strlist_add(&l->degraded, line);
 }
 
-/* Offset and size of a member path in a named struct. */
-static int member(const struct kt_btf *btf, const char *sname, const char *path, uint32_t *off, uint32_t *size,
+/* Offset and size of a member path in a named struct: inside the
+ * struct, whose size is plausible, in 64-bit arithmetic. */
+static int member(const struct kt_btf *btf, const char *sname, const char *path, uint64_t *off, uint32_t *size,
 		  char *why, size_t wlen)
 {
-	int64_t id = kt_btf_find(btf, sname, KT_BTF_STRUCT), sz;
+	int64_t id = kt_btf_find(btf, sname, KT_BTF_STRUCT), sz, ssz;
 	char missing[64];
 	uint64_t o;
 	uint32_t type;
@@ -103,16 +104,29 @@ static int member(const struct kt_btf *btf, const char *sname, const char *path,
 	if (ret) {
 		if (ret == -ENOENT)
 			snprintf(why, wlen, "struct %s has no member '%s'", sname, missing);
+		else if (ret == -E2BIG)
+			snprintf(why, wlen, "struct %s member '%s': BTF search budget spent (a malformed BTF?)", sname,
+				 path);
 		else
 			snprintf(why, wlen, "struct %s member '%s' is not byte-addressable", sname, path);
 		return ret;
 	}
+	ssz = kt_btf_size(btf, (uint32_t)id);
 	sz = kt_btf_size(btf, type);
+	if (ssz <= 0 || ssz > KT_LAYOUT_MAX_STRUCT) {
+		snprintf(why, wlen, "struct %s has size %lld, not a plausible one", sname, (long long)ssz);
+		return -ERANGE;
+	}
+	if (o >= (uint64_t)ssz || (sz > 0 && (uint64_t)sz > (uint64_t)ssz - o)) {
+		snprintf(why, wlen, "struct %s member '%s' at offset %llu (%lld bytes) lies outside its %lld bytes", sname,
+			 path, (unsigned long long)o, (long long)sz, (long long)ssz);
+		return -ERANGE;
+	}
 	if (size && sz != 1 && sz != 2 && sz != 4 && sz != 8) {
 		snprintf(why, wlen, "struct %s member '%s' has size %lld, not a scalar", sname, path, (long long)sz);
 		return -EINVAL;
 	}
-	*off = (uint32_t)o;
+	*off = o;
 	if (size)
 		*size = (uint32_t)sz;
 	return 0;
@@ -208,7 +222,7 @@ int kt_layout_resolve(struct kt_layout *l, const struct kt_btf *btf, const uint6
 	}
 	if (!member(btf, "rq", "cpu", &l->rq_cpu.off, &l->rq_cpu.size, why, sizeof(why)) && l->rq_cpu.size == 4)
 		l->rq_cpu.ok = true;
-	l->rq_lo = UINT32_MAX;
+	l->rq_lo = UINT64_MAX;
 	l->rq_hi = 0;
 	for (int f = 0; f < KT_RQ__COUNT; f++) {
 		if (!l->group[rq_fields[f].g])

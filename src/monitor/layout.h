@@ -41,8 +41,12 @@ enum kt_mon_group {
 };
 const char *kt_mon_group_name(enum kt_mon_group g);
 
+/* Offsets are 64-bit sums (nested members) and checked to lie inside
+ * their struct, whose size is at most KT_LAYOUT_MAX_STRUCT. */
+#define KT_LAYOUT_MAX_STRUCT (1u << 20)
 struct kt_field {
-	uint32_t off, size; /* size 1, 2, 4 or 8 */
+	uint64_t off;
+	uint32_t size; /* 1, 2, 4 or 8 */
 	bool ok;
 };
 
@@ -63,7 +67,7 @@ struct kt_layout {
 	uint64_t per_cpu_offset; /* __per_cpu_offset[] */
 	uint64_t nr_cpu_ids;     /* 0: absent */
 	struct kt_field rq[KT_RQ__COUNT];
-	uint32_t rq_lo, rq_hi;   /* byte span of struct rq read per CPU */
+	uint64_t rq_lo, rq_hi;   /* byte span of struct rq read per CPU */
 	struct kt_field rq_cpu;  /* rq.cpu: proves a per-CPU rq address right */
 	bool group[KT_G__COUNT];
 	struct strlist degraded; /* "signal: reason" */
@@ -73,9 +77,9 @@ struct kt_layout {
 	/* event counters */
 	enum kt_ev_layout ev;
 	uint64_t ev_var;         /* event_stats_cpu (per-CPU) or scx_root */
-	uint32_t ev_ptr_off;     /* scx_sched.event_stats_cpu or .pcpu */
-	uint32_t ev_base_off;    /* scx_sched_pcpu.event_stats */
-	uint32_t ev_fallback_off, ev_keep_last_off; /* in scx_event_stats */
+	uint64_t ev_ptr_off;     /* scx_sched.event_stats_cpu or .pcpu */
+	uint64_t ev_base_off;    /* scx_sched_pcpu.event_stats */
+	uint64_t ev_fallback_off, ev_keep_last_off; /* in scx_event_stats */
 	struct kt_bpf_layout bpf; /* BPF programs and maps (bpf_layout.c) */
 };
 

@@ -129,9 +129,11 @@ int kt_monitor_start(struct kt_monitor *m, struct vm *vm, uint64_t t0)
 	m->t0 = t0;
 	m->ncpus = ktstr_topo_cpus(&vm->cfg->topo);
 	m->tcg = !strcmp(vm->accel, "tcg");
-	for (unsigned i = 0; i < vm->nregions; i++)
-		if (vm->regions[i].gpa + vm->regions[i].size > top)
-			top = vm->regions[i].gpa + vm->regions[i].size;
+	/* The end of the highest RAM range: there may be a hole below it
+	 * (reads there fail). */
+	for (unsigned i = 0; i < vm->nram; i++)
+		if (vm->ram[i].gpa + vm->ram[i].size > top)
+			top = vm->ram[i].gpa + vm->ram[i].size;
 	m->x.read = kt_mon_phys_read;
 	m->x.ctx = vm;
 	m->x.mem_top = top;

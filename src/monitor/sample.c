@@ -117,7 +117,7 @@ static void degrade(struct kt_monitor *m, const char *fmt, ...)
 	pthread_mutex_unlock(&m->lock);
 }
 
-static uint64_t field(const unsigned char *buf, const struct kt_field *f, uint32_t lo)
+static uint64_t field(const unsigned char *buf, const struct kt_field *f, uint64_t lo)
 {
 	uint64_t v = 0;
 
@@ -275,7 +275,7 @@ static bool grow(struct kt_monitor *m)
 /* The rq fields the layout has, each at its offset in m->rqbuf (the
  * rest of the span is not read: a dozen words touch far fewer cache
  * lines of the guest's memory than the whole ~3 KB struct). */
-static int read_rq(struct kt_monitor *m, uint64_t rq_va, uint32_t lo, uint32_t span)
+static int read_rq(struct kt_monitor *m, uint64_t rq_va, uint64_t lo, uint64_t span)
 {
 	const struct kt_layout *l = m->l;
 
@@ -284,7 +284,7 @@ static int read_rq(struct kt_monitor *m, uint64_t rq_va, uint32_t lo, uint32_t s
 
 		if (!fl->ok)
 			continue;
-		if (fl->off < lo || fl->off - lo + fl->size > span ||
+		if (fl->off < lo || fl->off - lo > span || fl->size > span - (fl->off - lo) ||
 		    kt_xlate_read(&m->x, rq_va + fl->off, m->rqbuf + (fl->off - lo), fl->size))
 			return -EFAULT;
 	}
@@ -296,7 +296,7 @@ static void take_sample(struct kt_monitor *m, const uint64_t *pcpu)
 	const struct kt_layout *l = m->l;
 	struct kt_mon_sample *s;
 	struct kt_mon_cpu *cs;
-	uint32_t lo = l->rq_lo, span = l->rq_hi - l->rq_lo;
+	uint64_t lo = l->rq_lo, span = l->rq_hi > l->rq_lo ? l->rq_hi - l->rq_lo : 0;
 
 	if (!grow(m)) {
 		m->dropped++;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 int kt_frame_encode(const char *json, size_t len, struct kbuf *out)
 {
@@ -15,94 +16,184 @@ int kt_frame_encode(const char *json, size_t len, struct kbuf *out)
 			   kt_crc32(json, len), (int)len, json);
 }
 
-static const char *memfind(const char *h, size_t hl, const char *n)
+void kt_frame_scan_init(struct kt_frame_scan *s)
 {
-	size_t nl = strlen(n);
-
-	if (nl > hl)
-		return NULL;
-	for (size_t i = 0; i + nl <= hl; i++)
-		if (h[i] == n[0] && !memcmp(h + i, n, nl))
-			return h + i;
-	return NULL;
+	memset(s, 0, sizeof(*s));
+	kt_marker_init(&s->begin, KT_FRAME_BEGIN);
 }
 
-/* Verify one frame starting at p (the BEGIN marker). */
-static int check_frame(const char *p, const char *end, struct kbuf *out, char *err, size_t errlen)
+void kt_frame_scan_free(struct kt_frame_scan *s)
 {
-	char hdr[96];
-	const char *nl = memchr(p, '\n', (size_t)(end - p)), *payload;
-	unsigned long long len;
-	unsigned crc;
-	size_t hl;
+	kt_kbuf_free(&s->cur);
+	kt_kbuf_free(&s->payload);
+}
 
-	if (!nl) {
-		snprintf(err, errlen, "result frame header truncated");
-		return -EBADMSG;
+/* " len=<decimal> crc=<8 hex digits>===" and nothing else. */
+static bool parse_header(const char *h, uint64_t *len, uint32_t *crc)
+{
+	uint64_t v = 0;
+	uint32_t c = 0;
+	int digits = 0;
+
+	if (strncmp(h, " len=", 5))
+		return false;
+	for (h += 5; *h >= '0' && *h <= '9' && digits < 19; h++, digits++)
+		v = v * 10 + (uint64_t)(*h - '0');
+	if (!digits || strncmp(h, " crc=", 5))
+		return false;
+	h += 5;
+	for (int i = 0; i < 8; i++, h++) {
+		int d = *h >= '0' && *h <= '9' ? *h - '0' : *h >= 'a' && *h <= 'f' ? *h - 'a' + 10
+			: *h >= 'A' && *h <= 'F' ? *h - 'A' + 10 : -1;
+
+		if (d < 0)
+			return false;
+		c = c << 4 | (uint32_t)d;
 	}
-	hl = (size_t)(nl - p);
-	if (hl >= sizeof(hdr)) {
-		snprintf(err, errlen, "result frame header too long");
-		return -EBADMSG;
+	if (strcmp(h, "==="))
+		return false;
+	*len = v;
+	*crc = c;
+	return true;
+}
+
+/* The line after a header ended (or the stream did): its payload. */
+static void check_payload(struct kt_frame_scan *s)
+{
+	s->want = false;
+	if (s->line_len < s->want_len) {
+		snprintf(s->err, sizeof(s->err), "result frame truncated: %llu bytes announced, %llu in its line",
+			 (unsigned long long)s->want_len, (unsigned long long)s->line_len);
+	} else if (s->crc != s->want_crc) {
+		snprintf(s->err, sizeof(s->err), "result frame CRC mismatch (announced %08x, computed %08x)",
+			 (unsigned)s->want_crc, (unsigned)s->crc);
+	} else {
+		struct kbuf t = s->payload;
+
+		s->payload = s->cur; /* the newest verified frame */
+		s->cur = t;
+		s->ok = true;
 	}
-	memcpy(hdr, p, hl);
-	hdr[hl] = '\0';
-	if (sscanf(hdr, KT_FRAME_BEGIN " len=%llu crc=%8x===", &len, &crc) != 2) {
-		snprintf(err, errlen, "result frame header malformed: '%.60s'", hdr);
-		return -EBADMSG;
+	s->cur.len = 0;
+}
+
+/* A line ended that held KT_FRAME_BEGIN: is its last one a header? */
+static void check_header(struct kt_frame_scan *s)
+{
+	uint64_t len;
+	uint32_t crc;
+
+	s->any = true;
+	s->hdr[s->hdr_len] = '\0';
+	if (s->hdr_long || !parse_header(s->hdr, &len, &crc)) {
+		snprintf(s->err, sizeof(s->err), "result frame header malformed: '%s%.40s'", KT_FRAME_BEGIN, s->hdr);
+	} else if (len > KT_FRAME_MAX_LEN) {
+		snprintf(s->err, sizeof(s->err), "result frame of %llu bytes announced; at most %u are read",
+			 (unsigned long long)len, KT_FRAME_MAX_LEN);
+	} else {
+		s->want = true;
+		s->want_len = len;
+		s->want_crc = crc;
+		s->crc = (uint32_t)crc32(0, NULL, 0);
+		s->cur.len = 0;
 	}
-	payload = nl + 1;
-	if (len > (unsigned long long)(end - payload)) {
-		snprintf(err, errlen, "result frame truncated: %llu bytes announced, %zu present", len,
-			 (size_t)(end - payload));
-		return -EBADMSG;
+}
+
+static void end_line(struct kt_frame_scan *s)
+{
+	if (s->want)
+		check_payload(s);
+	if (s->marks)
+		check_header(s);
+	s->line_len = s->marks = 0;
+	s->hdr_len = 0;
+	s->hdr_long = false;
+	s->begin.matched = 0;
+}
+
+/* n bytes of one line, none of them CR or LF. */
+static void line_bytes(struct kt_frame_scan *s, const char *p, size_t n)
+{
+	if (s->want && s->line_len < s->want_len) { /* the payload's part of them */
+		size_t k = s->want_len - s->line_len < n ? (size_t)(s->want_len - s->line_len) : n;
+
+		s->crc = (uint32_t)crc32(s->crc, (const unsigned char *)p, (uInt)k);
+		kt_kbuf_append(&s->cur, p, k);
+		s->work += k;
 	}
-	if (kt_crc32(payload, (size_t)len) != crc) {
-		snprintf(err, errlen, "result frame CRC mismatch (announced %08x, computed %08x)", crc,
-			 (unsigned)kt_crc32(payload, (size_t)len));
-		return -EBADMSG;
+	s->line_len += n;
+	for (size_t i = 0; i < n; i++) {
+		if (kt_marker_feed(&s->begin, p + i, 1)) {
+			s->marks++;
+			s->hdr_len = 0;
+			s->hdr_long = false;
+		} else if (s->marks && s->hdr_len + 1 < sizeof(s->hdr)) {
+			s->hdr[s->hdr_len++] = p[i];
+		} else if (s->marks) {
+			s->hdr_long = true;
+		}
 	}
-	out->len = 0;
-	return kt_kbuf_append(out, payload, (size_t)len);
+	s->work += n;
+}
+
+void kt_frame_scan_feed(struct kt_frame_scan *s, const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && p[j] != '\n' && p[j] != '\r')
+			j++;
+		if (j > i)
+			line_bytes(s, p + i, j - i);
+		if (j < n) {
+			s->work++;
+			if (p[j] == '\n')
+				end_line(s);
+			j++; /* carriage returns are dropped */
+		}
+		i = j;
+	}
+}
+
+void kt_frame_scan_finish(struct kt_frame_scan *s)
+{
+	if (s->done)
+		return;
+	if (s->want)
+		check_payload(s);
+	if (s->marks) {
+		s->any = true;
+		snprintf(s->err, sizeof(s->err), "result frame header truncated");
+	}
+	s->done = true;
+}
+
+int kt_frame_scan_result(const struct kt_frame_scan *s, struct kbuf *out, char *err, size_t errlen)
+{
+	if (errlen)
+		err[0] = '\0';
+	if (s->ok) {
+		out->len = 0;
+		return kt_kbuf_append(out, s->payload.data ? s->payload.data : "", s->payload.len);
+	}
+	if (!s->any)
+		return -ENOENT;
+	snprintf(err, errlen, "%s", s->err);
+	return -EBADMSG;
 }
 
 int kt_frame_find_last(const char *stream, size_t len, struct kbuf *out, char *err, size_t errlen)
 {
-	struct kbuf clean = { 0 };
-	const char *p, *last_ok = NULL, *end;
-	int ret = -ENOENT, r;
+	struct kt_frame_scan s;
+	int ret;
 
-	/* The tty may have turned "\n" into "\r\n": drop carriage returns. */
-	for (size_t i = 0; i < len; i++)
-		if (stream[i] != '\r' && kt_kbuf_append(&clean, &stream[i], 1))
-			return -ENOMEM;
-	if (!clean.data)
-		return -ENOENT;
-	end = clean.data + clean.len;
-	err[0] = '\0';
-	for (p = clean.data; (p = memfind(p, (size_t)(end - p), KT_FRAME_BEGIN)); p++) {
-		struct kbuf tmp = { 0 };
-
-		r = check_frame(p, end, &tmp, err, errlen);
-		if (!r) {
-			last_ok = p;
-			out->len = 0;
-			r = kt_kbuf_append(out, tmp.data, tmp.len);
-			kt_kbuf_free(&tmp);
-			if (r) {
-				kt_kbuf_free(&clean);
-				return r;
-			}
-			ret = 0;
-		} else {
-			kt_kbuf_free(&tmp);
-			if (ret)
-				ret = -EBADMSG;
-		}
-	}
-	if (last_ok)
-		err[0] = '\0';
-	kt_kbuf_free(&clean);
+	kt_frame_scan_init(&s);
+	kt_frame_scan_feed(&s, stream, len);
+	kt_frame_scan_finish(&s);
+	ret = kt_frame_scan_result(&s, out, err, errlen);
+	kt_frame_scan_free(&s);
 	return ret;
 }
 

@@ -5,6 +5,7 @@
 #define KTSTR_RESULT_H
 #include <ktstr/ktstr.h>
 #include "util/util.h"
+#include "util/capture.h"
 
 #define KT_FRAME_BEGIN "===KTSTR_RESULT_BEGIN"
 #define KT_FRAME_END "===KTSTR_RESULT_END==="
@@ -98,9 +99,40 @@ int kt_result_from_json(const char *json, size_t len, struct kt_result *r, char 
 
 /* Frame: "===KTSTR_RESULT_BEGIN len=N crc=XXXXXXXX===\n<json>\n===KTSTR_RESULT_END===\n" */
 int kt_frame_encode(const char *json, size_t len, struct kbuf *out);
-/* Finds the last frame in a stream (carriage returns tolerated) whose
- * length and CRC verify; copies its payload to out.  -ENOENT: none;
- * -EBADMSG: frames exist but none verified (err says why). */
+
+/* The frame search, streaming and linear (docs/protocol.md): carriage
+ * returns are dropped; a header is the last KT_FRAME_BEGIN of a line
+ * with exactly " len=<decimal> crc=<8 hex digits>===" after it and then
+ * the line's end; its payload is the first len bytes of the next line
+ * (no newline among them; the rest of that line does not matter), len at
+ * most KT_FRAME_MAX_LEN; the last payload whose CRC-32 matches wins.
+ * Every byte is looked at once and checksummed at most once. */
+#define KT_FRAME_MAX_LEN (1u << 20)
+struct kt_frame_scan {
+	struct kt_marker begin; /* KT_FRAME_BEGIN in the current line */
+	uint64_t line_len;      /* the current line so far, CRs not counted */
+	uint64_t marks;         /* KT_FRAME_BEGINs in it */
+	char hdr[48];           /* what follows the last one */
+	size_t hdr_len;
+	bool hdr_long;
+	bool want;              /* the previous line announced a frame: */
+	uint64_t want_len;      /*   its length, */
+	uint32_t want_crc, crc; /*   its CRC and the CRC so far */
+	struct kbuf cur;        /*   its payload so far */
+	bool any, ok, done;     /* a header seen; a frame verified; finished */
+	struct kbuf payload;    /* the last verified payload */
+	char err[160];          /* why the last failed one failed */
+	uint64_t work;          /* bytes examined + bytes checksummed */
+};
+void kt_frame_scan_init(struct kt_frame_scan *s);
+void kt_frame_scan_feed(struct kt_frame_scan *s, const char *p, size_t n);
+/* The end of the stream (an unterminated last line counts as a line). */
+void kt_frame_scan_finish(struct kt_frame_scan *s);
+void kt_frame_scan_free(struct kt_frame_scan *s);
+/* After finish: 0 with the payload copied to out; -ENOENT: no header;
+ * -EBADMSG: headers but no frame verified (err says why). */
+int kt_frame_scan_result(const struct kt_frame_scan *s, struct kbuf *out, char *err, size_t errlen);
+/* All of the above over one buffer. */
 int kt_frame_find_last(const char *stream, size_t len, struct kbuf *out, char *err, size_t errlen);
 
 /* Compare what the guest saw with what was asked.  Returns 0 if they

@@ -6,12 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool hdr_ok(const struct kt_ring_hdr *h, size_t size)
+/* The guest can change any header field at any time: each is read once,
+ * atomically, and only the values read are used (no second fetch). */
+static bool hdr_ok(const struct kt_ring_hdr *h, size_t size, uint32_t *cap)
 {
 	uint32_t magic = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
+	uint32_t version = __atomic_load_n(&h->version, __ATOMIC_RELAXED);
+	uint32_t c = __atomic_load_n(&h->capacity, __ATOMIC_RELAXED);
 
-	return magic == KT_RING_MAGIC && h->version == KT_RING_VERSION && size >= KT_RING_HDR + KT_MSG_HDR &&
-	       h->capacity == size - KT_RING_HDR && h->capacity <= (1u << 30);
+	if (magic != KT_RING_MAGIC || version != KT_RING_VERSION || size < KT_RING_HDR + KT_MSG_HDR ||
+	    size - KT_RING_HDR > (1u << 30) || c != size - KT_RING_HDR)
+		return false;
+	*cap = c;
+	return true;
 }
 
 int kt_ring_init(void *mem, size_t size)
@@ -47,20 +54,20 @@ int kt_ring_write(void *mem, size_t size, uint32_t type, const void *payload, ui
 {
 	struct kt_ring_hdr *h = mem;
 	unsigned char *data = (unsigned char *)mem + KT_RING_HDR;
-	uint32_t mh[4] = { type, len, 0, 0 };
+	uint32_t mh[4] = { type, len, 0, 0 }, cap;
 	uint64_t w, r;
 
-	if (!hdr_ok(h, size))
+	if (!hdr_ok(h, size, &cap))
 		return -EINVAL;
-	w = h->write_ptr;
+	w = __atomic_load_n(&h->write_ptr, __ATOMIC_RELAXED);
 	r = __atomic_load_n(&h->read_ptr, __ATOMIC_ACQUIRE);
-	if (w < r || w - r > h->capacity || (uint64_t)len + KT_MSG_HDR > h->capacity - (w - r)) {
-		h->drops++;
+	if (w < r || w - r > cap || (uint64_t)len + KT_MSG_HDR > cap - (w - r)) {
+		__atomic_fetch_add(&h->drops, 1, __ATOMIC_RELAXED);
 		return -ENOSPC;
 	}
 	mh[2] = kt_crc32(payload, len);
-	copy_in(data, h->capacity, w, mh, KT_MSG_HDR);
-	copy_in(data, h->capacity, w + KT_MSG_HDR, payload, len);
+	copy_in(data, cap, w, mh, KT_MSG_HDR);
+	copy_in(data, cap, w + KT_MSG_HDR, payload, len);
 	__atomic_store_n(&h->write_ptr, w + KT_MSG_HDR + len, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -73,16 +80,17 @@ int kt_ring_drain(void *mem, size_t size, kt_ring_fn fn, void *arg, unsigned *ma
 	uint32_t cap;
 	int n = 0;
 
-	if (!hdr_ok(h, size))
+	if (!hdr_ok(h, size, &cap))
 		return -EINVAL;
-	cap = h->capacity;
 	w = __atomic_load_n(&h->write_ptr, __ATOMIC_ACQUIRE);
-	r = h->read_ptr;
+	r = __atomic_load_n(&h->read_ptr, __ATOMIC_RELAXED);
 	if (w < r || w - r > cap) {
 		if (malformed)
 			(*malformed)++;
 		return n;
 	}
+	/* Message headers and payloads are copied out once and checked on
+	 * the copy; the guest may rewrite the ring meanwhile. */
 	while (w - r >= KT_MSG_HDR) {
 		uint32_t mh[4];
 		void *p;

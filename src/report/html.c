@@ -6,6 +6,7 @@
 #include "proto/result.h"
 #include "report/report.h"
 #include "report/bpfstats.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -33,7 +34,7 @@ static const char css[] =
 
 void kt_rep_html_esc(struct kbuf *b, const char *s)
 {
-	kt_text_clean(s ? s : "", s ? strlen(s) : 0, true, b);
+	kt_text_clean(s ? s : "", s ? strlen(s) : 0, KT_TEXT_XML, b);
 }
 
 static const char *str(json_t *o, const char *k)

@@ -1,4 +1,5 @@
 /* `ktstr verifier` text and JSON (verifier.h). */
+#include "util/text.h"
 #include "report/verifier.h"
 #include "runner/emit.h"
 
@@ -57,7 +58,7 @@ static void print_text(FILE *f, const char *s, size_t len, const char *indent)
 {
 	struct kbuf c = { 0 };
 
-	if (!kt_text_clean_lines(s, len, &c) && c.data)
+	if (!kt_text_clean(s, len, KT_TEXT_TERM, &c) && c.data)
 		for (const char *p = c.data, *end = c.data + c.len; p < end;) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);

@@ -20,6 +20,7 @@ int kt_expand_cases(const struct ktstr_test *const *tests, size_t n, const struc
 	size_t cnt = 0, cap = 0;
 	uint32_t masks[MAX_PROFILES];
 	char err[256];
+	int ret;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ktstr_test *t = tests[i];
@@ -63,11 +64,20 @@ int kt_expand_cases(const struct ktstr_test *const *tests, size_t n, const struc
 			c->t = t;
 			c->sched = s;
 			if (flags && flags[0].name) {
-				kt_profile_name(flags, masks[k], prof, sizeof(prof));
-				kt_profile_args(flags, masks[k], c->flag_args, sizeof(c->flag_args));
-				snprintf(c->name, sizeof(c->name), "%s/%s", t->name, prof);
+				ret = kt_profile_name(flags, masks[k], prof, sizeof(prof));
+				if (!ret)
+					ret = kt_profile_args(flags, masks[k], c->flag_args, sizeof(c->flag_args));
+				if (!ret)
+					ret = kt_fmt(c->name, sizeof(c->name), "%s/%s", t->name, prof);
 			} else {
-				snprintf(c->name, sizeof(c->name), "%s", t->name);
+				ret = kt_fmt(c->name, sizeof(c->name), "%s", t->name);
+			}
+			if (ret) { /* a cut name could name another case */
+				kt_err(ENAMETOOLONG, "test %.64s: case name (at most %zu bytes) or scheduler flag "
+						     "arguments (%zu) too long", t->name, sizeof(c->name) - 1,
+				       sizeof(c->flag_args) - 1);
+				free(v);
+				return ret;
 			}
 		}
 	}

@@ -1,11 +1,12 @@
 /* The one place KTAP lines, failure reports and the summary are printed
  * (host pool, nested rig, bare metal).  Guest text is untrusted: every
- * string from a run passes kt_line_clean() before it reaches stdout, so a
- * reason cannot forge a KTAP line or drive the terminal. */
+ * string from a run passes the sanitiser of util/text.h before it reaches
+ * stdout, so a reason cannot forge a KTAP line or drive the terminal. */
 #ifndef KTSTR_RUNNER_EMIT_H
 #define KTSTR_RUNNER_EMIT_H
 #include <stdio.h>
 #include "runner/runner.h"
+#include "util/text.h"
 
 struct kt_tally {
 	unsigned passed, failed, skipped, flaky;
@@ -25,13 +26,5 @@ void kt_tally_add(struct kt_tally *t, const struct kt_outcome *o);
 void kt_emit_report(FILE *f, const char *name, const struct kt_outcome *o);
 /* "N passed, N failed[, N skipped][, N flaky]". */
 void kt_emit_summary(FILE *f, const struct kt_tally *t);
-
-/* Pure: s as one printable line: control characters (newlines
- * included) become spaces, ESC sequences are dropped, invalid UTF-8
- * becomes '?'. */
-void kt_line_clean(const char *s, char *out, size_t len);
-/* Pure: the same for a multi-line text, keeping its newlines; appended
- * to out. */
-int kt_text_clean_lines(const char *s, size_t n, struct kbuf *out);
 
 #endif

@@ -11,10 +11,12 @@
 #include "runner/vlog_out.h"
 #include "runner/bpf_run.h"
 #include "model/defaults.h"
+#include "proto/com2.h"
 #include "proto/guest_args.h"
 #include "proto/pmet.h"
 #include "proto/shm_ring.h"
 #include "monitor/monitor.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -34,7 +36,7 @@ struct watch {
 	uint64_t sched_exit_ns;
 	uint32_t scen_ms;
 	unsigned stimuli;             /* STIM events seen */
-	struct kbuf com2_head;        /* enough to spot KTSTR_INIT_STARTED */
+	struct kt_com2 com2;          /* COM2 read as it arrives (frame, sentinels, tails) */
 	struct kbuf ring_json;
 	unsigned malformed;
 	struct kt_monitor *mon;       /* host-side monitor, NULL: off */
@@ -68,13 +70,11 @@ static void on_output(void *arg, int port, const char *data, size_t len)
 		kt_kbuf_append(&w->hvc0, data, len < room ? len : room);
 		return;
 	}
-	if (port != 2 || w->init_ns)
+	if (port != 2)
 		return;
-	kt_kbuf_append(&w->com2_head, data, len);
-	if (w->com2_head.data && strstr(w->com2_head.data, "KTSTR_INIT_STARTED"))
+	kt_com2_feed(&w->com2, data, len);
+	if (!w->init_ns && w->com2.init_started.seen)
 		w->init_ns = kt_now_ns() - w->t0;
-	if (w->com2_head.len > 65536)
-		w->com2_head.len = 0;
 }
 
 static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool crc_ok)
@@ -90,8 +90,7 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 		kt_kbuf_append(&w->ring_json, p, len);
 		break;
 	case KT_MSG_CRASH:
-		snprintf(w->crash, sizeof(w->crash), "%.*s", (int)(len < sizeof(w->crash) ? len : sizeof(w->crash) - 1),
-			 (const char *)p);
+		kt_line_cleann(p, len, w->crash, sizeof(w->crash)); /* guest text: one printable line */
 		break;
 	case KT_MSG_SCHED_EXIT:
 		if (!w->sched_exit_ns)
@@ -345,6 +344,7 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 			cfg.com2_input = cfg.input_hvc0 = true;
 		}
 	}
+	kt_com2_init(&w.com2);
 	w.timeout_ns = (uint64_t)cfg.timeout_ms * 1000000u;
 	if (r->watchdog_timeout_s && env->wd_gpa && env->hz) {
 		w.wd_gpa = env->wd_gpa;
@@ -378,7 +378,7 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 		kt_debug("%s: ring: scenario %u ms, %u stimulus events, %u malformed, scheduler exit %s", r->c->name,
 			 w.scen_ms, w.stimuli, w.malformed, w.sched_exit_ns ? "seen" : "none");
 		snprintf(out->guest_crash, sizeof(out->guest_crash), "%s", w.crash);
-		kt_judge(t, r->c->name, &r->topo, &vr, w.ring_json.data, w.ring_json.len, out);
+		kt_judge(t, r->c->name, &r->topo, &vr, &w.com2, w.ring_json.data, w.ring_json.len, out);
 		if (out->report.len) /* a rejected program's log around the rejection */
 			kt_vlogs_report(&w.vlogs, &out->report);
 		if (w.mw)
@@ -396,12 +396,12 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 			kt_report_capture(out, &vr, w.ring_json.data, w.ring_json.len);
 		if (w.hvc0.len)
 			kt_kbuf_append(&out->hvc0, w.hvc0.data, w.hvc0.len);
-		kt_repro_observe(r, &vr, &w.probe_json, out);
+		kt_repro_observe(r, &vr, &w.com2, &w.probe_json, out);
 		if (env->capture)
 			payloads_capture(&w.pmet, out);
 		kt_vm_result_free(&vr);
 	}
-	kt_kbuf_free(&w.com2_head);
+	kt_com2_free(&w.com2);
 	kt_kbuf_free(&w.ring_json);
 	kt_kbuf_free(&w.hvc0);
 	kt_kbuf_free(&w.probe_json);

@@ -3,6 +3,8 @@
 #include "runner/runner.h"
 #include "proto/result.h"
 #include "model/vlog.h"
+#include "proto/com2.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,89 +32,49 @@ static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s
 		}
 	}
 	while (start < p) {
-		size_t l = strcspn(start, "\n");
+		const char *nl = memchr(start, '\n', (size_t)(p - start));
+		size_t l = nl ? (size_t)(nl - start) : (size_t)(p - start), k = l;
 
-		if (l > (size_t)(p - start))
-			l = (size_t)(p - start);
+		if (k && start[k - 1] == '\r')
+			k--;
+		/* Guest bytes are untrusted: one printable line each. */
 		kt_kbuf_printf(out, "    ");
-		for (size_t i = 0; i < l; i++) {
-			unsigned char ch = (unsigned char)start[i];
-
-			/* Guest bytes are untrusted: no escape sequences reach
-			 * the terminal (ESC [ params final-byte is dropped). */
-			if (ch == 0x1b) {
-				if (i + 1 < l && start[i + 1] == '[')
-					for (i += 2; i < l && !(start[i] >= 0x40 && start[i] <= 0x7e); i++)
-						;
-				continue;
-			}
-			if (ch >= 0x20 && ch != 0x7f)
-				kt_kbuf_append(out, &start[i], 1);
-			else if (ch == '\t')
-				kt_kbuf_append(out, " ", 1);
-		}
+		kt_text_clean(start, k, KT_TEXT_LINE, out);
 		kt_kbuf_printf(out, "\n");
 		start += l + 1;
 	}
 }
 
-/* The scheduler's log as the guest printed it between the markers. */
-static void sched_log(struct kbuf *out, const struct kbuf *com2)
+/* The last n lines of a bounded capture. */
+static void tail_capture(struct kbuf *out, const char *title, const struct kt_capture *c, int n)
 {
-	const char *b, *e, *p;
-	struct kbuf sec = { 0 };
+	struct kbuf b = { 0 };
 
-	if (!com2->data)
-		return;
-	for (b = NULL, p = com2->data; (p = strstr(p, "===SCHED_OUTPUT_START===")); p++)
-		b = p;
-	if (!b)
-		return;
-	b += strlen("===SCHED_OUTPUT_START===");
-	e = strstr(b, "===SCHED_OUTPUT_END===");
-	kt_kbuf_append(&sec, b, e ? (size_t)(e - b) : strlen(b));
-	{ /* repeated blocks (a verifier trace, a retry loop) folded */
-		struct kbuf folded = { 0 };
-
-		if (!kt_vlog_collapse(sec.data, sec.len, &folded, NULL)) {
-			kt_kbuf_free(&sec);
-			sec = folded;
-		} else {
-			kt_kbuf_free(&folded);
-		}
-	}
-	tail_lines(out, "scheduler log", &sec, 25);
-	kt_kbuf_free(&sec);
+	kt_capture_text(c, &b);
+	tail_lines(out, title, &b, n);
+	kt_kbuf_free(&b);
 }
 
-/* COM2 without what the report shows elsewhere (scheduler log, result
- * frames), so its tail is the guest's own words. */
-static void com2_plain(const struct kbuf *com2, struct kbuf *out)
+/* The scheduler's log, repeated blocks (a verifier trace, a retry loop)
+ * folded first (model/vlog.h). */
+static void sched_log(struct kbuf *out, const struct kt_capture *c)
 {
-	const char *p = com2->data, *end = com2->data + com2->len;
-	bool skip = false;
+	struct kbuf b = { 0 }, folded = { 0 };
 
-	while (p && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-
-		if (!strncmp(p, "===SCHED_OUTPUT_START===", 24) || !strncmp(p, KT_FRAME_BEGIN, strlen(KT_FRAME_BEGIN)))
-			skip = true;
-		if (!skip)
-			kt_kbuf_append(out, p, l);
-		if (!strncmp(p, "===SCHED_OUTPUT_END===", 22) || !strncmp(p, KT_FRAME_END, strlen(KT_FRAME_END)))
-			skip = false;
-		p += l;
-	}
+	kt_capture_text(c, &b);
+	if (b.data && !kt_vlog_collapse(b.data, b.len, &folded, NULL))
+		tail_lines(out, "scheduler log", &folded, 25);
+	else
+		tail_lines(out, "scheduler log", &b, 25);
+	kt_kbuf_free(&folded);
+	kt_kbuf_free(&b);
 }
 
-static const char *init_stage(const struct kbuf *com2)
+static const char *init_stage(const struct kt_com2 *c2)
 {
-	const char *s = com2->data ? com2->data : "";
-
-	if (strstr(s, "KTSTR_PAYLOAD_STARTING"))
+	if (c2->payload_starting.seen)
 		return "the test started but sent no result";
-	if (strstr(s, "KTSTR_INIT_STARTED"))
+	if (c2->init_started.seen)
 		return "init started but the test never ran";
 	return "init never started (kernel or initramfs failure)";
 }
@@ -133,10 +95,13 @@ static void stats_block(struct kbuf *out, const struct kt_result *r)
 	for (unsigned i = 0; i < r->ncg; i++) {
 		const struct kt_cgstats *g = &r->cg[i];
 
+		char name[sizeof(g->name)];
+
+		kt_line_clean(g->name, name, sizeof(name));
 		kt_kbuf_printf(out,
 			    "    %s: workers=%u cpus=%u spread=%.1f%% gap=%llums(cpu%d) migrations=%llu "
 			    "iterations=%llu run_delay=%lluus\n",
-			    g->name, g->workers, g->cpus, g->spread_pct, (unsigned long long)g->max_gap_ms,
+			    name, g->workers, g->cpus, g->spread_pct, (unsigned long long)g->max_gap_ms,
 			    g->max_gap_cpu, (unsigned long long)g->migrations, (unsigned long long)g->iterations,
 			    (unsigned long long)g->mean_run_delay_us);
 	}
@@ -174,32 +139,44 @@ static void judge_result(const struct ktstr_test *t, const struct ktstr_topo *to
 	}
 }
 
+/* One line of the report: guest text cleaned to one printable line. */
+static void report_line(struct kbuf *out, const char *prefix, const char *guest)
+{
+	kt_kbuf_printf(out, "%s", prefix);
+	kt_text_clean(guest, strlen(guest), KT_TEXT_LINE, out);
+	kt_kbuf_printf(out, "\n");
+}
+
 /* What failed, and the workers' figures. */
 static void details_block(struct kbuf *out, const struct kt_outcome *o)
 {
+	char kind[32];
+
 	if (o->have_result && !o->result.passed)
-		for (unsigned i = 0; i < o->result.ndetails; i++)
-			kt_kbuf_printf(out, "  [%s] %s\n", ktstr_kind_name(o->result.details[i].kind),
-				       o->result.details[i].msg);
+		for (unsigned i = 0; i < o->result.ndetails; i++) {
+			snprintf(kind, sizeof(kind), "  [%s] ", ktstr_kind_name(o->result.details[i].kind));
+			report_line(out, kind, o->result.details[i].msg);
+		}
 	else
-		kt_kbuf_printf(out, "  %s\n", o->reason);
+		report_line(out, "  ", o->reason);
 	if (o->have_result)
 		stats_block(out, &o->result);
 }
 
 void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,
-	      const char *ring_json, size_t ring_len, struct kt_outcome *o)
+	      struct kt_com2 *c2, const char *ring_json, size_t ring_len, struct kt_outcome *o)
 {
 	struct kbuf json = { 0 };
 	char err[512] = "";
 	int fr;
 
 	o->exit = vr->exit;
+	kt_com2_finish(c2);
 	ktstr_topo_format(topo, o->topo, sizeof(o->topo));
 	if (ring_json && ring_len) {
 		fr = kt_kbuf_append(&json, ring_json, ring_len);
 	} else {
-		fr = kt_frame_find_last(vr->com2.data ? vr->com2.data : "", vr->com2.len, &json, err, sizeof(err));
+		fr = kt_frame_scan_result(&c2->frame, &json, err, sizeof(err));
 	}
 	if (!fr && !kt_result_from_json(json.data, json.len, &o->result, err, sizeof(err)))
 		o->have_result = true;
@@ -210,7 +187,7 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 		switch (vr->exit) {
 		case VM_EXIT_TIMEOUT:
 			snprintf(o->reason, sizeof(o->reason), "timed out (%s) with no result; %s", vr->detail,
-				 init_stage(&vr->com2));
+				 init_stage(c2));
 			break;
 		case VM_EXIT_PANIC:
 			snprintf(o->reason, sizeof(o->reason), "guest kernel panicked: %s", vr->detail);
@@ -224,7 +201,7 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 			break;
 		default:
 			snprintf(o->reason, sizeof(o->reason), "no test result from the guest (%s)%s%s; %s",
-				 kt_vm_exit_name(vr->exit), err[0] ? ": " : "", err, init_stage(&vr->com2));
+				 kt_vm_exit_name(vr->exit), err[0] ? ": " : "", err, init_stage(c2));
 		}
 		if (o->guest_crash[0] && vr->exit != VM_EXIT_INTERRUPTED) {
 			char why[sizeof(o->reason)];
@@ -249,15 +226,10 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 		kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", name,
 			    o->topo, vr->vmm_name, vr->accel, kt_vm_exit_name(vr->exit), o->wall_s);
 		details_block(&o->report, o);
-		sched_log(&o->report, &vr->com2);
-		{
-			struct kbuf plain = { 0 };
-
-			com2_plain(&vr->com2, &plain);
-			tail_lines(&o->report, "guest output (COM2)", &plain, 15);
-			kt_kbuf_free(&plain);
-		}
-		tail_lines(&o->report, "kernel console (COM1)", &vr->com1, 20);
+		if (c2->sched_log.total)
+			sched_log(&o->report, &c2->sched_log);
+		tail_capture(&o->report, "guest output (COM2)", &c2->plain, 15);
+		tail_capture(&o->report, "kernel console (COM1)", &vr->com1, 20);
 	}
 }
 

@@ -28,7 +28,7 @@ static volatile pid_t child;
 
 static void on_signal(int sig)
 {
-	kt_vm_interrupted = sig;
+	kt_interrupted = sig;
 	if (child > 0)
 		kill(child, SIGKILL);
 }
@@ -100,8 +100,7 @@ int kt_local_setup(struct kt_local *l)
 	n = snprintf(l->base, sizeof(l->base), "%s/ktstr-%d", l->root, (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof(l->base))
 		return -ENAMETOOLONG;
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", l->root);
-	f = fopen(path, "r");
+	f = kt_fmt(path, sizeof(path), "%s/cgroup.controllers", l->root) ? NULL : fopen(path, "r");
 	if (f) {
 		if (!fgets(l->controllers, sizeof(l->controllers), f))
 			l->controllers[0] = '\0';
@@ -133,8 +132,9 @@ static void rm_tree(const char *path, const char *root)
 		char procs[PATH_MAX], line[32], dst[PATH_MAX];
 		FILE *f;
 
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
-		snprintf(dst, sizeof(dst), "%s/cgroup.procs", root);
+		if (kt_fmt(procs, sizeof(procs), "%s/cgroup.procs", path) ||
+		    kt_fmt(dst, sizeof(dst), "%s/cgroup.procs", root))
+			break;
 		f = fopen(procs, "r");
 		while (f && fgets(line, sizeof(line), f))
 			kt_write_str(dst, line);
@@ -187,7 +187,7 @@ static int run_child(const struct kt_resolved *r, struct kt_result *res)
 	child = 0;
 	*res = ctx->result;
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		kt_result_add(res, KTSTR_K_OTHER, kt_vm_interrupted ? "interrupted" : "scenario process died");
+		kt_result_add(res, KTSTR_K_OTHER, kt_interrupted ? "interrupted" : "scenario process died");
 	munmap(ctx, sizeof(*ctx));
 	return 0;
 }

@@ -20,11 +20,22 @@
 #include <string.h>
 #include <unistd.h>
 
+/* What the summary needs of a finished case.  The whole outcome (its
+ * guest result alone is 63 KiB) lives only while its case runs, in its
+ * worker, so the runner's memory does not grow with the number of
+ * cases (bench/soak.sh). */
+struct kept {
+	enum kt_verdict verdict;
+	unsigned attempts;
+	char first_failure[sizeof(((struct kt_outcome *)0)->first_failure)];
+	struct kbuf report, first_report;
+};
+
 struct job {
 	struct kt_resolved r;
 	bool bad;                 /* did not resolve (local: skipped with reason) */
 	char why[256];
-	struct kt_outcome out;
+	struct kept kept;         /* once it ran */
 };
 
 struct pool {
@@ -101,7 +112,7 @@ static bool attempt_stop(void *arg)
 	struct attempt_ctx *a = arg;
 	bool stop;
 
-	if (kt_vm_interrupted)
+	if (kt_interrupted)
 		return true;
 	pthread_mutex_lock(&a->p->lock);
 	stop = !a->p->retry_budget;
@@ -119,9 +130,24 @@ static bool attempt_stop(void *arg)
 	return stop;
 }
 
+/* Keep what the summary needs; the reports move, the rest is freed. */
+static void keep(struct job *j, struct kt_outcome *out)
+{
+	struct kept *k = &j->kept;
+
+	k->verdict = out->verdict;
+	k->attempts = out->attempts;
+	memcpy(k->first_failure, out->first_failure, sizeof(k->first_failure));
+	k->report = out->report;
+	k->first_report = out->first_report;
+	out->report = out->first_report = (struct kbuf){ 0 };
+	kt_outcome_release(out);
+}
+
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
+	struct kt_outcome *out = malloc(sizeof(*out)); /* this worker's case at a time */
 	char local_sched[64];
 
 	if (p->env.where == KT_EXEC_LOCAL)
@@ -132,24 +158,29 @@ static void *worker(void *arg)
 		struct kt_attempt_ops ops = { attempt_run, attempt_retrying, attempt_stop, &a };
 
 		pthread_mutex_lock(&p->lock);
-		if (p->next >= p->n || kt_vm_interrupted) {
+		if (!out || p->next >= p->n || kt_interrupted) {
+			if (!out)
+				kt_err(ENOMEM, "runner: a worker's outcome");
 			pthread_mutex_unlock(&p->lock);
+			free(out);
 			return NULL;
 		}
 		j = &p->jobs[p->next++];
 		pthread_mutex_unlock(&p->lock);
 		a = (struct attempt_ctx){ p, j };
+		memset(out, 0, sizeof(*out));
 		kt_progress_running(p->prog, (size_t)(j - p->jobs), j->r.c->name);
-		kt_run_attempts(&ops, j->bad ? 0 : p->o->retries, &j->out);
+		kt_run_attempts(&ops, j->bad ? 0 : p->o->retries, out);
 		if (!j->bad && p->env.where == KT_EXEC_VM)
-			kt_repro_after(&j->r, &p->env, &j->out, p->o->no_auto_repro);
+			kt_repro_after(&j->r, &p->env, out, p->o->no_auto_repro);
 		pthread_mutex_lock(&p->lock);
 		kt_progress_pause(p->prog);
 		kt_emit_case(stdout, "", (unsigned)++p->done, j->r.c->name,
-			     sched_name(j->r.c, p->env.where == KT_EXEC_LOCAL ? local_sched : NULL), &j->out);
-		kt_report_case(p->rep, (size_t)(j - p->jobs), j->r.c, &j->out);
+			     sched_name(j->r.c, p->env.where == KT_EXEC_LOCAL ? local_sched : NULL), out);
+		kt_report_case(p->rep, (size_t)(j - p->jobs), j->r.c, out);
 		if (p->o->case_done)
-			p->o->case_done(p->o->case_done_arg, j->r.c, &j->out);
+			p->o->case_done(p->o->case_done_arg, j->r.c, out);
+		keep(j, out);
 		kt_progress_resume(p->prog, (size_t)(j - p->jobs));
 		pthread_mutex_unlock(&p->lock);
 	}
@@ -225,26 +256,40 @@ static void run_pool(struct pool *p, unsigned jobs, const char *header)
 
 static void finish(struct pool *p, struct kt_run_summary *sum)
 {
+	struct kt_outcome *o = calloc(1, sizeof(*o)); /* each kept case seen as an outcome again */
 	struct kt_tally t = { 0 };
 
-	for (size_t i = 0; i < p->n && i < p->next; i++) {
-		kt_emit_report(stdout, p->jobs[i].r.c->name, &p->jobs[i].out);
-		kt_tally_add(&t, &p->jobs[i].out);
+	if (!o)
+		kt_err(ENOMEM, "runner: the reports and the summary");
+
+	for (size_t i = 0; o && i < p->n && i < p->next; i++) {
+		const struct kept *k = &p->jobs[i].kept;
+
+		o->verdict = k->verdict;
+		o->attempts = k->attempts;
+		memcpy(o->first_failure, k->first_failure, sizeof(o->first_failure));
+		o->report = k->report;
+		o->first_report = k->first_report;
+		kt_emit_report(stdout, p->jobs[i].r.c->name, o);
+		kt_tally_add(&t, o);
 	}
+	free(o);
 	if (t.flaky) { /* passed, but not at the first try: name them */
 		printf("\n# flaky (passed on a retry):");
 		for (size_t i = 0; i < p->next && i < p->n; i++)
-			if (p->jobs[i].out.verdict == KT_PASS && p->jobs[i].out.first_failure[0])
+			if (p->jobs[i].kept.verdict == KT_PASS && p->jobs[i].kept.first_failure[0])
 				printf(" %s", p->jobs[i].r.c->name);
 		printf("\n");
 	}
-	for (size_t i = 0; i < p->n; i++)
-		kt_outcome_release(&p->jobs[i].out);
+	for (size_t i = 0; i < p->n; i++) {
+		kt_kbuf_free(&p->jobs[i].kept.report);
+		kt_kbuf_free(&p->jobs[i].kept.first_report);
+	}
 	if (kt_report_end(p->rep)) {
 		t.failed++; /* a requested output could not be written */
 		sum->output_failed = true;
 	}
-	sum->interrupted = kt_vm_interrupted != 0;
+	sum->interrupted = kt_interrupted != 0;
 	sum->not_run = p->n - (p->next < p->n ? p->next : p->n);
 	if (sum->interrupted)
 		printf("# interrupted: %zu of %zu tests not run\n", sum->not_run, p->n);
@@ -265,6 +310,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	int ret;
 
 	memset(sum, 0, sizeof(*sum));
+	kt_signals_install(); /* before anything that makes a file or a process */
 	p.jobs = calloc(n ? n : 1, sizeof(*p.jobs));
 	if (!p.jobs)
 		return kt_err(ENOMEM, "allocate %zu jobs", n), -ENOMEM;
@@ -308,12 +354,11 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 			goto err_jobs;
 		}
 		ret = kt_prep_vm(&prep, cases, n, o);
-		if (ret)
+		if (ret || kt_interrupted)
 			goto err_prep;
 		kt_prep_env(&prep, o, &p.env);
 		snprintf(header, sizeof(header), "kernel %s (%s)", prep.k.key[0] ? prep.k.key : prep.k.bzimage,
 			 prep.k.version);
-		kt_vm_install_signal_handlers();
 	}
 	pthread_mutex_init(&p.lock, NULL);
 	/* --retries N per case, at most max(2, n/10) retries in all. */
@@ -333,5 +378,14 @@ err_prep:
 	kt_prep_free(&prep);
 err_jobs:
 	free(p.jobs);
+	if (kt_interrupted && !sum->interrupted) { /* during set-up: nothing ran */
+		printf("# interrupted by signal %d during set-up; no test ran\n", (int)kt_interrupted);
+		fflush(stdout);
+		sum->interrupted = true;
+		sum->not_run = n;
+		ret = 0;
+	}
+	if (sum->interrupted)
+		sum->signal = kt_interrupted;
 	return ret;
 }

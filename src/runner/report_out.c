@@ -1,6 +1,7 @@
 /* JUnit XML and JSON sidecars (see report_out.h). */
 #include "runner/report_out.h"
 #include "runner/repro.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,84 +26,6 @@ static const char *verdict_name(enum kt_verdict v)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (max n bytes) and its code
- * point, or 0 if it is not one (overlong, surrogate, > U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t need;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		need = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((need == 3 && c < 0x800) || (need == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return need;
-}
-
-int kt_text_clean(const char *str, size_t len, bool xml, struct kbuf *out)
-{
-	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-	int ret = kt_kbuf_reserve(out, len + 1);
-
-	while (!ret && i < len) {
-		uint32_t cp;
-		size_t l = utf8_seq(s + i, len - i, &cp);
-		const char *ent = NULL;
-
-		if (!l) {
-			ret = kt_kbuf_append(out, repl, 3);
-			i++;
-			continue;
-		}
-		if (cp == 0 || (xml && ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xfffe ||
-					cp == 0xffff))) {
-			ret = kt_kbuf_append(out, repl, 3);
-			i += l;
-			continue;
-		}
-		if (xml) {
-			switch (cp) {
-			case '&': ent = "&amp;"; break;
-			case '<': ent = "&lt;"; break;
-			case '>': ent = "&gt;"; break;
-			case '"': ent = "&quot;"; break;
-			case '\'': ent = "&apos;"; break;
-			case '\r': ent = "&#13;"; break;
-			default: break;
-			}
-		}
-		ret = ent ? kt_kbuf_append(out, ent, strlen(ent)) : kt_kbuf_append(out, s + i, l);
-		i += l;
-	}
-	/* Keep data NUL-terminated for callers that print it. */
-	if (!ret)
-		ret = kt_kbuf_reserve(out, 1);
-	if (!ret)
-		out->data[out->len] = '\0';
-	return ret;
-}
-
 void kt_safe_name(const char *name, char *buf, size_t len)
 {
 	size_t i = 0;
@@ -120,14 +43,31 @@ void kt_safe_name(const char *name, char *buf, size_t len)
 	buf[i] = '\0';
 }
 
+/* Can a file be created next to prefix?  Probed with a file of our own
+ * (mkstemp: O_EXCL, never an existing file or a symlink), removed at
+ * once.  0 or -errno (said why). */
+static int probe_writable(const char *opt, const char *name, const char *prefix)
+{
+	char probe[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(probe, sizeof(probe), "%sXXXXXX", prefix) >= sizeof(probe))
+		return kt_err(ENAMETOOLONG, "%s %s", opt, name);
+	fd = mkostemp(probe, O_CLOEXEC);
+	if (fd < 0)
+		return kt_err(errno, "%s %s: cannot write there", opt, name);
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
 int kt_report_check(const struct kt_run_opts *o)
 {
+	char prefix[PATH_MAX];
 	struct stat st;
+	int ret;
 
 	if (o->out_dir) {
-		char probe[PATH_MAX];
-		int fd;
-
 		if (!*o->out_dir) {
 			kt_err(0, "--out: empty directory name");
 			return -EINVAL;
@@ -140,58 +80,50 @@ int kt_report_check(const struct kt_run_opts *o)
 			kt_err(ENOTDIR, "--out %s", o->out_dir);
 			return -ENOTDIR;
 		}
-		snprintf(probe, sizeof(probe), "%s/.ktstr-probe-XXXXXX", o->out_dir);
-		fd = mkstemp(probe);
-		if (fd < 0) {
-			int e = errno;
-
-			kt_err(e, "--out %s: directory not writable", o->out_dir);
-			return -e;
-		}
-		close(fd);
-		unlink(probe);
+		if (kt_fmt(prefix, sizeof(prefix), "%s/.ktstr-probe-", o->out_dir))
+			return kt_err(ENAMETOOLONG, "--out %s", o->out_dir);
+		if ((ret = probe_writable("--out", o->out_dir, prefix)))
+			return ret;
 	}
 	if (o->junit) {
-		bool existed = !stat(o->junit, &st);
-		int fd;
-
 		if (!*o->junit) {
 			kt_err(0, "--junit: empty file name");
 			return -EINVAL;
 		}
-		if (existed && S_ISDIR(st.st_mode)) {
+		if (!lstat(o->junit, &st) && S_ISDIR(st.st_mode)) {
 			kt_err(EISDIR, "--junit %s: give a file name", o->junit);
 			return -EISDIR;
 		}
-		fd = open(o->junit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			int e = errno;
-
-			kt_err(e, "--junit %s: cannot write", o->junit);
-			return -e;
-		}
-		close(fd);
-		if (!existed)
-			unlink(o->junit);
+		/* The file is written by rename() from a temporary file next
+		 * to it: what must be writable is its directory, not the path
+		 * itself (never opened here: it may be anyone's symlink). */
+		if (kt_fmt(prefix, sizeof(prefix), "%s" KT_TMP_SUFFIX, o->junit))
+			return kt_err(ENAMETOOLONG, "--junit %s", o->junit);
+		if ((ret = probe_writable("--junit", o->junit, prefix)))
+			return ret;
 	}
 	return 0;
 }
 
-static void tail_copy(struct kbuf *dst, const struct kbuf *src)
+static void tail_copy(struct kbuf *dst, const struct kt_capture *src)
 {
-	size_t off = src->len > TAIL_BYTES ? src->len - TAIL_BYTES : 0;
+	struct kbuf t = { 0 };
+	size_t off = 0;
 
 	dst->len = 0;
-	if (!src->data || !src->len)
+	if (kt_capture_last(src, TAIL_BYTES, &t) || !t.data || !t.len) {
+		kt_kbuf_free(&t);
 		return;
-	/* Start at a line boundary when there is one near. */
-	if (off) {
-		const char *nl = memchr(src->data + off, '\n', src->len - off);
-
-		if (nl && (size_t)(nl - src->data) < off + 1024)
-			off = (size_t)(nl - src->data) + 1;
 	}
-	kt_kbuf_append(dst, src->data + off, src->len - off);
+	/* Start at a line boundary when there is one near. */
+	if (src->total > t.len) {
+		const char *nl = memchr(t.data, '\n', t.len);
+
+		if (nl && (size_t)(nl - t.data) < 1024)
+			off = (size_t)(nl - t.data) + 1;
+	}
+	kt_kbuf_append(dst, t.data + off, t.len - off);
+	kt_kbuf_free(&t);
 }
 
 void kt_report_capture(struct kt_outcome *out, const struct vm_result *vr, const char *ring_json, size_t ring_len)
@@ -248,7 +180,7 @@ static json_t *str_json(const char *s, size_t len)
 	struct kbuf b = { 0 };
 	json_t *j;
 
-	if (kt_text_clean(s ? s : "", s ? len : 0, false, &b))
+	if (kt_text_clean(s ? s : "", s ? len : 0, 0, &b))
 		return json_null();
 	j = json_stringn(b.data ? b.data : "", b.len);
 	kt_kbuf_free(&b);
@@ -257,19 +189,9 @@ static json_t *str_json(const char *s, size_t len)
 
 static int write_atomic(const char *path, const char *data, size_t len)
 {
-	char tmp[PATH_MAX + 16];
-	int ret;
+	int ret = kt_write_atomic(path, data, len, 0644);
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
-		return kt_err(ENAMETOOLONG, "%s", path);
-	ret = kt_write_file(tmp, data, len);
-	if (ret)
-		return ret;
-	if (rename(tmp, path)) {
-		ret = kt_err(errno, "rename %s to %s", tmp, path);
-		unlink(tmp);
-	}
-	return ret;
+	return ret ? kt_err(-ret, "write %s", path) : 0;
 }
 
 static int write_sidecar(struct kt_report *r, const struct kt_case *c, const struct kt_outcome *out)
@@ -364,7 +286,7 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 
 static void xml(struct kbuf *b, const char *s, size_t len)
 {
-	kt_text_clean(s ? s : "", s ? len : 0, true, b);
+	kt_text_clean(s ? s : "", s ? len : 0, KT_TEXT_XML, b);
 }
 
 static void xmls(struct kbuf *b, const char *s)

@@ -23,10 +23,6 @@ void kt_report_case(struct kt_report *r, size_t idx, const struct kt_case *c, co
 /* Write the JUnit file, free r.  0, or -1 if some output failed. */
 int kt_report_end(struct kt_report *r);
 
-/* Pure (exposed for unit tests).  Append s[0..len) to out as valid UTF-8:
- * invalid sequences, NUL and (with xml) characters XML 1.0 forbids become
- * U+FFFD; with xml, & < > " ' are escaped as entities. */
-int kt_text_clean(const char *s, size_t len, bool xml, struct kbuf *out);
 /* Pure: a file-name-safe form of a case name ("a/b+c" -> "a_b+c"). */
 void kt_safe_name(const char *name, char *buf, size_t len);
 

@@ -1,6 +1,7 @@
 /* Auto-repro on the host (runner/repro.h): decide, collect the names,
  * run the probe VM, keep what the section shows. */
 #include "runner/repro.h"
+#include "proto/com2.h"
 #include "model/vlog.h"
 #include "runner/emit.h"
 
@@ -31,24 +32,6 @@ void kt_repro_free(struct kt_repro *x)
 	free(x);
 }
 
-/* The scheduler log the guest printed between the markers (the last
- * such section), as [*b, *e). */
-static bool sched_section(const struct kbuf *com2, const char **b, const char **e)
-{
-	const char *p, *last = NULL;
-
-	if (!com2->data)
-		return false;
-	for (p = com2->data; (p = strstr(p, "===SCHED_OUTPUT_START===")); p++)
-		last = p;
-	if (!last)
-		return false;
-	*b = last + strlen("===SCHED_OUTPUT_START===");
-	*e = strstr(*b, "===SCHED_OUTPUT_END===");
-	if (!*e)
-		*e = com2->data + com2->len;
-	return true;
-}
 
 /* The last n lines of [b, e) whose membership in a sched_ext dump is
  * want_dump (-1: every line), into out. */
@@ -88,43 +71,50 @@ static void tail(const char *b, const char *e, int want_dump, unsigned n, struct
 	}
 }
 
-void kt_repro_observe(const struct kt_resolved *r, const struct vm_result *vr, const struct kbuf *probe_json,
-		      struct kt_outcome *out)
+void kt_repro_observe(const struct kt_resolved *r, const struct vm_result *vr, const struct kt_com2 *com2,
+		      const struct kbuf *probe_json, struct kt_outcome *out)
 {
 	struct kt_repro *x;
-	const char *b = NULL, *e = NULL;
+	struct kbuf log = { 0 }, k1 = { 0 };
 
 	if (!r->c->sched || (!r->probe && out->verdict != KT_FAIL))
 		return;
 	if (!out->repro && !(out->repro = calloc(1, sizeof(*out->repro))))
 		return;
 	x = out->repro;
+	/* The consoles as bounded captures (head and tail) kept them. */
+	if (com2)
+		kt_capture_text(&com2->sched_log, &log);
+	kt_capture_text(&vr->com1, &k1);
 	if (!r->probe) { /* the failed run: what to probe */
 		memset(&x->names, 0, sizeof(x->names));
-		if (sched_section(&vr->com2, &b, &e))
-			kt_probe_extract(b, (size_t)(e - b), &x->names);
-		if (vr->com1.data)
-			kt_probe_extract(vr->com1.data, vr->com1.len, &x->names);
-		return;
+		if (log.data)
+			kt_probe_extract(log.data, log.len, &x->names);
+		if (k1.data)
+			kt_probe_extract(k1.data, k1.len, &x->names);
+		goto out;
 	}
 	x->probe_json.len = 0;
 	if (probe_json && probe_json->len && probe_json->len <= KT_PROBE_REPORT_MAX)
 		kt_kbuf_append(&x->probe_json, probe_json->data, probe_json->len);
 	/* The repro scheduler log, cycle-collapsed before its tail is taken
 	 * (model/vlog.h), so an unrolled loop does not fill the 40 lines. */
-	if (sched_section(&vr->com2, &b, &e)) {
+	if (log.data) {
 		struct kbuf folded = { 0 };
 
-		if (!kt_vlog_collapse(b, (size_t)(e - b), &folded, NULL) && folded.data)
+		if (!kt_vlog_collapse(log.data, log.len, &folded, NULL) && folded.data)
 			tail(folded.data, folded.data + folded.len, -1, KT_REPRO_TAIL_LINES, &x->sched_tail);
 		else
-			tail(b, e, -1, KT_REPRO_TAIL_LINES, &x->sched_tail);
+			tail(log.data, log.data + log.len, -1, KT_REPRO_TAIL_LINES, &x->sched_tail);
 		kt_kbuf_free(&folded);
 	}
-	if (vr->com1.data) {
-		tail(vr->com1.data, vr->com1.data + vr->com1.len, 1, KT_REPRO_TAIL_LINES, &x->dump_tail);
-		tail(vr->com1.data, vr->com1.data + vr->com1.len, 0, KT_REPRO_TAIL_LINES, &x->kmsg_tail);
+	if (k1.data) {
+		tail(k1.data, k1.data + k1.len, 1, KT_REPRO_TAIL_LINES, &x->dump_tail);
+		tail(k1.data, k1.data + k1.len, 0, KT_REPRO_TAIL_LINES, &x->kmsg_tail);
 	}
+out:
+	kt_kbuf_free(&log);
+	kt_kbuf_free(&k1);
 }
 
 /* The vmlinux beside the bzImage (a cache entry), for file:line. */

@@ -29,10 +29,11 @@ bool kt_repro_wanted(const struct kt_case *c, const struct kt_outcome *out, bool
 /* In kt_case_exec, before the VM result is freed: the first run keeps
  * the names off its consoles (scheduler log, COM1 stack traces and
  * sched_ext_dump lines); a probe run keeps the probe report and the
- * console tails.  probe_json: the KT_MSG_REPRO_PROBE payload, NULL:
- * none. */
-void kt_repro_observe(const struct kt_resolved *r, const struct vm_result *vr, const struct kbuf *probe_json,
-		      struct kt_outcome *out);
+ * console tails.  com2: the COM2 reader (its scheduler-log capture);
+ * probe_json: the KT_MSG_REPRO_PROBE payload, NULL: none. */
+struct kt_com2;
+void kt_repro_observe(const struct kt_resolved *r, const struct vm_result *vr, const struct kt_com2 *com2,
+		      const struct kbuf *probe_json, struct kt_outcome *out);
 
 /* If kt_repro_wanted: print a progress line, run the case again with
  * the probes and append the section to out->report.  Called by the pool

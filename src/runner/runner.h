@@ -110,18 +110,25 @@ struct kt_run_summary {
 	unsigned passed, failed, skipped, flaky;
 	size_t not_run;         /* interrupted before they started */
 	bool interrupted;
+	int signal;             /* the signal that interrupted it (SIGINT, SIGTERM, SIGHUP) */
 	bool output_failed;     /* --junit/--out could not be written */
 };
 
 /* Runs the cases (kernel, initramfs and schedulers resolved first),
  * printing KTAP, reports and the summary.  0 when the run happened (its
  * verdicts in *sum); -EINVAL for bad input (said why, nothing ran);
- * another -errno when the run could not be set up. */
+ * another -errno when the run could not be set up.  SIGINT, SIGTERM and
+ * SIGHUP are handled from the start (kt_signals_install): at any point
+ * the run stops, its VMs and child processes are stopped and reaped, no
+ * temporary file stays and outputs are whole; it returns 0 with
+ * sum->interrupted and sum->signal set. */
 int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts *o, struct kt_run_summary *sum);
 
 /* Pure: judge one VM run (exposed for unit tests). */
+struct kt_com2;
+/* c2: COM2 as it was read (proto/com2.h); finished here. */
 void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,
-	      const char *ring_json, size_t ring_len, struct kt_outcome *out);
+	      struct kt_com2 *c2, const char *ring_json, size_t ring_len, struct kt_outcome *out);
 /* Pure: judge a run on this host from the result its child left. */
 void kt_judge_local(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo,
 		    const struct kt_result *r, struct kt_outcome *out);

@@ -1,6 +1,7 @@
 /* Verifier logs on the host (vlog_out.h). */
 #include "runner/vlog_out.h"
 #include "runner/report_out.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -132,7 +133,7 @@ static json_t *text_json(const char *s, size_t len)
 	struct kbuf b = { 0 };
 	json_t *j = NULL;
 
-	if (!kt_text_clean(s, len, false, &b))
+	if (!kt_text_clean(s, len, 0, &b))
 		j = json_stringn(b.data ? b.data : "", b.len);
 	kt_kbuf_free(&b);
 	return j ? j : json_null();

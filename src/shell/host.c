@@ -9,6 +9,7 @@
 #include "kernel/kernel.h"
 #include "monitor/monitor.h"
 #include "proto/vlog_msg.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -111,10 +112,17 @@ static void on_output(void *arg, int port, const char *data, size_t len)
 {
 	struct session *s = arg;
 
-	if ((port == 2 || port == 3) && !s->quiet) /* COM2, or the virtio console */
+	struct kbuf c = { 0 };
+
+	/* COM2 or the virtio console is the user's terminal session: passed
+	 * through as it is (not with --quiet).  The kernel console (--verbose)
+	 * is not. */
+	if ((port == 2 || port == 3) && !s->quiet) {
 		write_all(STDOUT_FILENO, data, len);
-	else if (s->verbose)
-		write_all(STDERR_FILENO, data, len);
+	} else if (s->verbose && !kt_text_clean(data, len, KT_TEXT_TERM, &c) && c.data) {
+		write_all(STDERR_FILENO, c.data, c.len);
+	}
+	kt_kbuf_free(&c);
 }
 
 static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool crc_ok)
@@ -189,7 +197,10 @@ static int resolve_scheduler(const char *name, const struct kernel_info *k, char
 		return -ENOENT;
 	}
 	base = strrchr(host, '/') + 1;
-	snprintf(guest, glen, "/sched/%s", base);
+	if (kt_fmt(guest, glen, "/sched/%s", base)) {
+		fprintf(stderr, "ktstr: --scheduler %s: file name too long for the guest\n", name);
+		return -ENAMETOOLONG;
+	}
 	return 0;
 }
 
@@ -239,6 +250,9 @@ static int build_initrd(const struct kt_shell_opts *o, const char *sched_host, c
 /* How the VM ended, into end (see kt_shell_run). */
 static int session_end(const struct session *s, const struct vm_result *r, bool exec, struct kt_shell_end *end)
 {
+	char detail[sizeof(r->detail)];
+
+	kt_line_clean(r->detail, detail, sizeof(detail)); /* may hold guest text */
 	if (s->detached) {
 		fprintf(stderr, "\nktstr shell: Ctrl-] pressed; VM stopped\n");
 		end->detached = true;
@@ -247,7 +261,7 @@ static int session_end(const struct session *s, const struct vm_result *r, bool 
 	}
 	switch (r->exit) {
 	case VM_EXIT_INTERRUPTED:
-		fprintf(stderr, "\nktstr shell: %s; VM stopped\n", r->detail);
+		fprintf(stderr, "\nktstr shell: %s; VM stopped\n", detail);
 		return -EINTR;
 	case VM_EXIT_POWEROFF:
 	case VM_EXIT_RESET:
@@ -259,8 +273,8 @@ static int session_end(const struct session *s, const struct vm_result *r, bool 
 			exec ? "the command's" : "the shell's");
 		return -ENODATA;
 	default:
-		fprintf(stderr, "ktstr shell: the guest %s%s%s\n", kt_vm_exit_name(r->exit), r->detail[0] ? ": " : "",
-			r->detail);
+		fprintf(stderr, "ktstr shell: the guest %s%s%s\n", kt_vm_exit_name(r->exit), detail[0] ? ": " : "",
+			detail);
 		return -EIO;
 	}
 }
@@ -333,6 +347,7 @@ int kt_shell_run(const struct kt_shell_opts *o, struct kt_shell_end *end)
 	int ret;
 
 	*end = (struct kt_shell_end){ 0 };
+	kt_signals_install(); /* before anything that makes a file or a process */
 	if (interactive && !isatty(STDIN_FILENO)) {
 		kt_err(0, "shell: stdin is not a terminal; run it in one, or use --exec CMD");
 		return bad_input(end, -ENOTTY);
@@ -362,6 +377,10 @@ int kt_shell_run(const struct kt_shell_opts *o, struct kt_shell_end *end)
 	/* -EINVAL, -ENOENT: an --include-files argument, or a file or
 	 * library one of them needs, is missing or unusable. */
 	ret = build_initrd(o, o->scheduler ? sched_host : NULL, sched_guest, initrd, sizeof(initrd));
+	if (kt_interrupted) {
+		fprintf(stderr, "ktstr shell: interrupted by signal %d before the VM started\n", (int)kt_interrupted);
+		return 128 + kt_interrupted;
+	}
 	if (ret)
 		return ret == -EINVAL || ret == -ENOENT ? bad_input(end, ret) : ret;
 	cfg.kernel = k.bzimage;
@@ -392,7 +411,6 @@ int kt_shell_run(const struct kt_shell_opts *o, struct kt_shell_end *end)
 	}
 	if (o->bpf && (ret = bpf_monitor(&k, &layout, &s.mon, o->bpf)))
 		return ret;
-	kt_vm_install_signal_handlers();
 	ret = kt_vm_run(&cfg, &hooks, &res);
 	term_restore();
 	if (!ret && o->bpf)

@@ -56,30 +56,56 @@ int kt_read_file_str(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-int kt_write_file(const char *path, const void *data, size_t len)
+static int write_all(int fd, const void *data, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	const char *p = data;
 
-	if (fd < 0)
-		return -errno;
 	while (len) {
 		ssize_t n = write(fd, p, len);
 
 		if (n < 0) {
-			int e = errno;
-
-			if (e == EINTR)
+			if (errno == EINTR)
 				continue;
-			close(fd);
-			return -e;
+			return -errno;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	if (close(fd))
-		return -errno;
 	return 0;
+}
+
+int kt_write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, data, len);
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int kt_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[4096];
+	int fd, ret;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s" KT_TMP_SUFFIX "XXXXXX", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT | O_EXCL, 0600: never an existing file or a symlink */
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, data, len);
+	if (!ret && fchmod(fd, mode ? mode : 0644))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path)) /* replaces path itself, even a symlink */
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
 }
 
 int kt_write_str(const char *path, const char *s)
@@ -180,25 +206,57 @@ bool kt_is_executable(const char *path)
 	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
 }
 
-int kt_cache_root(char *buf, size_t len)
+int kt_cache_root_for(const char *cache_dir, const char *xdg, const char *home, const char *pw_home, char *buf,
+		      size_t len)
 {
-	const char *e = getenv("KTSTR_CACHE_DIR"), *home;
 	int n;
 
-	if (e && *e)
-		n = snprintf(buf, len, "%s", e);
-	else if ((e = getenv("XDG_CACHE_HOME")) && *e)
-		n = snprintf(buf, len, "%s/ktstr", e);
-	else {
-		home = getenv("HOME");
-		if (!home || !*home) {
-			struct passwd *pw = getpwuid(getuid());
-
-			home = pw ? pw->pw_dir : "/tmp";
-		}
-		n = snprintf(buf, len, "%s/.cache/ktstr", home);
-	}
+	if (cache_dir && *cache_dir)
+		n = snprintf(buf, len, "%s", cache_dir);
+	else if (xdg && *xdg)
+		n = snprintf(buf, len, "%s/ktstr", xdg);
+	else if ((home && *home) || (pw_home && *pw_home))
+		n = snprintf(buf, len, "%s/.cache/ktstr", home && *home ? home : pw_home);
+	else
+		return -ENOENT; /* no fallback to a shared directory such as /tmp */
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int kt_cache_dir_check(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno; /* created later, by us */
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	/* Whoever can write the cache can swap kernels, schedulers and
+	 * initramfs archives under us. */
+	if ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & S_IWOTH))
+		return -EPERM;
+	return 0;
+}
+
+int kt_cache_root(char *buf, size_t len)
+{
+	struct passwd *pw = NULL;
+	const char *home = getenv("HOME");
+	int ret;
+
+	if (!home || !*home)
+		pw = getpwuid(getuid());
+	ret = kt_cache_root_for(getenv("KTSTR_CACHE_DIR"), getenv("XDG_CACHE_HOME"), home, pw ? pw->pw_dir : NULL,
+				buf, len);
+	if (ret == -ENOENT)
+		return kt_err(ENOENT, "cache directory: HOME is not set and uid %u has no home; set KTSTR_CACHE_DIR",
+			      (unsigned)getuid());
+	if (ret)
+		return ret;
+	ret = kt_cache_dir_check(buf);
+	if (ret == -EPERM)
+		return kt_err(EPERM, "cache directory %s is writable by others or not ours; use a private one "
+				     "(KTSTR_CACHE_DIR)", buf);
+	return ret;
 }
 
 struct sha256 {

@@ -6,19 +6,67 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Stop a child's process group: SIGTERM, then SIGKILL if it lingers. */
+static void stop_group(pid_t pid)
+{
+	int st;
+
+	kill(-pid, SIGTERM);
+	for (int i = 0; i < 100; i++) { /* 5 s */
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			goto reaped;
+		usleep(50000);
+	}
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+reaped:
+	kill(-pid, SIGKILL); /* what the leader left behind in its group */
+}
+
+/* Wait for the child, checking kt_interrupted every 50 ms: on an
+ * interrupt its whole process group is stopped and -EINTR returned. */
 static int wait_status(pid_t pid)
 {
 	int st;
 
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
 			return -errno;
+		if (kt_interrupted && kt_signals_handled) {
+			stop_group(pid);
+			return -EINTR;
+		}
+		usleep(50000);
+	}
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return 128 + WTERMSIG(st);
+}
+
+/* In the child: gone with us if we die.  When we handle interrupts
+ * ourselves (kt_signals_install), its own process group, stopped as a
+ * whole by wait_status(); otherwise it stays in ours, where the
+ * terminal's Ctrl-C reaches it. */
+static void child_setup(void)
+{
+	if (kt_signals_handled)
+		setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 }
 
 int kt_run_cmd(char *const argv[], const char *cwd, const char *log_path)
@@ -27,7 +75,7 @@ int kt_run_cmd(char *const argv[], const char *cwd, const char *log_path)
 	pid_t pid;
 
 	if (log_path) {
-		logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (logfd < 0)
 			return -errno;
 	}
@@ -40,6 +88,7 @@ int kt_run_cmd(char *const argv[], const char *cwd, const char *log_path)
 		return -e;
 	}
 	if (pid == 0) {
+		child_setup();
 		if (cwd && chdir(cwd))
 			_exit(126);
 		if (logfd >= 0) {
@@ -73,18 +122,21 @@ int kt_run_capture(char *const argv[], struct kbuf *out)
 		return -e;
 	}
 	if (pid == 0) {
+		child_setup();
 		dup2(p[1], 1);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(p[1]);
-	while ((n = read(p[0], buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+	while (!kt_interrupted) { /* else wait_status() stops it */
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		n = read(p[0], buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno != EINTR))
 			break;
-		}
-		if (!ret)
+		if (n > 0 && !ret)
 			ret = kt_kbuf_append(out, buf, (size_t)n);
 	}
 	close(p[0]);
@@ -101,8 +153,7 @@ int kt_find_in_path(const char *name, char *buf, size_t len)
 	if (strchr(name, '/')) {
 		if (!kt_is_executable(name))
 			return -ENOENT;
-		snprintf(buf, len, "%s", name);
-		return 0;
+		return kt_fmt(buf, len, "%s", name);
 	}
 	dup = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
 	if (!dup)
@@ -110,10 +161,10 @@ int kt_find_in_path(const char *name, char *buf, size_t len)
 	for (tok = strtok_r(dup, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
 		char cand[4096];
 
-		snprintf(cand, sizeof(cand), "%s/%s", tok, name);
+		if (kt_fmt(cand, sizeof(cand), "%s/%s", tok, name))
+			continue; /* a PATH entry too long to hold name */
 		if (kt_is_executable(cand)) {
-			snprintf(buf, len, "%s", cand);
-			ret = 0;
+			ret = kt_fmt(buf, len, "%s", cand);
 			break;
 		}
 	}

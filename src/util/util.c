@@ -2,6 +2,7 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,25 @@
 #include <zlib.h>
 
 int kt_verbose;
+volatile sig_atomic_t kt_interrupted;
+bool kt_signals_handled;
+
+static void on_signal(int sig)
+{
+	kt_interrupted = sig;
+}
+
+void kt_signals_install(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	kt_signals_handled = true;
+}
 
 __attribute__((format(printf, 2, 0))) static int default_print(enum ktstr_print_level level, const char *fmt,
 								 va_list ap)
@@ -73,6 +93,17 @@ void kt_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprint(KTSTR_PRINT_DEBUG, fmt, ap);
 	va_end(ap);
+}
+
+int kt_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
 int kt_kbuf_reserve(struct kbuf *b, size_t extra)

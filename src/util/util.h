@@ -3,6 +3,7 @@
  * the operation and the errno string. */
 #ifndef KTSTR_UTIL_H
 #define KTSTR_UTIL_H
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,6 +22,20 @@ void kt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Debug lines: the default callback prints them only when kt_verbose. */
 extern int kt_verbose;
 void kt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* snprintf that says when it cut: 0, or -ENAMETOOLONG when the result
+ * did not fit in len (buf then holds a cut string: do not use it). */
+int kt_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Interruption: the SIGINT, SIGTERM or SIGHUP that asked this process
+ * to stop (0: none), set by the handler kt_signals_install() installs
+ * (no SA_RESTART: blocking calls return EINTR).  Nothing dies on the
+ * signal: every long operation (child processes, VM runs, the pool)
+ * checks it, stops, cleans up what it made and returns -EINTR or says it
+ * was interrupted; the CLI exits with 128 + the signal. */
+extern volatile sig_atomic_t kt_interrupted;
+extern bool kt_signals_handled; /* kt_signals_install() ran */
+void kt_signals_install(void);
 
 /* Growable byte buffer. */
 struct kbuf {
@@ -48,6 +63,13 @@ bool kt_word_chars(const char *s, size_t len, const char *extra);
 int kt_read_file(const char *path, struct kbuf *out);          /* whole file */
 int kt_read_file_str(const char *path, char *buf, size_t len); /* NUL-terminated, trimmed */
 int kt_write_file(const char *path, const void *data, size_t len);
+/* Replace path with data (mode, 0: 0644) through a temporary file made
+ * by mkstemp() next to it (path KT_TMP_SUFFIX XXXXXX: O_EXCL, never a
+ * file or symlink someone planted) and rename(): readers see the old
+ * file or the new one, never half, and a symlink at path is replaced,
+ * not followed.  0 or -errno; the temporary file never stays. */
+#define KT_TMP_SUFFIX ".tmp-"
+int kt_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 int kt_write_str(const char *path, const char *s);
 int kt_mkdir_p(const char *path, mode_t mode);
 int kt_rm_rf(const char *path);
@@ -56,8 +78,16 @@ bool kt_path_exists(const char *path);
 bool kt_is_executable(const char *path);
 
 /* The cache root: $KTSTR_CACHE_DIR, else $XDG_CACHE_HOME/ktstr, else
- * ~/.cache/ktstr.  Writes into buf. */
+ * ~/.cache/ktstr ($HOME, else the passwd entry's home; never a shared
+ * fallback like /tmp).  Writes into buf.  -ENOENT without a home, -EPERM
+ * when it exists but is world-writable or someone else's (both said). */
 int kt_cache_root(char *buf, size_t len);
+/* Pure: the choice above from the values given (NULL or "": unset). */
+int kt_cache_root_for(const char *cache_dir, const char *xdg, const char *home, const char *pw_home, char *buf,
+		      size_t len);
+/* 0 when path is absent, or a directory owned by us (or root) that
+ * others cannot write; -EPERM, -ENOTDIR or -errno otherwise. */
+int kt_cache_dir_check(const char *path);
 
 /* SHA-256 (libcrypto).  hex must hold 65 bytes. */
 struct sha256;

@@ -11,12 +11,14 @@
 #include <sys/types.h>
 #include <ktstr/topology.h>
 #include "util/util.h"
+#include "util/capture.h"
 
 #define VM_MAX_NODES 8
 #define VM_SHM_GPA 0x10000000ull  /* 256 MiB: above the kernel, below the initrd */
 #define VM_SHM_SIZE (4u << 20)
 #define VM_MIN_NODE_MB 512
 #define VM_MAX_DISKS 2
+#define VM_PANIC_MARKER "Kernel panic - not syncing"
 
 enum vm_vmm { VMM_AUTO = 0, VMM_QEMU, VMM_KVM };
 
@@ -65,12 +67,25 @@ struct vm_config {
 	struct vm_disk disks[VM_MAX_DISKS];
 };
 
+/* Guest RAM of one NUMA node: the nodes' regions laid out back to back
+ * from offset 0 make the machine's RAM; where each byte appears in the
+ * guest-physical space is the backend's business (vm_ram_range). */
 struct vm_region {
-	uint64_t gpa;
+	uint64_t off; /* offset in the machine's RAM (not a guest-physical address) */
 	size_t size;
 	int fd;     /* memfd backing it (the backend maps/passes it) */
 	void *host; /* host mapping, MAP_SHARED */
 };
+
+/* One guest-physical range of RAM and its host mapping.  A region can be
+ * split by the hole below 4 GiB, so there may be one more range per
+ * region. */
+struct vm_ram_range {
+	uint64_t gpa, size;
+	void *host;
+	unsigned node;
+};
+#define VM_MAX_RAM_RANGES (2 * VM_MAX_NODES)
 
 struct vm;
 struct vm_hooks {
@@ -100,7 +115,10 @@ struct vm_result {
 	char vmm_name[16];
 	char accel[16];       /* "kvm", "tcg" */
 	char detail[512];     /* why, for PANIC/CRASH/TIMEOUT */
-	struct kbuf com1, com2;
+	/* The consoles, bounded (head, tail, bytes dropped between): a
+	 * flooding guest costs no more host memory than a quiet one. */
+	struct kt_capture com1, com2;
+	struct kt_marker panic; /* "Kernel panic - not syncing" on COM1, seen as it arrived */
 };
 void kt_vm_result_free(struct vm_result *r);
 
@@ -110,6 +128,10 @@ struct vm {
 	const struct vm_backend_ops *ops;
 	struct vm_region regions[VM_MAX_NODES];
 	unsigned nregions;
+	/* The guest-physical map of RAM, from the backend's ram_map before
+	 * launch: what kt_vm_read_phys()/kt_vm_write_phys() use. */
+	struct vm_ram_range ram[VM_MAX_RAM_RANGES];
+	unsigned nram;
 	void *shm;             /* host view of the shared region */
 	size_t shm_size;
 	uint64_t shm_gpa;
@@ -125,6 +147,10 @@ struct vm_backend_ops {
 	const char *name;
 	/* Can this backend run here?  0, or -errno with a reason. */
 	int (*available)(char *why, size_t len);
+	/* Pure: where the machine's RAM (the n regions) appears in the
+	 * guest-physical space of this backend's machine, at most max
+	 * ranges in ascending order; their number, or -EINVAL. */
+	int (*ram_map)(const struct vm_region *r, unsigned n, struct vm_ram_range *out, unsigned max);
 	/* Start the guest; sets vm->accel, calls kt_vm_build_cmdline(), sets
 	 * out_fd[1], out_fd[2], log_fd. */
 	int (*launch)(struct vm *vm);
@@ -157,9 +183,8 @@ int kt_vm_parse_vmm(const char *s, enum vm_vmm *out);
  * its end), -errno when it could not be started (message printed). */
 int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res);
 
-/* Set by the SIGINT/SIGTERM handler; every running kt_vm_run() stops. */
-extern volatile int kt_vm_interrupted;
-void kt_vm_install_signal_handlers(void);
+/* kt_interrupted (util.h) set: every running kt_vm_run() stops its
+ * guest and returns VM_EXIT_INTERRUPTED. */
 
 /* For backends: the full kernel command line into vm->cmdline (after
  * vm->accel is known, so the guest can scale timing thresholds); the
@@ -168,7 +193,15 @@ void kt_vm_install_signal_handlers(void);
  * fit, never a cut line. */
 int kt_vm_build_cmdline(struct vm *vm);
 
-/* Guest-physical access to RAM, bounds-checked: -EFAULT outside RAM. */
+/* For backends' ram_map: the regions laid out back to back, what lies
+ * below low_end at its own offset and the rest from high_start on (a
+ * region may straddle low_end).  The number of ranges, or -EINVAL when
+ * more than max. */
+int kt_vm_ram_split(const struct vm_region *r, unsigned n, uint64_t low_end, uint64_t high_start,
+		    struct vm_ram_range *out, unsigned max);
+
+/* Guest-physical access to RAM through vm->ram (a range may continue
+ * in the next one), bounds-checked: -EFAULT where there is no RAM. */
 int kt_vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len);
 int kt_vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
 

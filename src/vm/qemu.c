@@ -4,6 +4,7 @@
  * /proc/self/fd/N), COM1/COM2 go to pipes, and QEMU dies with us. */
 #include "vm/backend.h"
 #include "vm/accel.h"
+#include "vm/qemu.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,41 +41,46 @@ static int qemu_available(char *why, size_t len)
 	return 0;
 }
 
-struct argv {
-	char *v[160];
-	int n;
-	char store[16384];
-	size_t used;
-};
-
-static void add(struct argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct argv *a, const char *fmt, ...)
+/* One more argument; a full vector or store is recorded in a->err and
+ * the argument it happened to, never dropped silently (an argument
+ * missing shifts every one after it). */
+static void add(struct kt_qemu_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct kt_qemu_argv *a, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
-	if (a->n >= (int)ARRAY_SIZE(a->v) - 1)
+	if (a->err)
 		return;
+	if (a->n >= (int)ARRAY_SIZE(a->v) - 1) {
+		a->err = -E2BIG;
+		snprintf(a->err_arg, sizeof(a->err_arg), "argument %d", a->n);
+		return;
+	}
 	va_start(ap, fmt);
 	n = vsnprintf(a->store + a->used, sizeof(a->store) - a->used, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(a->store) - a->used)
+	if (n < 0 || (size_t)n >= sizeof(a->store) - a->used) {
+		a->err = -E2BIG;
+		snprintf(a->err_arg, sizeof(a->err_arg), "argument %d (%d bytes, after '%.40s')", a->n, n,
+			 a->n ? a->v[a->n - 1] : "");
 		return;
+	}
 	a->v[a->n++] = a->store + a->used;
 	a->v[a->n] = NULL;
 	a->used += (size_t)n + 1;
 }
 
-/* Build QEMU's argument vector.  Topology: one socket per NUMA node, one
- * die per LLC (with an Intel vendor string TCG reports L3 per die), cores
+/* QEMU's argument vector.  Topology: one socket per NUMA node, one die
+ * per LLC (with an Intel vendor string TCG reports L3 per die), cores
  * per LLC, threads per core; the CPU index order then equals ours. */
-static void build_args(struct vm *vm, struct argv *a, bool kvm)
+int kt_qemu_build_argv(const struct vm *vm, const char *qemu, bool kvm, struct kt_qemu_argv *a)
 {
 	const struct vm_config *c = vm->cfg;
 	const struct ktstr_topo *t = &c->topo;
 	unsigned cpus = ktstr_topo_cpus(t), per_node = cpus / t->numa_nodes;
 
-	add(a, "%s", qemu_path);
+	add(a, "%s", qemu);
 	add(a, "-nodefaults");
 	add(a, "-no-user-config");
 	add(a, "-nographic");
@@ -128,6 +134,7 @@ static void build_args(struct vm *vm, struct argv *a, bool kvm)
 	add(a, "panic=exit-failure");
 	add(a, "-monitor");
 	add(a, "none");
+	return a->err;
 }
 
 static int set_nonblock(int fd)
@@ -141,7 +148,7 @@ static int qemu_launch(struct vm *vm)
 {
 	struct qemu *q = calloc(1, sizeof(*q));
 	int com1[2] = { -1, -1 }, com2[2] = { -1, -1 }, log[2] = { -1, -1 }, ret;
-	struct argv *a = calloc(1, sizeof(*a));
+	struct kt_qemu_argv *a = calloc(1, sizeof(*a));
 	bool kvm;
 	char why[256];
 
@@ -158,7 +165,11 @@ static int qemu_launch(struct vm *vm)
 	ret = kt_vm_build_cmdline(vm);
 	if (ret)
 		goto fail;
-	build_args(vm, a, kvm);
+	ret = kt_qemu_build_argv(vm, qemu_path, kvm, a);
+	if (ret) {
+		ret = kt_err(-ret, "qemu: build the command line: %s does not fit", a->err_arg);
+		goto fail;
+	}
 	if (pipe2(com1, O_CLOEXEC) || pipe2(log, O_CLOEXEC) ||
 	    (vm->cfg->com2_input ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, com2) : pipe2(com2, O_CLOEXEC))) {
 		ret = kt_err(errno, "qemu: create console pipes");
@@ -315,9 +326,27 @@ static void qemu_destroy(struct vm *vm)
 	vm->priv = NULL;
 }
 
+/* QEMU's q35 machine (hw/i386/pc_q35.c): with 2816 MiB of RAM or more,
+ * the first 2 GiB are at 0 and the rest at 4 GiB; below that, all of it
+ * at 0.  The nodes' regions are the machine's RAM in order, so a region
+ * can straddle the split. */
+#define Q35_SPLIT_FROM 0xb0000000ull
+#define Q35_LOW 0x80000000ull
+#define Q35_HIGH 0x100000000ull
+
+static int qemu_ram_map(const struct vm_region *r, unsigned n, struct vm_ram_range *out, unsigned max)
+{
+	uint64_t total = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		total += r[i].size;
+	return kt_vm_ram_split(r, n, total >= Q35_SPLIT_FROM ? Q35_LOW : total, Q35_HIGH, out, max);
+}
+
 const struct vm_backend_ops kt_vm_qemu_ops = {
 	.name = "qemu",
 	.available = qemu_available,
+	.ram_map = qemu_ram_map,
 	.launch = qemu_launch,
 	.exited = qemu_exited,
 	.kill = qemu_kill,

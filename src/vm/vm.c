@@ -3,6 +3,7 @@
  * and exit classification. */
 #include "vm/backend.h"
 #include "proto/guest_args.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -14,24 +15,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-volatile int kt_vm_interrupted;
-
-static void on_signal(int sig)
-{
-	kt_vm_interrupted = sig;
-}
-
-void kt_vm_install_signal_handlers(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 const char *kt_vm_exit_name(enum vm_exit e)
 {
 	static const char *const n[] = { "none", "powered off", "reset", "panicked",
@@ -42,8 +25,8 @@ const char *kt_vm_exit_name(enum vm_exit e)
 
 void kt_vm_result_free(struct vm_result *r)
 {
-	kt_kbuf_free(&r->com1);
-	kt_kbuf_free(&r->com2);
+	kt_capture_free(&r->com1);
+	kt_capture_free(&r->com2);
 }
 
 int kt_vm_parse_vmm(const char *s, enum vm_vmm *out)
@@ -105,7 +88,7 @@ static int regions_alloc(struct vm *vm)
 {
 	const struct vm_config *c = vm->cfg;
 	unsigned nodes = c->topo.numa_nodes;
-	uint64_t per = (uint64_t)c->memory_mb / nodes, gpa = 0;
+	uint64_t per = (uint64_t)c->memory_mb / nodes, off = 0;
 
 	if (nodes > VM_MAX_NODES)
 		return kt_err(0, "topology: %u NUMA nodes, at most %d supported", nodes, VM_MAX_NODES);
@@ -115,7 +98,7 @@ static int regions_alloc(struct vm *vm)
 
 		r->fd = -1;
 		r->host = NULL;
-		r->gpa = gpa;
+		r->off = off;
 		r->size = (size_t)per << 20;
 		snprintf(name, sizeof(name), "ktstr-ram-node%u", i);
 		vm->nregions = i + 1;
@@ -129,7 +112,7 @@ static int regions_alloc(struct vm *vm)
 			r->host = NULL;
 			return kt_err(errno, "guest RAM node %u: mmap %zu MiB", i, r->size >> 20);
 		}
-		gpa += r->size;
+		off += r->size;
 	}
 	vm->shm_gpa = VM_SHM_GPA;
 	vm->shm_size = VM_SHM_SIZE;
@@ -138,30 +121,69 @@ static int regions_alloc(struct vm *vm)
 	return 0;
 }
 
-int kt_vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len)
+int kt_vm_ram_split(const struct vm_region *r, unsigned n, uint64_t low_end, uint64_t high_start,
+		    struct vm_ram_range *out, unsigned max)
 {
-	for (unsigned i = 0; i < vm->nregions; i++) {
-		const struct vm_region *r = &vm->regions[i];
+	unsigned k = 0;
 
-		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa)) {
-			memcpy(buf, (char *)r->host + (gpa - r->gpa), len);
-			return 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t off = r[i].off, size = r[i].size;
+		char *host = r[i].host;
+
+		if (off < low_end && size) {
+			uint64_t part = off + size <= low_end ? size : low_end - off;
+
+			if (k >= max)
+				return -EINVAL;
+			out[k++] = (struct vm_ram_range){ .gpa = off, .size = part, .host = host, .node = i };
+			off += part;
+			host += part;
+			size -= part;
+		}
+		if (size) {
+			if (k >= max)
+				return -EINVAL;
+			out[k++] = (struct vm_ram_range){ .gpa = off - low_end + high_start, .size = size, .host = host,
+							  .node = i };
 		}
 	}
-	return -EFAULT;
+	return (int)k;
+}
+
+/* Copy between guest RAM at gpa and buf, range by range. */
+static int phys_copy(struct vm *vm, uint64_t gpa, void *buf, size_t len, bool write)
+{
+	char *b = buf;
+
+	while (len) {
+		const struct vm_ram_range *r = NULL;
+		size_t k;
+
+		for (unsigned i = 0; i < vm->nram && !r; i++)
+			if (gpa >= vm->ram[i].gpa && gpa - vm->ram[i].gpa < vm->ram[i].size)
+				r = &vm->ram[i];
+		if (!r)
+			return -EFAULT;
+		k = r->size - (gpa - r->gpa) < len ? (size_t)(r->size - (gpa - r->gpa)) : len;
+		if (write)
+			memcpy((char *)r->host + (gpa - r->gpa), b, k);
+		else
+			memcpy(b, (char *)r->host + (gpa - r->gpa), k);
+		gpa += k;
+		b += k;
+		len -= k;
+	}
+	return 0;
+}
+
+int kt_vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len)
+{
+	return phys_copy(vm, gpa, buf, len, false);
 }
 
 int kt_vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 {
-	for (unsigned i = 0; i < vm->nregions; i++) {
-		const struct vm_region *r = &vm->regions[i];
-
-		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa)) {
-			memcpy((char *)r->host + (gpa - r->gpa), buf, len);
-			return 0;
-		}
-	}
-	return -EFAULT;
+	return phys_copy(vm, gpa, (void *)buf, len, true);
 }
 
 int kt_vm_build_cmdline(struct vm *vm)
@@ -191,6 +213,17 @@ int kt_vm_build_cmdline(struct vm *vm)
 	return 0;
 }
 
+/* --verbose: the guest's consoles on stderr, without its escape
+ * sequences and control characters (newlines kept). */
+static void echo_clean(const char *buf, size_t n)
+{
+	struct kbuf c = { 0 };
+
+	if (!kt_text_clean(buf, n, KT_TEXT_TERM, &c) && c.data)
+		fwrite(c.data, 1, c.len, stderr);
+	kt_kbuf_free(&c);
+}
+
 static void drain(struct vm *vm, int port, const struct vm_hooks *h, struct vm_result *res, uint64_t t0)
 {
 	char buf[8192];
@@ -202,10 +235,12 @@ static void drain(struct vm *vm, int port, const struct vm_hooks *h, struct vm_r
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		if (port == 1 && !res->first_output_ns)
 			res->first_output_ns = kt_now_ns() - t0;
+		if (port == 1)
+			kt_marker_feed(&res->panic, buf, (size_t)n);
 		if (port == 1 || (port == 2 && !vm->cfg->com2_stream_only))
-			kt_kbuf_append(port == 1 ? &res->com1 : &res->com2, buf, (size_t)n);
+			kt_capture_add(port == 1 ? &res->com1 : &res->com2, buf, (size_t)n);
 		if (vm->cfg->console_to_stderr)
-			fwrite(buf, 1, (size_t)n, stderr);
+			echo_clean(buf, (size_t)n);
 		if (h && h->output)
 			h->output(h->arg, port, buf, (size_t)n);
 	}
@@ -262,13 +297,11 @@ static void pump_input(struct vm *vm, const struct vm_hooks *h, struct input *in
 	}
 }
 
-static bool panic_in_console(const struct kbuf *com1, char *detail, size_t len)
+static bool panic_in_console(const struct kt_marker *panic, char *detail, size_t len)
 {
-	const char *p;
-
-	if (!com1->data || !(p = strstr(com1->data, "Kernel panic - not syncing")))
+	if (!panic->seen)
 		return false;
-	snprintf(detail, len, "%.*s", (int)strcspn(p, "\r\n"), p);
+	kt_line_cleann(panic->line, panic->line_len, detail, len); /* guest text */
 	return true;
 }
 
@@ -282,6 +315,7 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 	enum vm_exit ex = VM_EXIT_NONE;
 
 	memset(res, 0, sizeof(*res));
+	kt_marker_init(&res->panic, VM_PANIC_MARKER);
 	vm.ops = kt_vm_select(cfg->vmm, why, sizeof(why));
 	if (!vm.ops)
 		return kt_err(0, "%s", why);
@@ -297,9 +331,22 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 		vm.ops = NULL;
 		goto out;
 	}
+	if (kt_interrupted) { /* nothing made yet: nothing to stop */
+		res->exit = VM_EXIT_INTERRUPTED;
+		snprintf(res->detail, sizeof(res->detail), "interrupted by signal %d", (int)kt_interrupted);
+		ret = 0;
+		goto out;
+	}
 	ret = regions_alloc(&vm);
 	if (ret)
 		goto out;
+	ret = vm.ops->ram_map(vm.regions, vm.nregions, vm.ram, VM_MAX_RAM_RANGES);
+	if (ret < 0) {
+		ret = kt_err(-ret, "--vmm %s: map %u MiB of guest RAM in %u regions", vm.ops->name, cfg->memory_mb,
+			     vm.nregions);
+		goto out;
+	}
+	vm.nram = (unsigned)ret;
 	if (hooks && hooks->prepare)
 		hooks->prepare(hooks->arg, &vm);
 	t0 = kt_now_ns();
@@ -331,9 +378,9 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 		if (vm.ops->exited(&vm, &ex, &status))
 			break;
 		now = kt_now_ns();
-		if (kt_vm_interrupted) {
+		if (kt_interrupted) {
 			ex = VM_EXIT_INTERRUPTED;
-			snprintf(res->detail, sizeof(res->detail), "interrupted by signal %d", kt_vm_interrupted);
+			snprintf(res->detail, sizeof(res->detail), "interrupted by signal %d", kt_interrupted);
 			vm.ops->kill(&vm);
 			break;
 		}
@@ -365,11 +412,15 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 		hooks->finish(hooks->arg, &vm);
 	hooks = NULL;
 	if (ex != VM_EXIT_TIMEOUT && ex != VM_EXIT_INTERRUPTED &&
-	    panic_in_console(&res->com1, res->detail, sizeof(res->detail)))
+	    panic_in_console(&res->panic, res->detail, sizeof(res->detail)))
 		ex = VM_EXIT_PANIC;
-	if (ex == VM_EXIT_CRASH && !res->detail[0])
-		snprintf(res->detail, sizeof(res->detail), "%s exited with status %d: %.400s", vm.ops->name, status,
-			 vm.vmm_log.data ? vm.vmm_log.data : "(no diagnostics)");
+	if (ex == VM_EXIT_CRASH && !res->detail[0]) {
+		char log[400] = "(no diagnostics)";
+
+		if (vm.vmm_log.data)
+			kt_line_cleann(vm.vmm_log.data, vm.vmm_log.len, log, sizeof(log));
+		snprintf(res->detail, sizeof(res->detail), "%s exited with status %d: %s", vm.ops->name, status, log);
+	}
 	res->exit = ex;
 	ret = 0;
 out:

@@ -527,9 +527,17 @@ static int kvm_vcpu_thread(struct vm *vm, unsigned cpu, pid_t *pid, pid_t *tid)
 	return 0;
 }
 
+/* The map KVM gets as memory slots (kt_vmm_memmap): what would fall in
+ * [3 GiB, 4 GiB) goes above 4 GiB. */
+static int kvm_ram_map(const struct vm_region *r, unsigned n, struct vm_ram_range *out, unsigned max)
+{
+	return kt_vm_ram_split(r, n, KVMM_LOW_END, KVMM_HIGH_START, out, max);
+}
+
 const struct vm_backend_ops kt_vm_kvm_ops = {
 	.name = "kvm",
 	.available = kvm_available,
+	.ram_map = kvm_ram_map,
 	.launch = kvm_launch,
 	.exited = kvm_exited,
 	.kill = kvm_kill,

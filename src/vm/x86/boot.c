@@ -10,32 +10,12 @@
 
 int kt_vmm_memmap(const struct vm_region *r, unsigned n, struct kvmm_chunk *out, unsigned max)
 {
-	unsigned k = 0;
+	struct vm_ram_range m[KVMM_MAX_CHUNKS];
+	int k = kt_vm_ram_split(r, n, KVMM_LOW_END, KVMM_HIGH_START, m, max < KVMM_MAX_CHUNKS ? max : KVMM_MAX_CHUNKS);
 
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t gpa = r[i].gpa, size = r[i].size;
-		char *host = r[i].host;
-
-		/* Below the gap: as laid out. */
-		if (gpa < KVMM_LOW_END) {
-			uint64_t low = gpa + size <= KVMM_LOW_END ? size : KVMM_LOW_END - gpa;
-
-			if (k >= max)
-				return -EINVAL;
-			out[k++] = (struct kvmm_chunk){ .gpa = gpa, .size = low, .host = host, .node = i };
-			gpa += low;
-			host += low;
-			size -= low;
-		}
-		/* The rest moves up by the size of the gap. */
-		if (size) {
-			if (k >= max)
-				return -EINVAL;
-			out[k++] = (struct kvmm_chunk){ .gpa = gpa - KVMM_LOW_END + KVMM_HIGH_START,
-							.size = size, .host = host, .node = i };
-		}
-	}
-	return (int)k;
+	for (int i = 0; i < k; i++)
+		out[i] = (struct kvmm_chunk){ .gpa = m[i].gpa, .size = m[i].size, .host = m[i].host, .node = m[i].node };
+	return k;
 }
 
 uint64_t kt_vmm_low_ram_end(const struct kvmm_chunk *c, unsigned n)
