@@ -49,7 +49,7 @@ static int resolve_schedulers(struct kt_prep *p, const struct kt_case *cases, si
 			if (!realpath(s->binary, f->host) || !kt_is_executable(f->host))
 				return kt_err(errno ? errno : EACCES, "scheduler %s: binary %s missing or not executable",
 					      s->name ? s->name : s->binary, s->binary), -EINVAL;
-		} else if (!strcmp(s->binary, "scx_ktstr") ? kt_kernel_scx_ktstr(k, f->host, sizeof(f->host))
+		} else if (kt_scx_fixture(s->binary) ? kt_kernel_scx_fixture(k, s->binary, f->host, sizeof(f->host))
 							   : kt_kernel_scheduler_path(k, s->binary, f->host, sizeof(f->host))) {
 			return kt_err(0, "scheduler %s: '%s' is not among the schedulers built with kernel %s (in %s); "
 					 "run `ktstr kernel build` or give a path",
