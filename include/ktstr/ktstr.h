@@ -92,7 +92,13 @@ struct ktstr_scheduler {
 	struct ktstr_topo topology;
 	struct ktstr_checks checks;
 	struct ktstr_monitor monitor; /* monitor thresholds between the defaults and the test's */
+	/* sched_ext watchdog for its tests (seconds) when the test sets
+	 * none; 0: the default; KTSTR_WATCHDOG_OWN: its own ops.timeout_ms. */
+	unsigned watchdog_timeout_s;
 };
+
+/* .watchdog_timeout_s: leave the scheduler's own ops.timeout_ms. */
+#define KTSTR_WATCHDOG_OWN 0xffffffffu
 
 #define KTSTR_SCHEDULER(var, ...) const struct ktstr_scheduler var = { __VA_ARGS__ }
 
@@ -110,7 +116,11 @@ struct ktstr_test {
 	/* sched_ext watchdog timeout for this test (seconds): once the
 	 * scheduler is up the host writes it into the guest kernel's
 	 * scx_watchdog_timeout (found in vmlinux), overriding the
-	 * scheduler's own ops.timeout_ms.  0: leave the scheduler's. */
+	 * scheduler's own ops.timeout_ms, and reads it back.  0: the
+	 * scheduler declaration's, else the default (4 s, 8 s under TCG;
+	 * the default never raises a scheduler's own shorter timeout);
+	 * KTSTR_WATCHDOG_OWN: the scheduler's own.  --watchdog-timeout
+	 * overrides every layer. */
 	unsigned watchdog_timeout_s;
 	/* Flag profiles: every valid combination of the scheduler's flags
 	 * becomes a variant "name/flagA+flagB" ("name/default" for none),

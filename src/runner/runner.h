@@ -7,6 +7,7 @@
 #include "proto/result.h"
 #include "vm/backend.h"
 #include "monitor/monitor.h"
+#include "runner/watchdog.h"
 
 /* One VM run: a test, under a scheduler (or EEVDF), with one flag
  * profile.  Named "test" or "test/profile". */
@@ -50,6 +51,10 @@ struct kt_run_opts {
 	bool no_progress;       /* --no-progress */
 	bool no_monitor;        /* --no-monitor: no host-side monitor */
 	unsigned monitor_interval_ms; /* --monitor-interval MS (0: the test's) */
+	/* --watchdog-timeout S: the sched_ext watchdog of every case under
+	 * a sched_ext scheduler (0: each scheduler's own). */
+	bool have_watchdog_timeout;
+	unsigned watchdog_timeout_s;
 	/* --retries N: a failed (or errored) case is run again, up to N more
 	 * times; one that then passes is reported as flaky, with the first
 	 * failure's reason.  0: every case runs once. */
@@ -90,6 +95,7 @@ struct kt_outcome {
 	bool have_mon;            /* the host monitor ran: its summary */
 	struct kt_mon_summary mon;
 	struct kbuf hvc0;         /* the guest's virtio console (nested L2s), bounded */
+	struct kt_wd_obs wd;      /* the sched_ext watchdog: decided, written, read back */
 };
 
 /* Frees an outcome's buffers (the struct itself is the caller's). */
