@@ -202,13 +202,15 @@ unit: $(BUILD)/unit-tests
 # (run.sh; one short VM run when a kernel is cached), the gauntlet and
 # budget (gauntlet.sh; two short VMs), stats/compare/report and the man
 # page (report.sh; two short VMs, headless Chromium) and `ktstr shell`
-# (shell.sh; a few short VMs, tmux).
+# (shell.sh; a few short VMs, tmux) and detection without false alarms
+# (detect.sh; a few short VMs).
 clitest: all mancheck
 	tests/cli/install.sh $(BUILD)
 	tests/cli/run.sh $(BUILD)
 	tests/cli/report.sh $(BUILD)
 	tests/cli/gauntlet.sh $(BUILD)
 	tests/cli/shell.sh $(BUILD)
+	tests/cli/detect.sh $(BUILD)
 
 # docs/ktstr.1 renders without groff warnings (skipped without groff).
 mancheck:

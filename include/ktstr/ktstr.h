@@ -64,7 +64,13 @@ struct ktstr_sched_flag {
 struct ktstr_monitor {
 	signed char enable;           /* KTSTR_OFF: no monitor [on] */
 	signed char fail_on_stall;    /* [on] */
-	double max_imbalance_ratio;   /* max/max(1,min) nr_running over CPUs [4.0] */
+	/* work conservation: a CPU idle while runnable tasks it may run
+	 * wait elsewhere, sustained [on] */
+	signed char fail_on_idle_waiting;
+	/* load (local DSQ + running) of a CPU over the least loaded CPU its
+	 * queued tasks may run on; without that knowledge max/max(1,min)
+	 * nr_running over CPUs [4.0] */
+	double max_imbalance_ratio;
 	unsigned max_local_dsq_depth; /* [50] */
 	unsigned sustained_samples;   /* window, in 100 ms samples [5; x2 under TCG] */
 	double max_fallback_rate;     /* select_cpu fallbacks/s [200] */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "monitor/btf.h"
 #include "monitor/xlate.h"
+#include "monitor/walk.h"
 #include "util/util.h"
 
 /* Members of struct rq read for every CPU at every sample. */
@@ -75,6 +76,7 @@ struct kt_layout {
 	uint32_t ev_ptr_off;     /* scx_sched.event_stats_cpu or .pcpu */
 	uint32_t ev_base_off;    /* scx_sched_pcpu.event_stats */
 	uint32_t ev_fallback_off, ev_keep_last_off; /* in scx_event_stats */
+	struct kt_walk_layout walk; /* where sched_ext work waits (walk.h) */
 };
 
 /* From a parsed BTF and symbol addresses (names as in kt_layout_sym_names,

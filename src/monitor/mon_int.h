@@ -55,6 +55,8 @@ struct kt_monitor {
 	uint64_t read_ns;         /* thread CPU time spent sampling */
 	struct strlist degraded;  /* this run's, besides the layout's */
 	struct kt_mon_cap *capture; /* KTSTR_MON_CAPTURE (capture.c), else NULL */
+	struct kt_mon_task *tasks;  /* the walk's scratch (walk.c) */
+	size_t tasks_cap;
 
 	_Atomic uint64_t phys_delta; /* phys_load - link-time physical, once located */
 	_Atomic bool located;
@@ -76,6 +78,9 @@ struct kt_monitor {
 	uint64_t judge_from, judge_to; /* ns since launch, 0: none */
 };
 
+/* walk.c: every CPU's waiting sched_ext tasks into buf (0; -EAGAIN or
+ * -EFAULT: the lists changed under the walk or do not read) */
+int kt_mon_walk(struct kt_monitor *m, struct kt_mon_task *buf, size_t cap, size_t *n);
 /* sample.c */
 void *kt_mon_thread(void *arg);
 int kt_mon_phys_read(void *ctx, uint64_t pa, void *buf, size_t len); /* kt_vm_read_phys */

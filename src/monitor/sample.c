@@ -336,6 +336,19 @@ static void take_sample(struct kt_monitor *m, const uint64_t *pcpu)
 	if (l->group[KT_G_EVENTS])
 		read_events(m, pcpu, cs);
 	read_global(m, s);
+	s->walk_ok = false;
+	s->shared_waiting = 0;
+	if (m->tasks && l->walk.ok && l->group[KT_G_IDLE]) {
+		size_t n = 0;
+		bool all = true;
+
+		for (unsigned c = 0; c < m->ncpus; c++)
+			all &= cs[c].ok;
+		if (all && !kt_mon_walk(m, m->tasks, m->tasks_cap, &n)) {
+			kt_mon_place(m->tasks, n, m->ncpus, cs, &s->shared_waiting);
+			s->walk_ok = true;
+		}
+	}
 	m->n++;
 }
 

@@ -120,11 +120,11 @@ static json_t *hex(uint64_t v)
 }
 
 enum sig { SG_NR, SG_CLOCK, SG_IDLE, SG_SCX_NR, SG_DSQ, SG_SCX_FLAGS, SG_RUN_DELAY, SG_PCOUNT, SG_SCHED_COUNT,
-	   SG_GOIDLE, SG_TTWU, SG_VRUN, SG_VWAIT, SG_EV_FB, SG_EV_KL, SG__COUNT };
+	   SG_GOIDLE, SG_TTWU, SG_VRUN, SG_VWAIT, SG_EV_FB, SG_EV_KL, SG_WAIT_LOCAL, SG_MAY_TAKE, SG__COUNT };
 static const char *const sig_name[SG__COUNT] = {
 	"nr_running", "clock_ns", "idle", "scx_nr_running", "dsq_depth", "scx_flags", "run_delay_ns", "pcount",
 	"sched_count", "sched_goidle", "ttwu_count", "vcpu_run_ns", "vcpu_wait_ns", "ev_select_cpu_fallback",
-	"ev_dispatch_keep_last",
+	"ev_dispatch_keep_last", "waiting_local", "may_take",
 };
 
 static bool sig_on(const struct kt_monitor *m, enum sig g)
@@ -138,13 +138,15 @@ static bool sig_on(const struct kt_monitor *m, enum sig g)
 		return l->group[KT_G_SCHEDSTAT];
 	case SG_VRUN: case SG_VWAIT: return m->vcpu_named;
 	case SG_EV_FB: case SG_EV_KL: return l->group[KT_G_EVENTS];
+	case SG_WAIT_LOCAL: case SG_MAY_TAKE: return l->walk.ok;
 	default: return true;
 	}
 }
 
-static json_t *cpu_value(const struct kt_mon_cpu *k, enum sig g)
+static json_t *cpu_value(const struct kt_mon_cpu *k, enum sig g, bool walk)
 {
-	bool have = g == SG_VRUN || g == SG_VWAIT ? k->vcpu_ok : g == SG_EV_FB || g == SG_EV_KL ? k->ev_ok : k->ok;
+	bool have = g == SG_VRUN || g == SG_VWAIT ? k->vcpu_ok : g == SG_EV_FB || g == SG_EV_KL ? k->ev_ok
+					  : g == SG_WAIT_LOCAL || g == SG_MAY_TAKE ? walk : k->ok;
 	static_assert(sizeof(json_int_t) == 8, "64-bit JSON integers");
 
 	if (!have)
@@ -165,6 +167,8 @@ static json_t *cpu_value(const struct kt_mon_cpu *k, enum sig g)
 	case SG_VWAIT: return json_integer((json_int_t)k->vcpu_wait_ns);
 	case SG_EV_FB: return json_integer(k->ev_fallback);
 	case SG_EV_KL: return json_integer(k->ev_keep_last);
+	case SG_WAIT_LOCAL: return json_integer(k->waiting_local);
+	case SG_MAY_TAKE: return json_integer(k->may_take);
 	default: return json_null();
 	}
 }
@@ -185,9 +189,11 @@ static json_t *samples_json(const struct kt_monitor *m, bool state)
 				continue;
 			a = json_array();
 			for (unsigned c = 0; c < m->ncpus; c++)
-				json_array_append_new(a, cpu_value(&m->c[i * m->ncpus + c], g));
+				json_array_append_new(a, cpu_value(&m->c[i * m->ncpus + c], g, s->walk_ok));
 			json_object_set_new(o, sig_name[g], a);
 		}
+		if (m->l->walk.ok)
+			json_object_set_new(o, "shared_waiting", s->walk_ok ? json_integer(s->shared_waiting) : json_null());
 		if (state) {
 			json_object_set_new(o, "scx_state", s->scx_state >= 0 && m->l->scx_state_name[s->scx_state][0]
 							 ? json_string(m->l->scx_state_name[s->scx_state]) : json_null());
@@ -215,6 +221,8 @@ int kt_monitor_json(struct kt_monitor *m, struct kbuf *out)
 	for (int g = 0; g < SG__COUNT; g++)
 		if (sig_on(m, g))
 			json_array_append_new(sig, json_string(sig_name[g]));
+	if (m->l->walk.ok)
+		json_array_append_new(sig, json_string("shared_waiting"));
 	if (state) {
 		json_array_append_new(sig, json_string("scx_state"));
 		json_array_append_new(sig, json_string("scx_switching_all"));
@@ -264,6 +272,7 @@ int kt_monitor_json(struct kt_monitor *m, struct kbuf *out)
 	json_object_set_new(th, "max_imbalance_ratio", json_real(m->o.limits.max_imbalance_ratio));
 	json_object_set_new(th, "max_local_dsq_depth", json_integer(m->o.limits.max_local_dsq_depth));
 	json_object_set_new(th, "fail_on_stall", json_boolean(m->o.limits.fail_on_stall));
+	json_object_set_new(th, "fail_on_idle_waiting", json_boolean(m->o.limits.fail_on_idle_waiting));
 	json_object_set_new(th, "sustained_samples", json_integer(m->o.sustained_samples));
 	json_object_set_new(th, "window_ms", json_integer((json_int_t)(m->o.limits.window_ns / 1000000u)));
 	json_object_set_new(th, "max_fallback_rate", json_real(m->o.limits.max_fallback_rate));
