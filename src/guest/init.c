@@ -126,6 +126,7 @@ static void __attribute__((noreturn)) graceful_stop(void)
 	kt_result_add(&cur_ctx->result, KTSTR_K_OTHER, msg);
 	if (cur_sched)
 		kt_sched_finish(cur_sched, &cur_ctx->result);
+	kt_scx_dump_flush(1000);
 	send_result(&cur_ctx->result);
 	printf("KTSTR_EXIT=1\n");
 	power_off();
@@ -140,6 +141,9 @@ static int start_scheduler(const struct kt_guest_args *a, struct kt_sched *s, st
 
 	if (!a->sched[0])
 		return 0;
+	/* Before the scheduler starts: a dump at load or attach is kept too. */
+	if (kt_scx_dump_start())
+		printf("KTSTR_SCX_DUMP not forwarded: no sched_ext_dump trace event\n");
 	/* Under emulation BPF verification and loading run several times
 	 * slower than on hardware. */
 	if (strstr(a->accel, "tcg"))
@@ -213,6 +217,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	if (!kt_read_topo("/sys", &ctx.result.topo))
 		ctx.result.have_topo = true;
 	if (start_scheduler(&args, &sched, &ctx.result)) {
+		kt_scx_dump_flush(1000);
 		send_result(&ctx.result);
 		printf("KTSTR_EXIT=1\n");
 		power_off();
@@ -233,6 +238,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	}
 	if (sched.path[0])
 		kt_sched_finish(&sched, &ctx.result);
+	kt_scx_dump_flush(1000);
 	send_result(&ctx.result);
 	{
 		int32_t code = ctx.result.passed ? 0 : 1;

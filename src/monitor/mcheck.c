@@ -188,8 +188,7 @@ static unsigned busiest(const struct kt_mon_series *s, size_t i, unsigned not, u
 	return best;
 }
 
-/* No CPU of sample i runs anything. */
-static bool none_busy(const struct kt_mon_series *s, size_t i)
+bool kt_mon_none_busy(const struct kt_mon_series *s, size_t i)
 {
 	for (unsigned c = 0; c < s->ncpus; c++)
 		if (!CPU(s, i, c)->idle_ok || !CPU(s, i, c)->idle)
@@ -202,7 +201,7 @@ static void idle_waiting(const struct kt_mon_series *s, size_t i, unsigned c, st
 {
 	const struct kt_mon_cpu *q = CPU(s, i, c);
 	/* With every CPU idle it is a stall (the stall check's), not this. */
-	bool viol = s->s[i].walk_ok && s->s[i - 1].walk_ok && !(none_busy(s, i) && none_busy(s, i - 1)) &&
+	bool viol = s->s[i].walk_ok && s->s[i - 1].walk_ok && !(kt_mon_none_busy(s, i) && kt_mon_none_busy(s, i - 1)) &&
 		    kt_mon_idle_waiting(CPU(s, i - 1, c), q, s->s[i].t_ns - s->s[i - 1].t_ns);
 	uint32_t depth;
 	unsigned b;
@@ -277,7 +276,7 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 		if (prev_ok && l->fail_on_stall) {
 			uint64_t dt = s->s[i].t_ns - s->s[i - 1].t_ns;
 			bool walk = s->s[i].walk_ok && s->s[i - 1].walk_ok;
-			bool idle_all = walk && none_busy(s, i) && none_busy(s, i - 1);
+			bool idle_all = walk && kt_mon_none_busy(s, i) && kt_mon_none_busy(s, i - 1);
 
 			for (unsigned c = 0; c < s->ncpus && c < 256; c++) {
 				const struct kt_mon_cpu *q = CPU(s, i, c);

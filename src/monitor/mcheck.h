@@ -119,6 +119,8 @@ void kt_mon_imbalance(const struct kt_mon_series *s, size_t i, struct kt_mon_imb
  * (walk: both samples) the tasks of 2 are those in its own local DSQ, or
  * any it may run while no CPU ran anything (none_busy: at both ends). */
 int kt_mon_stalled(const struct kt_mon_cpu *p, const struct kt_mon_cpu *q, bool walk, bool none_busy, uint64_t dt);
+/* No CPU of sample i runs anything. */
+bool kt_mon_none_busy(const struct kt_mon_series *s, size_t i);
 /* The interval (p, q) of one CPU: idle at both ends while tasks it may
  * run waited elsewhere, and not kept off a host CPU by the host. */
 bool kt_mon_idle_waiting(const struct kt_mon_cpu *p, const struct kt_mon_cpu *q, uint64_t dt);

@@ -16,6 +16,8 @@ struct kt_mon_event {
 	uint64_t t_ns;
 	char kind[16];
 	char detail[200];
+	bool have_iter;       /* step events: every worker's iterations so far */
+	uint64_t iter;
 };
 
 struct kt_mon_xcheck {
@@ -60,6 +62,10 @@ struct kt_monitor {
 
 	_Atomic uint64_t phys_delta; /* phys_load - link-time physical, once located */
 	_Atomic bool located;
+	/* The first sustained violation seen live (sample.c), under lock. */
+	_Atomic bool live_fired;
+	char live_msg[300];
+	uint64_t t_ready;         /* the thread's: "ready" seen at, 0: not yet */
 
 	/* Shared with the VM loop's thread. */
 	pthread_mutex_t lock;

@@ -76,6 +76,15 @@ struct kt_mon_summary {
 	unsigned kernel_readings, kernel_bad;       /* _text/vmalloc cross-check */
 };
 void kt_monitor_summary(struct kt_monitor *m, struct kt_mon_summary *out);
+/* The first sustained violation the monitor saw while the run goes on
+ * (the same checks as the verdict, over the latest window): true once
+ * there is one, with its message in buf.  Thread-safe. */
+bool kt_monitor_live_failure(struct kt_monitor *m, char *buf, size_t len);
+/* After stop: the failure report's `--- monitor ---` line (samples, the
+ * largest imbalance, the deepest local DSQ, stalls, idle-while-waiting,
+ * the verdict) and `--- timeline ---` (the scenario's phases and what
+ * changed per phase, then the events).  Either may be NULL. */
+int kt_monitor_report(struct kt_monitor *m, struct kbuf *summary, struct kbuf *timeline);
 /* Physical address of a kernel image symbol in this guest (KASLR-aware);
  * 0 while the kernel is not located. */
 uint64_t kt_monitor_sym_pa(struct kt_monitor *m, uint64_t link_va);

@@ -2,6 +2,7 @@
  * cross-checks of guest readings) and its timeline as the sidecar's
  * "monitor" object (docs/monitor.md has the schema). */
 #include "monitor/mon_int.h"
+#include "monitor/phases.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -109,6 +110,89 @@ void kt_monitor_summary(struct kt_monitor *m, struct kt_mon_summary *out)
 	out->nr_agree = m->xc.nr_agree;
 	out->kernel_readings = m->xc.kernel_checked;
 	out->kernel_bad = m->xc.kernel_bad;
+}
+
+#define KT_MON_MAX_PHASES 64
+
+/* Phase boundaries from the events: the scheduler up, the scenario and
+ * each of its steps starting, the scenario over. */
+static size_t marks_of(const struct kt_monitor *m, struct kt_mon_mark *mk, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nev && n < max; i++) {
+		const struct kt_mon_event *e = &m->ev[i];
+		const char *label = !strcmp(e->kind, "ready") ? "attached"
+				    : !strcmp(e->kind, "scenario_start") ? "scenario"
+				    : !strcmp(e->kind, "scenario_end") ? "teardown"
+				    : !strcmp(e->kind, "step") ? e->detail : NULL;
+
+		if (!label)
+			continue;
+		mk[n] = (struct kt_mon_mark){ .t_ns = e->t_ns, .have_iter = e->have_iter, .iter = e->iter };
+		if (!strcmp(e->kind, "step")) /* "step N start (...)" -> "step N" */
+			snprintf(mk[n].label, sizeof(mk[n].label), "%.*s",
+				 (int)(strcspn(label, "(") < sizeof(mk[n].label) - 1 ? strcspn(label, "(")
+										      : sizeof(mk[n].label) - 1),
+				 label);
+		else
+			snprintf(mk[n].label, sizeof(mk[n].label), "%.39s", label);
+		for (size_t l = strlen(mk[n].label); l && mk[n].label[l - 1] == ' ';)
+			mk[n].label[--l] = '\0';
+		if (strlen(mk[n].label) > 6 && !strcmp(mk[n].label + strlen(mk[n].label) - 6, " start"))
+			mk[n].label[strlen(mk[n].label) - 6] = '\0';
+		n++;
+	}
+	return n;
+}
+
+int kt_monitor_report(struct kt_monitor *m, struct kbuf *summary, struct kbuf *timeline)
+{
+	struct kt_mon_series ser;
+	struct kt_mon_mark mk[KT_MON_MAX_PHASES];
+	struct kt_mon_phase ph[KT_MON_MAX_PHASES];
+	struct kt_mon_totals tot;
+	size_t from = 0, nm, np;
+
+	if (!m)
+		return -EINVAL;
+	kt_mon_finish(m);
+	ser = (struct kt_mon_series){ m->s, m->c, m->n, m->ncpus };
+	if (m->judge_from)
+		while (from < m->n && m->s[from].t_ns < m->judge_from)
+			from++;
+	if (summary) {
+		kt_mon_totals(&ser, 0, m->n, &tot);
+		kt_kbuf_printf(summary, "samples=%zu judged=%zu max_imbalance=%.1f", m->n, m->v.judged, tot.imb_max);
+		if (tot.imb_max > 1.0)
+			kt_kbuf_printf(summary, " (t=%.1f s)", (double)tot.imb_t / 1e9);
+		kt_kbuf_printf(summary, " max_dsq_depth=%u", tot.dsq_max);
+		if (tot.dsq_max)
+			kt_kbuf_printf(summary, " (cpu %u)", tot.dsq_cpu);
+		kt_kbuf_printf(summary, " stall=%s idle_while_waiting=%s; verdict: ", tot.stalled ? "yes" : "no",
+			       tot.idle_waiting ? "yes" : "no");
+		if (!m->o.judge)
+			kt_kbuf_printf(summary, "not judged (no sched_ext scheduler)");
+		else if (m->v.ok)
+			kt_kbuf_printf(summary, "monitor OK");
+		else
+			kt_kbuf_printf(summary, "monitor FAILED: %u violation(s)", m->v.nfail);
+		if (!m->ready)
+			kt_kbuf_printf(summary, " (kernel not found in guest memory: %s)", m->wait_why[0] ? m->wait_why : "no sample");
+	}
+	if (timeline) {
+		nm = marks_of(m, mk, KT_MON_MAX_PHASES);
+		np = kt_mon_phases(&ser, mk, nm, m->n ? m->s[m->n - 1].t_ns + 1 : 0, ph, KT_MON_MAX_PHASES);
+		kt_mon_phases_text(ph, np, timeline);
+		if (!np)
+			kt_kbuf_printf(timeline, "(no scenario events)\n");
+		for (size_t i = 0; i < m->nev; i++)
+			if (!strcmp(m->ev[i].kind, "sched_exit") || !strcmp(m->ev[i].kind, "dump") ||
+			    !strcmp(m->ev[i].kind, "op"))
+				kt_kbuf_printf(timeline, "t=%.1f s %s: %s\n", (double)m->ev[i].t_ns / 1e9, m->ev[i].kind,
+					       m->ev[i].detail);
+	}
+	return 0;
 }
 
 static json_t *hex(uint64_t v)

@@ -22,7 +22,11 @@ enum kt_msg_type {
 	KT_MSG_EXIT = 0x45584954,           /* "EXIT" */
 	KT_MSG_SCHED_EXIT = 0x53434458,     /* "SCDX" */
 	KT_MSG_CRASH = 0x43525348,          /* "CRSH" */
+	KT_MSG_SCX_DUMP = 0x53444D50,       /* "SDMP": sched_ext dump text, whole lines */
 };
+
+/* The most sched_ext dump text the guest sends and the host keeps. */
+#define KT_SCX_DUMP_MAX (64u * 1024u)
 
 /* A scenario event (step start, op) as it happened in the guest. */
 struct kt_stimulus {

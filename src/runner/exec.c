@@ -42,6 +42,8 @@ struct watch {
 	struct kt_monitor *mon;       /* host-side monitor, NULL: off */
 	bool mon_started, kaslr;
 	struct kbuf hvc0;             /* the L2's virtio console (nested) */
+	struct kbuf dump;             /* sched_ext dump text from the guest, bounded */
+	bool dump_sent;               /* SysRq-D requested */
 };
 
 #define WATCH_HVC0_MAX 4096u
@@ -101,6 +103,12 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 		if (len == sizeof(uint32_t))
 			memcpy(&w->scen_ms, p, sizeof(w->scen_ms));
 		break;
+	case KT_MSG_SCX_DUMP:
+		if (!w->dump.len)
+			kt_monitor_event(w->mon, "dump", "the guest forwards the kernel's sched_ext dump");
+		if (w->dump.len < KT_SCX_DUMP_MAX)
+			kt_kbuf_append(&w->dump, p, len < KT_SCX_DUMP_MAX - w->dump.len ? len : KT_SCX_DUMP_MAX - w->dump.len);
+		break;
 	default:
 		break;
 	}
@@ -151,6 +159,22 @@ static bool on_tick(void *arg, struct vm *vm)
 	kt_ring_drain(vm->shm, vm->shm_size, on_msg, w, &w->malformed);
 	if (!w->ready_ns && kt_ctl_ready(h))
 		w->ready_ns = now;
+	/* A stall or ejection the guest saw, or the monitor's first
+	 * sustained violation: ask for the kernel's sched_ext dump (SysRq-D;
+	 * after an ejection the kernel has dumped already). */
+	if (w->ready_ns && !w->dump_sent) {
+		char why[320];
+
+		if (w->sched_exit_ns)
+			snprintf(why, sizeof(why), "the guest saw the scheduler exit or be ejected");
+		else if (!kt_monitor_live_failure(w->mon, why, sizeof(why)))
+			why[0] = '\0';
+		if (why[0]) {
+			kt_ctl_request_dump(h);
+			w->dump_sent = true;
+			kt_monitor_event(w->mon, "dump", "sched_ext dump requested: %.180s", why);
+		}
+	}
 	if (w->stall_after_ms && w->ready_ns && !w->stall_sent &&
 	    now - w->ready_ns >= (uint64_t)w->stall_after_ms * 1000000u) {
 		kt_ctl_request_stall(h);
@@ -330,7 +354,18 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 			if (env->capture)
 				kt_monitor_json(w.mon, &out->monitor_json);
 			kt_monitor_summary(w.mon, &out->mon);
+			kt_monitor_report(w.mon, &out->mon_summary, &out->mon_timeline);
 			out->have_mon = true;
+		} else {
+			kt_kbuf_printf(&out->mon_summary, "monitor off");
+		}
+		out->scx_dump = w.dump;
+		w.dump = (struct kbuf){ 0 };
+		if ((out->verdict == KT_FAIL || out->verdict == KT_ERROR) && vr.exit != VM_EXIT_INTERRUPTED) {
+			struct kt_report_extra x = { w.mon ? kt_monitor_verdict(w.mon) : NULL, &out->mon_summary,
+						     &out->mon_timeline, &out->scx_dump };
+
+			kt_report_compose(r->c->name, &vr, &x, out);
 		}
 		if (env->capture)
 			kt_report_capture(out, &vr, w.ring_json.data, w.ring_json.len);
@@ -341,5 +376,6 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 	kt_kbuf_free(&w.com2_head);
 	kt_kbuf_free(&w.ring_json);
 	kt_kbuf_free(&w.hvc0);
+	kt_kbuf_free(&w.dump);
 	kt_monitor_free(w.mon);
 }

@@ -6,6 +6,41 @@
 #include <stdio.h>
 #include <string.h>
 
+/* One line of guest text, indented.  Guest bytes are untrusted: no
+ * escape sequences reach the terminal (ESC [ params final-byte is
+ * dropped), no control bytes. */
+static void put_line(struct kbuf *out, const char *start, size_t l)
+{
+	kt_kbuf_printf(out, "    ");
+	for (size_t i = 0; i < l; i++) {
+		unsigned char ch = (unsigned char)start[i];
+
+		if (ch == 0x1b) {
+			if (i + 1 < l && start[i + 1] == '[')
+				for (i += 2; i < l && !(start[i] >= 0x40 && start[i] <= 0x7e); i++)
+					;
+			continue;
+		}
+		if (ch >= 0x20 && ch != 0x7f)
+			kt_kbuf_append(out, &start[i], 1);
+		else if (ch == '\t')
+			kt_kbuf_append(out, " ", 1);
+	}
+	kt_kbuf_printf(out, "\n");
+}
+
+static void put_lines(struct kbuf *out, const char *start, const char *p)
+{
+	while (start < p) {
+		size_t l = strcspn(start, "\n");
+
+		if (l > (size_t)(p - start))
+			l = (size_t)(p - start);
+		put_line(out, start, l);
+		start += l + 1;
+	}
+}
+
 /* Append the last n lines of a console stream, indented. */
 static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s, int n)
 {
@@ -28,31 +63,27 @@ static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s
 			break;
 		}
 	}
-	while (start < p) {
-		size_t l = strcspn(start, "\n");
+	put_lines(out, start, p);
+}
 
-		if (l > (size_t)(p - start))
-			l = (size_t)(p - start);
-		kt_kbuf_printf(out, "    ");
-		for (size_t i = 0; i < l; i++) {
-			unsigned char ch = (unsigned char)start[i];
+/* The first n lines of s under a title that says how many there are. */
+static void head_lines(struct kbuf *out, const char *title, const struct kbuf *s, unsigned n)
+{
+	const char *p, *end;
+	unsigned total = 0, k = 0;
 
-			/* Guest bytes are untrusted: no escape sequences reach
-			 * the terminal (ESC [ params final-byte is dropped). */
-			if (ch == 0x1b) {
-				if (i + 1 < l && start[i + 1] == '[')
-					for (i += 2; i < l && !(start[i] >= 0x40 && start[i] <= 0x7e); i++)
-						;
-				continue;
-			}
-			if (ch >= 0x20 && ch != 0x7f)
-				kt_kbuf_append(out, &start[i], 1);
-			else if (ch == '\t')
-				kt_kbuf_append(out, " ", 1);
-		}
-		kt_kbuf_printf(out, "\n");
-		start += l + 1;
+	if (!s || !s->data || !s->len) {
+		kt_kbuf_printf(out, "  --- %s ---\n    (none)\n", title);
+		return;
 	}
+	end = s->data + s->len;
+	for (p = s->data; p < end; p++)
+		total += *p == '\n';
+	total += end[-1] != '\n';
+	for (p = s->data; p < end && k < n; p++)
+		k += *p == '\n';
+	kt_kbuf_printf(out, "  --- %s (%u lines%s) ---\n", title, total, total > n ? ", the first shown" : "");
+	put_lines(out, s->data, p);
 }
 
 /* The scheduler's log as the guest printed it between the markers. */
@@ -170,8 +201,6 @@ static void details_block(struct kbuf *out, const struct kt_outcome *o)
 		for (unsigned i = 0; i < o->result.ndetails; i++)
 			kt_kbuf_printf(out, "  [%s] %s\n", ktstr_kind_name(o->result.details[i].kind),
 				       o->result.details[i].msg);
-	else
-		kt_kbuf_printf(out, "  %s\n", o->reason);
 	if (o->have_result)
 		stats_block(out, &o->result);
 }
@@ -234,20 +263,48 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 		judge_result(t, topo, o);
 	}
 
-	if ((o->verdict == KT_FAIL || o->verdict == KT_ERROR) && vr->exit != VM_EXIT_INTERRUPTED) {
-		kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", name,
-			    o->topo, vr->vmm_name, vr->accel, kt_vm_exit_name(vr->exit), o->wall_s);
-		details_block(&o->report, o);
-		sched_log(&o->report, &vr->com2);
-		{
-			struct kbuf plain = { 0 };
+	if ((o->verdict == KT_FAIL || o->verdict == KT_ERROR) && vr->exit != VM_EXIT_INTERRUPTED)
+		kt_report_compose(name, vr, NULL, o);
+}
 
-			com2_plain(&vr->com2, &plain);
-			tail_lines(&o->report, "guest output (COM2)", &plain, 15);
-			kt_kbuf_free(&plain);
-		}
-		tail_lines(&o->report, "kernel console (COM1)", &vr->com1, 20);
+/* A section of text lines (ours, or already sanitised), indented. */
+static void section(struct kbuf *out, const char *title, const struct kbuf *b)
+{
+	kt_kbuf_printf(out, "  --- %s ---\n", title);
+	if (!b || !b->data || !b->len) {
+		kt_kbuf_printf(out, "    (none)\n");
+		return;
 	}
+	put_lines(out, b->data, b->data + b->len);
+}
+
+void kt_report_compose(const char *name, const struct vm_result *vr, const struct kt_report_extra *x,
+		       struct kt_outcome *o)
+{
+	o->report.len = 0;
+	if (o->report.data)
+		o->report.data[0] = '\0';
+	kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", name, o->topo,
+		       vr->vmm_name, vr->accel, kt_vm_exit_name(vr->exit), o->wall_s);
+	kt_kbuf_printf(&o->report, "  reason: %s\n", o->reason);
+	details_block(&o->report, o);
+	if (x) {
+		section(&o->report, "monitor", x->mon_summary);
+		if (x->mon)
+			for (unsigned i = 0; i < x->mon->nfail; i++)
+				kt_kbuf_printf(&o->report, "    [monitor] %s\n", x->mon->fail[i].msg);
+		section(&o->report, "timeline", x->timeline);
+		head_lines(&o->report, "sched_ext dump", x->dump, 120);
+	}
+	sched_log(&o->report, &vr->com2);
+	{
+		struct kbuf plain = { 0 };
+
+		com2_plain(&vr->com2, &plain);
+		tail_lines(&o->report, "guest output (COM2)", &plain, 15);
+		kt_kbuf_free(&plain);
+	}
+	tail_lines(&o->report, "kernel console (COM1)", &vr->com1, 20);
 }
 
 void kt_judge_local(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo,
@@ -260,6 +317,7 @@ void kt_judge_local(const struct ktstr_test *t, const char *name, const struct k
 	if (o->verdict == KT_FAIL || o->verdict == KT_ERROR) {
 		kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s bare-metal wall=%.1fs failed:\n", name, o->topo,
 			       o->wall_s);
+		kt_kbuf_printf(&o->report, "  reason: %s\n", o->reason);
 		details_block(&o->report, o);
 	}
 }

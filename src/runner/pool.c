@@ -53,6 +53,9 @@ void kt_outcome_release(struct kt_outcome *o)
 	kt_kbuf_free(&o->monitor_json);
 	kt_kbuf_free(&o->first_report);
 	kt_kbuf_free(&o->hvc0);
+	kt_kbuf_free(&o->mon_summary);
+	kt_kbuf_free(&o->mon_timeline);
+	kt_kbuf_free(&o->scx_dump);
 }
 
 struct attempt_ctx {

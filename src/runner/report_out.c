@@ -349,6 +349,10 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 	json_object_set_new(con, "com2_tail", str_json(out->com2_tail.data, out->com2_tail.len));
 	json_object_set_new(j, "console", con);
 	json_object_set_new(j, "report", str_json(out->report.data, out->report.len));
+	/* The report's sections on their own (guest text cleaned). */
+	json_object_set_new(j, "monitor_summary", str_json(out->mon_summary.data, out->mon_summary.len));
+	json_object_set_new(j, "timeline", str_json(out->mon_timeline.data, out->mon_timeline.len));
+	json_object_set_new(j, "sched_ext_dump", str_json(out->scx_dump.data, out->scx_dump.len));
 	/* The host monitor's timeline and verdict (docs/monitor.md); written
 	 * by us from guest memory values, so it parses. */
 	if (out->monitor_json.len) {

@@ -96,6 +96,17 @@ struct kt_outcome {
 	struct kt_mon_summary mon;
 	struct kbuf hvc0;         /* the guest's virtio console (nested L2s), bounded */
 	struct kt_wd_obs wd;      /* the sched_ext watchdog: decided, written, read back */
+	/* What a failure report explains a run with (kt_report_compose):
+	 * the monitor's one-line summary and timeline of phases, and the
+	 * kernel's sched_ext dump the guest forwarded (bounded, guest text). */
+	struct kbuf mon_summary, mon_timeline, scx_dump;
+};
+
+/* The failure report's sections beyond the guest's own (NULL members:
+ * "(none)"). */
+struct kt_report_extra {
+	const struct kt_mon_verdict *mon;
+	const struct kbuf *mon_summary, *timeline, *dump;
 };
 
 /* Frees an outcome's buffers (the struct itself is the caller's). */
@@ -118,6 +129,13 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 /* Pure: judge one VM run (exposed for unit tests). */
 void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,
 	      const char *ring_json, size_t ring_len, struct kt_outcome *out);
+/* Pure: (re)write o->report for a failed VM run, in order: header, the
+ * verdict reason, the failure details and worker stats, then with x the
+ * `--- monitor ---` summary and failures, `--- timeline ---`, `--- sched_ext
+ * dump ---`, then the scheduler log, guest output and kernel log tails.
+ * kt_judge() writes it without x. */
+void kt_report_compose(const char *name, const struct vm_result *vr, const struct kt_report_extra *x,
+		       struct kt_outcome *o);
 /* Pure: judge a run on this host from the result its child left. */
 void kt_judge_local(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo,
 		    const struct kt_result *r, struct kt_outcome *out);
