@@ -188,6 +188,74 @@ static unsigned busiest(const struct kt_mon_series *s, size_t i, unsigned not, u
 	return best;
 }
 
+static bool vcpus_known(const struct kt_mon_series *s, size_t i, int cpu)
+{
+	for (unsigned c = 0; c < s->ncpus; c++)
+		if ((cpu < 0 || (unsigned)cpu == c) && !CPU(s, i, c)->vcpu_ok)
+			return false;
+	return true;
+}
+
+bool kt_mon_vcpu_share(const struct kt_mon_series *s, uint64_t t0, uint64_t t1, int cpu, struct kt_vcpu_share *out)
+{
+	size_t a = SIZE_MAX, b = SIZE_MAX;
+	uint64_t run = 0, wait = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (cpu >= (int)s->ncpus)
+		cpu = -1;
+	/* The last sample at or before t0 (else the first after), the
+	 * first at or after t1 (else the last before). */
+	for (size_t i = 0; i < s->n; i++) {
+		if (!vcpus_known(s, i, cpu))
+			continue;
+		if (s->s[i].t_ns <= t0 || a == SIZE_MAX)
+			a = i;
+		if (b == SIZE_MAX || s->s[b].t_ns < t1)
+			b = i;
+	}
+	if (a == SIZE_MAX || b == SIZE_MAX || b <= a || s->s[b].t_ns <= s->s[a].t_ns)
+		return false;
+	for (unsigned c = 0; c < s->ncpus; c++) {
+		const struct kt_mon_cpu *p = CPU(s, a, c), *q = CPU(s, b, c);
+
+		if (cpu >= 0 && (unsigned)cpu != c)
+			continue;
+		out->vcpus++;
+		run += q->vcpu_run_ns > p->vcpu_run_ns ? q->vcpu_run_ns - p->vcpu_run_ns : 0;
+		wait += q->vcpu_wait_ns > p->vcpu_wait_ns ? q->vcpu_wait_ns - p->vcpu_wait_ns : 0;
+	}
+	out->span_ns = s->s[b].t_ns - s->s[a].t_ns;
+	out->run = (double)run / ((double)out->span_ns * out->vcpus);
+	out->wait = (double)wait / ((double)out->span_ns * out->vcpus);
+	{
+		uint64_t busy = 0, got = 0;
+		size_t prev = a;
+
+		for (size_t i = a + 1; i <= b; i++) {
+			uint64_t dt;
+
+			if (!vcpus_known(s, i, cpu))
+				continue;
+			dt = s->s[i].t_ns - s->s[prev].t_ns;
+			for (unsigned c = 0; c < s->ncpus; c++) {
+				const struct kt_mon_cpu *p = CPU(s, prev, c), *q = CPU(s, i, c);
+				uint64_t d;
+
+				if ((cpu >= 0 && (unsigned)cpu != c) || !p->idle_ok || !q->idle_ok || p->idle || q->idle)
+					continue;
+				d = q->vcpu_run_ns > p->vcpu_run_ns ? q->vcpu_run_ns - p->vcpu_run_ns : 0;
+				busy += dt;
+				got += d < dt ? d : dt;
+			}
+			prev = i;
+		}
+		out->busy = (double)busy / ((double)out->span_ns * out->vcpus);
+		out->got = busy ? (double)got / (double)busy : 1.0;
+	}
+	return true;
+}
+
 bool kt_mon_none_busy(const struct kt_mon_series *s, size_t i)
 {
 	for (unsigned c = 0; c < s->ncpus; c++)
@@ -287,6 +355,11 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 				stall_kind[c] = why;
 				if (!run_step(&stall[c], why, s->s[i - 1].t_ns, s->s[i].t_ns, 0, l->window_ns))
 					continue;
+				if (v->nfail < KT_MON_MAX_FAIL) {
+					v->fail[v->nfail].stall = true;
+					v->fail[v->nfail].from_ns = stall[c].start;
+					v->fail[v->nfail].cpu = c;
+				}
 				if (why == 1)
 					kt_mon_verdict_add(v, s->s[i].t_ns,
 							   "cpu %u stalled: rq clock unchanged for %.1f s with "

@@ -119,6 +119,20 @@ void kt_mon_imbalance(const struct kt_mon_series *s, size_t i, struct kt_mon_imb
  * (walk: both samples) the tasks of 2 are those in its own local DSQ, or
  * any it may run while no CPU ran anything (none_busy: at both ends). */
 int kt_mon_stalled(const struct kt_mon_cpu *p, const struct kt_mon_cpu *q, bool walk, bool none_busy, uint64_t dt);
+/* How much host CPU the vCPU threads got over [t0, t1] (the samples
+ * bracketing it; cpu < 0: all vCPUs): run and wait (runnable on the
+ * host, not running) as fractions of the span per vCPU; busy: the
+ * fraction of it the guest CPUs were running a task at both ends of an
+ * interval (a halted vCPU wants no host CPU), and got: host CPU time
+ * over that busy time (capped per interval).  false without vCPU times
+ * there. */
+struct kt_vcpu_share {
+	double run, wait;
+	double busy, got;
+	uint64_t span_ns;
+	unsigned vcpus;
+};
+bool kt_mon_vcpu_share(const struct kt_mon_series *s, uint64_t t0, uint64_t t1, int cpu, struct kt_vcpu_share *out);
 /* No CPU of sample i runs anything. */
 bool kt_mon_none_busy(const struct kt_mon_series *s, size_t i);
 /* The interval (p, q) of one CPU: idle at both ends while tasks it may
@@ -132,6 +146,9 @@ struct kt_mon_verdict {
 	struct {
 		uint64_t t_ns;
 		char msg[300];
+		bool stall;       /* the stall check's: it began at from_ns on cpu */
+		uint64_t from_ns;
+		unsigned cpu;
 	} fail[KT_MON_MAX_FAIL];
 	size_t judged;        /* samples evaluated */
 	size_t invalid;       /* of them, skipped by the plausibility gate */

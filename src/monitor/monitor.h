@@ -85,6 +85,11 @@ bool kt_monitor_live_failure(struct kt_monitor *m, char *buf, size_t len);
  * the verdict) and `--- timeline ---` (the scenario's phases and what
  * changed per phase, then the events).  Either may be NULL. */
 int kt_monitor_report(struct kt_monitor *m, struct kbuf *summary, struct kbuf *timeline);
+/* After stop: the vCPU threads' host CPU over [t0, t1] (ns since launch;
+ * kt_mon_vcpu_share), and the time of the first event of a kind
+ * ("scenario_start", "sched_exit", ...; 0: none). */
+bool kt_monitor_vcpu_share(struct kt_monitor *m, uint64_t t0, uint64_t t1, int cpu, struct kt_vcpu_share *out);
+uint64_t kt_monitor_event_time(struct kt_monitor *m, const char *kind);
 /* Physical address of a kernel image symbol in this guest (KASLR-aware);
  * 0 while the kernel is not located. */
 uint64_t kt_monitor_sym_pa(struct kt_monitor *m, uint64_t link_va);

@@ -88,6 +88,27 @@ void kt_mon_finish(struct kt_monitor *m)
 	crosscheck(m, &ser);
 }
 
+bool kt_monitor_vcpu_share(struct kt_monitor *m, uint64_t t0, uint64_t t1, int cpu, struct kt_vcpu_share *out)
+{
+	struct kt_mon_series ser;
+
+	if (!m)
+		return false;
+	kt_mon_finish(m);
+	ser = (struct kt_mon_series){ m->s, m->c, m->n, m->ncpus };
+	return kt_mon_vcpu_share(&ser, t0, t1, cpu, out);
+}
+
+uint64_t kt_monitor_event_time(struct kt_monitor *m, const char *kind)
+{
+	const char *const kinds[] = { kind, NULL };
+
+	if (!m)
+		return 0;
+	kt_mon_finish(m);
+	return first_event(m, kinds, 0);
+}
+
 const struct kt_mon_verdict *kt_monitor_verdict(struct kt_monitor *m)
 {
 	kt_mon_finish(m);

@@ -4,6 +4,7 @@
  * limit), keep the scheduler's watchdog at the test's value and run the
  * host-side monitor; then the run is judged. */
 #include "runner/exec.h"
+#include "runner/hostcheck.h"
 #include "runner/judge_mon.h"
 #include "runner/ksym.h"
 #include "runner/report_out.h"
@@ -355,6 +356,7 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 				kt_monitor_json(w.mon, &out->monitor_json);
 			kt_monitor_summary(w.mon, &out->mon);
 			kt_monitor_report(w.mon, &out->mon_summary, &out->mon_timeline);
+			kt_host_check(w.mon, out);
 			out->have_mon = true;
 		} else {
 			kt_kbuf_printf(&out->mon_summary, "monitor off");

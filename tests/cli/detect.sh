@@ -31,7 +31,9 @@ fi
 # --- scx_simple: the three former monitor false FAILs ------------------
 # scx_simple queues everything on one shared DSQ; the kernel counts the
 # waiting tasks on the runqueue they last ran on (nr_running 42 vs 1).
-"$K" scenario --scheduler scx_simple --retries 1 cgroup_cpuset_cross_llc_race cgroup_cpuset_load_shift \
+# Retried: cross_llc_race's worker spread is noisy on a loaded TCG host
+# under any scheduler (EEVDF measured 46 % once in 3 runs, threshold 35).
+"$K" scenario --scheduler scx_simple --retries 2 cgroup_cpuset_cross_llc_race cgroup_cpuset_load_shift \
 	cgroup_cpuset_overlap_load_imbalance >"$TMP/simple" 2>&1
 rc=$?
 if [ $rc -eq 0 ] && [ "$(grep -c '^ok ' "$TMP/simple")" -eq 3 ]; then
@@ -88,6 +90,45 @@ if "$K" report -o "$TMP/r.html" "$TMP/side" >/dev/null 2>&1 &&
 	ok "HTML report: monitor, timeline and sched_ext dump sections"
 else
 	bad "HTML report: monitor, timeline and sched_ext dump sections"
+fi
+
+# The stall above was the scheduler's: the report says the vCPUs ran.
+if grep -q 'host: not starved (a scheduler failure): the [0-9]* vCPUs ran' "$TMP/stall"; then
+	ok "a scheduler stall is reported as one, with the vCPUs' share of the host"
+else
+	bad "a scheduler stall is reported as one, with the vCPUs' share of the host" \
+		"$(grep -m3 'host:' "$TMP/stall")"
+fi
+
+# --- host starvation: the VMM stopped for 10 s is not a scheduler fault --
+# A healthy scx_simple; once the scenario runs, QEMU gets SIGSTOP for
+# 10 s.  The workers' gaps (and any stall the guest sees after) must be
+# reported as an infrastructure error naming the host, not as a FAIL.
+"$K" scenario -v --scheduler scx_simple -d 14 --retries 0 --out "$TMP/frz" ^steady \
+	>"$TMP/frz.out" 2>"$TMP/frz.err" &
+runner=$!
+frozen=false
+for _ in $(seq 1 300); do
+	if grep -q KTSTR_PAYLOAD_STARTING "$TMP/frz.err" 2>/dev/null; then
+		sleep 3
+		q=$(pgrep -P "$runner" -f qemu-system | head -n 1)
+		if [ -n "$q" ]; then
+			kill -STOP "$q" && sleep 10 && kill -CONT "$q" && frozen=true
+		fi
+		break
+	fi
+	kill -0 "$runner" 2>/dev/null || break
+	sleep 0.2
+done
+wait "$runner"
+rc=$?
+if ! $frozen; then
+	bad "a VMM stopped for 10 s: infrastructure error, not a scheduler FAIL" "could not find or stop QEMU (exit $rc)"
+elif grep -q '^not ok 1 steady .*infrastructure error: the host starved the VM' "$TMP/frz.out"; then
+	ok "a VMM stopped for 10 s: infrastructure error, not a scheduler FAIL"
+else
+	bad "a VMM stopped for 10 s: infrastructure error, not a scheduler FAIL" \
+		"$(grep -E '^(not )?ok ' "$TMP/frz.out")" "$(grep -m3 'host:' "$TMP/frz.out")"
 fi
 
 echo "$pass passed, $fail failed, $skip skipped"
