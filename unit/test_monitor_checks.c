@@ -237,3 +237,26 @@ UNIT_TEST(monitor_local_pile_imbalance)
 	kt_mon_evaluate(&f.ser, 0, 20, &f.l, &v);
 	CHECK(!v.ok && strstr(v.fail[0].msg, "imbalance ratio 6.0 (cpu 0: 6 tasks queued locally or running; cpu 1"));
 }
+
+/* Work conservation as a share: a CPU idle while work it may run waits,
+ * never for a whole window but in one interval of four (12.5 % of CPU
+ * time over 2 s), fails at 10 %; one in eight (6 %) passes. */
+UNIT_TEST(monitor_idle_waiting_share)
+{
+	struct fixture f;
+	struct kt_mon_task t[2] = { task(0, 0x3), task(0, 0x3) };
+	struct kt_mon_verdict v;
+
+	init(&f, 40, 2);
+	f.l.max_idle_waiting_pct = 10.0;
+	for (size_t i = 0; i < 40; i++)
+		place(&f, i, i % 4 == 1 || i % 4 == 2 ? 0x2 : 0x0, t, 2);
+	kt_mon_evaluate(&f.ser, 0, 40, &f.l, &v);
+	CHECK(!v.ok);
+	CHECK(v.nfail == 1 && strstr(v.fail[0].msg, "CPUs idle while runnable tasks they may run waited elsewhere for 13% "
+						    "of CPU time over 1.9 s (threshold 10%)"));
+	for (size_t i = 0; i < 40; i++)
+		place(&f, i, i % 8 == 1 || i % 8 == 2 ? 0x2 : 0x0, t, 2);
+	kt_mon_evaluate(&f.ser, 0, 40, &f.l, &v);
+	CHECK(v.ok);
+}

@@ -67,6 +67,9 @@ struct ktstr_monitor {
 	/* work conservation: a CPU idle while runnable tasks it may run
 	 * wait elsewhere, sustained [on] */
 	signed char fail_on_idle_waiting;
+	/* ... and its share: CPUs idle while work they may run waits, as a
+	 * percentage of CPU time over twice the sustained window [10] */
+	double max_idle_waiting_pct;
 	/* load (local DSQ + running) of a CPU over the least loaded CPU its
 	 * queued tasks may run on; without that knowledge max/max(1,min)
 	 * nr_running over CPUs [4.0] */

@@ -291,6 +291,57 @@ static void idle_waiting(const struct kt_mon_series *s, size_t i, unsigned c, st
 				   SEC(l->window_ns), SEC(s->s[i].t_ns));
 }
 
+/* Work conservation as a share: over the last 2 x window, the CPU-
+ * intervals idle while tasks they may run waited elsewhere, against all
+ * (a scheduler that keeps leaving CPUs idle for short spells, which no
+ * single CPU does for a whole window).  Fires once. */
+struct share {
+	bool fired;
+	size_t from;        /* first interval (its end sample) in the span */
+	unsigned n, bad;    /* CPU-intervals in the span, of them idle-waiting */
+};
+
+static unsigned idle_waiting_cpus(const struct kt_mon_series *s, size_t i)
+{
+	unsigned k = 0;
+
+	if (!s->s[i].walk_ok || !s->s[i - 1].walk_ok || (kt_mon_none_busy(s, i) && kt_mon_none_busy(s, i - 1)))
+		return 0;
+	for (unsigned c = 0; c < s->ncpus; c++)
+		k += kt_mon_idle_waiting(CPU(s, i - 1, c), CPU(s, i, c), s->s[i].t_ns - s->s[i - 1].t_ns);
+	return k;
+}
+
+static void idle_share(const struct kt_mon_series *s, size_t i, struct share *sh, const struct kt_mon_limits *l,
+		       struct kt_mon_verdict *v)
+{
+	uint64_t span = 2 * l->window_ns;
+
+	if (sh->fired || !s->s[i].walk_ok || !s->s[i - 1].walk_ok) {
+		sh->n = sh->bad = 0;
+		sh->from = i + 1;
+		return;
+	}
+	if (!sh->n)
+		sh->from = i;
+	sh->n += s->ncpus;
+	sh->bad += idle_waiting_cpus(s, i);
+	while (sh->from < i && s->s[i].t_ns - s->s[sh->from - 1].t_ns > span) {
+		sh->n -= s->ncpus;
+		sh->bad -= idle_waiting_cpus(s, sh->from);
+		sh->from++;
+	}
+	if (s->s[i].t_ns - s->s[sh->from - 1].t_ns + l->interval_ns < span ||
+	    100.0 * sh->bad < l->max_idle_waiting_pct * sh->n)
+		return;
+	sh->fired = true;
+	kt_mon_verdict_add(v, s->s[i].t_ns,
+			   "CPUs idle while runnable tasks they may run waited elsewhere for %.0f%% of CPU time over "
+			   "%.1f s (threshold %.0f%%) at t=%.1f s",
+			   100.0 * sh->bad / sh->n, SEC(s->s[i].t_ns - s->s[sh->from - 1].t_ns), l->max_idle_waiting_pct,
+			   SEC(s->s[i].t_ns));
+}
+
 static void rate(const struct kt_mon_series *s, size_t i, bool keep_last, double max, struct run *r,
 		 const struct kt_mon_limits *l, struct kt_mon_verdict *v)
 {
@@ -315,6 +366,7 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 		     struct kt_mon_verdict *v)
 {
 	struct run imb = { 0 }, dq = { 0 }, fb = { 0 }, kl = { 0 };
+	struct share share = { 0 };
 	struct run stall[256] = { { 0 } }, wc[256] = { { 0 } };
 	int stall_kind[256] = { 0 };
 	bool prev_ok = false;
@@ -391,9 +443,14 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 							   SEC(l->window_ns), SEC(s->s[i].t_ns));
 			}
 		}
-		if (prev_ok && l->fail_on_idle_waiting)
+		if (prev_ok && l->fail_on_idle_waiting) {
 			for (unsigned c = 0; c < s->ncpus && c < 256; c++)
 				idle_waiting(s, i, c, &wc[c], l, v);
+			if (l->max_idle_waiting_pct > 0)
+				idle_share(s, i, &share, l, v);
+		} else {
+			share.n = share.bad = 0;
+		}
 		if (prev_ok && l->events) {
 			rate(s, i, false, l->max_fallback_rate, &fb, l, v);
 			rate(s, i, true, l->max_keep_last_rate, &kl, l, v);

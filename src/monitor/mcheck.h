@@ -88,6 +88,7 @@ struct kt_mon_series {
 #define KT_MON_KEEP_LAST_RATE 100.0
 #define KT_MON_REF_INTERVAL_MS 100u /* the sustained count is in samples of this period */
 #define KT_MON_DSQ_CEILING 10000u   /* deeper: not a real DSQ (data not initialised) */
+#define KT_MON_IDLE_WAITING_PCT 10.0 /* of CPU time idle while work it may run waits */
 
 struct kt_mon_limits {
 	double max_imbalance_ratio;
@@ -95,6 +96,7 @@ struct kt_mon_limits {
 	bool fail_on_stall;
 	double max_fallback_rate, max_keep_last_rate;
 	bool fail_on_idle_waiting; /* work conservation (where the walk is known) */
+	double max_idle_waiting_pct; /* ... and its share of CPU time over twice the window */
 	uint64_t window_ns;   /* sustained window */
 	uint64_t interval_ns; /* sampling period */
 	bool imbalance, dsq, events; /* which checks run (signals present, scheduler active) */

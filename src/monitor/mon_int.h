@@ -97,5 +97,10 @@ void kt_mon_cap_probe(struct kt_mon_cap *c, const struct kt_xlate *x, const stru
 void kt_mon_cap_finish(struct kt_mon_cap *c, const struct kt_xlate *x); /* writes and frees */
 /* timeline.c */
 void kt_mon_finish(struct kt_monitor *m);
+/* When judging starts: one sustained window after the workers started
+ * (the scenario_start event at or after "ready" at t_ready), else the
+ * reference's warm-up after "ready"; 0 while neither is known.  The
+ * caller holds m->lock or the thread is stopped. */
+uint64_t kt_mon_judge_from(const struct kt_monitor *m, uint64_t t_ready);
 
 #endif

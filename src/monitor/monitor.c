@@ -42,6 +42,8 @@ static void overlay(struct ktstr_monitor *a, const struct ktstr_monitor *b)
 		a->fail_on_stall = b->fail_on_stall;
 	if (b->fail_on_idle_waiting)
 		a->fail_on_idle_waiting = b->fail_on_idle_waiting;
+	if (b->max_idle_waiting_pct > 0)
+		a->max_idle_waiting_pct = b->max_idle_waiting_pct;
 	if (b->max_imbalance_ratio > 0)
 		a->max_imbalance_ratio = b->max_imbalance_ratio;
 	if (b->max_local_dsq_depth)
@@ -63,6 +65,7 @@ bool kt_monitor_opts(struct kt_mon_opts *o, const struct ktstr_test *t, const st
 		.enable = KTSTR_ON,
 		.fail_on_stall = KTSTR_ON,
 		.fail_on_idle_waiting = KTSTR_ON,
+		.max_idle_waiting_pct = KT_MON_IDLE_WAITING_PCT,
 		.max_imbalance_ratio = KT_MON_IMBALANCE,
 		.max_local_dsq_depth = KT_MON_DSQ_DEPTH,
 		.sustained_samples = KT_MON_SUSTAINED,
@@ -83,6 +86,7 @@ bool kt_monitor_opts(struct kt_mon_opts *o, const struct ktstr_test *t, const st
 	o->limits.max_local_dsq_depth = m.max_local_dsq_depth;
 	o->limits.fail_on_stall = m.fail_on_stall == KTSTR_ON;
 	o->limits.fail_on_idle_waiting = m.fail_on_idle_waiting == KTSTR_ON;
+	o->limits.max_idle_waiting_pct = m.max_idle_waiting_pct;
 	o->limits.max_fallback_rate = m.max_fallback_rate;
 	o->limits.max_keep_last_rate = m.max_keep_last_rate;
 	/* The reference judges only sched_ext schedulers (not EEVDF), after

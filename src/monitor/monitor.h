@@ -42,7 +42,7 @@ struct kt_mon_opts {
 	unsigned sustained_samples;
 	struct kt_mon_limits limits; /* window and interval set at start */
 	bool judge;                  /* a sched_ext scheduler is under test */
-	uint64_t warmup_ns;          /* after "ready", before judging */
+	uint64_t warmup_ns;          /* after "ready", before judging, when no scenario_start comes */
 };
 /* false if the monitor is switched off for this test. */
 bool kt_monitor_opts(struct kt_mon_opts *o, const struct ktstr_test *t, const struct ktstr_scheduler *s,

@@ -437,15 +437,20 @@ static void live_check(struct kt_monitor *m)
 	struct kt_mon_series ser = { m->s, m->c, m->n, m->ncpus };
 	struct kt_mon_limits lim = m->o.limits;
 	struct kt_mon_verdict v;
+	uint64_t judge_from;
 	size_t from, span;
 
 	if (!m->o.judge || !m->t_ready || atomic_load(&m->live_fired) || !m->n || !lim.interval_ns)
 		return;
-	if (m->s[m->n - 1].t_ns < m->t_ready + m->o.warmup_ns)
+	pthread_mutex_lock(&m->lock);
+	judge_from = kt_mon_judge_from(m, m->t_ready);
+	pthread_mutex_unlock(&m->lock);
+	if (m->s[m->n - 1].t_ns < judge_from)
 		return;
-	span = (size_t)(lim.window_ns / lim.interval_ns) + 3;
+	/* The latest span the checks need: the idle-waiting share's. */
+	span = (size_t)(2 * lim.window_ns / lim.interval_ns) + 3;
 	from = m->n > span ? m->n - span : 0;
-	while (from < m->n && m->s[from].t_ns < m->t_ready + m->o.warmup_ns)
+	while (from < m->n && m->s[from].t_ns < judge_from)
 		from++;
 	lim.imbalance = true;
 	lim.dsq = m->l->group[KT_G_SCX];

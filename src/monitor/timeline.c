@@ -21,6 +21,21 @@ static uint64_t first_event(const struct kt_monitor *m, const char *const *kinds
 	return 0;
 }
 
+uint64_t kt_mon_judge_from(const struct kt_monitor *m, uint64_t t_ready)
+{
+	static const char *const scen[] = { "scenario_start", NULL };
+	uint64_t t_scen;
+
+	if (!t_ready)
+		return 0;
+	t_scen = first_event(m, scen, t_ready);
+	/* The workers' setup (forks, cgroups) between "ready" and the
+	 * scenario is no scheduling to judge; a window in, they all run. */
+	if (t_scen)
+		return t_scen + m->o.limits.window_ns;
+	return t_ready + m->o.warmup_ns;
+}
+
 static void crosscheck(struct kt_monitor *m, const struct kt_mon_series *ser)
 {
 	struct kt_mon_xcheck *xc = &m->xc;
@@ -74,7 +89,7 @@ void kt_mon_finish(struct kt_monitor *m)
 	t_ready = first_event(m, ready, 0);
 	t_end = first_event(m, end, t_ready); /* a failed first attach may come before "ready" */
 	if (m->o.judge && t_ready && m->n) {
-		m->judge_from = t_ready + m->o.warmup_ns;
+		m->judge_from = kt_mon_judge_from(m, t_ready);
 		m->judge_to = t_end ? t_end : m->s[m->n - 1].t_ns + 1;
 		while (from < m->n && m->s[from].t_ns < m->judge_from)
 			from++;
@@ -378,6 +393,7 @@ int kt_monitor_json(struct kt_monitor *m, struct kbuf *out)
 	json_object_set_new(th, "max_local_dsq_depth", json_integer(m->o.limits.max_local_dsq_depth));
 	json_object_set_new(th, "fail_on_stall", json_boolean(m->o.limits.fail_on_stall));
 	json_object_set_new(th, "fail_on_idle_waiting", json_boolean(m->o.limits.fail_on_idle_waiting));
+	json_object_set_new(th, "max_idle_waiting_pct", json_real(m->o.limits.max_idle_waiting_pct));
 	json_object_set_new(th, "sustained_samples", json_integer(m->o.sustained_samples));
 	json_object_set_new(th, "window_ms", json_integer((json_int_t)(m->o.limits.window_ns / 1000000u)));
 	json_object_set_new(th, "max_fallback_rate", json_real(m->o.limits.max_fallback_rate));
