@@ -223,6 +223,7 @@ struct ktstr_cgroup_def {
 	enum ktstr_mempolicy mem_policy;         /* default: KTSTR_MPOL_DEFAULT */
 	const char *mem_nodes;                   /* node list for the node-set policies */
 	unsigned mpol_flags;                     /* KTSTR_MPOL_F_* */
+	unsigned cpu_weight;                     /* cpu.weight 1..10000 (needs the cpu controller); 0: the default */
 };
 
 /* Per-worker telemetry, filled by the worker itself (reference
