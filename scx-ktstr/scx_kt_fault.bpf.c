@@ -6,7 +6,8 @@
  * with KT_FAULT set:
  *
  *   1 scx_kt_unfair  shortchanges some tasks: user tasks with an odd pid
- *                    get a 100 us slice, the others 20 ms
+ *                    wait in a low-priority queue that gets one dispatch
+ *                    in eight while the others' queue has work
  *   2 scx_kt_idle    leaves CPUs idle while tasks wait: every user task
  *                    goes to the local DSQ of the first CPU it may run on
  *   3 scx_kt_park    dispatches without progress: user tasks with an odd
@@ -46,13 +47,13 @@ char _license[] SEC("license") = "GPL";
 #endif
 
 #define SHARED_DSQ 0
-#define PARK_DSQ 1
+#define PARK_DSQ 1 /* scx_kt_park's parked tasks; scx_kt_unfair's low-priority queue */
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
-#define SHORT_SLICE_NS 100000ull
+#define LOW_TURN_MASK 7u /* scx_kt_unfair: the low queue's turn is one in eight */
 #define RELEASE_WINDOW_NS 100000000ull
 
 const volatile u64 release_ns = 5000000000ull; /* scx_kt_park: 0: never */
-u32 rr_cpu;
+u32 rr_cpu, turn;
 
 UEI_DEFINE(uei);
 
@@ -73,7 +74,7 @@ void BPF_STRUCT_OPS(ktf_enqueue, struct task_struct *p, u64 enq_flags)
 {
 #if KT_FAULT == F_UNFAIR
 	if (victim(p, true)) {
-		ktstr_insert_slice(p, SHARED_DSQ, SHORT_SLICE_NS, enq_flags);
+		ktstr_insert(p, PARK_DSQ, enq_flags);
 		return;
 	}
 #elif KT_FAULT == F_IDLE
@@ -124,6 +125,12 @@ void BPF_STRUCT_OPS(ktf_dispatch, s32 cpu, struct task_struct *prev)
 	/* Nothing it will run, but work is queued: stay busy. */
 	if (scx_bpf_dsq_nr_queued(PARK_DSQ) > 0)
 		scx_bpf_kick_cpu(cpu, 0);
+#elif KT_FAULT == F_UNFAIR
+	/* The low queue only every eighth turn, or when nothing else waits. */
+	if (!(__sync_fetch_and_add(&turn, 1) & LOW_TURN_MASK) && ktstr_move_to_local(PARK_DSQ))
+		return;
+	if (!ktstr_move_to_local(SHARED_DSQ))
+		ktstr_move_to_local(PARK_DSQ);
 #else
 	ktstr_move_to_local(SHARED_DSQ);
 #endif
@@ -133,7 +140,7 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(ktf_init)
 {
 	s32 ret = scx_bpf_create_dsq(SHARED_DSQ, -1);
 
-	if (!ret && KT_FAULT == F_PARK)
+	if (!ret && (KT_FAULT == F_PARK || KT_FAULT == F_UNFAIR))
 		ret = scx_bpf_create_dsq(PARK_DSQ, -1);
 	return ret;
 }

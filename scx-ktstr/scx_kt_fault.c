@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		"Usage: " PROG " [--timeout-ms N] [--release-ms N] [-v]\n"
 		"\n"
 		"One of ktstr's faulty fixture schedulers (scx-ktstr/scx_kt_fault.bpf.c):\n"
-		"  scx_kt_unfair  user tasks with an odd pid get a 100 us slice, the rest 20 ms\n"
+		"  scx_kt_unfair  user tasks with an odd pid wait in a queue served one turn in eight\n"
 		"  scx_kt_idle    user tasks all go to the first CPU they may run on\n"
 		"  scx_kt_park    user tasks with an odd pid are parked, run 100 ms every\n"
 		"                 --release-ms (default 5000; 0: never)\n"
