@@ -261,8 +261,9 @@ tsan: $(BUILD)/tsan-tests
 # budget (gauntlet.sh; two short VMs), stats/compare/report and the man
 # page (report.sh; two short VMs, headless Chromium), `ktstr shell`
 # (shell.sh; a few short VMs, tmux), auto-repro (repro.sh; five short
-# VMs), payloads (payload.sh), the verifier (verifier.sh) and SIGINT/SIGTERM
-# at five moments of a run (interrupt.sh; five short VMs: nothing left behind).
+# VMs), payloads (payload.sh), the verifier (verifier.sh), SIGINT/SIGTERM
+# at five moments of a run (interrupt.sh; five short VMs: nothing left
+# behind) and detection without false alarms (detect.sh; a few short VMs).
 clitest: all mancheck
 	tests/cli/install.sh $(BUILD)
 	tests/cli/run.sh $(BUILD)
@@ -273,6 +274,7 @@ clitest: all mancheck
 	tests/cli/payload.sh $(BUILD)
 	tests/cli/verifier.sh $(BUILD)
 	tests/cli/interrupt.sh $(BUILD)
+	tests/cli/detect.sh $(BUILD)
 
 # docs/ktstr.1 renders without groff warnings (skipped without groff).
 mancheck:

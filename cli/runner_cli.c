@@ -55,6 +55,10 @@ static void usage(FILE *f, const char *argv0, const char *what)
 		"      --no-monitor     no host-side monitor (guest kernel state read from guest\n"
 		"                       memory; its verdict and timeline, docs/monitor.md)\n"
 		"      --monitor-interval MS  monitor sampling period (default: the %s's, else 100)\n"
+		"      --watchdog-timeout S  sched_ext watchdog for every case under a sched_ext\n"
+		"                       scheduler, written into the guest kernel and read back\n"
+		"                       (default: the test's, the scheduler's, else 4 s, 8 s under\n"
+		"                       TCG; 0: each scheduler's own ops.timeout_ms)\n"
 		"      --gauntlet       run every %s on every topology preset its constraints accept\n"
 		"                       (and every flag profile), as NAME@TOPO[/FLAGS] (docs/gauntlet.md)\n"
 		"      --presets P,Q|all  gauntlet presets to use (names from `ktstr topo`; default all;\n"
@@ -178,7 +182,7 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		{ "gauntlet", no_argument, 0, 'G' },	  { "presets", required_argument, 0, 'p' },
 		{ "budget", required_argument, 0, 'B' },   { "costs", required_argument, 0, 'C' },
 		{ "no-monitor", no_argument, 0, 'M' },	  { "monitor-interval", required_argument, 0, 'I' },
-		{ "retries", required_argument, 0, 'R' },
+		{ "retries", required_argument, 0, 'R' },  { "watchdog-timeout", required_argument, 0, 'W' },
 		{ "no-auto-repro", no_argument, 0, 'N' }, { "repro", no_argument, 0, 'X' },
 		{ "probe-stack", required_argument, 0, 'Y' },
 		{ 0 },
@@ -238,6 +242,11 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		case 'N': o.no_auto_repro = true; break;
 		case 'X': repro = true; break;
 		case 'Y': probe_arg = optarg; break;
+		case 'W':
+			if (parse_uint("--watchdog-timeout", optarg, 0, 30, &o.watchdog_timeout_s))
+				return 2;
+			o.have_watchdog_timeout = true;
+			break;
 		case 'G': g.enabled = true; break;
 		case 'p': g.presets = optarg; g.enabled = true; break;
 		case 'B': if (parse_uint("--budget", optarg, 1, 30u * 86400, &g.budget_s)) return 2; break;

@@ -23,13 +23,10 @@
  *   8 degrade_rt  like degrade, switched on at run time
  *  12 degrade_cnt, 16 slow_cnt  counters of the skipping knobs
  *
- * The enqueue/dispatch kfuncs were renamed in 6.13 (scx_bpf_dispatch ->
- * scx_bpf_dsq_insert, scx_bpf_consume -> scx_bpf_dsq_move_to_local), so
- * both spellings are declared weak under a "___ktstr" flavour (libbpf
- * drops the suffix when it resolves them) and the one the running kernel
- * has is called.
+ * The kfuncs renamed in 6.13 are called through kt_compat.bpf.h.
  */
 #include <scx/common.bpf.h>
+#include "kt_compat.bpf.h"
 
 char _license[] SEC("license") = "GPL";
 
@@ -52,29 +49,6 @@ u32 slow_cnt;
 u64 verify_sink SEC(".data");
 
 UEI_DEFINE(uei);
-
-void scx_bpf_dsq_insert___ktstr(struct task_struct *p, u64 dsq_id, u64 slice,
-				u64 enq_flags) __ksym __weak;
-void scx_bpf_dispatch___ktstr(struct task_struct *p, u64 dsq_id, u64 slice,
-			      u64 enq_flags) __ksym __weak;
-bool scx_bpf_dsq_move_to_local___ktstr(u64 dsq_id) __ksym __weak;
-bool scx_bpf_consume___ktstr(u64 dsq_id) __ksym __weak;
-
-static void ktstr_insert(struct task_struct *p, u64 dsq_id, u64 enq_flags)
-{
-	if (bpf_ksym_exists(scx_bpf_dsq_insert___ktstr))
-		scx_bpf_dsq_insert___ktstr(p, dsq_id, SCX_SLICE_DFL, enq_flags);
-	else
-		scx_bpf_dispatch___ktstr(p, dsq_id, SCX_SLICE_DFL, enq_flags);
-}
-
-static void ktstr_move_to_local(u64 dsq_id)
-{
-	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local___ktstr))
-		scx_bpf_dsq_move_to_local___ktstr(dsq_id);
-	else
-		scx_bpf_consume___ktstr(dsq_id);
-}
 
 /*
  * A random CPU, or the first online one if that is offline.  -1 if the

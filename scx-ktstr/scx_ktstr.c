@@ -29,35 +29,17 @@
 #include <scx/common.h>
 
 #include "scx_ktstr.bpf.skel.h"
+#include "kt_loader.h"
 
 #define PROG "scx_ktstr"
 #define POLL_MS 100
 #define STALL_FILE "/tmp/ktstr_stall"
 #define DEGRADE_FILE "/tmp/ktstr_degrade"
-#define MAX_TIMEOUT_MS 30000 /* SCX_WATCHDOG_MAX_TIMEOUT (30 s) */
-
-enum {
-	EXIT_REQUESTED = 0,
-	EXIT_EJECTED = 1,
-	EXIT_USAGE = 2,
-	EXIT_LOAD = 3,
-};
 
 /* The host writes these by offset (tests: stall at 0, crash at 4). */
 _Static_assert(offsetof(struct scx_ktstr__bss, stall) == 0, ".bss stall must be at offset 0");
 _Static_assert(offsetof(struct scx_ktstr__bss, crash) == 4, ".bss crash must be at offset 4");
 _Static_assert(offsetof(struct scx_ktstr__bss, degrade_rt) == 8, ".bss degrade_rt must be at offset 8");
-
-/* enum scx_exit_kind (kernel/sched/ext.c); user space has no vmlinux.h. */
-static const struct {
-	int kind;
-	const char *name;
-} exit_kinds[] = {
-	{ 0, "NONE" },		 { 1, "DONE" },		   { 64, "UNREG" },
-	{ 65, "UNREG_BPF" },	 { 66, "UNREG_KERN" },	   { 67, "SYSRQ" },
-	{ 1024, "ERROR" },	 { 1025, "ERROR_BPF" },	   { 1026, "ERROR_STALL" },
-};
-#define SCX_EXIT_ERROR 1024
 
 struct opts {
 	bool degrade, fail_verify, verify_loop, scattershot, slow, verbose;
@@ -102,23 +84,6 @@ static const char usage_text[] =
 	"Exit status: 0 stopped on request, 1 disabled by the kernel, 2 bad usage,\n"
 	"3 open/load/attach failed (the verifier log is printed above).\n";
 
-static volatile sig_atomic_t exit_req;
-static bool verbose;
-static bool show_load_log;
-
-static void on_signal(int sig)
-{
-	exit_req = sig;
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/* libbpf prints a successful load's log at debug level. */
-	if (level == LIBBPF_DEBUG && !verbose && !(show_load_log && strstr(fmt, "PROG LOAD LOG")))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -138,19 +103,6 @@ static int parse_secs(const char *s, double *out)
 	if (errno || end == s || *end || !isfinite(v) || v < 0)
 		return -1;
 	*out = v;
-	return 0;
-}
-
-static int parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v < lo || v > hi)
-		return -1;
-	*out = (unsigned int)v;
 	return 0;
 }
 
@@ -228,14 +180,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -1;
 	}
 	return 0;
-}
-
-static const char *kind_name(int kind)
-{
-	for (size_t i = 0; i < sizeof(exit_kinds) / sizeof(exit_kinds[0]); i++)
-		if (exit_kinds[i].kind == kind)
-			return exit_kinds[i].name;
-	return "?";
 }
 
 /* SCX_OPS_OPEN/LOAD without exit(): errors get our own status. */
@@ -329,23 +273,7 @@ static void poll_triggers(struct trigger *t, size_t n, double elapsed)
 /* What UEI_REPORT prints, plus one line a harness can parse. */
 static int report_exit(struct scx_ktstr *skel)
 {
-	struct user_exit_info *uei = &skel->data->uei;
-	const char *dump = skel->data_uei_dump->uei_dump;
-
-	fflush(stdout);
-	if (dump[0]) {
-		fputs("\nDEBUG DUMP\n", stderr);
-		fputs("================================================================================\n\n", stderr);
-		fputs(dump, stderr);
-		fputs("\n================================================================================\n\n", stderr);
-	}
-	fprintf(stderr, "EXIT: %s", uei->reason);
-	if (uei->msg[0])
-		fprintf(stderr, " (%s)", uei->msg);
-	fputc('\n', stderr);
-	fprintf(stderr, PROG ": exit kind=%d (SCX_EXIT_%s) code=%lld\n", uei->kind, kind_name(uei->kind),
-		(long long)uei->exit_code);
-	return uei->kind;
+	return kt_report_exit(PROG, &skel->data->uei, skel->data_uei_dump->uei_dump);
 }
 
 int main(int argc, char **argv)

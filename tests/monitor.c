@@ -91,7 +91,10 @@ KTSTR_TEST(monitor_stall_flagged, .scheduler = &mon_scx_ktstr, .sched_args = "--
 	return spin(ctx);
 }
 
-/* Six spinners pinned to cpu 0 of two: nr_running 6 vs 0, ratio 6 > 4. */
+/* Six spinners pinned to cpu 0 of two: nr_running 6 vs 0, but cpu 1 may
+ * run none of them; under sched_ext the monitor judges where work
+ * waits and what it may run on, so this is neither an imbalance nor
+ * idle-while-waiting (the reference's ratio over all CPUs flagged it). */
 static int pinned_pile(struct ktstr_ctx *ctx)
 {
 	return ktstr_run_cgroups(ctx, (struct ktstr_cgroup_def[]){
@@ -100,23 +103,52 @@ static int pinned_pile(struct ktstr_ctx *ctx)
 	});
 }
 
-KTSTR_TEST(monitor_imbalance_flagged, .scheduler = &mon_scx_ktstr, .llcs = 1, .cores = 2, .duration_s = 5,
-	   .no_spread_check = true, .max_gap_ms = 60000, .expect_fail = true, .expect_reason = "imbalance ratio",
-	   .desc = "negative: 6 spinners pinned to one CPU of two; the monitor's imbalance check fails the test")
+KTSTR_TEST(monitor_pinned_pile_ok, .scheduler = &mon_scx_ktstr, .llcs = 1, .cores = 2, .duration_s = 5,
+	   .no_spread_check = true, .max_gap_ms = 60000,
+	   .desc = "6 spinners pinned to one CPU of two under a healthy scheduler: no monitor failure")
 {
 	return pinned_pile(ctx);
 }
 
-KTSTR_TEST(monitor_imbalance_threshold, .scheduler = &mon_scx_ktstr, .llcs = 1, .cores = 2, .duration_s = 5,
-	   .no_spread_check = true, .max_gap_ms = 60000, .monitor = { .max_imbalance_ratio = 10.0 },
-	   .desc = "the same pile passes with the test's own imbalance threshold (10)")
+/* scx_kt_idle queues every user task on cpu 0's local DSQ: six spinners
+ * there, cpu 1 idle although they may run on it. */
+KTSTR_SCHEDULER(mon_kt_idle, .name = "scx_kt_idle", .binary = "scx_kt_idle");
+
+static int free_pile(struct ktstr_ctx *ctx)
 {
-	return pinned_pile(ctx);
+	return ktstr_run_cgroups(ctx, (struct ktstr_cgroup_def[]){
+		{ .name = "pile", .workers = 6 },
+		{ 0 },
+	});
 }
 
-KTSTR_TEST(monitor_off, .scheduler = &mon_scx_ktstr, .llcs = 1, .cores = 2, .duration_s = 5,
+KTSTR_TEST(monitor_imbalance_flagged, .scheduler = &mon_kt_idle, .llcs = 1, .cores = 2, .duration_s = 5,
+	   .no_spread_check = true, .max_gap_ms = 60000, .monitor = { .fail_on_idle_waiting = KTSTR_OFF },
+	   .expect_fail = true, .expect_reason = "imbalance ratio",
+	   .desc = "negative: a scheduler piling 6 spinners on one CPU of two fails the imbalance check")
+{
+	return free_pile(ctx);
+}
+
+KTSTR_TEST(monitor_idle_waiting_flagged, .scheduler = &mon_kt_idle, .llcs = 1, .cores = 2, .duration_s = 5,
+	   .no_spread_check = true, .max_gap_ms = 60000, .monitor = { .max_imbalance_ratio = 100.0 },
+	   .expect_fail = true, .expect_reason = "idle while",
+	   .desc = "negative: the same pile fails work conservation: cpu 1 idles while tasks it may run wait")
+{
+	return free_pile(ctx);
+}
+
+KTSTR_TEST(monitor_imbalance_threshold, .scheduler = &mon_kt_idle, .llcs = 1, .cores = 2, .duration_s = 5,
+	   .no_spread_check = true, .max_gap_ms = 60000,
+	   .monitor = { .max_imbalance_ratio = 10.0, .fail_on_idle_waiting = KTSTR_OFF },
+	   .desc = "the same pile passes with the test's own imbalance threshold (10) and work conservation off")
+{
+	return free_pile(ctx);
+}
+
+KTSTR_TEST(monitor_off, .scheduler = &mon_kt_idle, .llcs = 1, .cores = 2, .duration_s = 5,
 	   .no_spread_check = true, .max_gap_ms = 60000, .monitor = { .enable = KTSTR_OFF },
 	   .desc = "the same pile passes with the monitor switched off for the test")
 {
-	return pinned_pile(ctx);
+	return free_pile(ctx);
 }

@@ -114,12 +114,39 @@ KTSTR_TEST(neg_scx_ktstr_host_stall, .scheduler = &scx_ktstr, .sched_args = "--t
 
 /* Both host-side controls at once: scx_ktstr keeps its own 20 s watchdog,
  * the host writes 2 s into the kernel and requests the stall after 1 s.
- * Only with both does the kernel eject it inside the 8 s scenario.  The
+ * The kernel's first watchdog pass is due 10 s (half its own) after the
+ * enable; from then on the lowered value is in force, so the kernel
+ * ejects it inside the 13 s scenario, where its own 20 s would not.  The
  * nested rig runs this same test in an L2 (nested_stall_watchdog). */
 KTSTR_TEST(neg_scx_ktstr_host_stall_wd, .scheduler = &scx_ktstr, .host_stall_after_ms = 1000,
-	   .watchdog_timeout_s = 2, .llcs = 1, .cores = 2, .duration_s = 8, .no_spread_check = true,
-	   .max_gap_ms = 60000, .expect_fail = true, .expect_reason = "runnable task stall",
+	   .watchdog_timeout_s = 2, .llcs = 1, .cores = 2, .duration_s = 13, .no_spread_check = true,
+	   .max_gap_ms = 60000, .expect_fail = true, .expect_reason = "failed to run for",
 	   .desc = "negative: host-requested stall under a host-written 2 s watchdog (scx_ktstr's own is 20 s)")
+{
+	return steady_body(ctx);
+}
+
+/* The default watchdog (4 s, 8 s under TCG) is in force without asking:
+ * scx_kt_park (own timeout 20 s) parks every user task with an odd pid
+ * for good; the kernel's worker still runs, so its first pass (10 s
+ * after the enable) finds them waiting longer than 8 s and ejects it
+ * ("failed to run for": the runnable-task check) inside the 13 s
+ * scenario, where the scheduler's own 20 s would not. */
+KTSTR_SCHEDULER(kt_park_forever, .name = "scx_kt_park", .binary = "scx_kt_park", .args = "--release-ms 0");
+
+KTSTR_TEST(neg_sched_watchdog_default, .scheduler = &kt_park_forever, .llcs = 1, .cores = 2, .duration_s = 13,
+	   .no_spread_check = true, .max_gap_ms = 60000, .expect_fail = true, .expect_reason = "failed to run for",
+	   .desc = "negative: tasks parked for good under the default lowered watchdog (the scheduler's own is "
+		   "20 s) get it ejected")
+{
+	return steady_body(ctx);
+}
+
+/* ... and a healthy scheduler with a long timeout of its own outlives
+ * the lowered default: the host keeps the kernel's check-in timestamp
+ * fresh until its first watchdog pass, so no false ejection. */
+KTSTR_TEST(sched_watchdog_default_healthy, .scheduler = &scx_ktstr, .llcs = 1, .cores = 2, .duration_s = 14,
+	   .desc = "a healthy scx_ktstr (own watchdog 20 s) passes 14 s under the default lowered watchdog")
 {
 	return steady_body(ctx);
 }

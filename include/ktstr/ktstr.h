@@ -66,7 +66,16 @@ struct ktstr_sched_flag {
 struct ktstr_monitor {
 	signed char enable;           /* KTSTR_OFF: no monitor [on] */
 	signed char fail_on_stall;    /* [on] */
-	double max_imbalance_ratio;   /* max/max(1,min) nr_running over CPUs [4.0] */
+	/* work conservation: a CPU idle while runnable tasks it may run
+	 * wait elsewhere, sustained [on] */
+	signed char fail_on_idle_waiting;
+	/* ... and its share: CPUs idle while work they may run waits, as a
+	 * percentage of CPU time over twice the sustained window [10] */
+	double max_idle_waiting_pct;
+	/* load (local DSQ + running) of a CPU over the least loaded CPU its
+	 * queued tasks may run on; without that knowledge max/max(1,min)
+	 * nr_running over CPUs [4.0] */
+	double max_imbalance_ratio;
 	unsigned max_local_dsq_depth; /* [50] */
 	unsigned sustained_samples;   /* window, in 100 ms samples [5; x2 under TCG] */
 	double max_fallback_rate;     /* select_cpu fallbacks/s [200] */
@@ -94,7 +103,13 @@ struct ktstr_scheduler {
 	struct ktstr_topo topology;
 	struct ktstr_checks checks;
 	struct ktstr_monitor monitor; /* monitor thresholds between the defaults and the test's */
+	/* sched_ext watchdog for its tests (seconds) when the test sets
+	 * none; 0: the default; KTSTR_WATCHDOG_OWN: its own ops.timeout_ms. */
+	unsigned watchdog_timeout_s;
 };
+
+/* .watchdog_timeout_s: leave the scheduler's own ops.timeout_ms. */
+#define KTSTR_WATCHDOG_OWN 0xffffffffu
 
 #define KTSTR_SCHEDULER(var, ...) const struct ktstr_scheduler var = { __VA_ARGS__ }
 
@@ -128,7 +143,11 @@ struct ktstr_test {
 	/* sched_ext watchdog timeout for this test (seconds): once the
 	 * scheduler is up the host writes it into the guest kernel's
 	 * scx_watchdog_timeout (found in vmlinux), overriding the
-	 * scheduler's own ops.timeout_ms.  0: leave the scheduler's. */
+	 * scheduler's own ops.timeout_ms, and reads it back.  0: the
+	 * scheduler declaration's, else the default (4 s, 8 s under TCG;
+	 * the default never raises a scheduler's own shorter timeout);
+	 * KTSTR_WATCHDOG_OWN: the scheduler's own.  --watchdog-timeout
+	 * overrides every layer. */
 	unsigned watchdog_timeout_s;
 	/* Host write into a BPF map of the scheduler (see above), e.g.
 	 * .bpf_map_write = { .map = ".bss", .field = "crash", .value = 1,
@@ -242,6 +261,7 @@ struct ktstr_cgroup_def {
 	enum ktstr_mempolicy mem_policy;         /* default: KTSTR_MPOL_DEFAULT */
 	const char *mem_nodes;                   /* node list for the node-set policies */
 	unsigned mpol_flags;                     /* KTSTR_MPOL_F_* */
+	unsigned cpu_weight;                     /* cpu.weight 1..10000 (needs the cpu controller); 0: the default */
 };
 
 /* Per-worker telemetry, filled by the worker itself (reference

@@ -11,6 +11,12 @@ void __attribute__((noreturn)) kt_guest_main(void);
  * return) when the host asks for a graceful stop. */
 int kt_control_start(void (*on_stop)(void));
 
+/* Forward the kernel's sched_ext_dump trace event to the host
+ * (guest/scxdump.c): enable it and start the forwarder (0 or -errno);
+ * flush waits up to max_ms for what is in the pipe to be sent. */
+int kt_scx_dump_start(void);
+void kt_scx_dump_flush(unsigned max_ms);
+
 /* Guest PID 1 when the command line has ktstr_mode=shell (guest/shell.c). */
 void __attribute__((noreturn)) kt_shell_guest(const char *cmdline);
 

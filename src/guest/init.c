@@ -128,6 +128,7 @@ static void __attribute__((noreturn)) graceful_stop(void)
 	kt_result_add(&cur_ctx->result, KTSTR_K_OTHER, msg);
 	if (cur_sched)
 		kt_sched_finish(cur_sched, &cur_ctx->result);
+	kt_scx_dump_flush(1000);
 	kt_pg_finish(cur_probe);
 	send_result(&cur_ctx->result);
 	printf("KTSTR_EXIT=1\n");
@@ -143,6 +144,9 @@ static int start_scheduler(const struct kt_guest_args *a, struct kt_sched *s, st
 
 	if (!a->sched[0])
 		return 0;
+	/* Before the scheduler starts: a dump at load or attach is kept too. */
+	if (kt_scx_dump_start())
+		printf("KTSTR_SCX_DUMP not forwarded: no sched_ext_dump trace event\n");
 	/* Under emulation BPF verification and loading run several times
 	 * slower than on hardware. */
 	if (strstr(a->accel, "tcg"))
@@ -223,6 +227,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	if (!kt_read_topo("/sys", &ctx.result.topo))
 		ctx.result.have_topo = true;
 	if (start_scheduler(&args, &sched, &ctx.result)) {
+		kt_scx_dump_flush(1000);
 		kt_pg_finish(cur_probe);
 		send_result(&ctx.result);
 		printf("KTSTR_EXIT=1\n");
@@ -244,6 +249,7 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	}
 	if (sched.path[0])
 		kt_sched_finish(&sched, &ctx.result);
+	kt_scx_dump_flush(1000);
 	kt_pg_finish(cur_probe);
 	send_result(&ctx.result);
 	{

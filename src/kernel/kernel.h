@@ -85,7 +85,8 @@ int kt_scx_ktstr_src_dir(char *buf, size_t len);
 /* sha256 (hex) of the sources in dir src: the stamp kept next to the binary. */
 int kt_scx_ktstr_stamp(const char *src, char hex[65]);
 /* Build it against kobj (a kernel make O= dir with tools/sched_ext built)
- * into sched_dir/scx_ktstr (+ scx_ktstr.stamp), unless the stamp there
+ * into sched_dir/scx_ktstr and the fixtures beside it (+ scx_ktstr.stamp),
+ * unless the stamp there
  * matches.  On failure prints a warning naming the build log and returns
  * -errno; nothing else is affected. */
 int kt_scx_ktstr_install(const char *kobj, const char *sched_dir);
@@ -94,6 +95,11 @@ int kt_scx_ktstr_install(const char *kobj, const char *sched_dir);
  * -errno with a message (no sched dir, no sources and no binary, build
  * failed with no older binary to fall back on). */
 int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len);
+/* The same for any binary built from scx-ktstr: scx_ktstr and the
+ * faulty fixtures scx_kt_unfair, scx_kt_idle, scx_kt_park, scx_kt_noaff
+ * (built and installed together). */
+bool kt_scx_fixture(const char *name);
+int kt_kernel_scx_fixture(const struct kernel_info *k, const char *name, char *path, size_t len);
 
 /* A copy of vmlinux without DWARF (symbols, .BTF and allocated sections
  * kept: all the host monitor reads), cached; its path in out.  0, or

@@ -35,7 +35,18 @@
 #endif
 
 #define SCX_NAME "scx_ktstr"
-#define STAMP_FORMAT "scx-ktstr-stamp-1"
+#define STAMP_FORMAT "scx-ktstr-stamp-2"
+
+/* Every binary scx-ktstr/Makefile builds (scx_ktstr first). */
+static const char *const fixtures[] = { SCX_NAME, "scx_kt_unfair", "scx_kt_idle", "scx_kt_park", "scx_kt_noaff" };
+
+bool kt_scx_fixture(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++)
+		if (!strcmp(name, fixtures[i]))
+			return true;
+	return false;
+}
 
 int kt_scx_ktstr_src_dir(char *buf, size_t len)
 {
@@ -127,8 +138,13 @@ static bool stamp_matches(const char *sched_dir, const char *stamp)
 {
 	char p[KT_PATH], have[80] = "";
 
-	return !kt_fmt(p, sizeof(p), "%s/%s.stamp", sched_dir, SCX_NAME) && !kt_read_file_str(p, have, sizeof(have)) &&
-	       !strcmp(have, stamp) && !kt_fmt(p, sizeof(p), "%s/%s", sched_dir, SCX_NAME) && kt_is_executable(p);
+	if (kt_fmt(p, sizeof(p), "%s/%s.stamp", sched_dir, SCX_NAME) || kt_read_file_str(p, have, sizeof(have)) ||
+	    strcmp(have, stamp))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++)
+		if (kt_fmt(p, sizeof(p), "%s/%s", sched_dir, fixtures[i]) || !kt_is_executable(p))
+			return false;
+	return true;
 }
 
 /* The last lines of a failed build's log, most likely the compiler error. */
@@ -192,10 +208,19 @@ static int build_locked(const char *src, const char *kobj, const char *sched_dir
 			log_tail(log, 8);
 		goto out;
 	}
-	if ((ret = kt_read_file(built, &bin)) || (ret = kt_write_atomic(dst, bin.data, bin.len, 0755)) ||
-	    (ret = kt_fmt(dst, sizeof(dst), "%s/%s.stamp", sched_dir, SCX_NAME)) ||
+	/* The fixtures first, the stamp last: a matching stamp means all. */
+	for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++) {
+		bin.len = 0;
+		if ((ret = kt_fmt(built, sizeof(built), "%s/%s", out, fixtures[i])) ||
+		    (ret = kt_fmt(dst, sizeof(dst), "%s/%s", sched_dir, fixtures[i])) || (ret = kt_read_file(built, &bin)) ||
+		    (ret = kt_write_atomic(dst, bin.data, bin.len, 0755))) {
+			kt_err(-ret, "install %s into %s", built, sched_dir);
+			goto out;
+		}
+	}
+	if ((ret = kt_fmt(dst, sizeof(dst), "%s/%s.stamp", sched_dir, SCX_NAME)) ||
 	    (ret = kt_write_atomic(dst, stamp, strlen(stamp), 0))) {
-		kt_err(-ret, "install %s into %s", built, sched_dir);
+		kt_err(-ret, "install %s into %s", dst, sched_dir);
 		goto out;
 	}
 	kt_info("%s built in %.1f s: %s/%s", SCX_NAME, (kt_now_ns() - t0) / 1e9, sched_dir, SCX_NAME);
@@ -232,6 +257,11 @@ int kt_scx_ktstr_install(const char *kobj, const char *sched_dir)
 
 int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len)
 {
+	return kt_kernel_scx_fixture(k, SCX_NAME, path, len);
+}
+
+int kt_kernel_scx_fixture(const struct kernel_info *k, const char *name, char *path, size_t len)
+{
 	char p[KT_PATH], src[KT_PATH], kobj[KT_PATH], stamp[65];
 	bool have;
 	int ret;
@@ -241,7 +271,9 @@ int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len)
 		       k->key[0] ? k->key : k->bzimage);
 		return -ENOENT;
 	}
-	if ((ret = kt_fmt(p, sizeof(p), "%s/%s", k->sched_dir, SCX_NAME)))
+	if (!kt_scx_fixture(name))
+		return -EINVAL;
+	if ((ret = kt_fmt(p, sizeof(p), "%s/%s", k->sched_dir, name)))
 		return ret;
 	have = kt_is_executable(p);
 	if (path && (ret = kt_fmt(path, len, "%s", p)))
@@ -249,7 +281,7 @@ int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len)
 	if (kt_scx_ktstr_src_dir(src, sizeof(src))) {
 		if (have)
 			return 0; /* an installed ktstr without its sources: use what is there */
-		kt_err(0, "%s: not built for kernel %s and its sources are not at %s (set KTSTR_SRC_DIR)", SCX_NAME,
+		kt_err(0, "%s: not built for kernel %s and its sources are not at %s (set KTSTR_SRC_DIR)", name,
 		       k->key[0] ? k->key : k->bzimage, src[0] ? src : "(no directory compiled in)");
 		return -ENOENT;
 	}
@@ -260,10 +292,10 @@ int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len)
 	if ((ret = find_kobj(k, kobj, sizeof(kobj))) || !kobj_ready(kobj)) {
 		if (have) {
 			kt_info("warning: %s sources changed but the kernel build dir is gone; using the old %s "
-				"(`ktstr kernel build --force` rebuilds it)", SCX_NAME, p);
+				"(`ktstr kernel build --force` rebuilds it)", name, p);
 			return 0;
 		}
-		kt_err(0, "%s: cannot build it for kernel %s: no tools/sched_ext build found%s%s", SCX_NAME,
+		kt_err(0, "%s: cannot build it for kernel %s: no tools/sched_ext build found%s%s", name,
 		       k->key[0] ? k->key : k->bzimage, ret ? "" : " in ", ret ? "" : kobj);
 		return -ENOENT;
 	}

@@ -241,6 +241,8 @@ int kt_layout_resolve(struct kt_layout *l, const struct kt_btf *btf, const uint6
 	}
 	resolve_events(l, btf, sym);
 	resolve_scx_state(l, btf, sym);
+	if (l->group[KT_G_SCX])
+		kt_walk_resolve(&l->walk, btf, &l->degraded);
 	return 0;
 }
 

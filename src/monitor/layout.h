@@ -10,6 +10,7 @@
 #include "monitor/bpf.h"
 #include "monitor/btf.h"
 #include "monitor/xlate.h"
+#include "monitor/walk.h"
 #include "util/util.h"
 
 /* Members of struct rq read for every CPU at every sample. */
@@ -81,6 +82,7 @@ struct kt_layout {
 	uint64_t ev_base_off;    /* scx_sched_pcpu.event_stats */
 	uint64_t ev_fallback_off, ev_keep_last_off; /* in scx_event_stats */
 	struct kt_bpf_layout bpf; /* BPF programs and maps (bpf_layout.c) */
+	struct kt_walk_layout walk; /* where sched_ext work waits (walk.h) */
 };
 
 /* From a parsed BTF and symbol addresses (names as in kt_layout_sym_names,

@@ -56,13 +56,27 @@ static bool plausible(const struct kt_mon_series *s, size_t i)
 	return true;
 }
 
-static void imbalance(const struct kt_mon_series *s, size_t i, const struct kt_mon_limits *l, struct run *r,
-		      struct kt_mon_verdict *v)
+void kt_mon_imbalance(const struct kt_mon_series *s, size_t i, struct kt_mon_imb *o)
 {
 	uint32_t mx = 0, mn = UINT32_MAX;
-	unsigned cmx = 0, cmn = 0, n = 0;
-	double ratio;
+	unsigned n = 0;
 
+	memset(o, 0, sizeof(*o));
+	o->ratio = 1.0;
+	if (s->s[i].walk_ok) {
+		o->scx = true;
+		for (unsigned c = 0; c < s->ncpus; c++) {
+			const struct kt_mon_cpu *k = CPU(s, i, c);
+			double r;
+
+			if (!k->waiting_local || k->peer_min == UINT32_MAX)
+				continue;
+			r = (double)kt_mon_load(k) / (k->peer_min > 1 ? k->peer_min : 1);
+			if (r > o->ratio)
+				*o = (struct kt_mon_imb){ r, c, k->peer_cpu, kt_mon_load(k), k->peer_min, true };
+		}
+		return;
+	}
 	for (unsigned c = 0; c < s->ncpus; c++) {
 		const struct kt_mon_cpu *k = CPU(s, i, c);
 
@@ -70,16 +84,36 @@ static void imbalance(const struct kt_mon_series *s, size_t i, const struct kt_m
 			continue;
 		n++;
 		if (k->nr_running > mx)
-			mx = k->nr_running, cmx = c;
+			mx = k->nr_running, o->hi_cpu = c;
 		if (k->nr_running < mn)
-			mn = k->nr_running, cmn = c;
+			mn = k->nr_running, o->lo_cpu = c;
 	}
-	ratio = n ? (double)mx / (mn > 1 ? mn : 1) : 1.0;
-	if (run_step(r, ratio > l->max_imbalance_ratio, s->s[i].t_ns, s->s[i].t_ns, l->interval_ns, l->window_ns))
+	if (n) {
+		o->hi = mx;
+		o->lo = mn;
+		o->ratio = (double)mx / (mn > 1 ? mn : 1);
+	}
+}
+
+static void imbalance(const struct kt_mon_series *s, size_t i, const struct kt_mon_limits *l, struct run *r,
+		      struct kt_mon_verdict *v)
+{
+	struct kt_mon_imb b;
+
+	kt_mon_imbalance(s, i, &b);
+	if (!run_step(r, b.ratio > l->max_imbalance_ratio, s->s[i].t_ns, s->s[i].t_ns, l->interval_ns, l->window_ns))
+		return;
+	if (b.scx)
+		kt_mon_verdict_add(v, s->s[i].t_ns,
+				   "imbalance ratio %.1f (cpu %u: %u tasks queued locally or running; cpu %u, where "
+				   "they may run: %u) above %.1f for %.1f s (window %.1f s) at t=%.1f s",
+				   b.ratio, b.hi_cpu, b.hi, b.lo_cpu, b.lo, l->max_imbalance_ratio,
+				   SEC(s->s[i].t_ns + l->interval_ns - r->start), SEC(l->window_ns), SEC(s->s[i].t_ns));
+	else
 		kt_mon_verdict_add(v, s->s[i].t_ns,
 				   "imbalance ratio %.1f (nr_running %u on cpu %u, %u on cpu %u) above %.1f for %.1f s "
 				   "(window %.1f s) at t=%.1f s",
-				   ratio, mx, cmx, mn, cmn, l->max_imbalance_ratio,
+				   b.ratio, b.hi, b.hi_cpu, b.lo, b.lo_cpu, l->max_imbalance_ratio,
 				   SEC(s->s[i].t_ns + l->interval_ns - r->start), SEC(l->window_ns), SEC(s->s[i].t_ns));
 }
 
@@ -99,23 +133,213 @@ static void dsq(const struct kt_mon_series *s, size_t i, const struct kt_mon_lim
 				   SEC(l->window_ns), SEC(s->s[i].t_ns));
 }
 
-/* Interval (p, q) of one CPU (see mcheck.h): 0 not stalled, 1 clock
- * frozen, 2 idle with runnable tasks. */
-static int stalled(const struct kt_mon_cpu *p, const struct kt_mon_cpu *q, uint64_t dt)
+/* The host kept this vCPU off a host CPU for half the interval: it
+ * could not have advanced. */
+static bool preempted(const struct kt_mon_cpu *p, const struct kt_mon_cpu *q, uint64_t dt)
 {
-	if (!p->ok || !q->ok || !p->nr_running || !q->nr_running)
-		return 0; /* (also: idle vCPUs are exempt) */
-	if (p->vcpu_ok && q->vcpu_ok &&
-	    (q->vcpu_wait_ns < p->vcpu_wait_ns || q->vcpu_wait_ns - p->vcpu_wait_ns >= dt / 2))
+	return p->vcpu_ok && q->vcpu_ok &&
+	       (q->vcpu_wait_ns < p->vcpu_wait_ns || q->vcpu_wait_ns - p->vcpu_wait_ns >= dt / 2);
+}
+
+int kt_mon_stalled(const struct kt_mon_cpu *p, const struct kt_mon_cpu *q, bool walk, bool none_busy, uint64_t dt)
+{
+	bool idle = p->idle_ok && q->idle_ok && p->idle && q->idle;
+
+	if (!p->ok || !q->ok || preempted(p, q, dt))
 		return 0; /* preempted by the host: it could not advance */
-	if (q->clock && q->clock == p->clock)
-		return 1;
-	/* A CPU with runnable tasks picks one within microseconds: seen
-	 * idle at every sample of the window, it is leaving them queued
-	 * (brief per-CPU kthreads in between do not count as progress). */
-	if (p->idle_ok && q->idle_ok && p->idle && q->idle)
+	if (p->nr_running && q->nr_running) {
+		if (q->clock && q->clock == p->clock)
+			return 1;
+		/* A CPU with runnable tasks picks one within microseconds:
+		 * seen idle at every sample of the window, it is leaving
+		 * them queued (brief per-CPU kthreads in between do not
+		 * count as progress).  Under sched_ext with the walk known,
+		 * only its own local DSQ is its own. */
+		if (idle && (!walk || (p->waiting_local && q->waiting_local)))
+			return 2;
+	}
+	if (!walk || !idle)
+		return 0;
+	/* Tasks it may run elsewhere: a stall when no CPU runs anything,
+	 * or when the longest-waiting of them has not run since (else it
+	 * is work conservation's). */
+	if (none_busy && p->may_take && q->may_take)
 		return 2;
+	if (p->has_oldest && q->has_oldest && p->oldest == q->oldest)
+		return 3;
 	return 0;
+}
+
+bool kt_mon_idle_waiting(const struct kt_mon_cpu *p, const struct kt_mon_cpu *q, uint64_t dt)
+{
+	return p->ok && q->ok && p->idle_ok && q->idle_ok && p->idle && q->idle && p->may_take && q->may_take &&
+	       !preempted(p, q, dt);
+}
+
+/* Where the tasks an idle CPU may run wait: the busiest local DSQ. */
+static unsigned busiest(const struct kt_mon_series *s, size_t i, unsigned not, uint32_t *depth)
+{
+	unsigned best = not;
+
+	*depth = 0;
+	for (unsigned c = 0; c < s->ncpus; c++)
+		if (c != not && CPU(s, i, c)->waiting_local > *depth)
+			*depth = CPU(s, i, c)->waiting_local, best = c;
+	return best;
+}
+
+static bool vcpus_known(const struct kt_mon_series *s, size_t i, int cpu)
+{
+	for (unsigned c = 0; c < s->ncpus; c++)
+		if ((cpu < 0 || (unsigned)cpu == c) && !CPU(s, i, c)->vcpu_ok)
+			return false;
+	return true;
+}
+
+bool kt_mon_vcpu_share(const struct kt_mon_series *s, uint64_t t0, uint64_t t1, int cpu, struct kt_vcpu_share *out)
+{
+	size_t a = SIZE_MAX, b = SIZE_MAX;
+	uint64_t run = 0, wait = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (cpu >= (int)s->ncpus)
+		cpu = -1;
+	/* The last sample at or before t0 (else the first after), the
+	 * first at or after t1 (else the last before). */
+	for (size_t i = 0; i < s->n; i++) {
+		if (!vcpus_known(s, i, cpu))
+			continue;
+		if (s->s[i].t_ns <= t0 || a == SIZE_MAX)
+			a = i;
+		if (b == SIZE_MAX || s->s[b].t_ns < t1)
+			b = i;
+	}
+	if (a == SIZE_MAX || b == SIZE_MAX || b <= a || s->s[b].t_ns <= s->s[a].t_ns)
+		return false;
+	for (unsigned c = 0; c < s->ncpus; c++) {
+		const struct kt_mon_cpu *p = CPU(s, a, c), *q = CPU(s, b, c);
+
+		if (cpu >= 0 && (unsigned)cpu != c)
+			continue;
+		out->vcpus++;
+		run += q->vcpu_run_ns > p->vcpu_run_ns ? q->vcpu_run_ns - p->vcpu_run_ns : 0;
+		wait += q->vcpu_wait_ns > p->vcpu_wait_ns ? q->vcpu_wait_ns - p->vcpu_wait_ns : 0;
+	}
+	out->span_ns = s->s[b].t_ns - s->s[a].t_ns;
+	out->run = (double)run / ((double)out->span_ns * out->vcpus);
+	out->wait = (double)wait / ((double)out->span_ns * out->vcpus);
+	{
+		uint64_t busy = 0, got = 0;
+		size_t prev = a;
+
+		for (size_t i = a + 1; i <= b; i++) {
+			uint64_t dt;
+
+			if (!vcpus_known(s, i, cpu))
+				continue;
+			dt = s->s[i].t_ns - s->s[prev].t_ns;
+			for (unsigned c = 0; c < s->ncpus; c++) {
+				const struct kt_mon_cpu *p = CPU(s, prev, c), *q = CPU(s, i, c);
+				uint64_t d;
+
+				if ((cpu >= 0 && (unsigned)cpu != c) || !p->idle_ok || !q->idle_ok || p->idle || q->idle)
+					continue;
+				d = q->vcpu_run_ns > p->vcpu_run_ns ? q->vcpu_run_ns - p->vcpu_run_ns : 0;
+				busy += dt;
+				got += d < dt ? d : dt;
+			}
+			prev = i;
+		}
+		out->busy = (double)busy / ((double)out->span_ns * out->vcpus);
+		out->got = busy ? (double)got / (double)busy : 1.0;
+	}
+	return true;
+}
+
+bool kt_mon_none_busy(const struct kt_mon_series *s, size_t i)
+{
+	for (unsigned c = 0; c < s->ncpus; c++)
+		if (!CPU(s, i, c)->idle_ok || !CPU(s, i, c)->idle)
+			return false;
+	return true;
+}
+
+static void idle_waiting(const struct kt_mon_series *s, size_t i, unsigned c, struct run *r,
+			 const struct kt_mon_limits *l, struct kt_mon_verdict *v)
+{
+	const struct kt_mon_cpu *q = CPU(s, i, c);
+	/* With every CPU idle it is a stall (the stall check's), not this. */
+	bool viol = s->s[i].walk_ok && s->s[i - 1].walk_ok && !(kt_mon_none_busy(s, i) && kt_mon_none_busy(s, i - 1)) &&
+		    kt_mon_idle_waiting(CPU(s, i - 1, c), q, s->s[i].t_ns - s->s[i - 1].t_ns);
+	uint32_t depth;
+	unsigned b;
+
+	if (!run_step(r, viol, s->s[i - 1].t_ns, s->s[i].t_ns, 0, l->window_ns))
+		return;
+	b = busiest(s, i, c, &depth);
+	if (depth)
+		kt_mon_verdict_add(v, s->s[i].t_ns,
+				   "cpu %u idle while %u runnable tasks it may run waited elsewhere (cpu %u local DSQ: "
+				   "%u, shared queues: %u) for %.1f s (threshold %.1f s) at t=%.1f s",
+				   c, q->may_take, b, depth, s->s[i].shared_waiting, SEC(s->s[i].t_ns - r->start),
+				   SEC(l->window_ns), SEC(s->s[i].t_ns));
+	else
+		kt_mon_verdict_add(v, s->s[i].t_ns,
+				   "cpu %u idle while %u runnable tasks it may run waited elsewhere (shared queues: %u) "
+				   "for %.1f s (threshold %.1f s) at t=%.1f s",
+				   c, q->may_take, s->s[i].shared_waiting, SEC(s->s[i].t_ns - r->start),
+				   SEC(l->window_ns), SEC(s->s[i].t_ns));
+}
+
+/* Work conservation as a share: over the last 2 x window, the CPU-
+ * intervals idle while tasks they may run waited elsewhere, against all
+ * (a scheduler that keeps leaving CPUs idle for short spells, which no
+ * single CPU does for a whole window).  Fires once. */
+struct share {
+	bool fired;
+	size_t from;        /* first interval (its end sample) in the span */
+	unsigned n, bad;    /* CPU-intervals in the span, of them idle-waiting */
+};
+
+static unsigned idle_waiting_cpus(const struct kt_mon_series *s, size_t i)
+{
+	unsigned k = 0;
+
+	if (!s->s[i].walk_ok || !s->s[i - 1].walk_ok || (kt_mon_none_busy(s, i) && kt_mon_none_busy(s, i - 1)))
+		return 0;
+	for (unsigned c = 0; c < s->ncpus; c++)
+		k += kt_mon_idle_waiting(CPU(s, i - 1, c), CPU(s, i, c), s->s[i].t_ns - s->s[i - 1].t_ns);
+	return k;
+}
+
+static void idle_share(const struct kt_mon_series *s, size_t i, struct share *sh, const struct kt_mon_limits *l,
+		       struct kt_mon_verdict *v)
+{
+	uint64_t span = 2 * l->window_ns;
+
+	if (sh->fired || !s->s[i].walk_ok || !s->s[i - 1].walk_ok) {
+		sh->n = sh->bad = 0;
+		sh->from = i + 1;
+		return;
+	}
+	if (!sh->n)
+		sh->from = i;
+	sh->n += s->ncpus;
+	sh->bad += idle_waiting_cpus(s, i);
+	while (sh->from < i && s->s[i].t_ns - s->s[sh->from - 1].t_ns > span) {
+		sh->n -= s->ncpus;
+		sh->bad -= idle_waiting_cpus(s, sh->from);
+		sh->from++;
+	}
+	if (s->s[i].t_ns - s->s[sh->from - 1].t_ns + l->interval_ns < span ||
+	    100.0 * sh->bad < l->max_idle_waiting_pct * sh->n)
+		return;
+	sh->fired = true;
+	kt_mon_verdict_add(v, s->s[i].t_ns,
+			   "CPUs idle while runnable tasks they may run waited elsewhere for %.0f%% of CPU time over "
+			   "%.1f s (threshold %.0f%%) at t=%.1f s",
+			   100.0 * sh->bad / sh->n, SEC(s->s[i].t_ns - s->s[sh->from - 1].t_ns), l->max_idle_waiting_pct,
+			   SEC(s->s[i].t_ns));
 }
 
 static void rate(const struct kt_mon_series *s, size_t i, bool keep_last, double max, struct run *r,
@@ -142,7 +366,8 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 		     struct kt_mon_verdict *v)
 {
 	struct run imb = { 0 }, dq = { 0 }, fb = { 0 }, kl = { 0 };
-	struct run stall[256] = { { 0 } };
+	struct share share = { 0 };
+	struct run stall[256] = { { 0 } }, wc[256] = { { 0 } };
 	int stall_kind[256] = { 0 };
 	bool prev_ok = false;
 
@@ -160,7 +385,7 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 			v->invalid++;
 			imb.on = dq.on = fb.on = kl.on = false;
 			for (unsigned c = 0; c < s->ncpus && c < 256; c++)
-				stall[c].on = false;
+				stall[c].on = wc[c].on = false;
 			prev_ok = false;
 			continue;
 		}
@@ -170,22 +395,46 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 			dsq(s, i, l, &dq, v);
 		if (prev_ok && l->fail_on_stall) {
 			uint64_t dt = s->s[i].t_ns - s->s[i - 1].t_ns;
+			bool walk = s->s[i].walk_ok && s->s[i - 1].walk_ok;
+			bool idle_all = walk && kt_mon_none_busy(s, i) && kt_mon_none_busy(s, i - 1);
 
 			for (unsigned c = 0; c < s->ncpus && c < 256; c++) {
 				const struct kt_mon_cpu *q = CPU(s, i, c);
-				int why = stalled(CPU(s, i - 1, c), q, dt);
+				int why = kt_mon_stalled(CPU(s, i - 1, c), q, walk, idle_all, dt);
 
 				if (why && stall_kind[c] && why != stall_kind[c])
 					stall[c].on = false; /* a different kind of stall starts its own run */
 				stall_kind[c] = why;
 				if (!run_step(&stall[c], why, s->s[i - 1].t_ns, s->s[i].t_ns, 0, l->window_ns))
 					continue;
+				if (v->nfail < KT_MON_MAX_FAIL) {
+					v->fail[v->nfail].stall = true;
+					v->fail[v->nfail].from_ns = stall[c].start;
+					v->fail[v->nfail].cpu = c;
+				}
 				if (why == 1)
 					kt_mon_verdict_add(v, s->s[i].t_ns,
 							   "cpu %u stalled: rq clock unchanged for %.1f s with "
 							   "nr_running=%u (threshold %.1f s) at t=%.1f s",
 							   c, SEC(s->s[i].t_ns - stall[c].start), q->nr_running,
 							   SEC(l->window_ns), SEC(s->s[i].t_ns));
+				else if (why == 3)
+					kt_mon_verdict_add(v, s->s[i].t_ns,
+							   "cpu %u stalled: idle while %u runnable tasks it may run "
+							   "waited (shared queues: %u), the longest-waiting one not run "
+							   "for %.1f s (threshold %.1f s) at t=%.1f s",
+							   c, q->may_take + q->waiting_local, s->s[i].shared_waiting,
+							   SEC(s->s[i].t_ns - stall[c].start), SEC(l->window_ns),
+							   SEC(s->s[i].t_ns));
+				else if (walk)
+					kt_mon_verdict_add(v, s->s[i].t_ns,
+							   "cpu %u stalled: idle with %u runnable tasks in its local DSQ "
+							   "and %u more it may run (shared queues: %u)%s for %.1f s "
+							   "(threshold %.1f s) at t=%.1f s",
+							   c, q->waiting_local, q->may_take, s->s[i].shared_waiting,
+							   idle_all ? " while no CPU ran anything" : "",
+							   SEC(s->s[i].t_ns - stall[c].start), SEC(l->window_ns),
+							   SEC(s->s[i].t_ns));
 				else
 					kt_mon_verdict_add(v, s->s[i].t_ns,
 							   "cpu %u stalled: idle with nr_running=%u runnable tasks "
@@ -193,6 +442,14 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 							   c, q->nr_running, SEC(s->s[i].t_ns - stall[c].start),
 							   SEC(l->window_ns), SEC(s->s[i].t_ns));
 			}
+		}
+		if (prev_ok && l->fail_on_idle_waiting) {
+			for (unsigned c = 0; c < s->ncpus && c < 256; c++)
+				idle_waiting(s, i, c, &wc[c], l, v);
+			if (l->max_idle_waiting_pct > 0)
+				idle_share(s, i, &share, l, v);
+		} else {
+			share.n = share.bad = 0;
 		}
 		if (prev_ok && l->events) {
 			rate(s, i, false, l->max_fallback_rate, &fb, l, v);

@@ -16,6 +16,8 @@ struct kt_mon_event {
 	uint64_t t_ns;
 	char kind[16];
 	char detail[200];
+	bool have_iter;       /* step events: every worker's iterations so far */
+	uint64_t iter;
 };
 
 struct kt_mon_xcheck {
@@ -56,9 +58,15 @@ struct kt_monitor {
 	struct strlist degraded;  /* this run's, besides the layout's */
 	struct kt_mon_cap *capture; /* KTSTR_MON_CAPTURE (capture.c), else NULL */
 	struct kt_mon_bpf *bpf;     /* BPF programs and maps, host writes (bpf_mon.c) */
+	struct kt_mon_task *tasks;  /* the walk's scratch (walk.c) */
+	size_t tasks_cap;
 
 	_Atomic uint64_t phys_delta; /* phys_load - link-time physical, once located */
 	_Atomic bool located;
+	/* The first sustained violation seen live (sample.c), under lock. */
+	_Atomic bool live_fired;
+	char live_msg[300];
+	uint64_t t_ready;         /* the thread's: "ready" seen at, 0: not yet */
 
 	/* Shared with the VM loop's thread. */
 	pthread_mutex_t lock;
@@ -77,6 +85,9 @@ struct kt_monitor {
 	uint64_t judge_from, judge_to; /* ns since launch, 0: none */
 };
 
+/* walk.c: every CPU's waiting sched_ext tasks into buf (0; -EAGAIN or
+ * -EFAULT: the lists changed under the walk or do not read) */
+int kt_mon_walk(struct kt_monitor *m, struct kt_mon_task *buf, size_t cap, size_t *n);
 /* sample.c */
 void *kt_mon_thread(void *arg);
 int kt_mon_phys_read(void *ctx, uint64_t pa, void *buf, size_t len); /* kt_vm_read_phys */
@@ -94,5 +105,10 @@ void kt_mon_bpf_free(struct kt_monitor *m);
 void kt_mon_bpf_capture(struct kt_monitor *m, const uint64_t *pcpu, const char *dir);
 /* timeline.c */
 void kt_mon_finish(struct kt_monitor *m);
+/* When judging starts: one sustained window after the workers started
+ * (the scenario_start event at or after "ready" at t_ready), else the
+ * reference's warm-up after "ready"; 0 while neither is known.  The
+ * caller holds m->lock or the thread is stopped. */
+uint64_t kt_mon_judge_from(const struct kt_monitor *m, uint64_t t_ready);
 
 #endif

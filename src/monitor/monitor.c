@@ -40,6 +40,10 @@ static void overlay(struct ktstr_monitor *a, const struct ktstr_monitor *b)
 		a->enable = b->enable;
 	if (b->fail_on_stall)
 		a->fail_on_stall = b->fail_on_stall;
+	if (b->fail_on_idle_waiting)
+		a->fail_on_idle_waiting = b->fail_on_idle_waiting;
+	if (b->max_idle_waiting_pct > 0)
+		a->max_idle_waiting_pct = b->max_idle_waiting_pct;
 	if (b->max_imbalance_ratio > 0)
 		a->max_imbalance_ratio = b->max_imbalance_ratio;
 	if (b->max_local_dsq_depth)
@@ -60,6 +64,8 @@ bool kt_monitor_opts(struct kt_mon_opts *o, const struct ktstr_test *t, const st
 	struct ktstr_monitor m = {
 		.enable = KTSTR_ON,
 		.fail_on_stall = KTSTR_ON,
+		.fail_on_idle_waiting = KTSTR_ON,
+		.max_idle_waiting_pct = KT_MON_IDLE_WAITING_PCT,
 		.max_imbalance_ratio = KT_MON_IMBALANCE,
 		.max_local_dsq_depth = KT_MON_DSQ_DEPTH,
 		.sustained_samples = KT_MON_SUSTAINED,
@@ -79,6 +85,8 @@ bool kt_monitor_opts(struct kt_mon_opts *o, const struct ktstr_test *t, const st
 	o->limits.max_imbalance_ratio = m.max_imbalance_ratio;
 	o->limits.max_local_dsq_depth = m.max_local_dsq_depth;
 	o->limits.fail_on_stall = m.fail_on_stall == KTSTR_ON;
+	o->limits.fail_on_idle_waiting = m.fail_on_idle_waiting == KTSTR_ON;
+	o->limits.max_idle_waiting_pct = m.max_idle_waiting_pct;
 	o->limits.max_fallback_rate = m.max_fallback_rate;
 	o->limits.max_keep_last_rate = m.max_keep_last_rate;
 	/* The reference judges only sched_ext schedulers (not EEVDF), after
@@ -144,7 +152,9 @@ int kt_monitor_start(struct kt_monitor *m, struct vm *vm, uint64_t t0)
 	m->rq_va = calloc(m->ncpus, sizeof(*m->rq_va));
 	m->vcpu_fd = malloc(m->ncpus * sizeof(*m->vcpu_fd));
 	m->rqbuf = calloc(1, m->l->rq_hi > m->l->rq_lo ? m->l->rq_hi - m->l->rq_lo : 1);
-	if (!m->rq_va || !m->vcpu_fd || !m->rqbuf)
+	m->tasks_cap = (size_t)m->ncpus * KT_MON_WALK_PER_CPU < 8192 ? (size_t)m->ncpus * KT_MON_WALK_PER_CPU : 8192;
+	m->tasks = calloc(m->tasks_cap, sizeof(*m->tasks));
+	if (!m->rq_va || !m->vcpu_fd || !m->rqbuf || !m->tasks)
 		return kt_err(ENOMEM, "monitor: per-CPU state for %u CPUs", m->ncpus);
 	for (unsigned c = 0; c < m->ncpus; c++)
 		m->vcpu_fd[c] = -1;
@@ -195,6 +205,7 @@ void kt_monitor_free(struct kt_monitor *m)
 	free(m->rq_va);
 	free(m->vcpu_fd);
 	free(m->rqbuf);
+	free(m->tasks);
 	free(m->s);
 	free(m->c);
 	free(m->ev);

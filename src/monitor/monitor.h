@@ -42,7 +42,7 @@ struct kt_mon_opts {
 	unsigned sustained_samples;
 	struct kt_mon_limits limits; /* window and interval set at start */
 	bool judge;                  /* a sched_ext scheduler is under test */
-	uint64_t warmup_ns;          /* after "ready", before judging */
+	uint64_t warmup_ns;          /* after "ready", before judging, when no scenario_start comes */
 };
 /* false if the monitor is switched off for this test. */
 bool kt_monitor_opts(struct kt_mon_opts *o, const struct ktstr_test *t, const struct ktstr_scheduler *s,
@@ -76,6 +76,20 @@ struct kt_mon_summary {
 	unsigned kernel_readings, kernel_bad;       /* _text/vmalloc cross-check */
 };
 void kt_monitor_summary(struct kt_monitor *m, struct kt_mon_summary *out);
+/* The first sustained violation the monitor saw while the run goes on
+ * (the same checks as the verdict, over the latest window): true once
+ * there is one, with its message in buf.  Thread-safe. */
+bool kt_monitor_live_failure(struct kt_monitor *m, char *buf, size_t len);
+/* After stop: the failure report's `--- monitor ---` line (samples, the
+ * largest imbalance, the deepest local DSQ, stalls, idle-while-waiting,
+ * the verdict) and `--- timeline ---` (the scenario's phases and what
+ * changed per phase, then the events).  Either may be NULL. */
+int kt_monitor_report(struct kt_monitor *m, struct kbuf *summary, struct kbuf *timeline);
+/* After stop: the vCPU threads' host CPU over [t0, t1] (ns since launch;
+ * kt_mon_vcpu_share), and the time of the first event of a kind
+ * ("scenario_start", "sched_exit", ...; 0: none). */
+bool kt_monitor_vcpu_share(struct kt_monitor *m, uint64_t t0, uint64_t t1, int cpu, struct kt_vcpu_share *out);
+uint64_t kt_monitor_event_time(struct kt_monitor *m, const char *kind);
 /* Physical address of a kernel image symbol in this guest (KASLR-aware);
  * 0 while the kernel is not located. */
 uint64_t kt_monitor_sym_pa(struct kt_monitor *m, uint64_t link_va);

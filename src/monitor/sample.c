@@ -17,7 +17,8 @@ int kt_mon_phys_read(void *ctx, uint64_t pa, void *buf, size_t len)
 	return kt_vm_read_phys(ctx, pa, buf, len);
 }
 
-static void add_event(struct kt_monitor *m, uint64_t t, const char *kind, const char *detail)
+static void add_event_iter(struct kt_monitor *m, uint64_t t, const char *kind, const char *detail, bool have_iter,
+			   uint64_t iter)
 {
 	pthread_mutex_lock(&m->lock);
 	if (m->nev < KT_MON_MAX_EVENTS) {
@@ -26,8 +27,15 @@ static void add_event(struct kt_monitor *m, uint64_t t, const char *kind, const 
 		e->t_ns = t;
 		snprintf(e->kind, sizeof(e->kind), "%s", kind);
 		snprintf(e->detail, sizeof(e->detail), "%s", detail);
+		e->have_iter = have_iter;
+		e->iter = iter;
 	}
 	pthread_mutex_unlock(&m->lock);
+}
+
+static void add_event(struct kt_monitor *m, uint64_t t, const char *kind, const char *detail)
+{
+	add_event_iter(m, t, kind, detail, false, 0);
 }
 
 void kt_monitor_event(struct kt_monitor *m, const char *kind, const char *fmt, ...)
@@ -72,13 +80,18 @@ void kt_monitor_ring_msg(struct kt_monitor *m, uint32_t type, const void *p, uin
 			kt_monitor_event(m, "sched_exit", "the scheduler exited or was ejected");
 		m->sched_exit_seen = true;
 		break;
-	case KT_MSG_STIMULUS:
-		if (len != sizeof(st))
+	case KT_MSG_STIMULUS: {
+		char d[200];
+
+		if (len != sizeof(st) || !m->started)
 			break;
 		memcpy(&st, p, sizeof(st));
-		kt_monitor_event(m, st.kind == KTSTR_STIM_OP ? "op" : "step", "step %u%s (iterations %llu)", st.step,
-				 st.kind == KTSTR_STIM_OP ? " op" : " start", (unsigned long long)st.iterations);
+		snprintf(d, sizeof(d), "step %u%s (iterations %llu)", st.step, st.kind == KTSTR_STIM_OP ? " op" : " start",
+			 (unsigned long long)st.iterations);
+		add_event_iter(m, kt_now_ns() - m->t0, st.kind == KTSTR_STIM_OP ? "op" : "step", d, st.iterations > 0,
+			       st.iterations);
 		break;
+	}
 	case KT_MSG_SCENARIO_START:
 		kt_monitor_event(m, "scenario_start", "workers started");
 		break;
@@ -336,6 +349,19 @@ static void take_sample(struct kt_monitor *m, const uint64_t *pcpu)
 	if (l->group[KT_G_EVENTS])
 		read_events(m, pcpu, cs);
 	read_global(m, s);
+	s->walk_ok = false;
+	s->shared_waiting = 0;
+	if (m->tasks && l->walk.ok && l->group[KT_G_IDLE]) {
+		size_t n = 0;
+		bool all = true;
+
+		for (unsigned c = 0; c < m->ncpus; c++)
+			all &= cs[c].ok;
+		if (all && !kt_mon_walk(m, m->tasks, m->tasks_cap, &n)) {
+			kt_mon_place(m->tasks, n, m->ncpus, cs, &s->shared_waiting);
+			s->walk_ok = true;
+		}
+	}
 	m->n++;
 }
 
@@ -403,6 +429,51 @@ static void take_probes(struct kt_monitor *m)
 	}
 }
 
+/* The verdict's checks over the latest window, as samples come: the
+ * first sustained violation is kept for kt_monitor_live_failure() (the
+ * host asks the guest for a sched_ext dump on it). */
+static void live_check(struct kt_monitor *m)
+{
+	struct kt_mon_series ser = { m->s, m->c, m->n, m->ncpus };
+	struct kt_mon_limits lim = m->o.limits;
+	struct kt_mon_verdict v;
+	uint64_t judge_from;
+	size_t from, span;
+
+	if (!m->o.judge || !m->t_ready || atomic_load(&m->live_fired) || !m->n || !lim.interval_ns)
+		return;
+	pthread_mutex_lock(&m->lock);
+	judge_from = kt_mon_judge_from(m, m->t_ready);
+	pthread_mutex_unlock(&m->lock);
+	if (m->s[m->n - 1].t_ns < judge_from)
+		return;
+	/* The latest span the checks need: the idle-waiting share's. */
+	span = (size_t)(2 * lim.window_ns / lim.interval_ns) + 3;
+	from = m->n > span ? m->n - span : 0;
+	while (from < m->n && m->s[from].t_ns < judge_from)
+		from++;
+	lim.imbalance = true;
+	lim.dsq = m->l->group[KT_G_SCX];
+	lim.events = m->l->group[KT_G_EVENTS];
+	kt_mon_evaluate(&ser, from, m->n, &lim, &v);
+	if (v.ok || !v.nfail)
+		return;
+	pthread_mutex_lock(&m->lock);
+	snprintf(m->live_msg, sizeof(m->live_msg), "%s", v.fail[0].msg);
+	atomic_store(&m->live_fired, true);
+	pthread_mutex_unlock(&m->lock);
+}
+
+bool kt_monitor_live_failure(struct kt_monitor *m, char *buf, size_t len)
+{
+	if (!m || !atomic_load(&m->live_fired))
+		return false;
+	pthread_mutex_lock(&m->lock);
+	snprintf(buf, len, "%s", m->live_msg);
+	pthread_mutex_unlock(&m->lock);
+	return true;
+}
+
 void *kt_mon_thread(void *arg)
 {
 	struct kt_monitor *m = arg;
@@ -438,7 +509,8 @@ void *kt_mon_thread(void *arg)
 		}
 		if (!ready_seen && h && kt_ctl_ready(h)) {
 			ready_seen = true;
-			add_event(m, kt_now_ns() - m->t0, "ready", "guest: scheduler up, test body starting");
+			m->t_ready = kt_now_ns() - m->t0;
+			add_event(m, m->t_ready, "ready", "guest: scheduler up, test body starting");
 		}
 		/* Locating scans guest RAM for the image (KASLR) and fails
 		 * until the kernel is up: try at most every KT_MON_LOCATE_MS,
@@ -475,6 +547,7 @@ void *kt_mon_thread(void *arg)
 				open_vcpus(m);
 			take_sample(m, pcpu);
 			kt_mon_bpf_tick(m, pcpu, false);
+			live_check(m);
 		}
 		take_probes(m);
 		pthread_mutex_lock(&m->lock);

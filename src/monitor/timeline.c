@@ -2,6 +2,7 @@
  * cross-checks of guest readings) and its timeline as the sidecar's
  * "monitor" object (docs/monitor.md has the schema). */
 #include "monitor/mon_int.h"
+#include "monitor/phases.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -18,6 +19,21 @@ static uint64_t first_event(const struct kt_monitor *m, const char *const *kinds
 			if (!strcmp(m->ev[i].kind, *k) && m->ev[i].t_ns >= after)
 				return m->ev[i].t_ns;
 	return 0;
+}
+
+uint64_t kt_mon_judge_from(const struct kt_monitor *m, uint64_t t_ready)
+{
+	static const char *const scen[] = { "scenario_start", NULL };
+	uint64_t t_scen;
+
+	if (!t_ready)
+		return 0;
+	t_scen = first_event(m, scen, t_ready);
+	/* The workers' setup (forks, cgroups) between "ready" and the
+	 * scenario is no scheduling to judge; a window in, they all run. */
+	if (t_scen)
+		return t_scen + m->o.limits.window_ns;
+	return t_ready + m->o.warmup_ns;
 }
 
 static void crosscheck(struct kt_monitor *m, const struct kt_mon_series *ser)
@@ -73,7 +89,7 @@ void kt_mon_finish(struct kt_monitor *m)
 	t_ready = first_event(m, ready, 0);
 	t_end = first_event(m, end, t_ready); /* a failed first attach may come before "ready" */
 	if (m->o.judge && t_ready && m->n) {
-		m->judge_from = t_ready + m->o.warmup_ns;
+		m->judge_from = kt_mon_judge_from(m, t_ready);
 		m->judge_to = t_end ? t_end : m->s[m->n - 1].t_ns + 1;
 		while (from < m->n && m->s[from].t_ns < m->judge_from)
 			from++;
@@ -85,6 +101,27 @@ void kt_mon_finish(struct kt_monitor *m)
 		kt_mon_evaluate(&ser, from, to, &lim, &m->v);
 	}
 	crosscheck(m, &ser);
+}
+
+bool kt_monitor_vcpu_share(struct kt_monitor *m, uint64_t t0, uint64_t t1, int cpu, struct kt_vcpu_share *out)
+{
+	struct kt_mon_series ser;
+
+	if (!m)
+		return false;
+	kt_mon_finish(m);
+	ser = (struct kt_mon_series){ m->s, m->c, m->n, m->ncpus };
+	return kt_mon_vcpu_share(&ser, t0, t1, cpu, out);
+}
+
+uint64_t kt_monitor_event_time(struct kt_monitor *m, const char *kind)
+{
+	const char *const kinds[] = { kind, NULL };
+
+	if (!m)
+		return 0;
+	kt_mon_finish(m);
+	return first_event(m, kinds, 0);
 }
 
 const struct kt_mon_verdict *kt_monitor_verdict(struct kt_monitor *m)
@@ -111,6 +148,89 @@ void kt_monitor_summary(struct kt_monitor *m, struct kt_mon_summary *out)
 	out->kernel_bad = m->xc.kernel_bad;
 }
 
+#define KT_MON_MAX_PHASES 64
+
+/* Phase boundaries from the events: the scheduler up, the scenario and
+ * each of its steps starting, the scenario over. */
+static size_t marks_of(const struct kt_monitor *m, struct kt_mon_mark *mk, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nev && n < max; i++) {
+		const struct kt_mon_event *e = &m->ev[i];
+		const char *label = !strcmp(e->kind, "ready") ? "attached"
+				    : !strcmp(e->kind, "scenario_start") ? "scenario"
+				    : !strcmp(e->kind, "scenario_end") ? "teardown"
+				    : !strcmp(e->kind, "step") ? e->detail : NULL;
+
+		if (!label)
+			continue;
+		mk[n] = (struct kt_mon_mark){ .t_ns = e->t_ns, .have_iter = e->have_iter, .iter = e->iter };
+		if (!strcmp(e->kind, "step")) /* "step N start (...)" -> "step N" */
+			snprintf(mk[n].label, sizeof(mk[n].label), "%.*s",
+				 (int)(strcspn(label, "(") < sizeof(mk[n].label) - 1 ? strcspn(label, "(")
+										      : sizeof(mk[n].label) - 1),
+				 label);
+		else
+			snprintf(mk[n].label, sizeof(mk[n].label), "%.39s", label);
+		for (size_t l = strlen(mk[n].label); l && mk[n].label[l - 1] == ' ';)
+			mk[n].label[--l] = '\0';
+		if (strlen(mk[n].label) > 6 && !strcmp(mk[n].label + strlen(mk[n].label) - 6, " start"))
+			mk[n].label[strlen(mk[n].label) - 6] = '\0';
+		n++;
+	}
+	return n;
+}
+
+int kt_monitor_report(struct kt_monitor *m, struct kbuf *summary, struct kbuf *timeline)
+{
+	struct kt_mon_series ser;
+	struct kt_mon_mark mk[KT_MON_MAX_PHASES];
+	struct kt_mon_phase ph[KT_MON_MAX_PHASES];
+	struct kt_mon_totals tot;
+	size_t from = 0, nm, np;
+
+	if (!m)
+		return -EINVAL;
+	kt_mon_finish(m);
+	ser = (struct kt_mon_series){ m->s, m->c, m->n, m->ncpus };
+	if (m->judge_from)
+		while (from < m->n && m->s[from].t_ns < m->judge_from)
+			from++;
+	if (summary) {
+		kt_mon_totals(&ser, 0, m->n, &tot);
+		kt_kbuf_printf(summary, "samples=%zu judged=%zu max_imbalance=%.1f", m->n, m->v.judged, tot.imb_max);
+		if (tot.imb_max > 1.0)
+			kt_kbuf_printf(summary, " (t=%.1f s)", (double)tot.imb_t / 1e9);
+		kt_kbuf_printf(summary, " max_dsq_depth=%u", tot.dsq_max);
+		if (tot.dsq_max)
+			kt_kbuf_printf(summary, " (cpu %u)", tot.dsq_cpu);
+		kt_kbuf_printf(summary, " stall=%s idle_while_waiting=%s; verdict: ", tot.stalled ? "yes" : "no",
+			       tot.idle_waiting ? "yes" : "no");
+		if (!m->o.judge)
+			kt_kbuf_printf(summary, "not judged (no sched_ext scheduler)");
+		else if (m->v.ok)
+			kt_kbuf_printf(summary, "monitor OK");
+		else
+			kt_kbuf_printf(summary, "monitor FAILED: %u violation(s)", m->v.nfail);
+		if (!m->ready)
+			kt_kbuf_printf(summary, " (kernel not found in guest memory: %s)", m->wait_why[0] ? m->wait_why : "no sample");
+	}
+	if (timeline) {
+		nm = marks_of(m, mk, KT_MON_MAX_PHASES);
+		np = kt_mon_phases(&ser, mk, nm, m->n ? m->s[m->n - 1].t_ns + 1 : 0, ph, KT_MON_MAX_PHASES);
+		kt_mon_phases_text(ph, np, timeline);
+		if (!np)
+			kt_kbuf_printf(timeline, "(no scenario events)\n");
+		for (size_t i = 0; i < m->nev; i++)
+			if (!strcmp(m->ev[i].kind, "sched_exit") || !strcmp(m->ev[i].kind, "dump") ||
+			    !strcmp(m->ev[i].kind, "op"))
+				kt_kbuf_printf(timeline, "t=%.1f s %s: %s\n", (double)m->ev[i].t_ns / 1e9, m->ev[i].kind,
+					       m->ev[i].detail);
+	}
+	return 0;
+}
+
 static json_t *hex(uint64_t v)
 {
 	char b[24];
@@ -120,11 +240,11 @@ static json_t *hex(uint64_t v)
 }
 
 enum sig { SG_NR, SG_CLOCK, SG_IDLE, SG_SCX_NR, SG_DSQ, SG_SCX_FLAGS, SG_RUN_DELAY, SG_PCOUNT, SG_SCHED_COUNT,
-	   SG_GOIDLE, SG_TTWU, SG_VRUN, SG_VWAIT, SG_EV_FB, SG_EV_KL, SG__COUNT };
+	   SG_GOIDLE, SG_TTWU, SG_VRUN, SG_VWAIT, SG_EV_FB, SG_EV_KL, SG_WAIT_LOCAL, SG_MAY_TAKE, SG__COUNT };
 static const char *const sig_name[SG__COUNT] = {
 	"nr_running", "clock_ns", "idle", "scx_nr_running", "dsq_depth", "scx_flags", "run_delay_ns", "pcount",
 	"sched_count", "sched_goidle", "ttwu_count", "vcpu_run_ns", "vcpu_wait_ns", "ev_select_cpu_fallback",
-	"ev_dispatch_keep_last",
+	"ev_dispatch_keep_last", "waiting_local", "may_take",
 };
 
 static bool sig_on(const struct kt_monitor *m, enum sig g)
@@ -138,13 +258,15 @@ static bool sig_on(const struct kt_monitor *m, enum sig g)
 		return l->group[KT_G_SCHEDSTAT];
 	case SG_VRUN: case SG_VWAIT: return m->vcpu_named;
 	case SG_EV_FB: case SG_EV_KL: return l->group[KT_G_EVENTS];
+	case SG_WAIT_LOCAL: case SG_MAY_TAKE: return l->walk.ok;
 	default: return true;
 	}
 }
 
-static json_t *cpu_value(const struct kt_mon_cpu *k, enum sig g)
+static json_t *cpu_value(const struct kt_mon_cpu *k, enum sig g, bool walk)
 {
-	bool have = g == SG_VRUN || g == SG_VWAIT ? k->vcpu_ok : g == SG_EV_FB || g == SG_EV_KL ? k->ev_ok : k->ok;
+	bool have = g == SG_VRUN || g == SG_VWAIT ? k->vcpu_ok : g == SG_EV_FB || g == SG_EV_KL ? k->ev_ok
+					  : g == SG_WAIT_LOCAL || g == SG_MAY_TAKE ? walk : k->ok;
 	static_assert(sizeof(json_int_t) == 8, "64-bit JSON integers");
 
 	if (!have)
@@ -165,6 +287,8 @@ static json_t *cpu_value(const struct kt_mon_cpu *k, enum sig g)
 	case SG_VWAIT: return json_integer((json_int_t)k->vcpu_wait_ns);
 	case SG_EV_FB: return json_integer(k->ev_fallback);
 	case SG_EV_KL: return json_integer(k->ev_keep_last);
+	case SG_WAIT_LOCAL: return json_integer(k->waiting_local);
+	case SG_MAY_TAKE: return json_integer(k->may_take);
 	default: return json_null();
 	}
 }
@@ -185,9 +309,11 @@ static json_t *samples_json(const struct kt_monitor *m, bool state)
 				continue;
 			a = json_array();
 			for (unsigned c = 0; c < m->ncpus; c++)
-				json_array_append_new(a, cpu_value(&m->c[i * m->ncpus + c], g));
+				json_array_append_new(a, cpu_value(&m->c[i * m->ncpus + c], g, s->walk_ok));
 			json_object_set_new(o, sig_name[g], a);
 		}
+		if (m->l->walk.ok)
+			json_object_set_new(o, "shared_waiting", s->walk_ok ? json_integer(s->shared_waiting) : json_null());
 		if (state) {
 			json_object_set_new(o, "scx_state", s->scx_state >= 0 && m->l->scx_state_name[s->scx_state][0]
 							 ? json_string(m->l->scx_state_name[s->scx_state]) : json_null());
@@ -215,6 +341,8 @@ int kt_monitor_json(struct kt_monitor *m, struct kbuf *out)
 	for (int g = 0; g < SG__COUNT; g++)
 		if (sig_on(m, g))
 			json_array_append_new(sig, json_string(sig_name[g]));
+	if (m->l->walk.ok)
+		json_array_append_new(sig, json_string("shared_waiting"));
 	if (state) {
 		json_array_append_new(sig, json_string("scx_state"));
 		json_array_append_new(sig, json_string("scx_switching_all"));
@@ -264,6 +392,8 @@ int kt_monitor_json(struct kt_monitor *m, struct kbuf *out)
 	json_object_set_new(th, "max_imbalance_ratio", json_real(m->o.limits.max_imbalance_ratio));
 	json_object_set_new(th, "max_local_dsq_depth", json_integer(m->o.limits.max_local_dsq_depth));
 	json_object_set_new(th, "fail_on_stall", json_boolean(m->o.limits.fail_on_stall));
+	json_object_set_new(th, "fail_on_idle_waiting", json_boolean(m->o.limits.fail_on_idle_waiting));
+	json_object_set_new(th, "max_idle_waiting_pct", json_real(m->o.limits.max_idle_waiting_pct));
 	json_object_set_new(th, "sustained_samples", json_integer(m->o.sustained_samples));
 	json_object_set_new(th, "window_ms", json_integer((json_int_t)(m->o.limits.window_ns / 1000000u)));
 	json_object_set_new(th, "max_fallback_rate", json_real(m->o.limits.max_fallback_rate));

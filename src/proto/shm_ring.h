@@ -24,7 +24,11 @@ enum kt_msg_type {
 	KT_MSG_CRASH = 0x43525348,          /* "CRSH" */
 	KT_MSG_PAYLOAD_METRICS = 0x504D4554, /* "PMET": proto/pmet.h */
 	KT_MSG_MAP_WRITE_ACK = 0x4D57414B,  /* "MWAK": the guest saw KT_CTL_MAP_WRITTEN */
+	KT_MSG_SCX_DUMP = 0x53444D50,       /* "SDMP": sched_ext dump text, whole lines */
 };
+
+/* The most sched_ext dump text the guest sends and the host keeps. */
+#define KT_SCX_DUMP_MAX (64u * 1024u)
 
 /* A scenario event (step start, op) as it happened in the guest. */
 struct kt_stimulus {

@@ -300,6 +300,24 @@ static void test_section(struct kbuf *b, size_t idx, json_t *j)
 		kt_kbuf_printf(b, "</p>\n");
 	}
 	list(b, json_object_get(res, "details"), "details");
+	/* A failure's explanation, in the failure report's order. */
+	if (*reason) {
+		static const char *const sec[][2] = { { "monitor_summary", "monitor" },
+						      { "timeline", "timeline" },
+						      { "sched_ext_dump", "sched_ext dump" } };
+
+		for (size_t k = 0; k < sizeof(sec) / sizeof(sec[0]); k++) {
+			const char *text = str(j, sec[k][0]);
+
+			if (!*text)
+				continue;
+			kt_kbuf_printf(b, "<details class=\"section\"%s><summary>", k < 2 ? " open" : "");
+			kt_rep_html_esc(b, sec[k][1]);
+			kt_kbuf_printf(b, "</summary><pre>");
+			kt_rep_html_esc(b, text);
+			kt_kbuf_printf(b, "</pre></details>\n");
+		}
+	}
 	metrics_table(b, j);
 	cgroups_table(b, cgs);
 	monitor_section(b, json_object_get(j, "monitor"));

@@ -128,7 +128,8 @@ int kt_case_resolve(const struct kt_case *c, const struct kt_case_overrides *ov,
 		    : ov->env_timeout_s ? ov->env_timeout_s
 					: kt_default_timeout_s(dur_s, ktstr_topo_cpus(&out->topo), where == KT_EXEC_NESTED);
 	out->timeout_ms = 1000u * timeout_s;
-	out->watchdog_timeout_s = t->watchdog_timeout_s;
+	out->watchdog_s = kt_watchdog_explicit(t->watchdog_timeout_s, c->sched ? c->sched->watchdog_timeout_s : 0,
+					       ov->have_watchdog, ov->watchdog_s, &out->watchdog_src);
 	out->stall_after_ms = t->host_stall_after_ms;
 	if (t->bpf_map_write.map) {
 		const struct ktstr_bpf_map_write *w = &t->bpf_map_write;

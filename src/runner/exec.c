@@ -4,6 +4,7 @@
  * limit), keep the scheduler's watchdog at the test's value and run the
  * host-side monitor; then the run is judged. */
 #include "runner/exec.h"
+#include "runner/hostcheck.h"
 #include "runner/judge_mon.h"
 #include "runner/ksym.h"
 #include "runner/report_out.h"
@@ -31,7 +32,13 @@ struct watch {
 	uint64_t timeout_ns, ready_ns;
 	unsigned stall_after_ms;
 	bool stall_sent, stop_sent;
-	uint64_t wd_gpa, wd_jiffies; /* watchdog override, 0: none */
+	/* sched_ext watchdog: where, what (decided at the first tick after
+	 * "ready", when the accelerator is known) and how it went. */
+	struct kt_wd_loc wd_loc;
+	struct kt_wd wd;
+	const struct kt_resolved *r;
+	bool wd_decided;
+	struct kt_wd_obs *wd_obs;
 	char crash[256];             /* CRSH message, if any */
 	uint64_t sched_exit_ns;
 	uint32_t scen_ms;
@@ -48,6 +55,8 @@ struct watch {
 	const struct ktstr_bpf_map_write *mw; /* host BPF map write, NULL: none */
 	bool mw_sent;
 	uint64_t mw_ack_ns;           /* the guest acknowledged it (MWAK) */
+	struct kbuf dump;             /* sched_ext dump text from the guest, bounded */
+	bool dump_sent;               /* SysRq-D requested */
 };
 
 #define WATCH_HVC0_MAX 4096u
@@ -120,6 +129,12 @@ static void on_msg(void *arg, uint32_t type, const void *p, uint32_t len, bool c
 			w->mw_ack_ns = kt_now_ns();
 		kt_monitor_event(w->mon, "bpf_map_write", "the guest acknowledged the host's map write");
 		break;
+	case KT_MSG_SCX_DUMP:
+		if (!w->dump.len)
+			kt_monitor_event(w->mon, "dump", "the guest forwards the kernel's sched_ext dump");
+		if (w->dump.len < KT_SCX_DUMP_MAX)
+			kt_kbuf_append(&w->dump, p, len < KT_SCX_DUMP_MAX - w->dump.len ? len : KT_SCX_DUMP_MAX - w->dump.len);
+		break;
 	default:
 		break;
 	}
@@ -182,6 +197,38 @@ static void bpf_json(struct watch *w, const struct kt_layout *l, struct kt_outco
 	free(r);
 }
 
+/* A kernel image variable's guest-physical address (0: unknown); with
+ * KASLR the image moved, and the monitor found where. */
+static uint64_t wd_pa(struct watch *w, uint64_t gpa)
+{
+	if (!gpa)
+		return 0;
+	return w->kaslr ? kt_monitor_sym_pa(w->mon, gpa + KT_START_KERNEL_MAP) : gpa;
+}
+
+static void watchdog_tick(struct watch *w, struct vm *vm)
+{
+	uint64_t t = wd_pa(w, w->wd_loc.timeout), st = wd_pa(w, w->wd_loc.stamp);
+	struct kt_wd_io in = { 0 }, out;
+	unsigned wr;
+
+	if (!w->wd_decided) {
+		w->wd_decided = true;
+		w->wd_obs->seconds = kt_watchdog_seconds(w->r->watchdog_s, w->r->watchdog_src, !strcmp(vm->accel, "tcg"));
+		w->wd.want = (uint64_t)w->wd_obs->seconds * w->wd_loc.hz;
+		w->wd.force = w->r->watchdog_src != KT_WD_DEFAULT;
+		w->wd.hz = w->wd_loc.hz;
+	}
+	if (!t || kt_vm_read_phys(vm, t, &in.timeout, sizeof(in.timeout)))
+		return;
+	in.have_stamp = st && !kt_vm_read_phys(vm, st, &in.stamp, sizeof(in.stamp));
+	wr = kt_wd_tick(&w->wd, &in, &out);
+	if (wr & KT_WD_W_TIMEOUT)
+		kt_vm_write_phys(vm, t, &out.timeout, sizeof(out.timeout));
+	if (wr & KT_WD_W_STAMP)
+		kt_vm_write_phys(vm, st, &out.stamp, sizeof(out.stamp));
+}
+
 static bool on_tick(void *arg, struct vm *vm)
 {
 	struct watch *w = arg;
@@ -195,6 +242,22 @@ static bool on_tick(void *arg, struct vm *vm)
 	kt_ring_drain(vm->shm, vm->shm_size, on_msg, w, &w->malformed);
 	if (!w->ready_ns && kt_ctl_ready(h))
 		w->ready_ns = now;
+	/* A stall or ejection the guest saw, or the monitor's first
+	 * sustained violation: ask for the kernel's sched_ext dump (SysRq-D;
+	 * after an ejection the kernel has dumped already). */
+	if (w->ready_ns && !w->dump_sent) {
+		char why[320];
+
+		if (w->sched_exit_ns)
+			snprintf(why, sizeof(why), "the guest saw the scheduler exit or be ejected");
+		else if (!kt_monitor_live_failure(w->mon, why, sizeof(why)))
+			why[0] = '\0';
+		if (why[0]) {
+			kt_ctl_request_dump(h);
+			w->dump_sent = true;
+			kt_monitor_event(w->mon, "dump", "sched_ext dump requested: %.180s", why);
+		}
+	}
 	if (w->stall_after_ms && w->ready_ns && !w->stall_sent &&
 	    now - w->ready_ns >= (uint64_t)w->stall_after_ms * 1000000u) {
 		kt_ctl_request_stall(h);
@@ -204,15 +267,10 @@ static bool on_tick(void *arg, struct vm *vm)
 		w->mw_sent = true;
 		map_write(w);
 	}
-	/* Keep the scheduler's watchdog at the test's value: scx_ops_enable
+	/* Keep the scheduler's watchdog at the case's value: scx_ops_enable
 	 * sets it when the scheduler attaches, so write after "ready". */
-	if (w->wd_gpa && w->ready_ns) {
-		/* With KASLR the image moved: the monitor found where. */
-		uint64_t gpa = w->kaslr ? kt_monitor_sym_pa(w->mon, w->wd_gpa + KT_START_KERNEL_MAP) : w->wd_gpa;
-
-		if (gpa)
-			kt_vm_write_phys(vm, gpa, &w->wd_jiffies, sizeof(w->wd_jiffies));
-	}
+	if (w->wd_obs && w->ready_ns)
+		watchdog_tick(w, vm);
 	/* 3 s before the limit, ask the guest to report what it has. */
 	if (w->timeout_ns > 10000000000ull && !w->stop_sent && now - w->t0 >= w->timeout_ns - 3000000000ull) {
 		kt_ctl_request_stop(h);
@@ -346,9 +404,18 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 	}
 	kt_com2_init(&w.com2);
 	w.timeout_ns = (uint64_t)cfg.timeout_ms * 1000000u;
-	if (r->watchdog_timeout_s && env->wd_gpa && env->hz) {
-		w.wd_gpa = env->wd_gpa;
-		w.wd_jiffies = (uint64_t)r->watchdog_timeout_s * env->hz;
+	w.r = r;
+	if (r->c->sched) {
+		out->wd.active = true;
+		snprintf(out->wd.source, sizeof(out->wd.source), "%s", kt_wd_source_name(r->watchdog_src));
+		if (r->watchdog_src == KT_WD_OWN)
+			snprintf(out->wd.note, sizeof(out->wd.note), "the scheduler's own ops.timeout_ms");
+		else if (!env->wd.timeout || !env->wd.hz)
+			snprintf(out->wd.note, sizeof(out->wd.note), "not applied: scx_watchdog_timeout or HZ unknown");
+		else if (t->kaslr && !env->mon)
+			snprintf(out->wd.note, sizeof(out->wd.note), "not applied: KASLR without the monitor");
+		else
+			w.wd_obs = &out->wd, w.wd_loc = env->wd;
 	}
 	w.stall_after_ms = r->stall_after_ms;
 	w.mw = r->map_write;
@@ -379,10 +446,18 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 			 w.scen_ms, w.stimuli, w.malformed, w.sched_exit_ns ? "seen" : "none");
 		snprintf(out->guest_crash, sizeof(out->guest_crash), "%s", w.crash);
 		kt_judge(t, r->c->name, &r->topo, &vr, &w.com2, w.ring_json.data, w.ring_json.len, out);
-		if (out->report.len) /* a rejected program's log around the rejection */
-			kt_vlogs_report(&w.vlogs, &out->report);
-		if (w.mw)
-			map_write_outcome(&w, out);
+		if (w.wd_obs) {
+			char why[sizeof(out->reason)];
+
+			if (kt_wd_finish(&w.wd, w.wd_obs, why, sizeof(why)) && out->verdict != KT_ERROR) {
+				out->verdict = KT_ERROR;
+				snprintf(out->reason, sizeof(out->reason), "%s", why);
+				if (!out->report.len)
+					kt_kbuf_printf(&out->report, "ktstr_test '%s' topo=%s failed:\n", r->c->name,
+						       out->topo);
+				kt_kbuf_printf(&out->report, "  %s\n", why);
+			}
+		}
 		if (w.mon) {
 			kt_judge_monitor(t, r->c->name, kt_monitor_verdict(w.mon), out);
 			if (env->capture) {
@@ -390,8 +465,25 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 				bpf_json(&w, env->mon, out);
 			}
 			kt_monitor_summary(w.mon, &out->mon);
+			kt_monitor_report(w.mon, &out->mon_summary, &out->mon_timeline);
+			kt_host_check(w.mon, out);
 			out->have_mon = true;
+		} else {
+			kt_kbuf_printf(&out->mon_summary, "monitor off");
 		}
+		out->scx_dump = w.dump;
+		w.dump = (struct kbuf){ 0 };
+		if ((out->verdict == KT_FAIL || out->verdict == KT_ERROR) && vr.exit != VM_EXIT_INTERRUPTED) {
+			struct kt_report_extra x = { w.mon ? kt_monitor_verdict(w.mon) : NULL, &out->mon_summary,
+						     &out->mon_timeline, &out->scx_dump };
+
+			kt_report_compose(r->c->name, &vr, &w.com2, &x, out);
+		}
+		/* After the report is composed: these add to it. */
+		if (out->report.len) /* a rejected program's log around the rejection */
+			kt_vlogs_report(&w.vlogs, &out->report);
+		if (w.mw)
+			map_write_outcome(&w, out);
 		if (env->capture)
 			kt_report_capture(out, &vr, w.ring_json.data, w.ring_json.len);
 		if (w.hvc0.len)
@@ -407,5 +499,6 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 	kt_kbuf_free(&w.probe_json);
 	kt_pmet_runs_free(&w.pmet);
 	kt_vlogs_free(&w.vlogs);
+	kt_kbuf_free(&w.dump);
 	kt_monitor_free(w.mon);
 }

@@ -11,6 +11,8 @@
 #ifndef KTSTR_RUNNER_EXEC_H
 #define KTSTR_RUNNER_EXEC_H
 #include "runner/runner.h"
+#include "runner/watchdog.h"
+#include "model/defaults.h"
 
 struct kt_layout;
 
@@ -36,10 +38,9 @@ struct kt_exec_env {
 	 * initrd (runner/prepare.c); the callback may be NULL. */
 	const char *(*initrd_for)(void *arg, const struct ktstr_test *t);
 	void *initrd_for_arg;
-	/* sched_ext watchdog override: guest-physical (nokaslr) address of
-	 * scx_watchdog_timeout and the guest's HZ; 0: unknown. */
-	uint64_t wd_gpa;
-	unsigned hz;
+	/* sched_ext watchdog override: where its variables are (nokaslr
+	 * guest-physical) and the guest's HZ; zeroes: unknown. */
+	struct kt_wd_loc wd;
 	const struct kt_layout *mon;  /* the kernel as the monitor reads it, NULL: no monitor */
 	unsigned monitor_interval_ms; /* 0: the test's */
 	bool verbose;                 /* guest consoles to stderr */
@@ -58,6 +59,8 @@ struct kt_case_overrides {
 	unsigned duration_s, memory_mb, timeout_s;
 	unsigned duration_ms;   /* wins over duration_s when set (bare metal) */
 	unsigned env_timeout_s; /* $KTSTR_VM_TIMEOUT; below --timeout and the test's */
+	bool have_watchdog;     /* --watchdog-timeout given (0: the schedulers' own) */
+	unsigned watchdog_s;
 };
 
 /* A case with every default applied. */
@@ -65,7 +68,11 @@ struct kt_resolved {
 	const struct kt_case *c;
 	struct ktstr_topo topo;
 	unsigned duration_ms, memory_mb, timeout_ms;
-	unsigned watchdog_timeout_s; /* 0: the scheduler's own */
+	/* sched_ext watchdog: the explicit value and where it came from
+	 * (model/defaults.h); KT_WD_DEFAULT is scaled when the VM's
+	 * accelerator is known.  Only cases with a scheduler use it. */
+	unsigned watchdog_s;
+	enum kt_wd_source watchdog_src;
 	unsigned stall_after_ms;     /* host-requested stall, 0: none */
 	const char *probe;           /* auto-repro probe list for the guest, NULL: none */
 	const struct ktstr_bpf_map_write *map_write; /* host BPF map write, NULL: none */

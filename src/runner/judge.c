@@ -9,6 +9,29 @@
 #include <stdio.h>
 #include <string.h>
 
+/* One line of guest text, indented, through the one sanitiser
+ * (util/text.h): no escape sequence or control byte reaches a terminal. */
+static void put_line(struct kbuf *out, const char *start, size_t l)
+{
+	if (l && start[l - 1] == '\r')
+		l--;
+	kt_kbuf_printf(out, "    ");
+	kt_text_clean(start, l, KT_TEXT_LINE, out);
+	kt_kbuf_printf(out, "\n");
+}
+
+static void put_lines(struct kbuf *out, const char *start, const char *p)
+{
+	while (start < p) {
+		size_t l = strcspn(start, "\n");
+
+		if (l > (size_t)(p - start))
+			l = (size_t)(p - start);
+		put_line(out, start, l);
+		start += l + 1;
+	}
+}
+
 /* Append the last n lines of a console stream, indented. */
 static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s, int n)
 {
@@ -31,18 +54,27 @@ static void tail_lines(struct kbuf *out, const char *title, const struct kbuf *s
 			break;
 		}
 	}
-	while (start < p) {
-		const char *nl = memchr(start, '\n', (size_t)(p - start));
-		size_t l = nl ? (size_t)(nl - start) : (size_t)(p - start), k = l;
+	put_lines(out, start, p);
+}
 
-		if (k && start[k - 1] == '\r')
-			k--;
-		/* Guest bytes are untrusted: one printable line each. */
-		kt_kbuf_printf(out, "    ");
-		kt_text_clean(start, k, KT_TEXT_LINE, out);
-		kt_kbuf_printf(out, "\n");
-		start += l + 1;
+/* The first n lines of s under a title that says how many there are. */
+static void head_lines(struct kbuf *out, const char *title, const struct kbuf *s, unsigned n)
+{
+	const char *p, *end;
+	unsigned total = 0, k = 0;
+
+	if (!s || !s->data || !s->len) {
+		kt_kbuf_printf(out, "  --- %s ---\n    (none)\n", title);
+		return;
 	}
+	end = s->data + s->len;
+	for (p = s->data; p < end; p++)
+		total += *p == '\n';
+	total += end[-1] != '\n';
+	for (p = s->data; p < end && k < n; p++)
+		k += *p == '\n';
+	kt_kbuf_printf(out, "  --- %s (%u lines%s) ---\n", title, total, total > n ? ", the first shown" : "");
+	put_lines(out, s->data, p);
 }
 
 /* The last n lines of a bounded capture. */
@@ -157,8 +189,6 @@ static void details_block(struct kbuf *out, const struct kt_outcome *o)
 			snprintf(kind, sizeof(kind), "  [%s] ", ktstr_kind_name(o->result.details[i].kind));
 			report_line(out, kind, o->result.details[i].msg);
 		}
-	else
-		report_line(out, "  ", o->reason);
 	if (o->have_result)
 		stats_block(out, &o->result);
 }
@@ -222,15 +252,44 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 		judge_result(t, topo, o);
 	}
 
-	if ((o->verdict == KT_FAIL || o->verdict == KT_ERROR) && vr->exit != VM_EXIT_INTERRUPTED) {
-		kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", name,
-			    o->topo, vr->vmm_name, vr->accel, kt_vm_exit_name(vr->exit), o->wall_s);
-		details_block(&o->report, o);
-		if (c2->sched_log.total)
-			sched_log(&o->report, &c2->sched_log);
-		tail_capture(&o->report, "guest output (COM2)", &c2->plain, 15);
-		tail_capture(&o->report, "kernel console (COM1)", &vr->com1, 20);
+	if ((o->verdict == KT_FAIL || o->verdict == KT_ERROR) && vr->exit != VM_EXIT_INTERRUPTED)
+		kt_report_compose(name, vr, c2, NULL, o);
+}
+
+/* A section of text lines (ours, or already sanitised), indented. */
+static void section(struct kbuf *out, const char *title, const struct kbuf *b)
+{
+	kt_kbuf_printf(out, "  --- %s ---\n", title);
+	if (!b || !b->data || !b->len) {
+		kt_kbuf_printf(out, "    (none)\n");
+		return;
 	}
+	put_lines(out, b->data, b->data + b->len);
+}
+
+void kt_report_compose(const char *name, const struct vm_result *vr, const struct kt_com2 *c2,
+		       const struct kt_report_extra *x, struct kt_outcome *o)
+{
+	o->report.len = 0;
+	if (o->report.data)
+		o->report.data[0] = '\0';
+	kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s vm=%s/%s exit=%s wall=%.1fs failed:\n", name, o->topo,
+		       vr->vmm_name, vr->accel, kt_vm_exit_name(vr->exit), o->wall_s);
+	report_line(&o->report, "  reason: ", o->reason);
+	details_block(&o->report, o);
+	if (x) {
+		section(&o->report, "monitor", x->mon_summary);
+		if (x->mon)
+			for (unsigned i = 0; i < x->mon->nfail; i++)
+				kt_kbuf_printf(&o->report, "    [monitor] %s\n", x->mon->fail[i].msg);
+		section(&o->report, "timeline", x->timeline);
+		head_lines(&o->report, "sched_ext dump", x->dump, 120);
+	}
+	if (c2 && c2->sched_log.total)
+		sched_log(&o->report, &c2->sched_log);
+	if (c2)
+		tail_capture(&o->report, "guest output (COM2)", &c2->plain, 15);
+	tail_capture(&o->report, "kernel console (COM1)", &vr->com1, 20);
 }
 
 void kt_judge_local(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo,
@@ -243,6 +302,7 @@ void kt_judge_local(const struct ktstr_test *t, const char *name, const struct k
 	if (o->verdict == KT_FAIL || o->verdict == KT_ERROR) {
 		kt_kbuf_printf(&o->report, "ktstr_test '%s' topo=%s bare-metal wall=%.1fs failed:\n", name, o->topo,
 			       o->wall_s);
+		report_line(&o->report, "  reason: ", o->reason);
 		details_block(&o->report, o);
 	}
 }

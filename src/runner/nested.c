@@ -170,8 +170,10 @@ static int l2_env(const struct ktstr_test *t, const struct ktstr_nested_opts *op
 	env->vmm = VMM_KVM;
 	env->sched_guest = l2_sched_guest;
 	env->nested = opts;
-	/* The L2's watchdog override, as the host runner does it. */
-	if (t->watchdog_timeout_s && kt_watchdog_locate(NESTED_VMLINUX, NESTED_CONFIG, &env->wd_gpa, &env->hz)) {
+	/* The L2's watchdog override, as the host runner does it: a test
+	 * that asks for a value needs the symbol, the default goes without. */
+	if (t->scheduler && kt_watchdog_locate(NESTED_VMLINUX, NESTED_CONFIG, &env->wd) &&
+	    t->watchdog_timeout_s && t->watchdog_timeout_s != KTSTR_WATCHDOG_OWN) {
 		snprintf(res->reason, sizeof(res->reason),
 			 "L2 test %s sets watchdog_timeout_s, but %s has no scx_watchdog_timeout", t->name,
 			 NESTED_VMLINUX);

@@ -70,6 +70,9 @@ void kt_outcome_release(struct kt_outcome *o)
 	kt_repro_free(o->repro);
 	o->repro = NULL;
 	kt_kbuf_free(&o->payloads_json);
+	kt_kbuf_free(&o->mon_summary);
+	kt_kbuf_free(&o->mon_timeline);
+	kt_kbuf_free(&o->scx_dump);
 }
 
 struct attempt_ctx {
@@ -234,6 +237,8 @@ static void overrides(const struct kt_run_opts *o, struct kt_case_overrides *ov)
 	ov->timeout_s = o->timeout_s;
 	if (env_to && *env_to)
 		ov->env_timeout_s = (unsigned)strtoul(env_to, NULL, 10);
+	ov->have_watchdog = o->have_watchdog_timeout;
+	ov->watchdog_s = o->watchdog_timeout_s;
 }
 
 static void run_pool(struct pool *p, unsigned jobs, const char *header)

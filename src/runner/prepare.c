@@ -50,7 +50,7 @@ static int resolve_schedulers(struct kt_prep *p, const struct kt_case *cases, si
 			if (!realpath(s->binary, f->host) || !kt_is_executable(f->host))
 				return kt_err(errno ? errno : EACCES, "scheduler %s: binary %s missing or not executable",
 					      s->name ? s->name : s->binary, s->binary), -EINVAL;
-		} else if (!strcmp(s->binary, "scx_ktstr") ? kt_kernel_scx_ktstr(k, f->host, sizeof(f->host))
+		} else if (kt_scx_fixture(s->binary) ? kt_kernel_scx_fixture(k, s->binary, f->host, sizeof(f->host))
 							   : kt_kernel_scheduler_path(k, s->binary, f->host, sizeof(f->host))) {
 			return kt_err(0, "scheduler %s: '%s' is not among the schedulers built with kernel %s (in %s); "
 					 "run `ktstr kernel build` or give a path",
@@ -196,37 +196,51 @@ static int build_initramfs(struct kt_prep *p, const struct kt_case *cases, size_
 	return ret;
 }
 
-int kt_watchdog_locate(const char *vmlinux, const char *config, uint64_t *gpa, unsigned *hz)
+/* Cases under a sched_ext scheduler get the watchdog override: its
+ * variables' addresses (vmlinux symbols) and the guest's HZ (.config).
+ * A case that asks for a value explicitly needs them; the default goes
+ * without (said once) on a kernel that lacks them. */
+static int watchdog_setup(struct kt_prep *p, const struct kt_case *cases, size_t n, const struct kt_run_opts *o)
 {
-	static const char *const names[] = { "scx_watchdog_timeout" };
-	struct kbuf cfg = { 0 };
-	char v[16] = "";
-	uint64_t addr;
+	bool need = false, any = false;
+	const char *what = NULL;
 
-	if (!vmlinux || !*vmlinux || kt_ksym_lookup(vmlinux, names, &addr, 1) != 1)
-		return -ENOENT;
-	if (config && *config && !kt_read_file(config, &cfg))
-		kt_kconfig_get(cfg.data, "CONFIG_HZ", v, sizeof(v));
-	kt_kbuf_free(&cfg);
-	*hz = v[0] ? (unsigned)strtoul(v, NULL, 10) : 250;
-	*gpa = ksym_phys(addr);
-	return 0;
-}
+	for (size_t i = 0; i < n; i++) {
+		enum kt_wd_source src;
 
-/* Cases that override the sched_ext watchdog need scx_watchdog_timeout's
- * address (vmlinux symbols) and the guest's HZ (its .config). */
-static int watchdog_setup(struct kt_prep *p, const struct kt_case *cases, size_t n)
-{
-	bool need = false;
-
-	for (size_t i = 0; i < n; i++)
-		need |= cases[i].t->watchdog_timeout_s != 0;
-	if (!need)
+		if (!cases[i].sched)
+			continue;
+		kt_watchdog_explicit(cases[i].t->watchdog_timeout_s, cases[i].sched->watchdog_timeout_s,
+				     o->have_watchdog_timeout, o->watchdog_timeout_s, &src);
+		any |= src != KT_WD_OWN;
+		if (src != KT_WD_OWN && src != KT_WD_DEFAULT && !need) {
+			need = true;
+			what = cases[i].name;
+		}
+	}
+	if (!any)
 		return 0;
-	if (kt_watchdog_locate(p->k.vmlinux, p->k.config, &p->wd_gpa, &p->hz))
-		return kt_err(0, "watchdog_timeout_s: no scx_watchdog_timeout symbol in %s (kernel without sched_ext, "
-				 "or no vmlinux next to the image)", p->k.vmlinux[0] ? p->k.vmlinux : "(none)"), -EINVAL;
-	kt_debug("watchdog: scx_watchdog_timeout at gpa 0x%llx, HZ=%u", (unsigned long long)p->wd_gpa, p->hz);
+	if (kt_watchdog_locate(p->k.vmlinux, p->k.config, &p->wd)) {
+		if (need)
+			return kt_err(0, "%s: a sched_ext watchdog timeout is asked for, but %s has no "
+					 "scx_watchdog_timeout symbol (kernel without sched_ext, or no vmlinux next to "
+					 "the image)", what, p->k.vmlinux[0] ? p->k.vmlinux : "(none)"), -EINVAL;
+		kt_info("watchdog: no scx_watchdog_timeout in %s: sched_ext cases keep their schedulers' own "
+			"watchdog", p->k.vmlinux[0] ? p->k.vmlinux : "(no vmlinux)");
+		return 0;
+	}
+	if (!p->wd.hz) {
+		if (need)
+			return kt_err(0, "%s: a sched_ext watchdog timeout is asked for, but the kernel's CONFIG_HZ is "
+					 "unknown (no .config at %s)", what, p->k.config[0] ? p->k.config : "(none)"),
+			       -EINVAL;
+		kt_info("watchdog: the kernel's CONFIG_HZ is unknown: sched_ext cases keep their schedulers' own "
+			"watchdog");
+		memset(&p->wd, 0, sizeof(p->wd));
+		return 0;
+	}
+	kt_debug("watchdog: scx_watchdog_timeout at gpa 0x%llx, timestamp 0x%llx, HZ=%u",
+		 (unsigned long long)p->wd.timeout, (unsigned long long)p->wd.stamp, p->wd.hz);
 	return 0;
 }
 
@@ -241,7 +255,7 @@ int kt_prep_vm(struct kt_prep *p, const struct kt_case *cases, size_t n, const s
 	if (!ret)
 		ret = build_initramfs(p, cases, n);
 	if (!ret)
-		ret = watchdog_setup(p, cases, n);
+		ret = watchdog_setup(p, cases, n, o);
 	if (ret)
 		return ret;
 	if (!o->no_monitor && p->k.vmlinux[0]) {
@@ -264,8 +278,7 @@ void kt_prep_env(const struct kt_prep *p, const struct kt_run_opts *o, struct kt
 	env->sched_guest_arg = (void *)p;
 	env->initrd_for = initrd_for;
 	env->initrd_for_arg = (void *)p;
-	env->wd_gpa = p->wd_gpa;
-	env->hz = p->hz;
+	env->wd = p->wd;
 	env->mon = o->no_monitor ? NULL : p->mon;
 	env->monitor_interval_ms = o->monitor_interval_ms;
 	env->verbose = o->verbose;

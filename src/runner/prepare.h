@@ -27,8 +27,7 @@ struct kt_prep {
 	char initrd[PATH_MAX], initrd_nested[PATH_MAX];
 	struct kt_prep_payload *pl;
 	size_t npl;
-	uint64_t wd_gpa;           /* scx_watchdog_timeout, guest-physical; 0: not needed/unknown */
-	unsigned hz;
+	struct kt_wd_loc wd;       /* the watchdog's variables; zeroes: not needed/unknown */
 	struct kt_layout *mon;     /* NULL: no monitor */
 };
 
@@ -40,10 +39,5 @@ int kt_prep_vm(struct kt_prep *p, const struct kt_case *cases, size_t n, const s
 /* The environment kt_case_exec() needs, from p and the run's options. */
 void kt_prep_env(const struct kt_prep *p, const struct kt_run_opts *o, struct kt_exec_env *env);
 void kt_prep_free(struct kt_prep *p);
-
-/* Address of scx_watchdog_timeout (guest-physical, nokaslr) in vmlinux
- * and the kernel's HZ from its .config (config NULL or unreadable: 250).
- * -ENOENT when the symbol is not there. */
-int kt_watchdog_locate(const char *vmlinux, const char *config, uint64_t *gpa, unsigned *hz);
 
 #endif

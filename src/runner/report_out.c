@@ -194,6 +194,28 @@ static int write_atomic(const char *path, const char *data, size_t len)
 	return ret ? kt_err(-ret, "write %s", path) : 0;
 }
 
+/* The sched_ext watchdog the case ran with (runner/watchdog.h). */
+static json_t *watchdog_json(const struct kt_wd_obs *w)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "seconds", json_integer(w->seconds));
+	json_object_set_new(o, "source", json_string(w->source));
+	json_object_set_new(o, "hz", json_integer(w->hz));
+	json_object_set_new(o, "applied", json_boolean(w->applied));
+	json_object_set_new(o, "scheduler_own_jiffies", w->applied || w->skipped
+								 ? json_integer((json_int_t)w->own_jiffies)
+								 : json_null());
+	json_object_set_new(o, "written_jiffies", w->applied ? json_integer((json_int_t)w->written_jiffies)
+							      : json_null());
+	json_object_set_new(o, "read_back_jiffies", w->read ? json_integer((json_int_t)w->read_jiffies) : json_null());
+	json_object_set_new(o, "first_pass_due_jiffies", w->pass_due_jiffies
+								  ? json_integer((json_int_t)w->pass_due_jiffies)
+								  : json_null());
+	json_object_set_new(o, "note", json_string(w->note));
+	return o;
+}
+
 static int write_sidecar(struct kt_report *r, const struct kt_case *c, const struct kt_outcome *out)
 {
 	json_t *j = json_object(), *guest = NULL, *con;
@@ -243,11 +265,17 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 		if (out->guest_json.len)
 			json_object_set_new(j, "result_raw", str_json(out->guest_json.data, out->guest_json.len));
 	}
+	if (out->wd.active)
+		json_object_set_new(j, "watchdog", watchdog_json(&out->wd));
 	con = json_object();
 	json_object_set_new(con, "com1_tail", str_json(out->com1_tail.data, out->com1_tail.len));
 	json_object_set_new(con, "com2_tail", str_json(out->com2_tail.data, out->com2_tail.len));
 	json_object_set_new(j, "console", con);
 	json_object_set_new(j, "report", str_json(out->report.data, out->report.len));
+	/* The report's sections on their own (guest text cleaned). */
+	json_object_set_new(j, "monitor_summary", str_json(out->mon_summary.data, out->mon_summary.len));
+	json_object_set_new(j, "timeline", str_json(out->mon_timeline.data, out->mon_timeline.len));
+	json_object_set_new(j, "sched_ext_dump", str_json(out->scx_dump.data, out->scx_dump.len));
 	/* The host monitor's timeline and verdict (docs/monitor.md); written
 	 * by us from guest memory values, so it parses. */
 	if (out->monitor_json.len) {

@@ -7,6 +7,7 @@
 #include "proto/result.h"
 #include "vm/backend.h"
 #include "monitor/monitor.h"
+#include "runner/watchdog.h"
 
 /* One VM run: a test, under a scheduler (or EEVDF), with one flag
  * profile.  Named "test" or "test/profile". */
@@ -51,6 +52,10 @@ struct kt_run_opts {
 	bool no_progress;       /* --no-progress */
 	bool no_monitor;        /* --no-monitor: no host-side monitor */
 	unsigned monitor_interval_ms; /* --monitor-interval MS (0: the test's) */
+	/* --watchdog-timeout S: the sched_ext watchdog of every case under
+	 * a sched_ext scheduler (0: each scheduler's own). */
+	bool have_watchdog_timeout;
+	unsigned watchdog_timeout_s;
 	/* --retries N: a failed (or errored) case is run again, up to N more
 	 * times; one that then passes is reported as flaky, with the first
 	 * failure's reason.  0: every case runs once. */
@@ -100,6 +105,18 @@ struct kt_outcome {
 	/* Payload runs (PMET messages, proto/pmet.h) as sidecar keys:
 	 * {"payloads": [...], "payload_messages_refused": N}; empty: none. */
 	struct kbuf payloads_json;
+	struct kt_wd_obs wd;      /* the sched_ext watchdog: decided, written, read back */
+	/* What a failure report explains a run with (kt_report_compose):
+	 * the monitor's one-line summary and timeline of phases, and the
+	 * kernel's sched_ext dump the guest forwarded (bounded, guest text). */
+	struct kbuf mon_summary, mon_timeline, scx_dump;
+};
+
+/* The failure report's sections beyond the guest's own (NULL members:
+ * "(none)"). */
+struct kt_report_extra {
+	const struct kt_mon_verdict *mon;
+	const struct kbuf *mon_summary, *timeline, *dump;
 };
 
 /* Frees an outcome's buffers (the struct itself is the caller's). */
@@ -129,6 +146,13 @@ struct kt_com2;
 /* c2: COM2 as it was read (proto/com2.h); finished here. */
 void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo, const struct vm_result *vr,
 	      struct kt_com2 *c2, const char *ring_json, size_t ring_len, struct kt_outcome *out);
+/* Pure: (re)write o->report for a failed VM run, in order: header, the
+ * verdict reason, the failure details and worker stats, then with x the
+ * `--- monitor ---` summary and failures, `--- timeline ---`, `--- sched_ext
+ * dump ---`, then the scheduler log, guest output and kernel log tails.
+ * kt_judge() writes it without x. */
+void kt_report_compose(const char *name, const struct vm_result *vr, const struct kt_com2 *c2,
+		       const struct kt_report_extra *x, struct kt_outcome *o);
 /* Pure: judge a run on this host from the result its child left. */
 void kt_judge_local(const struct ktstr_test *t, const char *name, const struct ktstr_topo *topo,
 		    const struct kt_result *r, struct kt_outcome *out);

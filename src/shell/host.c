@@ -190,7 +190,7 @@ static int resolve_scheduler(const char *name, const struct kernel_info *k, char
 			fprintf(stderr, "ktstr: --scheduler %s: missing or not executable\n", name);
 			return -ENOENT;
 		}
-	} else if (!strcmp(name, "scx_ktstr") ? kt_kernel_scx_ktstr(k, host, len) : kt_kernel_scheduler_path(k, name, host, len)) {
+	} else if (kt_scx_fixture(name) ? kt_kernel_scx_fixture(k, name, host, len) : kt_kernel_scheduler_path(k, name, host, len)) {
 		fprintf(stderr, "ktstr: --scheduler %s: not among the schedulers built with kernel %s (%s); run `ktstr "
 				"kernel build` or give a path\n",
 			name, k->key[0] ? k->key : k->bzimage, k->sched_dir[0] ? k->sched_dir : "no sched dir");

@@ -87,6 +87,18 @@ static int cg_setup(const struct ktstr_cgroup_def *d, char *path, size_t len)
 		if (ret)
 			return kt_err(-ret, "cgroup %s: write cpuset.cpus '%s'", d->name, d->cpuset);
 	}
+	if (d->cpu_weight) {
+		char w[16];
+
+		if (d->cpu_weight > 10000)
+			return kt_err(EINVAL, "cgroup %s: cpu_weight %u not in 1..10000", d->name, d->cpu_weight);
+		snprintf(f, sizeof(f), "%s/cpu.weight", path);
+		snprintf(w, sizeof(w), "%u", d->cpu_weight);
+		ret = kt_write_str(f, w);
+		if (ret)
+			return kt_err(-ret, "cgroup %s: write cpu.weight %u (cpu controller %s)", d->name, d->cpu_weight,
+				      cpu_ctrl ? "asked for" : "off");
+	}
 	return 0;
 }
 
