@@ -11,7 +11,8 @@
  * symlink, device node, parents), a NUL-terminated path, then per kind a
  * mode, a target string, or data (a length byte and bytes).
  * Oracles: an entry is accepted only for a valid path (relative, no empty,
- * "." or ".." component, no trailing slash); the archive reads back as
+ * "." or ".." component, no trailing slash, not the end marker's name);
+ * the archive reads back as
  * exactly the accepted entries in order, with their names, modes and
  * data, each header and name padded to 4 bytes, then one TRAILER!!! and
  * zeros to a multiple of 512 bytes; no accepted entry is read as the end
@@ -63,7 +64,7 @@ static bool valid(const char *p)
 {
 	size_t n = strlen(p);
 
-	if (!n || p[0] == '/' || p[n - 1] == '/' || strstr(p, "//"))
+	if (!n || p[0] == '/' || p[n - 1] == '/' || strstr(p, "//") || !strcmp(p, "TRAILER!!!"))
 		return false;
 	for (const char *c = p; *c;) {
 		const char *e = strchrnul(c, '/');
