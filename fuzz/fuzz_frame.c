@@ -2,21 +2,25 @@
  * (src/proto/frame.c, src/proto/result.c), as the judge reads a guest's
  * COM2 stream.
  *
- * Input: a mode byte, then either (even mode) the raw COM2 stream, or (odd
- * mode) a JSON payload that the target frames with a correct length and
- * CRC, so that the fuzzer reaches the JSON decoder past the checksum.
+ * Input: a mode byte, then either (bit 0 clear) the raw COM2 stream, or
+ * (bit 0 set) a JSON payload that the target frames with a correct length
+ * and CRC, so that the fuzzer reaches the JSON decoder past the checksum.
+ * Mode bit 1 (with bit 0 clear) repeats the raw stream up to 64 KiB,
+ * 256 KiB, 1 MiB or 4 MiB (mode bits 2-3): a flooding guest, built from a
+ * small input.
  * Oracles: kt_frame_find_last() agrees with a naive reference (below) for
  * streams up to REF_MAX bytes; the payload it returns decodes with
  * kt_result_from_json() into a struct whose strings are terminated within
  * their fields and whose counts are within bounds; a result with a failure
- * detail does not pass.  The per-input time limit catches a search that
- * is slower than linear on big streams. */
+ * detail does not pass.  The per-input time limit (10 s) catches a
+ * search that is slower than linear on the big streams of mode bit 1. */
 #include "fuzz.h"
 #include "proto/result.h"
 
 #include <errno.h>
 
 #define REF_MAX 16384
+#define REPEAT_MAX (4u << 20)
 
 /* The reference: every occurrence of the BEGIN marker, in order, after
  * dropping carriage returns; the header is the rest of that line (shorter
@@ -88,19 +92,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size)
 		return 0;
-	if (data[0] & 1) {
+	{
 		struct kbuf f = { 0 };
 
-		if (kt_kbuf_printf(&f, KT_FRAME_BEGIN " len=%zu crc=%08x===\n", size - 1,
-				   (unsigned)kt_crc32(data + 1, size - 1)) ||
-		    kt_kbuf_append(&f, data + 1, size - 1) || kt_kbuf_printf(&f, "\n" KT_FRAME_END "\n"))
+		if (data[0] & 1) {
+			if (kt_kbuf_printf(&f, KT_FRAME_BEGIN " len=%zu crc=%08x===\n", size - 1,
+					   (unsigned)kt_crc32(data + 1, size - 1)) ||
+			    kt_kbuf_append(&f, data + 1, size - 1) || kt_kbuf_printf(&f, "\n" KT_FRAME_END "\n"))
+				abort();
+		} else if (kt_kbuf_append(&f, data + 1, size - 1)) {
 			abort();
+		}
+		if ((data[0] & 3) == 2 && f.len) {
+			size_t unit = f.len;
+			char *u = fz_dup(f.data, unit, false); /* f.data moves as f grows */
+
+			while (f.len + unit <= REPEAT_MAX >> (6 - 2 * ((data[0] >> 2) & 3)))
+				if (kt_kbuf_append(&f, u, unit))
+					abort();
+			free(u);
+		}
 		size = f.len;
-		stream = fz_dup(f.data, size, false);
+		stream = fz_dup(f.data ? f.data : "", size, false);
 		kt_kbuf_free(&f);
-	} else {
-		size--;
-		stream = fz_dup(data + 1, size, false);
 	}
 	ret = kt_frame_find_last(stream, size, &out, err, sizeof(err));
 

@@ -195,6 +195,12 @@ static void frame_seeds(const struct kbuf *json)
 	put(&b, f.data, f.len);
 	put(&b, f.data, f.len / 2);
 	seed_buf("frame", "bad-good-truncated", &b);
+	/* A guest flooding COM2 (mode bit 1: repeated, to 256 KiB), with a
+	 * frame at the end of every repetition. */
+	put8(&b, 2 | 1 << 2);
+	PUTS(&b, "[   12.345678] sched_ext: BPF scheduler \"ktstr\" enabled\n");
+	put(&b, f.data, f.len);
+	seed_buf("frame", "flood", &b);
 	/* The JSON alone (the target frames it). */
 	put8(&b, 1);
 	put(&b, json->data, json->len);
