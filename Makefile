@@ -217,6 +217,84 @@ $(BUILD)/unit-obj/gen/probe_bpf_obj.o: $(GEN_PROBE)
 $(BUILD)/unit-tests: $(UNIT_OBJ)
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Fuzz targets (fuzz/fuzz_<name>.c; docs/fuzzing.md), kept out of
+# libktstr.  `make fuzz` builds them with clang's libFuzzer and runs each
+# for FUZZ_SECONDS; `make fuzz-replay` (in `make check`) links the same
+# targets with gcc, ASan and UBSan to fuzz/replay.c and runs every file of
+# fuzz/corpus/<name>/ and fuzz/crashes/<name>/.  Both link the library's
+# objects (not cli/), through an archive so each target pulls what it uses.
+FUZZ_CC      ?= clang-19
+FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
+FUZZ_ARGS    ?=
+FUZZ_ALL     := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_LIB_SRC := $(filter-out cli/%,$(LIB_SRC))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(KT_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wno-gnu-variable-sized-type-not-at-end
+FUZZ_OBJ     := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRC)) $(BUILD)/fuzz/obj/gen/kconfig_fragment.o
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [fuzz])$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/obj/gen/kconfig_fragment.o: $(GEN_FRAG)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [fuzz])$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/libktstr-fuzz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+$(BUILD)/fuzz/bin/%: $(BUILD)/fuzz/obj/fuzz/fuzz_%.o $(BUILD)/fuzz/libktstr-fuzz.a
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# New inputs go to $(BUILD)/fuzz/corpus/<name>/ (the committed seeds are
+# read, never written); a crash, leak or timeout stops that target and
+# leaves its input in $(BUILD)/fuzz/artifacts/<name>/.
+fuzz-build: $(addprefix $(BUILD)/fuzz/bin/,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@fail=; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/artifacts/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		dict=; [ -f fuzz/dict/$$t.dict ] && dict=-dict=fuzz/dict/$$t.dict; \
+		$(BUILD)/fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/artifacts/$$t/ $$dict $(FUZZ_ARGS) \
+			$(BUILD)/fuzz/corpus/$$t fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1 \
+			|| { fail="$$fail $$t"; tail -n 60 $(BUILD)/fuzz/$$t.log; }; \
+		grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/$$t.log | sed "s/^/fuzz: $$t: /"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "fuzz: FAILED:$$fail (inputs in $(BUILD)/fuzz/artifacts/)"; exit 1; fi
+
+# The targets' own objects are not intermediate files to delete.
+.SECONDARY: $(patsubst %,$(BUILD)/fuzz/obj/fuzz/fuzz_%.o,$(FUZZ_ALL)) \
+	$(patsubst %,$(BUILD)/unit-obj/fuzz/fuzz_%.o,$(FUZZ_ALL)) $(BUILD)/unit-obj/fuzz/replay.o \
+	$(BUILD)/unit-obj/fuzz/mkseeds.o
+
+# The same targets, plain gcc + ASan/UBSan (the unit objects), no libFuzzer.
+REPLAY_OBJ := $(patsubst %.c,$(BUILD)/unit-obj/%.o,$(FUZZ_LIB_SRC)) $(BUILD)/unit-obj/gen/kconfig_fragment.o
+$(BUILD)/unit-obj/libktstr-san.a: $(REPLAY_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+$(BUILD)/fuzz-replay/%: $(BUILD)/unit-obj/fuzz/fuzz_%.o $(BUILD)/unit-obj/fuzz/replay.o $(BUILD)/unit-obj/libktstr-san.a
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Regenerates the seeds (fuzz/mkseeds.c says from what); commit the result.
+$(BUILD)/fuzz-tools/mkseeds: $(BUILD)/unit-obj/fuzz/mkseeds.o $(BUILD)/unit-obj/libktstr-san.a
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-seeds: $(BUILD)/fuzz-tools/mkseeds
+	$(BUILD)/fuzz-tools/mkseeds fuzz/corpus
+
+fuzz-replay: $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_TARGETS))
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+		$(BUILD)/fuzz-replay/$$t $$t fuzz/corpus/$$t fuzz/crashes/$$t || fail=1; \
+	done; exit $$fail
+
 # libktstr exports exactly what include/ktstr/ declares KTSTR_API: checked
 # on a throw-away shared object linked from -fPIC copies of its objects
 # (main() left out: a test binary's, not an API).
@@ -312,6 +390,7 @@ check:
 	$(MAKE) apicheck
 	$(MAKE) unit
 	$(MAKE) tsan
+	$(MAKE) fuzz-replay
 	$(BUILD)/ktstr kernel build
 	$(MAKE) clitest
 	$(MAKE) scenariotest
@@ -325,5 +404,6 @@ clang:
 clean:
 	rm -rf $(BUILD) build build-clang
 
-.PHONY: print-libs all install uninstall FORCE unit tsan apicheck layercheck clitest mancheck vmtest scenariotest check clang clean
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(INST)/scxbuild.d $(BENCH_OBJ:.o=.d)
+.PHONY: print-libs all install uninstall FORCE unit tsan fuzz fuzz-build fuzz-replay fuzz-seeds apicheck layercheck clitest mancheck vmtest scenariotest check clang clean
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) \
+	$(wildcard $(BUILD)/fuzz/obj/fuzz/*.d $(BUILD)/unit-obj/fuzz/*.d) $(PIC_OBJ:.o=.d) $(INST)/scxbuild.d $(BENCH_OBJ:.o=.d)

@@ -20,7 +20,7 @@ done
 
 PKGS=(build-essential make gcc clang bc flex bison cpio zstd xz-utils dwarves
       libelf-dev libssl-dev zlib1g-dev libjansson-dev libbpf-dev libdw-dev
-      linux-source-6.12 clang-19 lld-19 llvm-19
+      linux-source-6.12 clang-19 lld-19 llvm-19 libclang-rt-19-dev
       qemu-system-x86 busybox-static acpica-tools python3 bsdutils
       chromium groff-base tmux pkg-config
       # the programs tests/payloads.c runs as payloads (docs/payloads.md)

@@ -242,6 +242,37 @@ UNIT_TEST(cpio_rejects_bad_paths)
 	kt_cpio_free(&c);
 }
 
+/* An entry named like the end marker would end the archive there for
+ * the kernel's reader (init/initramfs.c compares the whole name), and
+ * every later entry would be lost.  Found by fuzz/fuzz_cpio.c. */
+UNIT_TEST(cpio_rejects_the_trailer_name)
+{
+	struct centry v[4];
+	struct cpio c;
+
+	kt_cpio_init(&c);
+	CHECK_EQ_INT(kt_cpio_add_dir(&c, "TRAILER!!!", 0755), -EINVAL);
+	kt_cpio_free(&c);
+	kt_cpio_init(&c);
+	CHECK_EQ_INT(kt_cpio_add_file(&c, "TRAILER!!!", 0644, "x", 1), -EINVAL);
+	kt_cpio_free(&c);
+	kt_cpio_init(&c);
+	CHECK_EQ_INT(kt_cpio_add_symlink(&c, "TRAILER!!!", "/bin/sh"), -EINVAL);
+	kt_cpio_free(&c);
+	kt_cpio_init(&c); /* as a parent directory */
+	CHECK_EQ_INT(kt_cpio_add_parents(&c, "TRAILER!!!/x"), -EINVAL);
+	kt_cpio_free(&c);
+	/* only the whole name: deeper or longer it is a name like any other */
+	kt_cpio_init(&c);
+	CHECK_EQ_INT(kt_cpio_add_parents(&c, "a/TRAILER!!!/x"), 0);
+	CHECK_EQ_INT(kt_cpio_add_file(&c, "a/TRAILER!!!/x", 0644, "x", 1), 0);
+	CHECK_EQ_INT(kt_cpio_add_file(&c, "TRAILER!!!x", 0644, "y", 1), 0);
+	CHECK_EQ_INT(kt_cpio_finish(&c), 0);
+	CHECK_EQ_INT(parse(c.buf.data, c.buf.len, v, 4), 4);
+	CHECK_EQ_STR(v[1].name, "a/TRAILER!!!");
+	kt_cpio_free(&c);
+}
+
 static bool same_content(const char *host, const struct centry *e)
 {
 	struct kbuf b = { 0 };

@@ -177,3 +177,77 @@ UNIT_TEST(elfdeps_missing_library)
 	kt_kbuf_free(&b);
 	kt_rm_rf(tmpl);
 }
+
+/* The in-memory reader agrees with the independent program-header reading
+ * above, and finds libc.so.6 among the DT_NEEDED names. */
+UNIT_TEST(elfdeps_info_from_memory)
+{
+	const char *bin = dynamic_binary();
+	struct kt_elf_info info;
+	struct kbuf b = { 0 };
+	char interp[PATH_MAX];
+	bool dyn;
+
+	CHECK_EQ_INT(kt_elf_info_mem("#!/bin/sh\n", 10, "script", &info), -ENOEXEC);
+	CHECK(!info.interp && !info.needed.n);
+	if (!bin || kt_read_file(bin, &b) || phdr_info(bin, interp, sizeof(interp), &dyn)) {
+		fprintf(stderr, "    skipped: no dynamically linked binary\n");
+		kt_kbuf_free(&b);
+		return;
+	}
+	CHECK_EQ_INT(kt_elf_info_mem(b.data, b.len, bin, &info), 0);
+	CHECK_EQ_INT(info.cls, ELFCLASS64);
+	CHECK_EQ_STR(info.interp, interp);
+	CHECK(kt_strlist_has(&info.needed, "libc.so.6"));
+	kt_elf_info_free(&info);
+	kt_kbuf_free(&b);
+}
+
+/* A cache built here, byte by byte as glibc's ldconfig lays it out:
+ * a header, three entries (x86-64 libc6; i386 libc6; an hwcap variant),
+ * then the strings. */
+UNIT_TEST(elfdeps_ldcache_entries)
+{
+	static const char strs[] = "libfoo.so.1\0/usr/lib/x86_64-linux-gnu/libfoo.so.1\0";
+	unsigned char c[48 + 3 * 24 + sizeof(strs)] = { 0 };
+	uint32_t flags[3] = { 0x0303, 0x0003, 0x0303 }, key = 48 + 3 * 24, val = key + 12, n = 3, ns;
+	uint64_t hwcap[3] = { 0, 0, 1 };
+	struct kt_ldcache lc;
+	const char *k, *v;
+
+	memcpy(c, "glibc-ld.so.cache1.1", 20);
+	memcpy(c + 20, &n, 4);
+	ns = sizeof(strs);
+	memcpy(c + 24, &ns, 4);
+	c[28] = 2; /* little endian */
+	for (unsigned i = 0; i < 3; i++) {
+		memcpy(c + 48 + 24 * i, &flags[i], 4);
+		memcpy(c + 48 + 24 * i + 4, &key, 4);
+		memcpy(c + 48 + 24 * i + 8, &val, 4);
+		memcpy(c + 48 + 24 * i + 16, &hwcap[i], 8);
+	}
+	memcpy(c + key, strs, sizeof(strs));
+	CHECK_EQ_INT(kt_ldcache_parse(&lc, c, sizeof(c)), 0);
+	CHECK_EQ_INT(lc.n, 3);
+	CHECK(kt_ldcache_entry(&lc, 0, 0x0300, &k, &v));
+	CHECK_EQ_STR(k, "libfoo.so.1");
+	CHECK_EQ_STR(v, "/usr/lib/x86_64-linux-gnu/libfoo.so.1");
+	CHECK(!kt_ldcache_entry(&lc, 1, 0x0300, &k, &v)); /* another arch */
+	CHECK(kt_ldcache_entry(&lc, 1, -1, &k, &v));
+	CHECK(!kt_ldcache_entry(&lc, 2, -1, &k, &v));     /* hwcap */
+	CHECK(!kt_ldcache_entry(&lc, 3, -1, &k, &v));     /* beyond n */
+	/* a string offset past the file */
+	val = sizeof(c);
+	memcpy(c + 48 + 8, &val, 4);
+	CHECK(!kt_ldcache_entry(&lc, 0, -1, &k, &v));
+	/* more entries than the file holds; then the wrong byte order */
+	n = 100;
+	memcpy(c + 20, &n, 4);
+	CHECK_EQ_INT(kt_ldcache_parse(&lc, c, sizeof(c)), -EINVAL);
+	CHECK_EQ_INT(lc.n, 0);
+	n = 3;
+	memcpy(c + 20, &n, 4);
+	c[28] = 3;
+	CHECK_EQ_INT(kt_ldcache_parse(&lc, c, sizeof(c)), -EINVAL);
+	CHECK_EQ_INT(kt_ldcache_parse(&lc, c, 40), -EINVAL);
+}

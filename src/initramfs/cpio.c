@@ -10,6 +10,7 @@
 
 #define CPIO_HDR_LEN 110
 #define CPIO_MAX_PATH 4096
+#define CPIO_TRAILER "TRAILER!!!"
 
 void kt_cpio_init(struct cpio *c)
 {
@@ -33,12 +34,13 @@ static int fail(struct cpio *c, int err)
 }
 
 /* Archive paths are relative, non-empty, and made of non-empty components
- * other than "." and "..". */
+ * other than "." and "..".  The end marker's name is not one: the
+ * kernel's reader would end the archive at that entry. */
 static bool valid_path(const char *path)
 {
 	const char *p = path;
 
-	if (!path || !*path || *path == '/' || strlen(path) >= CPIO_MAX_PATH)
+	if (!path || !*path || *path == '/' || strlen(path) >= CPIO_MAX_PATH || !strcmp(path, CPIO_TRAILER))
 		return false;
 	while (*p) {
 		const char *end = strchrnul(p, '/');
@@ -182,7 +184,7 @@ int kt_cpio_finish(struct cpio *c)
 		return c->error;
 	if (c->finished)
 		return fail(c, -EINVAL);
-	ret = put_entry(c, "TRAILER!!!", 0, 0, 1, 0, 0, NULL, 0);
+	ret = put_entry(c, CPIO_TRAILER, 0, 0, 1, 0, 0, NULL, 0);
 	if (ret)
 		return ret;
 	rem = c->buf.len % 512;

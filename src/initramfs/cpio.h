@@ -16,8 +16,9 @@ struct cpio {
 void kt_cpio_init(struct cpio *c);
 /* Paths are archive paths without a leading '/'.  Mode includes the file
  * type bits are added by each call (S_IFDIR/S_IFREG/S_IFLNK).
- * A path that is empty, starts with '/', ends with '/', or has an empty,
- * "." or ".." component is rejected with -EINVAL.  Every error is sticky:
+ * A path that is empty, starts with '/', ends with '/', has an empty,
+ * "." or ".." component, or is "TRAILER!!!" (the end marker) is rejected
+ * with -EINVAL.  Every error is sticky:
  * later calls (and kt_cpio_finish) return it.  kt_cpio_add_dir() of a directory
  * already in the archive is a no-op.  Entries have uid/gid/mtime 0. */
 int kt_cpio_add_dir(struct cpio *c, const char *path, unsigned perm);

@@ -30,13 +30,6 @@
 static const char *const default_dirs[] = { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
 					    "/lib64", "/usr/lib64", "/lib", "/usr/lib" };
 
-/* What one object tells about its dependencies. */
-struct elfinfo {
-	int cls, machine;
-	char *interp, *soname, *rpath, *runpath;
-	struct strlist needed;
-};
-
 /* An object whose DT_NEEDED entries are still to be resolved. */
 struct obj {
 	char *file;   /* file to read (realpath) */
@@ -52,9 +45,8 @@ struct ctx {
 	struct obj *q;
 	size_t nq, capq;
 	int cls, machine;
-	struct kbuf cache;     /* /etc/ld.so.cache contents, if any */
-	size_t cache_off;      /* offset of the new-format header */
-	uint32_t cache_n;      /* validated entry count */
+	struct kbuf cache_buf; /* /etc/ld.so.cache contents, if any */
+	struct kt_ldcache cache;
 };
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
@@ -64,13 +56,14 @@ static void elf_lib_init(void)
 	elf_version(EV_CURRENT); /* elf_begin() fails if this did */
 }
 
-static void elfinfo_free(struct elfinfo *i)
+void kt_elf_info_free(struct kt_elf_info *i)
 {
 	free(i->interp);
 	free(i->soname);
 	free(i->rpath);
 	free(i->runpath);
 	kt_strlist_free(&i->needed);
+	memset(i, 0, sizeof(*i));
 }
 
 /* Class and machine from the raw ELF header; -ENOEXEC if not ELF (a
@@ -134,7 +127,7 @@ static int dup_str(char **dst, const char *s)
 
 /* Reads PT_INTERP and the dynamic section from program headers only, so
  * binaries without section headers work too. */
-static int parse_dynamic(Elf *elf, const char *path, struct elfinfo *info)
+static int parse_dynamic(Elf *elf, const char *path, struct kt_elf_info *info)
 {
 	size_t phnum, rawsize, strsz = 0;
 	const char *raw = elf_rawfile(elf, &rawsize), *strtab = NULL;
@@ -217,9 +210,22 @@ static int parse_dynamic(Elf *elf, const char *path, struct elfinfo *info)
 	return ret;
 }
 
-static int elf_read_info(const char *path, struct elfinfo *info)
+/* What elf (from path, for messages) says; elf may be NULL (libelf
+ * failed to open it). */
+static int elf_info(Elf *elf, const char *path, struct kt_elf_info *info)
 {
 	GElf_Ehdr eh;
+
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh))
+		return kt_err(ENOEXEC, "elfdeps: %s: not an ELF file%s%s", path,
+			      elf ? "" : ": libelf: ", elf ? "" : elf_errmsg(-1));
+	info->cls = gelf_getclass(elf);
+	info->machine = eh.e_machine;
+	return parse_dynamic(elf, path, info);
+}
+
+static int elf_read_info(const char *path, struct kt_elf_info *info)
+{
 	Elf *elf;
 	int fd, ret;
 
@@ -228,16 +234,29 @@ static int elf_read_info(const char *path, struct elfinfo *info)
 	if (fd < 0)
 		return kt_err(errno, "elfdeps: open %s", path);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
-		ret = kt_err(ENOEXEC, "elfdeps: %s: not an ELF file%s%s", path,
-			     elf ? "" : ": libelf: ", elf ? "" : elf_errmsg(-1));
-	} else {
-		info->cls = gelf_getclass(elf);
-		info->machine = eh.e_machine;
-		ret = parse_dynamic(elf, path, info);
-	}
+	ret = elf_info(elf, path, info);
 	elf_end(elf);
 	close(fd);
+	return ret;
+}
+
+int kt_elf_info_mem(const void *img, size_t len, const char *name, struct kt_elf_info *info)
+{
+	char *copy = malloc(len ? len : 1); /* libelf takes a writable image */
+	Elf *elf;
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, img, len);
+	pthread_once(&elf_once, elf_lib_init);
+	elf = elf_memory(copy, len);
+	ret = elf_info(elf, name, info);
+	elf_end(elf);
+	free(copy);
+	if (ret)
+		kt_elf_info_free(info);
 	return ret;
 }
 
@@ -346,35 +365,38 @@ static uint32_t rd32(const char *p)
 	return v;
 }
 
-/* Loads and validates /etc/ld.so.cache; a missing or odd cache is not an
- * error, the lookup just falls through to the default directories. */
-static void ldcache_load(struct ctx *c)
+int kt_ldcache_parse(struct kt_ldcache *c, const void *data, size_t sz)
 {
-	const char *d;
-	size_t sz, off = 0;
+	const char *d = data;
+	size_t off = 0;
+	uint32_t n;
 	uint8_t order;
 
-	if (kt_read_file(LDCACHE_PATH, &c->cache))
-		return;
-	d = c->cache.data;
-	sz = c->cache.len;
+	memset(c, 0, sizeof(*c));
 	/* a pre-2.32 combined cache has the old format first, then the new
 	 * header aligned to 8 */
 	if (sz >= 16 && !memcmp(d, LDCACHE_OLD, sizeof(LDCACHE_OLD) - 1))
 		off = rd32(d + 12) > (sz - 16) / 12 ? sz : (16 + rd32(d + 12) * (size_t)12 + 7) & ~(size_t)7;
 	if (off > sz || sz - off < LDCACHE_HDR || memcmp(d + off, LDCACHE_NEW, sizeof(LDCACHE_NEW) - 1))
-		goto bad;
+		return -EINVAL;
 	order = (uint8_t)d[off + 28]; /* 0: unknown, 2: little, 3: big endian */
 	if (order && order != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 2 : 3))
-		goto bad;
-	c->cache_n = rd32(d + off + 20);
-	if (c->cache_n > (sz - off - LDCACHE_HDR) / LDCACHE_ENT)
-		goto bad;
-	c->cache_off = off;
-	return;
-bad:
-	kt_debug("elfdeps: %s: unrecognised format, ignored", LDCACHE_PATH);
-	c->cache_n = 0;
+		return -EINVAL;
+	n = rd32(d + off + 20);
+	if (n > (sz - off - LDCACHE_HDR) / LDCACHE_ENT)
+		return -EINVAL;
+	*c = (struct kt_ldcache){ .data = d, .len = sz, .off = off, .n = n };
+	return 0;
+}
+
+/* Loads and validates /etc/ld.so.cache; a missing or odd cache is not an
+ * error, the lookup just falls through to the default directories. */
+static void ldcache_load(struct ctx *c)
+{
+	if (kt_read_file(LDCACHE_PATH, &c->cache_buf))
+		return;
+	if (kt_ldcache_parse(&c->cache, c->cache_buf.data, c->cache_buf.len))
+		kt_debug("elfdeps: %s: unrecognised format, ignored", LDCACHE_PATH);
 }
 
 static int cache_arch_flag(int cls, int machine)
@@ -393,25 +415,35 @@ static bool candidate_ok(const struct ctx *c, const char *path)
 	return !elf_ident(path, &cls, &machine) && cls == c->cls && machine == c->machine;
 }
 
+bool kt_ldcache_entry(const struct kt_ldcache *c, uint32_t i, int arch, const char **key, const char **val)
+{
+	const char *base = c->data + c->off;
+	size_t size = c->len - c->off;
+	const char *e = base + LDCACHE_HDR + (size_t)i * LDCACHE_ENT;
+	uint32_t flags;
+	uint64_t hwcap;
+
+	if (i >= c->n)
+		return false;
+	flags = rd32(e);
+	memcpy(&hwcap, e + 16, sizeof(hwcap));
+	if ((flags & FLAG_TYPE_MASK) != FLAG_ELF_LIBC6 || hwcap)
+		return false; /* hwcap entries are CPU-specific variants */
+	if (arch >= 0 && (int)(flags & FLAG_ARCH_MASK) != arch)
+		return false;
+	*key = str_at(base, size, rd32(e + 4));
+	*val = str_at(base, size, rd32(e + 8));
+	return *key && *val;
+}
+
 static char *ldcache_lookup(const struct ctx *c, const char *name)
 {
-	const char *base = c->cache.data + c->cache_off;
-	size_t size = c->cache.len - c->cache_off;
 	int arch = cache_arch_flag(c->cls, c->machine);
 
-	for (uint32_t i = 0; i < c->cache_n; i++) {
-		const char *e = base + LDCACHE_HDR + (size_t)i * LDCACHE_ENT, *key, *val;
-		uint32_t flags = rd32(e);
-		uint64_t hwcap;
+	for (uint32_t i = 0; i < c->cache.n; i++) {
+		const char *key, *val;
 
-		memcpy(&hwcap, e + 16, sizeof(hwcap));
-		if ((flags & FLAG_TYPE_MASK) != FLAG_ELF_LIBC6 || hwcap)
-			continue; /* hwcap entries are CPU-specific variants */
-		if (arch >= 0 && (int)(flags & FLAG_ARCH_MASK) != arch)
-			continue;
-		key = str_at(base, size, rd32(e + 4));
-		val = str_at(base, size, rd32(e + 8));
-		if (key && val && !strcmp(key, name) && candidate_ok(c, val))
+		if (kt_ldcache_entry(&c->cache, i, arch, &key, &val) && !strcmp(key, name) && candidate_ok(c, val))
 			return strdup(val);
 	}
 	return NULL;
@@ -450,7 +482,7 @@ static char *resolve(const struct ctx *c, const char *name, const char *rpath,
 	found = search_list(c, rpath, name);
 	if (!found)
 		found = search_list(c, runpath, name);
-	if (!found && c->cache_n)
+	if (!found && c->cache.n)
 		found = ldcache_lookup(c, name);
 	for (size_t i = 0; !found && i < ARRAY_SIZE(default_dirs); i++)
 		found = search_list(c, default_dirs[i], name);
@@ -522,7 +554,7 @@ static int process(struct ctx *c, size_t idx, bool is_main)
 {
 	/* the strings stay put when enqueue() reallocates c->q */
 	const char *file = c->q[idx].file, *origin = c->q[idx].origin, *chain = c->q[idx].chain;
-	struct elfinfo info = { 0 };
+	struct kt_elf_info info = { 0 };
 	char *rpath = NULL, *runpath = NULL, *search = NULL;
 	int ret = elf_read_info(file, &info);
 
@@ -564,7 +596,7 @@ static int process(struct ctx *c, size_t idx, bool is_main)
 			ret = kt_strlist_add(&c->loaded, name);
 	}
 out:
-	elfinfo_free(&info);
+	kt_elf_info_free(&info);
 	free(rpath);
 	free(runpath);
 	free(search);
@@ -594,6 +626,6 @@ int kt_elf_deps_collect(const char *binary, struct elf_deps *deps)
 	free(c.q);
 	kt_strlist_free(&c.loaded);
 	kt_strlist_free(&c.done);
-	kt_kbuf_free(&c.cache);
+	kt_kbuf_free(&c.cache_buf);
 	return ret;
 }
