@@ -10,6 +10,7 @@
 #include "proto/argenc.h"
 #include "proto/guest_args.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -36,6 +37,20 @@ static const struct {
 	{ "tmpfs", "/tmp", "tmpfs" },
 	{ "tmpfs", "/run", "tmpfs" },
 };
+
+/* Whether dir holds anything but "." and "..". */
+static bool dir_has_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool any = false;
+
+	while (d && !any && (e = readdir(d)))
+		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	if (d)
+		closedir(d);
+	return any;
+}
 
 static void __attribute__((noreturn)) power_off(void)
 {
@@ -187,6 +202,11 @@ void __attribute__((noreturn)) kt_guest_main(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
 		mkdir(mounts[i].dst, 0755);
+		/* Files the host packed under /tmp or /run (a payload or an
+		 * include from a checkout there) stay visible: the rootfs is
+		 * writable, no tmpfs goes over them. */
+		if (!strcmp(mounts[i].type, "tmpfs") && dir_has_entries(mounts[i].dst))
+			continue;
 		if (mount(mounts[i].src, mounts[i].dst, mounts[i].type, 0, NULL) && errno != EBUSY)
 			fprintf(stderr, "ktstr-init: mount %s on %s: %s\n", mounts[i].type, mounts[i].dst,
 				strerror(errno));

@@ -59,7 +59,7 @@ KTSTR_STEPS_TEST(oot_badinc, none, s_badinc);
 KTSTR_STEPS_TEST(oot_wait, none, s_wait);
 EOF
 # The link libraries from their one place (the Makefile's KT_LIBS).
-libs=$(make -s -C "$HERE/../.." print-libs)
+libs=$(make -s --no-print-directory -C "$HERE/../.." print-libs)
 # shellcheck disable=SC2086 # $libs is a list of words
 if ${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -Iinclude -o "$TMP/oot" "$TMP/oot.c" "$B/libktstr.a" \
 	$libs >"$TMP/cc.log" 2>&1; then
