@@ -62,7 +62,7 @@ static const struct kt_layout *nested_layout(char *note, size_t len)
 
 /* Every file in L1's /sched (up to NESTED_MAX_SCHED), as sched/NAME in
  * the L2's initramfs. */
-#define NESTED_MAX_SCHED 8
+#define NESTED_MAX_SCHED 32
 static int sched_files(struct initramfs_file *f, size_t *n)
 {
 	static char names[2 * NESTED_MAX_SCHED][PATH_MAX + 8];
@@ -72,11 +72,18 @@ static int sched_files(struct initramfs_file *f, size_t *n)
 	*n = 0;
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d)) && *n < NESTED_MAX_SCHED) {
-		char *src = names[2 * *n], *dst = names[2 * *n + 1];
+	while ((e = readdir(d))) {
+		char *src, *dst;
 
 		if (e->d_name[0] == '.' || strlen(e->d_name) > NAME_MAX)
 			continue;
+		if (*n == NESTED_MAX_SCHED) { /* never cut silently: an L2 would miss its scheduler */
+			closedir(d);
+			return kt_err(E2BIG, "nested: more than %d files in %s", NESTED_MAX_SCHED, NESTED_SCHED_DIR),
+			       -E2BIG;
+		}
+		src = names[2 * *n];
+		dst = names[2 * *n + 1];
 		snprintf(src, PATH_MAX + 8, NESTED_SCHED_DIR "/%s", e->d_name);
 		snprintf(dst, PATH_MAX + 8, "sched/%s", e->d_name);
 		f[(*n)++] = (struct initramfs_file){ .src = src, .dst = dst };
