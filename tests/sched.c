@@ -120,7 +120,7 @@ KTSTR_TEST(neg_scx_ktstr_host_stall, .scheduler = &scx_ktstr, .sched_args = "--t
  * nested rig runs this same test in an L2 (nested_stall_watchdog). */
 KTSTR_TEST(neg_scx_ktstr_host_stall_wd, .scheduler = &scx_ktstr, .host_stall_after_ms = 1000,
 	   .watchdog_timeout_s = 2, .llcs = 1, .cores = 2, .duration_s = 13, .no_spread_check = true,
-	   .max_gap_ms = 60000, .expect_fail = true, .expect_reason = "failed to run for",
+	   .max_gap_ms = 60000, .expect_fail = true, .expect_reason = "runnable task stall",
 	   .desc = "negative: host-requested stall under a host-written 2 s watchdog (scx_ktstr's own is 20 s)")
 {
 	return steady_body(ctx);
