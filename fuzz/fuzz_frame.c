@@ -22,11 +22,38 @@
 #define REF_MAX 16384
 #define REPEAT_MAX (4u << 20)
 
-/* The reference: every occurrence of the BEGIN marker, in order, after
- * dropping carriage returns; the header is the rest of that line (shorter
- * than 96 bytes), read with the format the protocol documents; the frame
- * verifies when the announced length fits the stream and the CRC matches.
- * The last frame that verifies wins. */
+/* The reference, written from the protocol (docs/protocol.md) rather
+ * than from the scanner: carriage returns are dropped and the stream is
+ * split into lines at LF (the last one may lack it).  A line holding the
+ * BEGIN marker is a header if what follows its last marker is exactly
+ * " len=<1-19 digits> crc=<8 hex digits>===" with a length of at most
+ * KT_FRAME_MAX_LEN; its payload is the first <len> bytes of the next line
+ * (the payload is one line: the encoder refuses a newline), which must be
+ * that long and match the CRC.  The last frame that verifies wins; a
+ * marker without one is -EBADMSG, no marker -ENOENT. */
+static bool ref_header(const char *h, size_t n, unsigned long long *len, unsigned *crc)
+{
+	size_t i = 5, d = 0;
+
+	if (n < 5 || memcmp(h, " len=", 5))
+		return false;
+	for (*len = 0; i < n && h[i] >= '0' && h[i] <= '9' && d < 19; i++, d++)
+		*len = *len * 10 + (unsigned)(h[i] - '0');
+	if (!d || n - i != 5 + 8 + 3 || memcmp(h + i, " crc=", 5) || memcmp(h + i + 13, "===", 3))
+		return false;
+	*crc = 0;
+	for (i += 5; i < n - 3; i++) {
+		char c = h[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+		if (v < 0)
+			return false;
+		*crc = *crc << 4 | (unsigned)v;
+	}
+	return *len <= KT_FRAME_MAX_LEN;
+}
+
 static int reference(const char *stream, size_t len, const char **payload, size_t *plen, char *clean)
 {
 	static const char marker[] = KT_FRAME_BEGIN;
@@ -36,29 +63,31 @@ static int reference(const char *stream, size_t len, const char **payload, size_
 	for (size_t i = 0; i < len; i++)
 		if (stream[i] != '\r')
 			clean[n++] = stream[i];
-	for (size_t i = 0; i + ml <= n; i++) {
-		char hdr[96];
+	for (size_t ls = 0; ls < n;) {
+		size_t le = ls, last = SIZE_MAX, ps, pe;
 		unsigned long long l;
 		unsigned crc;
-		size_t e = i;
 
-		if (memcmp(clean + i, marker, ml))
-			continue;
-		if (ret == -ENOENT)
-			ret = -EBADMSG;
-		while (e < n && clean[e] != '\n')
-			e++;
-		if (e == n || e - i >= sizeof(hdr))
-			continue;
-		memcpy(hdr, clean + i, e - i);
-		hdr[e - i] = '\0';
-		if (sscanf(hdr, KT_FRAME_BEGIN " len=%llu crc=%8x===", &l, &crc) != 2)
-			continue;
-		if (l > n - (e + 1) || kt_crc32(clean + e + 1, (size_t)l) != crc)
-			continue;
-		*payload = clean + e + 1;
-		*plen = (size_t)l;
-		ret = 0;
+		while (le < n && clean[le] != '\n')
+			le++;
+		for (size_t i = ls; i + ml <= le; i++)
+			if (!memcmp(clean + i, marker, ml))
+				last = i;
+		if (last != SIZE_MAX) {
+			if (ret == -ENOENT)
+				ret = -EBADMSG;
+			if (le < n && ref_header(clean + last + ml, le - last - ml, &l, &crc)) {
+				ps = pe = le + 1;
+				while (pe < n && clean[pe] != '\n')
+					pe++;
+				if (pe - ps >= l && kt_crc32(clean + ps, (size_t)l) == crc) {
+					*payload = clean + ps;
+					*plen = (size_t)l;
+					ret = 0;
+				}
+			}
+		}
+		ls = le + 1;
 	}
 	return ret;
 }
@@ -96,10 +125,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct kbuf f = { 0 };
 
 		if (data[0] & 1) {
+			/* one line, as the guest's encoder makes it */
+			char *json = fz_dup((const char *)data + 1, size - 1, false);
+
+			for (size_t i = 0; i < size - 1; i++)
+				if (json[i] == '\n' || json[i] == '\r')
+					json[i] = ' ';
 			if (kt_kbuf_printf(&f, KT_FRAME_BEGIN " len=%zu crc=%08x===\n", size - 1,
-					   (unsigned)kt_crc32(data + 1, size - 1)) ||
-			    kt_kbuf_append(&f, data + 1, size - 1) || kt_kbuf_printf(&f, "\n" KT_FRAME_END "\n"))
+					   (unsigned)kt_crc32(json, size - 1)) ||
+			    kt_kbuf_append(&f, json, size - 1) || kt_kbuf_printf(&f, "\n" KT_FRAME_END "\n"))
 				abort();
+			free(json);
 		} else if (kt_kbuf_append(&f, data + 1, size - 1)) {
 			abort();
 		}
