@@ -227,6 +227,9 @@ FUZZ_CC      ?= clang-19
 FUZZ_SECONDS ?= 60
 FUZZ_TIMEOUT ?= 10
 FUZZ_ARGS    ?=
+FUZZ_JOBS    ?= 1
+# `make check`'s short fuzz pass: every target this long, two at a time.
+CHECK_FUZZ_SECONDS ?= 30
 FUZZ_ALL     := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_LIB_SRC := $(filter-out cli/%,$(LIB_SRC))
@@ -255,17 +258,7 @@ $(BUILD)/fuzz/bin/%: $(BUILD)/fuzz/obj/fuzz/fuzz_%.o $(BUILD)/fuzz/libktstr-fuzz
 fuzz-build: $(addprefix $(BUILD)/fuzz/bin/,$(FUZZ_TARGETS))
 
 fuzz: fuzz-build
-	@fail=; for t in $(FUZZ_TARGETS); do \
-		mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/artifacts/$$t; \
-		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
-		dict=; [ -f fuzz/dict/$$t.dict ] && dict=-dict=fuzz/dict/$$t.dict; \
-		$(BUILD)/fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
-			-artifact_prefix=$(BUILD)/fuzz/artifacts/$$t/ $$dict $(FUZZ_ARGS) \
-			$(BUILD)/fuzz/corpus/$$t fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1 \
-			|| { fail="$$fail $$t"; tail -n 60 $(BUILD)/fuzz/$$t.log; }; \
-		grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/$$t.log | sed "s/^/fuzz: $$t: /"; \
-	done; \
-	if [ -n "$$fail" ]; then echo "fuzz: FAILED:$$fail (inputs in $(BUILD)/fuzz/artifacts/)"; exit 1; fi
+	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TIMEOUT) $(FUZZ_JOBS) '$(FUZZ_ARGS)' $(FUZZ_TARGETS)
 
 # The targets' own objects are not intermediate files to delete.
 .SECONDARY: $(patsubst %,$(BUILD)/fuzz/obj/fuzz/fuzz_%.o,$(FUZZ_ALL)) \
@@ -391,6 +384,7 @@ check:
 	$(MAKE) unit
 	$(MAKE) tsan
 	$(MAKE) fuzz-replay
+	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) FUZZ_JOBS=2
 	$(BUILD)/ktstr kernel build
 	$(MAKE) clitest
 	$(MAKE) scenariotest
