@@ -24,7 +24,10 @@ check "stall: the report has the section" has '^  --- auto-repro ---$' "$TMP/r1"
 check "stall: reproduced, with the triggering task's pid" \
 	has '^  triggering task: pid [0-9]+ \(' "$TMP/r1"
 check "stall: a BPF callback with file:line" has '^    ktstr_[a-z_]+  scx_ktstr\.bpf\.c:[0-9]+  \[BPF callback' "$TMP/r1"
-check "stall: a kernel function with file:line" has '^    [a-z_]+  kernel/sched/ext\.c:[0-9]+  \[kernel, kprobe\]' "$TMP/r1"
+check "stall: a kernel function with file:line" has '^    [a-z_]+  kernel/sched/ext\.c:[0-9]+  \[kernel, (kprobe|fentry/fexit)\]' "$TMP/r1"
+# 6.12 takes fentry/fexit on kernel functions (a kprobe is the fall-back).
+check "stall: a kernel function by fentry/fexit" has '^    [a-z_]+  kernel/[a-z/_]+\.c:[0-9]+  \[kernel, fentry/fexit\]' "$TMP/r1"
+check "stall: the probes line counts kernel fentry" has '^  probes: [0-9]+ functions \([0-9]+ BPF callbacks by fentry/fexit, [1-9][0-9]* kernel by fentry/fexit' "$TMP/r1"
 check "stall: decoded task fields" has 'cpus=0x[0-9a-f]+\([0-9,-]+\) ddsp_dsq_id=SCX_DSQ_[A-Z_]+.*scx_flags=[A-Z_|]*state=' "$TMP/r1"
 check "stall: the repro VM's duration and tails" has '^  repro VM duration: [0-9.]+s$' "$TMP/r1"
 check "stall: sidecar auto_repro.status" has '"status": "reproduced"' "$(ls "$TMP"/side/*.json | head -1)"
