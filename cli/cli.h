@@ -24,6 +24,20 @@ int kt_run_exit_status(int ret, const struct kt_run_summary *sum);
  * NULL: the scheduler's callbacks only); said why and -EINVAL if bad. */
 int kt_cli_probe_list(const char *arg, char *buf, size_t len);
 
+/* `ktstr run --repro` (run_repro.c): the auto-repro probes on this host
+ * while the scenarios run.  begin: phase A, and phase B when a sched_ext
+ * scheduler is active; says what is probed.  0, or the exit status (1:
+ * this host cannot probe, 2: bad input) after one line saying why.
+ * named: --probe-stack was given.  end: prints the section, frees. */
+struct kt_pg;
+struct kt_host_probes {
+	struct kt_pg *g;
+	bool scx;        /* a sched_ext scheduler was active at the start */
+	char sched[64];  /* its name, else "eevdf" */
+};
+int kt_cli_run_probes_begin(struct kt_host_probes *hp, const char *list, bool named);
+void kt_cli_run_probes_end(struct kt_host_probes *hp, double wall_s);
+
 int cli_kernel(int argc, char **argv);
 int cli_scenario(int argc, char **argv);
 /* `ktstr scenario` (gauntlet false) and `ktstr gauntlet` (true). */

@@ -10,17 +10,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "probe/probe.h"
 
 extern const int kt_catalog_linked;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ktstr run [--duration S] [--list] [NAME...|all]\n\n"
+	fprintf(f, "usage: ktstr run [--duration S] [--list] [--repro [--probe-stack F1,F2|FILE]] [NAME...|all]\n\n"
 		   "Run canned scenarios on this host (bare metal) under the active scheduler.\n"
 		   "Cgroups go under <cgroup2 root>/ktstr-<pid> and are removed afterwards.\n"
 		   "  --duration S   scenario length in seconds (fractions allowed; default: each scenario's)\n"
 		   "  --list         list the scenarios and exit\n"
-		   "Exit status: 0 all passed, 1 a scenario failed, 2 bad input.\n");
+		   "  --repro        BPF probes on this host while the scenarios run (root; kprobes):\n"
+		   "                 the active sched_ext scheduler's callbacks and their kernel callers,\n"
+		   "                 and --probe-stack's functions; if the scheduler exits with an error,\n"
+		   "                 an `--- auto-repro ---` section shows what led to it, else a status\n"
+		   "  --probe-stack F1,F2|FILE  kernel functions to probe with --repro: a list, or a\n"
+		   "                 file holding a sched_ext dump or a kernel stack trace\n"
+		   "Exit status: 0 all passed, 1 a scenario failed (or --repro cannot probe here),\n"
+		   "2 bad input.\n");
 }
 
 static const struct ktstr_test *find(const char *name)
@@ -44,9 +52,13 @@ int cli_run(int argc, char **argv)
 {
 	struct kt_run_opts o = { .local = true, .jobs = 1, .no_monitor = true };
 	struct kt_run_summary sum;
+	struct kt_host_probes hp = { 0 };
 	struct kt_case *cases;
 	size_t n = 0, max = kt_scenario_count();
-	bool list = false, all = false;
+	bool list = false, all = false, repro = false;
+	const char *probe_arg = NULL;
+	char probes[KT_PROBE_LIST_MAX];
+	uint64_t t0;
 	int ret;
 
 	if (!kt_catalog_linked || !max)
@@ -70,6 +82,10 @@ int cli_run(int argc, char **argv)
 			o.duration_ms = (unsigned)(d * 1000);
 		} else if (!strcmp(argv[i], "--list")) {
 			list = true;
+		} else if (!strcmp(argv[i], "--repro")) {
+			repro = true;
+		} else if (!strcmp(argv[i], "--probe-stack") && i + 1 < argc) {
+			probe_arg = argv[++i];
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			free(cases);
@@ -89,6 +105,11 @@ int cli_run(int argc, char **argv)
 			add_case(cases, &n, t);
 		}
 	}
+	if (probe_arg && !repro) {
+		fprintf(stderr, "ktstr run: --probe-stack needs --repro\n");
+		free(cases);
+		return 2;
+	}
 	if (all || !n) {
 		n = 0;
 		for (size_t k = 0; k < max; k++)
@@ -100,7 +121,17 @@ int cli_run(int argc, char **argv)
 		free(cases);
 		return 0;
 	}
+	if (repro) {
+		ret = kt_cli_probe_list(probe_arg, probes, sizeof(probes)) ? 2
+									   : kt_cli_run_probes_begin(&hp, probes, probe_arg != NULL);
+		if (ret) {
+			free(cases);
+			return ret;
+		}
+	}
+	t0 = kt_now_ns();
 	ret = kt_run_exit_status(kt_run_tests(cases, n, &o, &sum), &sum);
+	kt_cli_run_probes_end(&hp, (double)(kt_now_ns() - t0) / 1e9);
 	free(cases);
 	return ret;
 }

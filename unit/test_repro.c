@@ -124,3 +124,47 @@ UNIT_TEST(repro_render_statuses)
 	CHECK(!strstr(out.data, "arg")); /* f declares no arguments: none shown */
 	kt_kbuf_free(&out);
 }
+
+/* How kernel functions were attached: fentry/fexit where the kernel
+ * allowed it, a kprobe otherwise, and why when the kernel refused. */
+UNIT_TEST(repro_render_probe_kinds)
+{
+	struct kbuf out = { 0 };
+	char status[32];
+
+	render("{\"status\":\"triggered\",\"trigger\":{\"pid\":5,\"comm\":\"x\",\"kind\":1026,\"ts\":10},"
+	       "\"funcs\":[{\"name\":\"cb\",\"bpf\":true,\"how\":\"fentry/fexit\",\"args\":[]},"
+	       "{\"name\":\"a\",\"bpf\":false,\"how\":\"fentry/fexit\",\"why\":\"\",\"args\":[]},"
+	       "{\"name\":\"b\",\"bpf\":false,\"how\":\"kprobe\",\"why\":\"fentry refused: Invalid argument\",\"args\":[]},"
+	       "{\"name\":\"c\",\"bpf\":false,\"how\":\"kprobe\",\"why\":\"no BTF signature for fentry\",\"args\":[]},"
+	       "{\"name\":\"d\",\"bpf\":false,\"how\":\"kprobe\",\"why\":\"fentry set-up budget spent (3 s)\",\"args\":[]}],"
+	       "\"calls\":[{\"func\":1,\"ts\":2,\"args\":[]}]}",
+	       VM_EXIT_POWEROFF, &out, status);
+	CHECK_EQ_STR(status, "reproduced");
+	CHECK(strstr(out.data, "probes: 5 functions (1 BPF callbacks by fentry/fexit, 1 kernel by fentry/fexit, "
+			       "3 kernel by kprobe); kprobe instead of fentry: b (Invalid argument), "
+			       "d (set-up budget spent (3 s))\n"));
+	CHECK(strstr(out.data, "    a  (no line info)  [kernel, fentry/fexit]"));
+	kt_kbuf_free(&out);
+}
+
+/* `ktstr run --repro`: the host's words, and no empty VM tails. */
+UNIT_TEST(repro_render_host)
+{
+	struct kt_repro x = { .host = true };
+	struct kbuf out = { 0 };
+	char status[32];
+	static const char j[] = "{\"status\":\"not_triggered\",\"cost\":{\"calls\":18},"
+				"\"funcs\":[{\"name\":\"do_nanosleep\",\"bpf\":false,\"how\":\"fentry/fexit\",\"args\":[]}],"
+				"\"skipped\":\"no_such_fn: not traceable in this kernel\"}";
+
+	kt_kbuf_append(&x.probe_json, j, strlen(j));
+	kt_repro_render(&x, NULL, 1.4, VM_EXIT_NONE, &out, status, sizeof(status));
+	CHECK_EQ_STR(status, "no_exit_seen");
+	CHECK(strstr(out.data, "no scheduler exit seen: probes attached to 1 function, 18 probe calls recorded"));
+	CHECK(strstr(out.data, "not probed: no_such_fn: not traceable in this kernel\n"));
+	CHECK(strstr(out.data, "probed run on this host: 1.4s\n"));
+	CHECK(!strstr(out.data, "repro VM") && !strstr(out.data, "(empty)"));
+	kt_kbuf_free(&out);
+	kt_kbuf_free(&x.probe_json);
+}

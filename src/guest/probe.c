@@ -16,6 +16,12 @@
 #include <unistd.h>
 
 #define FILTER_FUNCS "/sys/kernel/tracing/available_filter_functions"
+/* fentry/fexit costs a copy of the object per function, loaded and
+ * verified (~0.4 s under TCG, measured by tests/probe_loader.c; a kprobe
+ * ~0.04 s); past this much set-up time, kernel functions get kprobes, so
+ * a list of 64 names does not hold the scheduler's start for half a
+ * minute. */
+#define FENTRY_BUDGET_NS (3000 * 1000000ull)
 
 static int __attribute__((format(printf, 2, 0))) silent(enum libbpf_print_level l, const char *fmt, va_list ap)
 {
@@ -125,25 +131,37 @@ static int find_func(const struct kt_pg *g, const char *name, bool bpf)
 	return -1;
 }
 
-int kt_pg_add_kernel(struct kt_pg *g, const char *name, int task_arg)
+/* kprobe on slot's function; the slot is the cookie. */
+static int attach_kprobe(struct kt_pg *g, unsigned slot)
 {
 	struct bpf_program *kp = bpf_object__find_program_by_name(g->base, "kt_kp");
+	LIBBPF_OPTS(bpf_kprobe_opts, o, .bpf_cookie = slot);
+	struct bpf_link *l = kp ? bpf_program__attach_kprobe_opts(kp, g->func[slot].name, &o) : NULL;
+
+	if (!l)
+		return kp ? -errno : -ENOENT;
+	g->link[g->nlink++] = l;
+	return 0;
+}
+
+int kt_pg_add_kernel_how(struct kt_pg *g, const char *name, int task_arg, enum kt_pg_how how)
+{
 	struct kt_pg_func *f;
-	struct bpf_link *l;
 	unsigned slot = g->nfunc;
+	bool btf;
 	int ret;
 
 	if (find_func(g, name, false) >= 0)
 		return 0;
 	if (!traceable(g, name))
 		return kt_pg_skip(g, name, "not traceable in this kernel", 0), -ENOENT;
-	if (slot >= KT_PW_FUNCS || g->nlink >= sizeof(g->link) / sizeof(g->link[0]))
+	if (slot >= KT_PW_FUNCS || g->nlink + 2 > sizeof(g->link) / sizeof(g->link[0]))
 		return kt_pg_skip(g, name, "too many functions", 0), -ENOSPC;
 	f = &g->func[slot];
 	memset(f, 0, sizeof(*f));
 	snprintf(f->name, sizeof(f->name), "%s", name);
-	f->how = "kprobe";
-	if (!func_meta_btf(g->vmlinux, name, f)) { /* no BTF: six raw arguments */
+	btf = func_meta_btf(g->vmlinux, name, f);
+	if (!btf) { /* no BTF: six raw arguments */
 		f->meta.nargs = KT_PW_ARGS;
 		for (int i = 0; i < KT_PW_ARGS; i++)
 			snprintf(f->arg_name[i], sizeof(f->arg_name[i]), "arg%d", i);
@@ -153,16 +171,42 @@ int kt_pg_add_kernel(struct kt_pg *g, const char *name, int task_arg)
 	ret = set_meta(g, slot);
 	if (ret)
 		return kt_pg_skip(g, name, "meta", ret), ret;
-	{
-		LIBBPF_OPTS(bpf_kprobe_opts, o, .bpf_cookie = slot);
+	if (how == KT_PG_KPROBE || (how == KT_PG_AUTO && g->kprobe_only)) {
+		snprintf(f->why, sizeof(f->why), "kprobe asked for");
+	} else if (!btf) {
+		snprintf(f->why, sizeof(f->why), "no BTF signature for fentry");
+	} else if (how == KT_PG_AUTO && g->fentry_ns >= FENTRY_BUDGET_NS) {
+		snprintf(f->why, sizeof(f->why), "fentry set-up budget spent (%llu s)",
+			 (unsigned long long)(FENTRY_BUDGET_NS / 1000000000u));
+	} else {
+		uint64_t t0 = kt_now_ns();
 
-		l = bpf_program__attach_kprobe_opts(kp, name, &o);
+		/* fentry/fexit: the arguments typed, and fexit sees the fields
+		 * again on the way out.  The kernel refuses some functions
+		 * (variadic, struct arguments by value, notrace, the BPF deny
+		 * list): those fall back to a kprobe, and the report says why. */
+		ret = kt_pg_attach_trace(g, slot, 0, name);
+		g->fentry_ns += kt_now_ns() - t0;
+		if (!ret) {
+			f->how = "fentry/fexit";
+			g->nfunc++;
+			return 0;
+		}
+		snprintf(f->why, sizeof(f->why), "fentry refused: %s", strerror(-ret));
+		if (how == KT_PG_FENTRY)
+			return kt_pg_skip(g, name, "fentry/fexit", ret), ret;
 	}
-	if (!l)
-		return ret = -errno, kt_pg_skip(g, name, "kprobe", ret), ret;
-	g->link[g->nlink++] = l;
+	f->how = "kprobe";
+	ret = attach_kprobe(g, slot);
+	if (ret)
+		return kt_pg_skip(g, name, "kprobe", ret), ret;
 	g->nfunc++;
 	return 0;
+}
+
+int kt_pg_add_kernel(struct kt_pg *g, const char *name, int task_arg)
+{
+	return kt_pg_add_kernel_how(g, name, task_arg, KT_PG_AUTO);
 }
 
 static int map_fd(struct bpf_object *o, const char *name)
@@ -202,7 +246,8 @@ static int load_base(struct kt_pg *g)
 	return 0;
 }
 
-/* The scheduler-exit function the trigger hangs on. */
+/* The scheduler-exit function the trigger hangs on; 1: the kernel has
+ * none (no sched_ext). */
 static int attach_trigger(struct kt_pg *g)
 {
 	static const char *const names[] = { "scx_ops_exit_kind", "scx_exit" };
@@ -220,44 +265,50 @@ static int attach_trigger(struct kt_pg *g)
 		snprintf(g->trigger_fn, sizeof(g->trigger_fn), "%s", names[i]);
 		return 0;
 	}
-	return fail(g, "no scheduler-exit function (scx_ops_exit_kind, scx_exit) to trigger on"), -ENOENT;
+	return 1;
 }
 
 static const char *const bridge_ops[] = { "select_cpu", "enqueue", "dequeue", "dispatch", "running",
 					  "stopping", "tick", "set_cpumask", "enable" };
 
-struct kt_pg *kt_pg_start(const char *list)
+struct kt_pg *kt_pg_new(void)
 {
 	struct kt_pg *g = calloc(1, sizeof(*g));
-	int ret;
 
 	if (!g)
 		return NULL;
 	g->t0 = kt_now_ns();
+	g->state_fd = g->calls_fd = g->meta_fd = -1;
 	libbpf_set_print(silent);
-	ret = kt_probe_list_parse(list, &g->want);
+	return g;
+}
+
+int kt_pg_setup(struct kt_pg *g, const char *list)
+{
+	int ret = kt_probe_list_parse(list, &g->want);
+
 	if (ret)
-		fail(g, "the probe list does not parse (%s)", strerror(-ret));
-	if (!ret && kt_read_file(FILTER_FUNCS, &g->traceable)) {
+		return fail(g, "the probe list does not parse (%s)", strerror(-ret)), ret;
+	if (kt_read_file(FILTER_FUNCS, &g->traceable)) {
 		g->traceable_is_kallsyms = true;
 		if (kt_read_file("/proc/kallsyms", &g->traceable))
-			fail(g, "neither %s nor /proc/kallsyms is readable", FILTER_FUNCS), ret = -ENOENT;
+			return fail(g, "neither %s nor /proc/kallsyms is readable", FILTER_FUNCS), -ENOENT;
 	}
-	if (!ret) {
-		g->vmlinux = btf__load_vmlinux_btf();
-		if (!g->vmlinux)
-			g->vmlinux = NULL; /* kprobes still work: raw arguments */
-		ret = load_base(g);
-	}
+	g->vmlinux = btf__load_vmlinux_btf(); /* NULL: kprobes still work, raw arguments */
+	ret = load_base(g);
 	if (!ret)
 		ret = attach_trigger(g);
-	for (unsigned i = 0; !ret && i < g->want.n; i++)
+	if (ret == 1 && !g->trigger_optional)
+		return fail(g, "no scheduler-exit function (scx_ops_exit_kind, scx_exit) to trigger on"), -ENOENT;
+	if (ret < 0)
+		return ret;
+	for (unsigned i = 0; i < g->want.n; i++)
 		if (!g->want.bpf[i])
 			kt_pg_add_kernel(g, g->want.name[i], -1);
 	/* The callbacks' kernel callers too, before the scheduler starts:
 	 * enabling it enqueues every task, and a task stalled from then on
 	 * has no later call.  They run for sched_ext tasks only. */
-	for (size_t i = 0; !ret && i < sizeof(bridge_ops) / sizeof(bridge_ops[0]); i++) {
+	for (size_t i = 0; g->trigger_fn[0] && !g->no_bridge && i < sizeof(bridge_ops) / sizeof(bridge_ops[0]); i++) {
 		const struct kt_probe_bridge *b = kt_probe_bridge_of(bridge_ops[i]);
 
 		for (int k = 0; b && b->callers[k]; k++)
@@ -266,7 +317,63 @@ struct kt_pg *kt_pg_start(const char *list)
 				break;
 			}
 	}
-	if (ret) {
+	return 0;
+}
+
+bool kt_pg_triggered(const struct kt_pg *g)
+{
+	struct kt_pw_state s;
+	__u32 z = 0;
+
+	return g && g->state_fd >= 0 && !bpf_map_lookup_elem(g->state_fd, &z, &s) && s.frozen;
+}
+
+int kt_pg_last_call(const struct kt_pg *g, const char *name, uint32_t cur_pid, struct kt_pw_call *out)
+{
+	struct kt_pw_key k, next;
+	struct kt_pw_call c;
+	unsigned guard = 0;
+	void *prev = NULL;
+	bool found = false;
+	int slot = -1;
+
+	for (unsigned i = 0; i < g->nfunc && slot < 0; i++)
+		if (!strcmp(g->func[i].name, name))
+			slot = (int)i;
+	if (slot < 0 || g->calls_fd < 0)
+		return -ENOENT;
+	while (!bpf_map_get_next_key(g->calls_fd, prev, &next) && guard++ < 2 * KT_PW_CALLS) {
+		k = next;
+		prev = &k;
+		if (next.func != (__u32)slot || bpf_map_lookup_elem(g->calls_fd, &next, &c) || c.cur_pid != cur_pid)
+			continue;
+		if (!found || c.ts > out->ts)
+			*out = c;
+		found = true;
+	}
+	return found ? 0 : -ENOENT;
+}
+
+int kt_pg_kprobe_support(char *why, size_t len)
+{
+	static const char *const ev[] = { "/sys/bus/event_source/devices/kprobe/type",
+					  "/sys/kernel/tracing/kprobe_events",
+					  "/sys/kernel/debug/tracing/kprobe_events" };
+
+	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		if (!access(ev[i], F_OK))
+			return 0;
+	snprintf(why, len, "this kernel has no kprobe support (no %s, no tracefs kprobe_events)", ev[0]);
+	return -EOPNOTSUPP;
+}
+
+struct kt_pg *kt_pg_start(const char *list)
+{
+	struct kt_pg *g = kt_pg_new();
+
+	if (!g)
+		return NULL;
+	if (kt_pg_setup(g, list)) {
 		kt_pg_report(g, "attach_failed", g->error);
 		kt_pg_finish(g);
 		return NULL;

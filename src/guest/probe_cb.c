@@ -82,9 +82,9 @@ static void cb_meta(struct kt_pg *g, const struct btf *pb, const char *name, str
 	}
 }
 
-/* fentry/fexit on one target: a BPF program (prog_fd >= 0) or a kernel
+/* fentry/fexit on one target: a BPF program (prog_fd > 0) or a kernel
  * function (prog_fd 0). */
-static int attach_trace(struct kt_pg *g, unsigned slot, int prog_fd, const char *name)
+int kt_pg_attach_trace(struct kt_pg *g, unsigned slot, int prog_fd, const char *name)
 {
 	struct bpf_object *o;
 	struct bpf_program *p, *fe, *fx;
@@ -171,7 +171,23 @@ static struct btf *prog_btf(int fd, struct kt_pg_func *f)
 	return b;
 }
 
-static void attach_callbacks(struct kt_pg *g)
+/* A sched_ext callback: a struct_ops program of sched_ext_ops, a type
+ * of vmlinux (a host may run others: TCP congestion control, a module's
+ * ops).  A kernel that does not say (attach_btf_id 0, before 6.0) is
+ * taken to run sched_ext's only. */
+static bool is_scx_prog(const struct kt_pg *g, const struct bpf_prog_info *info)
+{
+	const struct btf_type *t;
+
+	if (info->type != BPF_PROG_TYPE_STRUCT_OPS)
+		return false;
+	if (!info->attach_btf_id || !g->vmlinux)
+		return true;
+	t = btf__type_by_id(g->vmlinux, info->attach_btf_id);
+	return t && !strcmp(btf__name_by_offset(g->vmlinux, t->name_off), "sched_ext_ops");
+}
+
+void kt_pg_attach_callbacks(struct kt_pg *g)
 {
 	__u32 id = 0;
 	unsigned ncb = 0;
@@ -186,8 +202,7 @@ static void attach_callbacks(struct kt_pg *g)
 
 		if (fd < 0)
 			continue;
-		if (g->nfunc >= KT_PW_FUNCS || bpf_obj_get_info_by_fd(fd, &info, &len) ||
-		    info.type != BPF_PROG_TYPE_STRUCT_OPS) {
+		if (g->nfunc >= KT_PW_FUNCS || bpf_obj_get_info_by_fd(fd, &info, &len) || !is_scx_prog(g, &info)) {
 			close(fd);
 			continue;
 		}
@@ -207,7 +222,7 @@ static void attach_callbacks(struct kt_pg *g)
 		btf__free(pb);
 		ret = bpf_map_update_elem(g->meta_fd, &(__u32){ g->nfunc }, &f->meta, BPF_ANY) ? -errno : 0;
 		if (!ret)
-			ret = attach_trace(g, g->nfunc, fd, f->name);
+			ret = kt_pg_attach_trace(g, g->nfunc, fd, f->name);
 		close(fd);
 		if (ret) {
 			kt_pg_skip(g, f->name, "fentry/fexit", ret);
@@ -224,6 +239,8 @@ static void attach_callbacks(struct kt_pg *g)
 					break;
 		}
 	}
+	if (g->quiet)
+		return;
 	printf("KTSTR_PROBE phase B: %u BPF callbacks, %u functions in all%s%s\n", ncb, g->nfunc,
 	       g->skipped.len ? "; skipped: " : "", g->skipped.len ? g->skipped.data : "");
 	fflush(stdout);
@@ -251,7 +268,7 @@ void kt_pg_sched_up(struct kt_pg *g)
 {
 	if (!g)
 		return;
-	attach_callbacks(g);
+	kt_pg_attach_callbacks(g);
 	if (!pthread_create(&g->poller, NULL, poll_trigger, g))
 		g->polling = true;
 }
@@ -264,15 +281,15 @@ void kt_pg_finish(struct kt_pg *g)
 		g->stop = true;
 		pthread_join(g->poller, NULL);
 	}
-	if (!g->sent) {
-		struct kt_pw_state s;
-		__u32 z = 0;
+	if (!g->sent)
+		kt_pg_report(g, kt_pg_triggered(g) ? "triggered" : "not_triggered", NULL);
+	kt_pg_free(g);
+}
 
-		if (g->state_fd > 0 && !bpf_map_lookup_elem(g->state_fd, &z, &s) && s.frozen)
-			kt_pg_report(g, "triggered", NULL);
-		else
-			kt_pg_report(g, "not_triggered", NULL);
-	}
+void kt_pg_free(struct kt_pg *g)
+{
+	if (!g)
+		return;
 	for (unsigned i = 0; i < g->nlink; i++)
 		bpf_link__destroy(g->link[i]);
 	for (unsigned i = 0; i < g->nobj; i++)

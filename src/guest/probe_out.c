@@ -175,24 +175,22 @@ static json_t *funcs_json(const struct kt_pg *g)
 		for (unsigned j = 0; j < f->meta.nargs && j < KT_PW_ARGS; j++)
 			json_array_append_new(args, json_pack("{s:s,s:s}", "name", f->arg_name[j], "kind",
 							      kt_probe_arg_kind_name((enum kt_probe_arg)f->meta.kind[j])));
-		json_array_append_new(a, json_pack("{s:s,s:b,s:s,s:s,s:s,s:o}", "name", f->name, "bpf", f->bpf, "how",
-						   f->how ? f->how : "", "line", f->line, "op", f->op, "args", args));
+		json_array_append_new(a, json_pack("{s:s,s:b,s:s,s:s,s:s,s:s,s:o}", "name", f->name, "bpf", f->bpf,
+						   "how", f->how ? f->how : "", "why", f->why, "line", f->line, "op",
+						   f->op, "args", args));
 	}
 	return a;
 }
 
-void kt_pg_report(struct kt_pg *g, const char *status, const char *error)
+char *kt_pg_report_json(struct kt_pg *g, const char *status, const char *error)
 {
 	struct kt_pw_state s = { 0 };
 	__u32 z = 0;
 	json_t *o;
 	char *txt;
 	unsigned total = 0;
-	int pid = 0;
 
-	if (__atomic_exchange_n(&g->sent, true, __ATOMIC_ACQ_REL))
-		return;
-	if (g->state_fd > 0)
+	if (g->state_fd >= 0)
 		bpf_map_lookup_elem(g->state_fd, &z, &s);
 	o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "status", status, "error", error ? error : "", "trigger_fn",
 		      g->trigger_fn, "skipped", g->skipped.data ? g->skipped.data : "", "elapsed_ms",
@@ -202,38 +200,50 @@ void kt_pg_report(struct kt_pg *g, const char *status, const char *error)
 	if (s.frozen) {
 		const struct kt_pw_trigger *t = &s.trig;
 		char comm[17], cur[17];
+		json_t *calls;
 
 		memcpy(comm, t->comm, 16);
 		memcpy(cur, t->cur_comm, 16);
 		comm[16] = cur[16] = '\0';
-		pid = (int)t->pid;
 		json_object_set_new(o, "trigger",
-				    json_pack("{s:o,s:i,s:s,s:i,s:s,s:o,s:I,s:i,s:o}", "ts", u64j(t->ts), "pid", pid, "comm", comm, "cur_pid",
-					      (int)t->cur_pid, "cur_comm", cur, "kind", u64j(t->kind), "exit_code",
-					      (json_int_t)t->exit_code, "cpu", (int)t->cpu, "stack", stack_json(t)));
-		{
-			json_t *calls = calls_json(g, t->task, &total);
+				    json_pack("{s:o,s:i,s:s,s:i,s:s,s:o,s:I,s:i,s:o}", "ts", u64j(t->ts), "pid", (int)t->pid,
+					      "comm", comm, "cur_pid", (int)t->cur_pid, "cur_comm", cur, "kind",
+					      u64j(t->kind), "exit_code", (json_int_t)t->exit_code, "cpu", (int)t->cpu,
+					      "stack", stack_json(t)));
+		calls = calls_json(g, t->task, &total);
+		if (!json_array_size(calls)) {
+			uint64_t other = last_cb_task(g);
 
-			if (!json_array_size(calls)) {
-				uint64_t other = last_cb_task(g);
-
-				if (other) {
-					json_decref(calls);
-					calls = calls_json(g, other, &total);
-					json_object_set_new(o, "shown", json_string("task_of_last_callback"));
-				}
+			if (other) {
+				json_decref(calls);
+				calls = calls_json(g, other, &total);
+				json_object_set_new(o, "shown", json_string("task_of_last_callback"));
 			}
-			json_object_set_new(o, "calls", calls);
 		}
+		json_object_set_new(o, "calls", calls);
 	}
 	json_object_set_new(o, "records", json_integer(total));
 	txt = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return txt;
+}
+
+void kt_pg_report(struct kt_pg *g, const char *status, const char *error)
+{
+	struct kt_pw_state s = { 0 };
+	__u32 z = 0;
+	char *txt;
+
+	if (__atomic_exchange_n(&g->sent, true, __ATOMIC_ACQ_REL) || g->quiet)
+		return;
+	txt = kt_pg_report_json(g, status, error);
 	if (txt && strlen(txt) <= KT_PROBE_REPORT_MAX)
 		kt_shm_send(KT_MSG_REPRO_PROBE, txt, strlen(txt));
-	printf("KTSTR_PROBE status=%s%s%s trigger_pid=%d records=%u calls=%llu cost_ns=%llu\n", status,
-	       error ? " error=" : "", error ? error : "", pid, total, (unsigned long long)s.calls,
+	if (g->state_fd >= 0)
+		bpf_map_lookup_elem(g->state_fd, &z, &s);
+	printf("KTSTR_PROBE status=%s%s%s trigger_pid=%d calls=%llu cost_ns=%llu\n", status, error ? " error=" : "",
+	       error ? error : "", s.frozen ? (int)s.trig.pid : 0, (unsigned long long)s.calls,
 	       (unsigned long long)s.cost_ns);
 	fflush(stdout);
 	free(txt);
-	json_decref(o);
 }

@@ -19,6 +19,7 @@ struct kt_repro {
 	/* The rendered section, and its status word for the sidecar. */
 	struct kbuf section;
 	char status[32];
+	bool host;                   /* probed on this host (`ktstr run --repro`), not a VM */
 };
 
 /* Pure: does this failed outcome get a second VM?  A sched_ext
@@ -47,8 +48,10 @@ void kt_repro_free(struct kt_repro *x);
 /* Pure (repro_render.c): render a probe run into the section text.
  * json: the guest's report (NULL/empty: none came); vmlinux: for
  * file:line of kernel functions (NULL: none); wall_s, exit: the probe
- * VM's.  Sets status ("reproduced", "did_not_reproduce",
- * "attach_failed", "timed_out", "crashed", "no_report"). */
+ * VM's (x->host: the host run's; exit unused).  Sets status
+ * ("reproduced", "did_not_reproduce", "attach_failed", "timed_out",
+ * "crashed", "no_report"; a host run: "no_exit_seen" for not
+ * triggered). */
 void kt_repro_render(const struct kt_repro *x, const char *vmlinux, double wall_s, enum vm_exit exit,
 		     struct kbuf *out, char *status, size_t slen);
 

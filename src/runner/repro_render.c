@@ -14,7 +14,7 @@
 #define MAX_CALLS 256
 
 struct fn {
-	char name[KT_PROBE_NAME_MAX], how[16], line[160], arg[KT_PW_ARGS][24], kind[KT_PW_ARGS][24];
+	char name[KT_PROBE_NAME_MAX], how[16], why[96], line[160], arg[KT_PW_ARGS][24], kind[KT_PW_ARGS][24];
 	bool bpf;
 	unsigned nargs;
 };
@@ -121,6 +121,7 @@ static unsigned read_funcs(json_t *a, struct fn *fs, const char *vmlinux)
 		memset(f, 0, sizeof(*f));
 		str(o, "name", f->name, sizeof(f->name));
 		str(o, "how", f->how, sizeof(f->how));
+		str(o, "why", f->why, sizeof(f->why));
 		str(o, "line", f->line, sizeof(f->line));
 		f->bpf = json_is_true(json_object_get(o, "bpf"));
 		f->nargs = json_array_size(args) < KT_PW_ARGS ? (unsigned)json_array_size(args) : KT_PW_ARGS;
@@ -174,16 +175,35 @@ static void section_tail(struct kbuf *out, const char *title, const struct kbuf 
 	}
 }
 
+/* "probes: N functions (...)": how each kind was attached, which kernel
+ * functions got a kprobe instead of fentry and why (the kernel refused
+ * it, or the loader's set-up budget was spent), and what could not be
+ * probed at all. */
+static void probes_line(struct kbuf *out, const struct fn *fs, unsigned nf, const char *skipped)
+{
+	unsigned ncb = 0, nfe = 0;
+
+	for (unsigned i = 0; i < nf; i++) {
+		ncb += fs[i].bpf;
+		nfe += !fs[i].bpf && !strncmp(fs[i].how, "fentry", 6);
+	}
+	kt_kbuf_printf(out, "  probes: %u functions (%u BPF callbacks by fentry/fexit, %u kernel by fentry/fexit, %u kernel by kprobe)",
+		       nf, ncb, nfe, nf - ncb - nfe);
+	for (unsigned i = 0, k = 0; i < nf; i++)
+		if (!fs[i].bpf && !strncmp(fs[i].how, "kprobe", 6) && !strncmp(fs[i].why, "fentry ", 7))
+			kt_kbuf_printf(out, "%s%s (%s)", k++ ? ", " : "; kprobe instead of fentry: ", fs[i].name,
+				       fs[i].why + (strncmp(fs[i].why, "fentry refused: ", 16) ? 7 : 16));
+	kt_kbuf_printf(out, "%s%s\n", skipped[0] ? "; not probed: " : "", skipped);
+}
+
 static void reproduced(struct kbuf *out, json_t *j, const char *vmlinux)
 {
 	struct fn *fs = calloc(KT_PROBE_MAX_FUNCS, sizeof(*fs));
 	json_t *t = json_object_get(j, "trigger"), *cost = json_object_get(j, "cost");
 	char comm[17], cur[17], kind[32], fn[KT_PROBE_NAME_MAX], skipped[600];
-	unsigned nf = fs ? read_funcs(json_object_get(j, "funcs"), fs, vmlinux) : 0, ncb = 0;
+	unsigned nf = fs ? read_funcs(json_object_get(j, "funcs"), fs, vmlinux) : 0;
 	uint64_t ncalls = u64(cost, "calls"), ns = u64(cost, "ns");
 
-	for (unsigned i = 0; i < nf; i++)
-		ncb += fs[i].bpf;
 	str(t, "comm", comm, sizeof(comm));
 	str(t, "cur_comm", cur, sizeof(cur));
 	str(j, "trigger_fn", fn, sizeof(fn));
@@ -194,8 +214,7 @@ static void reproduced(struct kbuf *out, json_t *j, const char *vmlinux)
 	kt_kbuf_printf(out, "  triggering task: pid %" JSON_INTEGER_FORMAT " (%s); current task pid %" JSON_INTEGER_FORMAT " (%s)\n",
 		       json_integer_value(json_object_get(t, "pid")), comm, json_integer_value(json_object_get(t, "cur_pid")),
 		       cur);
-	kt_kbuf_printf(out, "  probes: %u functions (%u BPF callbacks by fentry/fexit, %u kernel by kprobe)%s%s\n", nf,
-		       ncb, nf - ncb, skipped[0] ? "; not probed: " : "", skipped);
+	probes_line(out, fs, nf, skipped);
 	if (ncalls)
 		kt_kbuf_printf(out, "  probe cost: %" PRIu64 " calls recorded, %.1f us per call on average (measured in BPF)\n",
 			       ncalls, (double)ns / (double)ncalls / 1000.0);
@@ -226,6 +245,22 @@ static void reproduced(struct kbuf *out, json_t *j, const char *vmlinux)
 	free(fs);
 }
 
+/* A host run the scheduler did not exit in: what was probed and how
+ * much it saw. */
+static void not_triggered_host(struct kbuf *out, json_t *j)
+{
+	struct fn *fs = calloc(KT_PROBE_MAX_FUNCS, sizeof(*fs));
+	unsigned nf = fs ? read_funcs(json_object_get(j, "funcs"), fs, NULL) : 0;
+	char skipped[600];
+
+	str(j, "skipped", skipped, sizeof(skipped));
+	kt_kbuf_printf(out, "  no scheduler exit seen: probes attached to %u function%s, %" PRIu64
+			    " probe calls recorded, no sched_ext scheduler exited with an error\n",
+		       nf, nf == 1 ? "" : "s", u64(json_object_get(j, "cost"), "calls"));
+	probes_line(out, fs, nf, skipped);
+	free(fs);
+}
+
 void kt_repro_render(const struct kt_repro *x, const char *vmlinux, double wall_s, enum vm_exit exit,
 		     struct kbuf *out, char *status, size_t slen)
 {
@@ -240,6 +275,9 @@ void kt_repro_render(const struct kt_repro *x, const char *vmlinux, double wall_
 	} else if (st && !strcmp(st, "attach_failed")) {
 		snprintf(status, slen, "attach_failed");
 		kt_kbuf_printf(out, "  probes could not attach: %s\n", err[0] ? err : "(no reason given)");
+	} else if (st && !strcmp(st, "not_triggered") && x->host) {
+		snprintf(status, slen, "no_exit_seen");
+		not_triggered_host(out, j);
 	} else if (st && !strcmp(st, "not_triggered")) {
 		snprintf(status, slen, "did_not_reproduce");
 		kt_kbuf_printf(out, "  did not reproduce: the scheduler did not exit with an error in the probe run "
@@ -254,9 +292,19 @@ void kt_repro_render(const struct kt_repro *x, const char *vmlinux, double wall_
 		snprintf(status, slen, "no_report");
 		kt_kbuf_printf(out, "  no probe report: the probe VM ended (%s) without one\n", kt_vm_exit_name(exit));
 	}
-	kt_kbuf_printf(out, "  repro VM duration: %.1fs\n", wall_s);
-	section_tail(out, "scheduler log", &x->sched_tail);
-	section_tail(out, "sched_ext dump", &x->dump_tail);
-	section_tail(out, "kernel log", &x->kmsg_tail);
+	if (x->host) { /* the tails are the VM's; on a host, what was kept */
+		kt_kbuf_printf(out, "  probed run on this host: %.1fs\n", wall_s);
+		if (x->sched_tail.len)
+			section_tail(out, "scheduler log", &x->sched_tail);
+		if (x->dump_tail.len)
+			section_tail(out, "sched_ext dump", &x->dump_tail);
+		if (x->kmsg_tail.len)
+			section_tail(out, "kernel log", &x->kmsg_tail);
+	} else {
+		kt_kbuf_printf(out, "  repro VM duration: %.1fs\n", wall_s);
+		section_tail(out, "scheduler log", &x->sched_tail);
+		section_tail(out, "sched_ext dump", &x->dump_tail);
+		section_tail(out, "kernel log", &x->kmsg_tail);
+	}
 	json_decref(j);
 }

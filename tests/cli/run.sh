@@ -170,6 +170,31 @@ if need_kernel "--retries VM run"; then
 	fi
 fi
 
+# --- ktstr run --repro: auto-repro probes on this host (bare metal) --------
+expect "run help lists --repro" 0 "^ +--repro " "$K" run --help
+expect "run help lists --probe-stack" 0 "^ +--probe-stack " "$K" run --help
+expect "run: --probe-stack without --repro is rejected" 2 "^ktstr run: --probe-stack needs --repro$" \
+	"$K" run --probe-stack do_nanosleep steady
+expect "run: a bad --probe-stack list is rejected" 2 "^ktstr: --probe-stack 'a b,': not a list" \
+	"$K" run --repro --probe-stack 'a b,' steady
+# The probes themselves, when this host can take them (root, BPF, kprobes);
+# when it cannot, the one line saying why, and the rest skipped with it.
+"$K" run --repro --probe-stack do_nanosleep --duration 1 steady >"$TMP/out" 2>"$TMP/err" </dev/null
+rc=$?
+why=$(sed -n 's/^ktstr run: --repro: \(cannot probe on this host: .*\|needs root.*\)$/\1/p' "$TMP/err")
+if [ "$rc" = 1 ] && [ -n "$why" ]; then
+	ok "run --repro: this host cannot probe, said in one line ($(wc -l <"$TMP/err") line)"
+	skip "run --repro: probes on this host, section or status" "$why"
+	skip "run --repro: an unknown function alone is bad input" "$why"
+else
+	expect_grep "run --repro: probes on this host, section or status" \
+		'^  (no scheduler exit seen: probes attached to [0-9]+ function|reproduced: scheduler exit)'
+	expect "run --repro: an unknown function alone is bad input" 2 \
+		"^ktstr run: --probe-stack: none of the 1 function can be probed" \
+		"$K" run --repro --probe-stack no_such_function_ktstr --duration 1 steady
+fi
+# In a VM, where the 6.12 kernel has kprobes and sched_ext: tests/cli/repro.sh.
+
 # stats / compare / report / man page: tests/cli/report.sh (make clitest runs it).
 
 done_testing
