@@ -17,8 +17,14 @@
  *
  * .bss (written at run time by the loader or by the host through guest
  * memory; the order below is the ABI, offsets in bytes):
- *   0 stall       ops.dispatch() returns at once: queued tasks never run
- *                 and the kernel's watchdog ejects the scheduler
+ *   0 stall       ops.dispatch() returns at once and nothing bypasses it:
+ *                 ops.select_cpu() dispatches no waking task to an idle
+ *                 CPU and SCX_OPS_ENQ_LAST sends a CPU's last task back
+ *                 through ops.enqueue() when its slice ends, so within
+ *                 one slice no task runs and the kernel's watchdog ejects
+ *                 the scheduler, whatever the load (without both, tasks
+ *                 that always find an idle CPU, or never leave theirs,
+ *                 ran through the stall)
  *   4 crash       ops.dispatch() calls scx_bpf_error()
  *   8 degrade_rt  like degrade, switched on at run time
  *  12 degrade_cnt, 16 slow_cnt  counters of the skipping knobs
@@ -71,6 +77,25 @@ static s32 scatter_cpu(struct task_struct *p)
 	scx_bpf_put_cpumask(online);
 	if ((u32)cpu >= nr || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 		return -1;
+	return cpu;
+}
+
+/*
+ * What the kernel does without ops.select_cpu() (a waking task that finds
+ * an idle CPU goes straight to its local DSQ), unless stalled or crashing:
+ * then every task waits in the shared DSQ for the dispatch that never
+ * comes.
+ */
+s32 BPF_STRUCT_OPS(ktstr_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	bool idle = false;
+	s32 cpu;
+
+	if (stall || crash)
+		return prev_cpu;
+	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &idle);
+	if (idle)
+		ktstr_insert(p, SCX_DSQ_LOCAL, 0);
 	return cpu;
 }
 
@@ -140,9 +165,11 @@ void BPF_STRUCT_OPS(ktstr_exit, struct scx_exit_info *ei)
 }
 
 SCX_OPS_DEFINE(ktstr_ops,
+	       .select_cpu	= (void *)ktstr_select_cpu,
 	       .enqueue		= (void *)ktstr_enqueue,
 	       .dispatch	= (void *)ktstr_dispatch,
 	       .init		= (void *)ktstr_init,
 	       .exit		= (void *)ktstr_exit,
+	       .flags		= SCX_OPS_ENQ_LAST,
 	       .timeout_ms	= 20000,
 	       .name		= "ktstr");
