@@ -77,6 +77,13 @@ static void usage(FILE *f, const char *argv0, const char *what)
 		"                       scheduler's callbacks, and --probe-stack's functions)\n"
 		"      --probe-stack F1,F2|FILE  kernel functions to probe with --repro: a list,\n"
 		"                       or a file (a saved dump or stack trace) to take them from\n"
+		"      --perf-mode      performance mode: vCPU threads pinned to host CPUs (each guest\n"
+		"                       LLC on a host LLC of its own, locked against other runs),\n"
+		"                       SCHED_FIFO, a service CPU for the monitor, hugepage-backed\n"
+		"                       guest memory bound to its host node; what the host lacks is\n"
+		"                       warned about once (docs/performance.md)\n"
+		"      --cpu-cap N      use at most N host CPUs per VM (with --perf-mode: vCPUs and\n"
+		"                       the service CPU; without: the vCPU threads share N CPUs)\n"
 		"  -v, --verbose        stream guest consoles to stderr, debug messages\n"
 		"  -h, --help           this help\n"
 		"Exit status: 0 all passed, 1 a %s failed, 2 bad input.\n",
@@ -188,6 +195,7 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		{ "retries", required_argument, 0, 'R' },  { "watchdog-timeout", required_argument, 0, 'W' },
 		{ "no-auto-repro", no_argument, 0, 'N' }, { "repro", no_argument, 0, 'X' },
 		{ "probe-stack", required_argument, 0, 'Y' },
+		{ "perf-mode", no_argument, 0, 'F' },	  { "cpu-cap", required_argument, 0, 'c' },
 		{ 0 },
 	};
 	struct kt_run_opts o = { .jobs = 0 }; /* 0: fit the host (runner/jobs.h) */
@@ -250,6 +258,8 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		case 'N': o.no_auto_repro = true; break;
 		case 'X': repro = true; break;
 		case 'Y': probe_arg = optarg; break;
+		case 'F': o.perf_mode = true; break;
+		case 'c': if (parse_uint("--cpu-cap", optarg, 1, 512, &o.cpu_cap)) return 2; break;
 		case 'W':
 			if (parse_uint("--watchdog-timeout", optarg, 0, 30, &o.watchdog_timeout_s))
 				return 2;
