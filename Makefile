@@ -346,6 +346,7 @@ clitest: all mancheck
 	tests/cli/verifier.sh $(BUILD)
 	tests/cli/interrupt.sh $(BUILD)
 	tests/cli/detect.sh $(BUILD)
+	tests/cli/perf.sh $(BUILD)
 
 # docs/ktstr.1 renders without groff warnings (skipped without groff).
 mancheck:

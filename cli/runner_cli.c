@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "runner/report_out.h"
 #include "runner/shard.h"
+#include "runner/jobs.h"
 #include "gauntlet/gauntlet.h"
 #include "guest/guest.h"
 #include "probe/probe.h"
@@ -28,7 +29,9 @@ static void usage(FILE *f, const char *argv0, const char *what)
 		"contains it, or with a leading ^ starts with the rest (several filters: any of\n"
 		"them; \"all\" selects everything).\n\n"
 		"  -l, --list           list the %ss (name, topology, duration) and exit\n"
-		"  -j, --jobs N         run N VMs in parallel (default 1)\n"
+		"  -j, --jobs N         run N VMs in parallel (default: $KTSTR_JOBS, else as many\n"
+		"                       as this host's CPUs hold vCPUs, at least 1; warns when N\n"
+		"                       runs over 2 vCPUs per host CPU: guest time stretches)\n"
 		"  -k, --kernel P|KEY   kernel: bzImage path, build tree, cache dir or cache key\n"
 		"                       (default: $KTSTR_KERNEL, else the newest cached kernel)\n"
 		"      --vmm V          qemu | kvm | auto (default auto)\n"
@@ -74,6 +77,13 @@ static void usage(FILE *f, const char *argv0, const char *what)
 		"                       scheduler's callbacks, and --probe-stack's functions)\n"
 		"      --probe-stack F1,F2|FILE  kernel functions to probe with --repro: a list,\n"
 		"                       or a file (a saved dump or stack trace) to take them from\n"
+		"      --perf-mode      performance mode: vCPU threads pinned to host CPUs (each guest\n"
+		"                       LLC on a host LLC of its own, locked against other runs),\n"
+		"                       SCHED_FIFO, a service CPU for the monitor, hugepage-backed\n"
+		"                       guest memory bound to its host node; what the host lacks is\n"
+		"                       warned about once (docs/performance.md)\n"
+		"      --cpu-cap N      use at most N host CPUs per VM (with --perf-mode: vCPUs and\n"
+		"                       the service CPU; without: the vCPU threads share N CPUs)\n"
 		"  -v, --verbose        stream guest consoles to stderr, debug messages\n"
 		"  -h, --help           this help\n"
 		"Exit status: 0 all passed, 1 a %s failed, 2 bad input.\n",
@@ -185,9 +195,10 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		{ "retries", required_argument, 0, 'R' },  { "watchdog-timeout", required_argument, 0, 'W' },
 		{ "no-auto-repro", no_argument, 0, 'N' }, { "repro", no_argument, 0, 'X' },
 		{ "probe-stack", required_argument, 0, 'Y' },
+		{ "perf-mode", no_argument, 0, 'F' },	  { "cpu-cap", required_argument, 0, 'c' },
 		{ 0 },
 	};
-	struct kt_run_opts o = { .jobs = 1 };
+	struct kt_run_opts o = { .jobs = 0 }; /* 0: fit the host (runner/jobs.h) */
 	struct ktstr_scheduler override = { 0 };
 	struct kt_case *all = NULL, *sel;
 	size_t nall = 0, n = 0;
@@ -203,11 +214,16 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 	if (getenv("KTSTR_RETRIES") && *getenv("KTSTR_RETRIES") &&
 	    parse_uint("KTSTR_RETRIES", getenv("KTSTR_RETRIES"), 0, 100, &o.retries))
 		return 2;
+	if (getenv("KTSTR_JOBS") && *getenv("KTSTR_JOBS") && kt_jobs_parse(getenv("KTSTR_JOBS"), &o.jobs)) {
+		fprintf(stderr, "ktstr: KTSTR_JOBS '%s': expected a number from 1 to %d\n", getenv("KTSTR_JOBS"),
+			KT_JOBS_MAX);
+		return 2;
+	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "lj:k:t:d:vhs:a:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'l': list = true; break;
-		case 'j': if (parse_uint("--jobs", optarg, 1, 64, &o.jobs)) return 2; break;
+		case 'j': if (parse_uint("--jobs", optarg, 1, KT_JOBS_MAX, &o.jobs)) return 2; break;
 		case 'k': o.kernel = optarg; break;
 		case 'V':
 			if (kt_vm_parse_vmm(optarg, &o.vmm)) {
@@ -242,6 +258,8 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		case 'N': o.no_auto_repro = true; break;
 		case 'X': repro = true; break;
 		case 'Y': probe_arg = optarg; break;
+		case 'F': o.perf_mode = true; break;
+		case 'c': if (parse_uint("--cpu-cap", optarg, 1, 512, &o.cpu_cap)) return 2; break;
 		case 'W':
 			if (parse_uint("--watchdog-timeout", optarg, 0, 30, &o.watchdog_timeout_s))
 				return 2;

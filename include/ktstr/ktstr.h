@@ -192,6 +192,10 @@ struct ktstr_test {
 	struct ktstr_monitor monitor;
 	/* Boot the guest with KASLR (default: nokaslr). */
 	bool kaslr;
+	/* Performance mode (docs/performance.md), as --perf-mode for this
+	 * test: vCPUs pinned on host LLCs of their own, SCHED_FIFO,
+	 * hugepages where the host allows. */
+	bool perf_mode;
 	/* Auto-repro (docs/auto-repro.md): when the test fails under a
 	 * sched_ext scheduler, run it again in a second VM with BPF probes
 	 * on the crash path.  KTSTR_TEST sets it; `.auto_repro = false`

@@ -4,6 +4,8 @@
 #include "proto/shm_ring.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -484,6 +486,13 @@ void *kt_mon_thread(void *arg)
 	uint64_t last_locate = 0;
 
 	m->capture = kt_mon_cap_new(getenv("KTSTR_MON_CAPTURE"));
+	if (kt_vm_service_cpu(m->vm) >= 0) { /* performance mode: off the vCPUs' CPUs */
+		cpu_set_t s;
+
+		CPU_ZERO(&s);
+		CPU_SET((unsigned)kt_vm_service_cpu(m->vm), &s);
+		pthread_setaffinity_np(pthread_self(), sizeof(s), &s);
+	}
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	pthread_mutex_lock(&m->lock);

@@ -390,6 +390,8 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 	cfg.nested_host = t->nested;
 	cfg.kaslr = w.kaslr = t->kaslr;
 	cfg.console_to_stderr = env->verbose;
+	cfg.perf_mode = env->perf_mode || t->perf_mode;
+	cfg.cpu_cap = env->cpu_cap;
 	if (env->nested) {
 		for (unsigned i = 0; i < 2 && i < VM_MAX_DISKS; i++)
 			cfg.disks[i] = (struct vm_disk){ .path = env->nested->disk[i], .ro = env->nested->disk_ro[i] };
@@ -433,7 +435,13 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 	ret = kt_vm_run(&cfg, &hooks, &vr);
 	if (cfg.input_fd >= 0)
 		close(cfg.input_fd);
-	if (ret) {
+	if (ret && (cfg.perf_mode || cfg.cpu_cap) && (ret == -ENOSPC || ret == -EBUSY)) {
+		/* Not the test's fault, nor an infrastructure error: this host
+		 * (now) lacks the CPUs, as the reference's resource contention. */
+		out->verdict = KT_SKIP;
+		snprintf(out->reason, sizeof(out->reason), "resource contention: %s (see the error above)",
+			 ret == -EBUSY ? "host LLCs stayed held by other runs" : "the VM does not fit this host's CPUs");
+	} else if (ret) {
 		out->start_err = ret;
 		vm_error(out, "VM could not be started (%s; see the error above)", strerror(-ret));
 	} else {

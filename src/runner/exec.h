@@ -50,6 +50,9 @@ struct kt_exec_env {
 	/* KT_EXEC_LOCAL only: the host's cgroup2 root and the run's base. */
 	const char *cgroup_root, *cgroup_base;
 	bool have_cpuset;
+	/* --perf-mode (or the test's .perf_mode) and --cpu-cap N (0: none). */
+	bool perf_mode;
+	unsigned cpu_cap;
 };
 
 /* Run-wide overrides from the command line (0 / false: none). */

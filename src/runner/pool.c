@@ -4,6 +4,7 @@
 #include "runner/runner.h"
 #include "runner/emit.h"
 #include "runner/exec.h"
+#include "runner/jobs.h"
 #include "runner/local.h"
 #include "runner/prepare.h"
 #include "runner/payload_host.h"
@@ -224,6 +225,31 @@ static int resolve_all(struct pool *p, const struct kt_case *cases, const struct
 	return 0;
 }
 
+/* -j: the requested count, or (0) as many VMs as the host's CPUs hold
+ * vCPUs; one line when a request stretches guest time (runner/jobs.h). */
+static unsigned pool_jobs(const struct pool *p)
+{
+	unsigned host = kt_host_cpus_allowed(), *v, jobs = p->o->jobs, peak = 0;
+
+	if (p->o->local || p->n < 2)
+		return 1;
+	v = calloc(p->n, sizeof(*v));
+	if (!v)
+		return jobs ? jobs : 1;
+	for (size_t i = 0; i < p->n; i++)
+		v[i] = ktstr_topo_cpus(&p->jobs[i].r.topo);
+	if (!jobs) {
+		jobs = kt_jobs_fit(v, p->n, host);
+		kt_debug("runner: -j %u (%u host CPUs, the largest case %u vCPUs)", jobs, host,
+			 kt_jobs_peak_vcpus(v, p->n, 1));
+	} else if (kt_jobs_stretch(v, p->n, jobs, host, &peak)) {
+		kt_info("warning: -j %u may run %u vCPUs on %u host CPUs: guest time stretches and timing checks "
+			"may report false stalls; -j %u fits this host", jobs, peak, host, kt_jobs_fit(v, p->n, host));
+	}
+	free(v);
+	return jobs;
+}
+
 static void overrides(const struct kt_run_opts *o, struct kt_case_overrides *ov)
 {
 	const char *env_to = getenv("KTSTR_VM_TIMEOUT");
@@ -312,6 +338,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	struct kt_prep prep = { 0 };
 	struct kt_local local = { 0 };
 	char header[PATH_MAX + 640], why[512];
+	unsigned jobs;
 	int ret;
 
 	memset(sum, 0, sizeof(*sum));
@@ -336,6 +363,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 		ret = kt_payload_check_cases(cases, n);
 	if (ret)
 		goto err_jobs;
+	jobs = pool_jobs(&p); /* said before the set-up, which may take long */
 	if (o->local) {
 		char ts[32], sched[64];
 
@@ -370,7 +398,7 @@ int kt_run_tests(const struct kt_case *cases, size_t n, const struct kt_run_opts
 	p.retry_budget = o->retries ? (unsigned)(n / 10 > 2 ? n / 10 : 2) : 0;
 	p.retry_budget_total = p.retry_budget;
 	p.rep = kt_report_begin(o, n, o->local ? "bare metal" : prep.k.key[0] ? prep.k.key : prep.k.bzimage);
-	run_pool(&p, o->local ? 1 : o->jobs, header);
+	run_pool(&p, jobs, header);
 	finish(&p, sum);
 	pthread_mutex_destroy(&p.lock);
 	ret = 0;

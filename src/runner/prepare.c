@@ -283,6 +283,8 @@ void kt_prep_env(const struct kt_prep *p, const struct kt_run_opts *o, struct kt
 	env->monitor_interval_ms = o->monitor_interval_ms;
 	env->verbose = o->verbose;
 	env->capture = o->out_dir || o->junit;
+	env->perf_mode = o->perf_mode;
+	env->cpu_cap = o->cpu_cap;
 }
 
 void kt_prep_free(struct kt_prep *p)

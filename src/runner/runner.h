@@ -71,6 +71,10 @@ struct kt_run_opts {
 	 * --probe-stack LIST (probes from the start, no first failure). */
 	bool no_auto_repro;
 	const char *probe_stack;
+	/* --perf-mode: every case in performance mode (docs/performance.md);
+	 * --cpu-cap N: at most N host CPUs per VM (0: no cap). */
+	bool perf_mode;
+	unsigned cpu_cap;
 };
 
 enum kt_verdict { KT_PASS, KT_FAIL, KT_SKIP, KT_ERROR };

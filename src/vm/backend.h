@@ -65,6 +65,13 @@ struct vm_config {
 	/* kvm backend only: virtio-blk disks, the guest's /dev/vda and
 	 * /dev/vdb in order, read with pread/pwrite on the host file. */
 	struct vm_disk disks[VM_MAX_DISKS];
+	/* Performance mode (docs/performance.md, src/vm/perf.h): vCPU
+	 * threads pinned one per host CPU, guest LLCs on distinct host LLCs
+	 * (locked under the cache directory), SCHED_FIFO, a service CPU,
+	 * hugepages and mbind where available.  cpu_cap (0: none) bounds the
+	 * host CPUs used; without perf_mode the vCPU threads share that many. */
+	bool perf_mode;
+	unsigned cpu_cap;
 };
 
 /* Guest RAM of one NUMA node: the nodes' regions laid out back to back
@@ -141,6 +148,7 @@ struct vm {
 	struct kbuf vmm_log;
 	char accel[16];
 	void *priv;            /* backend state */
+	struct kt_perf *perf;  /* perf mode / --cpu-cap state (vm/perf.h), NULL: none */
 };
 
 struct vm_backend_ops {
@@ -182,6 +190,10 @@ int kt_vm_parse_vmm(const char *s, enum vm_vmm *out);
 /* Boot, stream, wait, classify.  Returns 0 when the guest ran (whatever
  * its end), -errno when it could not be started (message printed). */
 int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res);
+
+/* Performance mode: the host CPU the monitor and the VM's service
+ * threads run on, -1: none (callable from any thread while it runs). */
+int kt_vm_service_cpu(const struct vm *vm);
 
 /* kt_interrupted (util.h) set: every running kt_vm_run() stops its
  * guest and returns VM_EXIT_INTERRUPTED. */

@@ -2,6 +2,7 @@
  * the shared region, the kernel command line, output streaming, timeout
  * and exit classification. */
 #include "vm/backend.h"
+#include "vm/perf.h"
 #include "proto/guest_args.h"
 #include "util/text.h"
 
@@ -102,7 +103,8 @@ static int regions_alloc(struct vm *vm)
 		r->size = (size_t)per << 20;
 		snprintf(name, sizeof(name), "ktstr-ram-node%u", i);
 		vm->nregions = i + 1;
-		r->fd = memfd_create(name, MFD_CLOEXEC); /* the backend hands it on explicitly */
+		/* the backend hands it on explicitly */
+		r->fd = memfd_create(name, MFD_CLOEXEC | kt_perf_memfd_flags(vm->perf, r->size));
 		if (r->fd < 0)
 			return kt_err(errno, "guest RAM node %u: memfd_create", i);
 		if (ftruncate(r->fd, (off_t)r->size))
@@ -112,6 +114,7 @@ static int regions_alloc(struct vm *vm)
 			r->host = NULL;
 			return kt_err(errno, "guest RAM node %u: mmap %zu MiB", i, r->size >> 20);
 		}
+		kt_perf_bind(vm->perf, i, r->host, r->size);
 		off += r->size;
 	}
 	vm->shm_gpa = VM_SHM_GPA;
@@ -308,6 +311,7 @@ static bool panic_in_console(const struct kt_marker *panic, char *detail, size_t
 int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct vm_result *res)
 {
 	struct vm vm = { .cfg = cfg, .out_fd = { -1, -1, -1, -1 }, .log_fd = -1 };
+	struct kt_perf perf;
 	struct input in = { .open = cfg->com2_input && cfg->input_fd >= 0 };
 	char why[512];
 	uint64_t t0, deadline, last_tick = 0;
@@ -336,6 +340,12 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 		snprintf(res->detail, sizeof(res->detail), "interrupted by signal %d", (int)kt_interrupted);
 		ret = 0;
 		goto out;
+	}
+	if (cfg->perf_mode || cfg->cpu_cap) {
+		ret = kt_perf_begin(&perf, cfg, cfg->timeout_ms);
+		if (ret)
+			goto out;
+		vm.perf = &perf;
 	}
 	ret = regions_alloc(&vm);
 	if (ret)
@@ -377,6 +387,8 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 		drain_log(&vm);
 		if (vm.ops->exited(&vm, &ex, &status))
 			break;
+		if (vm.perf && !perf.applied)
+			kt_perf_apply(&perf, &vm);
 		now = kt_now_ns();
 		if (kt_interrupted) {
 			ex = VM_EXIT_INTERRUPTED;
@@ -435,5 +447,7 @@ out:
 		close(vm.log_fd);
 	kt_kbuf_free(&vm.vmm_log);
 	regions_free(&vm);
+	if (vm.perf)
+		kt_perf_end(&perf); /* the LLC locks outlive the guest's RAM */
 	return ret;
 }
