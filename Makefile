@@ -35,6 +35,8 @@ ALL_CFLAGS = $(KT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 # and the installed ktstr.pc (ktstr.pc.in) both take them from KT_LIBS.
 KT_LIBS := -lbpf -ldw -lelf -ljansson -lcrypto -lz -lpthread -lm
 LDLIBS  += $(KT_LIBS)
+# `make` alone builds everything (print-libs below is not the default).
+.DEFAULT_GOAL := all
 # For scripts that link against $(BUILD)/libktstr.a (tests/cli/payload.sh).
 print-libs:
 	@echo $(KT_LIBS)
