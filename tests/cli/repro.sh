@@ -64,12 +64,15 @@ check "run --repro: an unknown function alone is bad input (exit 2)" \
 	has '^ktstr run: --probe-stack: none of the 1 function can be probed on this kernel: no_such_fn: not traceable' "$TMP/r5"
 check "run --repro: ... and exits 2" has '^rc=2' "$TMP/r5"
 
-# 6. Under scx_ktstr, which stops dispatching 3 s after it starts and is
-#    ejected 8 s later, while the 20 s scenario runs (the probes' set-up
-#    under TCG takes seconds; a shorter watchdog can eject it before phase
-#    B): the section, with the scheduler's callbacks and kernel functions.
-"$K" shell "${SH[@]}" -s scx_ktstr -a "--stall-after 3 --timeout-ms 8000" \
-	-e "$K run --repro --probe-stack do_nanosleep --duration 20 steady" >"$TMP/r6" 2>&1
+# 6. Under scx_ktstr, stalled through its stall file once the probes are
+#    attached (the set-up under TCG takes seconds; a stall that begins
+#    before phase B stops it, since nothing runs under a stall) and ejected
+#    8 s later, while the 20 s scenario runs: the section, with the
+#    scheduler's callbacks and kernel functions.
+"$K" shell "${SH[@]}" -s scx_ktstr -a "--timeout-ms 8000" \
+	-e "$K run --repro --probe-stack do_nanosleep --duration 20 steady >/tmp/r6 2>&1 &
+	for i in \$(seq 1 600); do grep -q '^# auto-repro: probes on' /tmp/r6 && break; sleep 0.1; done
+	touch /tmp/ktstr_stall; wait; cat /tmp/r6" >"$TMP/r6" 2>&1
 check "run --repro, scx_ktstr: BPF callbacks attached" \
 	has '^# auto-repro: probes on [0-9]+ functions \([1-9][0-9]* BPF callbacks of the active sched_ext scheduler ktstr' "$TMP/r6"
 check "run --repro, scx_ktstr: the section" has '^--- auto-repro ---$' "$TMP/r6"
