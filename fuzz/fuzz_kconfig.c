@@ -52,8 +52,10 @@ static void check_line(const char *config, const char *line, size_t len)
 	kt_kconfig_get(config, name, have, sizeof(have));
 	FZ_CHECK(memchr(have, '\0', sizeof(have)), "value unterminated");
 	ret = kt_kconfig_check(config, frag, &missing);
-	if (strlen(want) >= sizeof(have) - 1)
+	if (strlen(want) >= sizeof(have) - 1) {
+		kt_strlist_free(&missing);
 		return; /* longer than a value can be read back */
+	}
 	FZ_CHECK(ret == ((unset ? !have[0] : !strcmp(have, want)) ? 0 : -ENOENT),
 		 "check of '%s' gives %d, get gives '%s'", frag, ret, have);
 	FZ_CHECK(missing.n == (ret ? 1u : 0u), "%zu missing for one line", missing.n);
