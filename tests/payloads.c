@@ -66,9 +66,9 @@ KTSTR_STEPS_TEST(payload_hackbench, spinners, hackbench_steps, .llcs = 1, .cores
 		 .timeout_s = 180, .no_spread_check = true,
 		 .desc = "hackbench (regex mode: its Time line) in a cgroup beside 2 spinners");
 
-/* fio needs System V shared memory (shmget), which a kernel without
- * CONFIG_SYSVIPC lacks (kernel/ktstr.kconfig does not ask for it): the
- * test is skipped there, saying so. */
+/* fio needs System V shared memory (shmget).  kernel/ktstr.kconfig sets
+ * CONFIG_SYSVIPC; on a user's kernel without it the test is skipped,
+ * saying so. */
 static const struct ktstr_step fio_steps[] = {
 	{ .ops = (const struct ktstr_op[]){ KTSTR_OP_RUN_PAYLOAD(fio, .cgroup = "bench", .timeout_ms = 90000),
 					     { 0 } },
