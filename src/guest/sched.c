@@ -81,19 +81,25 @@ static void describe_exit(struct kt_sched *s, int st)
 		fail(s, "scheduler %s killed by signal %d", s->path, WTERMSIG(st));
 }
 
+/* Whether the scheduler is still in charge: alive and sched_ext enabled. */
+static void check_now(struct kt_sched *s)
+{
+	char st[32];
+	int status;
+
+	if (!s->exited && waitpid(s->pid, &status, WNOHANG) == s->pid)
+		describe_exit(s, status);
+	state(st, sizeof(st));
+	if (strcmp(st, "enabled"))
+		fail(s, "sched_ext state is '%s': scheduler %s was ejected", st, s->ops);
+}
+
 static void *watch(void *arg)
 {
 	struct kt_sched *s = arg;
-	char st[32];
 
 	while (!s->stop_watch) {
-		int status;
-
-		if (!s->exited && waitpid(s->pid, &status, WNOHANG) == s->pid)
-			describe_exit(s, status);
-		state(st, sizeof(st));
-		if (strcmp(st, "enabled"))
-			fail(s, "sched_ext state is '%s': scheduler %s was ejected", st, s->ops);
+		check_now(s);
 		usleep(100000);
 	}
 	return NULL;
@@ -274,6 +280,10 @@ void kt_sched_finish(struct kt_sched *s, struct kt_result *r)
 	if (s->watching) {
 		s->stop_watch = true;
 		pthread_join(s->watcher, NULL);
+		/* Once more, now: the watcher is a task like any other, and a
+		 * scheduler that stalls every task stalls it too.  After the
+		 * ejection the scenario may end before it runs again. */
+		check_now(s);
 	}
 	if (s->failed)
 		add_failure(s, r, s->why);
