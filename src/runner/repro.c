@@ -112,6 +112,11 @@ void kt_repro_observe(const struct kt_resolved *r, const struct vm_result *vr, c
 		tail(k1.data, k1.data + k1.len, 1, KT_REPRO_TAIL_LINES, &x->dump_tail);
 		tail(k1.data, k1.data + k1.len, 0, KT_REPRO_TAIL_LINES, &x->kmsg_tail);
 	}
+	/* The dump the guest forwarded from the sched_ext_dump trace event
+	 * (it reaches COM1 only on kernels that print the event there). */
+	if (!x->dump_tail.len && out->scx_dump.len)
+		tail(out->scx_dump.data, out->scx_dump.data + out->scx_dump.len, -1, KT_REPRO_TAIL_LINES,
+		     &x->dump_tail);
 out:
 	kt_kbuf_free(&log);
 	kt_kbuf_free(&k1);
