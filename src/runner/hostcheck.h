@@ -24,10 +24,11 @@ struct kt_fail_window {
 size_t kt_fail_windows(const struct kt_result *r, uint64_t t_scen, uint64_t t_exit, const struct kt_mon_verdict *v,
 		       struct kt_fail_window *out, size_t max);
 
-/* Pure: the host starved the VM over a window — its vCPUs got under 10 %
- * of it each and waited for a host CPU at least 80 % of the time they
- * wanted one, or they were running guest tasks for at least 30 % of it
- * yet got under 10 % of that time (a stopped or swapped-out VMM). */
+/* Pure: the host starved the vCPUs of s over a window — they got under
+ * 10 % of it, waited for a host CPU at least half of it and at least 80 %
+ * of the time they wanted one, or they were running guest tasks for at
+ * least 30 % of it yet got under 10 % of that time (a stopped or
+ * swapped-out VMM).  kt_host_check() asks it of all vCPUs, then of each. */
 bool kt_host_starved(const struct kt_vcpu_share *s);
 
 /* After judging a VM run: for a FAIL whose reason has a window, make it
