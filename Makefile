@@ -371,9 +371,12 @@ KTSTR_RETRIES ?= 2
 vmtest: all
 	$(BUILD)/ktstr-tests -j $(KTSTR_JOBS) --retries $(KTSTR_RETRIES) $(KTSTR_TEST_ARGS)
 
-# Every canned scenario under EEVDF, in VMs.
+# Every canned scenario under EEVDF, in VMs; the payload scenarios (real
+# programs, thresholds from EEVDF and scx_simple baselines,
+# docs/payloads.md) under scx_simple too.
 scenariotest: all
 	$(BUILD)/ktstr scenario all -j $(KTSTR_JOBS) --retries $(KTSTR_RETRIES)
+	$(BUILD)/ktstr scenario ^payload_ --scheduler scx_simple -j $(KTSTR_JOBS) --retries $(KTSTR_RETRIES)
 
 # The whole suite from nothing: packages (idempotent), include order,
 # gcc and clang builds, the exported API, sanitized unit tests, the

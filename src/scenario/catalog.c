@@ -9,10 +9,12 @@
 const int kt_catalog_linked = 1;
 /* The other catalog files, pulled in with this one. */
 extern const int kt_catalog_steps_linked, kt_catalog_work_linked, kt_catalog_ref_steady_linked,
-	kt_catalog_ref_dynamic_linked, kt_catalog_ref_stress_linked, kt_catalog_contend_linked;
+	kt_catalog_ref_dynamic_linked, kt_catalog_ref_stress_linked, kt_catalog_contend_linked,
+	kt_catalog_payload_linked;
 __attribute__((used)) const int *const kt_catalog_parts[] = {
 	&kt_catalog_steps_linked,       &kt_catalog_work_linked,       &kt_catalog_ref_steady_linked,
 	&kt_catalog_ref_dynamic_linked, &kt_catalog_ref_stress_linked, &kt_catalog_contend_linked,
+	&kt_catalog_payload_linked,
 };
 
 static unsigned ncpus(struct ktstr_ctx *ctx)

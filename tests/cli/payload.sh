@@ -37,6 +37,20 @@ bad_input "missing stress-ng names stress-ng" "'stress-ng' not found .* package 
 bad_input "a missing binary stops a run of several tests before any boots" "not found in" \
 	env PATH="$TMP/emptybin" "$T" -j1 ^payload_
 
+# --- the canned payload scenarios (src/scenario/catalog_payload.c) --------
+list=$("$K" scenario --list ^payload_ 2>&1)
+n=$(grep -cE '^payload_(cyclictest_hog|hackbench_llc|fio_spinners|stress_ng_sched) .*payload: ' <<<"$list")
+if [ "$n" = 4 ]; then
+	ok "ktstr scenario --list shows the 4 payload scenarios"
+else
+	bad "ktstr scenario --list shows the 4 payload scenarios" "$n of 4 listed" "$(head -c 600 <<<"$list")"
+fi
+grep -q 'payload_hackbench_llc  *topo=1n2l2c1t' <<<"$list" && ok "payload_hackbench_llc runs on 2 LLCs" ||
+	bad "payload_hackbench_llc runs on 2 LLCs" "$(grep hackbench <<<"$list")"
+bad_input "a canned payload scenario with its program missing names the package" \
+	"test payload_cyclictest_hog: payload cyclictest_hog: 'cyclictest' not found .* package rt-tests" \
+	env PATH="$TMP/emptybin" "$K" scenario -j1 ^payload_cyclictest_hog
+
 # --- an out-of-tree test: schbench (no package), bad declarations, bad ops
 cat >"$TMP/oot.c" <<'EOF'
 #include <ktstr/scenario.h>
