@@ -18,6 +18,7 @@
  * .bss (written at run time by the loader or by the host through guest
  * memory; the order below is the ABI, offsets in bytes):
  *   0 stall       ops.dispatch() returns at once and no user task
+ *                 (but an exiting one, which the kernel keeps local)
  *                 bypasses it: ops.select_cpu() dispatches no waking task
  *                 to an idle CPU and SCX_OPS_ENQ_LAST sends a CPU's last
  *                 task back through ops.enqueue() when its slice ends, so
@@ -109,6 +110,13 @@ void BPF_STRUCT_OPS(ktstr_enqueue, struct task_struct *p, u64 enq_flags)
 	/* Kernel threads stay off the shared DSQ, so no fault knob stops
 	 * the kernel's own work (the watchdog's check-in among it). */
 	if (p->flags & PF_KTHREAD) {
+		ktstr_insert(p, SCX_DSQ_LOCAL, enq_flags);
+		return;
+	}
+	/* SCX_OPS_ENQ_LAST (for the stall) sends a CPU's only task here when
+	 * its slice ends; anywhere but that CPU's local DSQ, the CPU would
+	 * go idle with the task waiting.  Unless stalled, it runs on. */
+	if ((enq_flags & SCX_ENQ_LAST) && !stall && !crash) {
 		ktstr_insert(p, SCX_DSQ_LOCAL, enq_flags);
 		return;
 	}
