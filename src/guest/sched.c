@@ -280,11 +280,12 @@ void kt_sched_finish(struct kt_sched *s, struct kt_result *r)
 	if (s->watching) {
 		s->stop_watch = true;
 		pthread_join(s->watcher, NULL);
-		/* Once more, now: the watcher is a task like any other, and a
-		 * scheduler that stalls every task stalls it too.  After the
-		 * ejection the scenario may end before it runs again. */
-		check_now(s);
 	}
+	/* Once more, now: the watcher is a task like any other, and a
+	 * scheduler that stalls every task stalls it too.  After the ejection
+	 * the scenario may end before it runs again (or it never started). */
+	if (s->pid > 0)
+		check_now(s);
 	if (s->failed)
 		add_failure(s, r, s->why);
 	if (s->pid > 0 && !s->exited) {
