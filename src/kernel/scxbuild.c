@@ -3,16 +3,22 @@
  * vmlinux.h under <O>/build) by scx-ktstr/Makefile, and kept in the
  * kernel's scheduler dir:
  *
- *   <sched dir>/scx_ktstr         the loader with the BPF skeleton inside
- *   <sched dir>/scx_ktstr.stamp   sha256 of the sources it was built from
+ *   <sched dir>/scx-ktstr-<h>/scx_ktstr, scx_kt_*   built from sources whose
+ *                                 sha256 starts with <h> (16 hex digits)
+ *   <sched dir>/scx-ktstr-<h>/scx_ktstr.stamp        that whole sha256
+ *   <sched dir>/scx_ktstr, scx_kt_* (+ .stamp)        the copies `ktstr
+ *                                 kernel build` made, for a ktstr without
+ *                                 its sources
  *
  * The sources are found at run time in <root>/scx-ktstr, root being
  * $KTSTR_SRC_DIR, else the directory compiled in: the source tree for an
  * in-tree build (KTSTR_SRC_DIR), <prefix>/share/ktstr for the copies
- * `make install` installs (KTSTR_DATA_DIR).  When their hash differs from
- * the stamp the binary is rebuilt, so editing scx-ktstr needs no `ktstr
- * kernel build --force`.  A matching stamp costs one hash of a few small
- * files. */
+ * `make install` installs (KTSTR_DATA_DIR).  Binaries are kept per hash
+ * of those sources, so editing scx-ktstr needs no `ktstr kernel build
+ * --force`, and two source trees (two checkouts, a branch beside main)
+ * sharing one cache each run their own fixtures instead of rebuilding the
+ * other's away mid-run.  A matching stamp costs one hash of a few small
+ * files; a build dir unused for a week goes at the next build. */
 #include "kernel/kernel.h"
 
 #include <dirent.h>
@@ -24,6 +30,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(KTSTR_DATA_DIR)
@@ -36,6 +43,8 @@
 
 #define SCX_NAME "scx_ktstr"
 #define STAMP_FORMAT "scx-ktstr-stamp-2"
+#define STAMP_DIR "scx-ktstr-"           /* + the stamp's first 16 hex digits */
+#define STAMP_DIR_MAX_AGE (7 * 24 * 3600) /* unused build dirs are pruned after */
 
 /* Every binary scx-ktstr/Makefile builds (scx_ktstr first). */
 static const char *const fixtures[] = { SCX_NAME, "scx_kt_unfair", "scx_kt_idle", "scx_kt_park", "scx_kt_noaff" };
@@ -134,17 +143,49 @@ static bool kobj_ready(const char *kobj)
 	return true;
 }
 
-static bool stamp_matches(const char *sched_dir, const char *stamp)
+/* The dir of the fixtures built from sources with this stamp. */
+static int stamp_dir(const char *sched_dir, const char *stamp, char *buf, size_t len)
+{
+	return kt_fmt(buf, len, "%s/" STAMP_DIR "%.16s", sched_dir, stamp);
+}
+
+/* dir holds every fixture, built from sources with this stamp. */
+static bool stamp_matches(const char *dir, const char *stamp)
 {
 	char p[KT_PATH], have[80] = "";
 
-	if (kt_fmt(p, sizeof(p), "%s/%s.stamp", sched_dir, SCX_NAME) || kt_read_file_str(p, have, sizeof(have)) ||
+	if (kt_fmt(p, sizeof(p), "%s/%s.stamp", dir, SCX_NAME) || kt_read_file_str(p, have, sizeof(have)) ||
 	    strcmp(have, stamp))
 		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++)
-		if (kt_fmt(p, sizeof(p), "%s/%s", sched_dir, fixtures[i]) || !kt_is_executable(p))
+		if (kt_fmt(p, sizeof(p), "%s/%s", dir, fixtures[i]) || !kt_is_executable(p))
 			return false;
 	return true;
+}
+
+/* Build dirs of other stamps whose stamp file is older than a week (a
+ * use refreshes it); never keep. */
+static void prune_stamp_dirs(const char *sched_dir, const char *keep)
+{
+	DIR *d = opendir(sched_dir);
+	time_t now = time(NULL);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char p[KT_PATH];
+		struct stat st;
+
+		if (strncmp(de->d_name, STAMP_DIR, strlen(STAMP_DIR)) || !strcmp(de->d_name, keep) ||
+		    kt_fmt(p, sizeof(p), "%s/%s/%s.stamp", sched_dir, de->d_name, SCX_NAME))
+			continue;
+		if (!stat(p, &st) && now - st.st_mtime <= STAMP_DIR_MAX_AGE)
+			continue;
+		if (!kt_fmt(p, sizeof(p), "%s/%s", sched_dir, de->d_name) && !kt_rm_rf(p))
+			kt_debug("%s: removed %s, unused for a week", SCX_NAME, p);
+	}
+	closedir(d);
 }
 
 /* The last lines of a failed build's log, most likely the compiler error. */
@@ -164,22 +205,44 @@ static void log_tail(const char *log, int lines)
 	kt_kbuf_free(&b);
 }
 
-/* Build under an flock on <kobj>/build/scx-ktstr.lock (several ktstr may
- * find the same stale binary at once), then install into sched_dir. */
-static int build_locked(const char *src, const char *kobj, const char *sched_dir, const char *stamp)
+/* The fixtures from out into dir, the stamp last: a matching stamp
+ * means all of them. */
+static int install_into(const char *out, const char *dir, const char *stamp)
 {
-	char out[KT_PATH], log[KT_PATH], lock[KT_PATH], dst[KT_PATH], built[KT_PATH];
+	char built[KT_PATH], dst[KT_PATH];
+	struct kbuf bin = { 0 };
+	int ret = kt_mkdir_p(dir, 0755);
+
+	if (ret)
+		return kt_err(-ret, "mkdir %s", dir);
+	for (size_t i = 0; i < ARRAY_SIZE(fixtures) && !ret; i++) {
+		bin.len = 0;
+		if ((ret = kt_fmt(built, sizeof(built), "%s/%s", out, fixtures[i])) ||
+		    (ret = kt_fmt(dst, sizeof(dst), "%s/%s", dir, fixtures[i])) || (ret = kt_read_file(built, &bin)) ||
+		    (ret = kt_write_atomic(dst, bin.data, bin.len, 0755)))
+			kt_err(-ret, "install %s into %s", built, dir);
+	}
+	kt_kbuf_free(&bin);
+	if (!ret && ((ret = kt_fmt(dst, sizeof(dst), "%s/%s.stamp", dir, SCX_NAME)) ||
+		     (ret = kt_write_atomic(dst, stamp, strlen(stamp), 0))))
+		kt_err(-ret, "install %s into %s", dst, dir);
+	return ret;
+}
+
+/* Build under an flock on <kobj>/build/scx-ktstr.lock (several ktstr may
+ * find the same stale binary at once), then install into the stamp's
+ * dir under sched_dir, and into sched_dir itself when top. */
+static int build_locked(const char *src, const char *kobj, const char *sched_dir, const char *stamp, bool top)
+{
+	char out[KT_PATH], log[KT_PATH], lock[KT_PATH], dir[KT_PATH];
 	char a_kobj[KT_PATH + 8], a_out[KT_PATH + 8];
 	char *argv[] = { "make", "-B", "-C", (char *)src, a_kobj, a_out, NULL };
-	struct kbuf bin = { 0 };
 	uint64_t t0 = kt_now_ns();
 	int fd, rc, ret;
 
 	if ((ret = kt_fmt(out, sizeof(out), "%s/build/scx-ktstr", kobj)) ||
 	    (ret = kt_fmt(log, sizeof(log), "%s/build.log", out)) ||
-	    (ret = kt_fmt(lock, sizeof(lock), "%s.lock", out)) ||
-	    (ret = kt_fmt(built, sizeof(built), "%s/%s", out, SCX_NAME)) ||
-	    (ret = kt_fmt(dst, sizeof(dst), "%s/%s", sched_dir, SCX_NAME)))
+	    (ret = kt_fmt(lock, sizeof(lock), "%s.lock", out)) || (ret = stamp_dir(sched_dir, stamp, dir, sizeof(dir))))
 		return kt_err(-ret, "%s: paths under %s", SCX_NAME, kobj);
 	if ((ret = kt_mkdir_p(out, 0755)))
 		return kt_err(-ret, "mkdir %s", out);
@@ -190,7 +253,7 @@ static int build_locked(const char *src, const char *kobj, const char *sched_dir
 		ret = kt_err(errno, "lock %s", lock);
 		goto out;
 	}
-	if (stamp_matches(sched_dir, stamp)) /* someone else just built it */
+	if (stamp_matches(dir, stamp) && (!top || stamp_matches(sched_dir, stamp))) /* someone else just did */
 		goto out;
 	if (kt_fmt(a_kobj, sizeof(a_kobj), "KOBJ=%s", kobj) || kt_fmt(a_out, sizeof(a_out), "OUTDIR=%s", out)) {
 		ret = kt_err(ENAMETOOLONG, "%s: make arguments for %s", SCX_NAME, kobj);
@@ -208,24 +271,11 @@ static int build_locked(const char *src, const char *kobj, const char *sched_dir
 			log_tail(log, 8);
 		goto out;
 	}
-	/* The fixtures first, the stamp last: a matching stamp means all. */
-	for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++) {
-		bin.len = 0;
-		if ((ret = kt_fmt(built, sizeof(built), "%s/%s", out, fixtures[i])) ||
-		    (ret = kt_fmt(dst, sizeof(dst), "%s/%s", sched_dir, fixtures[i])) || (ret = kt_read_file(built, &bin)) ||
-		    (ret = kt_write_atomic(dst, bin.data, bin.len, 0755))) {
-			kt_err(-ret, "install %s into %s", built, sched_dir);
-			goto out;
-		}
-	}
-	if ((ret = kt_fmt(dst, sizeof(dst), "%s/%s.stamp", sched_dir, SCX_NAME)) ||
-	    (ret = kt_write_atomic(dst, stamp, strlen(stamp), 0))) {
-		kt_err(-ret, "install %s into %s", dst, sched_dir);
+	if ((ret = install_into(out, dir, stamp)) || (top && (ret = install_into(out, sched_dir, stamp))))
 		goto out;
-	}
-	kt_info("%s built in %.1f s: %s/%s", SCX_NAME, (kt_now_ns() - t0) / 1e9, sched_dir, SCX_NAME);
+	kt_info("%s built in %.1f s: %s/%s", SCX_NAME, (kt_now_ns() - t0) / 1e9, dir, SCX_NAME);
+	prune_stamp_dirs(sched_dir, strrchr(dir, '/') + 1);
 out:
-	kt_kbuf_free(&bin);
 	close(fd);
 	if (ret)
 		kt_info("warning: %s not built (log: %s)", SCX_NAME, log);
@@ -234,7 +284,7 @@ out:
 
 int kt_scx_ktstr_install(const char *kobj, const char *sched_dir)
 {
-	char src[KT_PATH], stamp[65];
+	char src[KT_PATH], stamp[65], dir[KT_PATH];
 	int ret;
 
 	if (kt_scx_ktstr_src_dir(src, sizeof(src))) {
@@ -250,9 +300,11 @@ int kt_scx_ktstr_install(const char *kobj, const char *sched_dir)
 	}
 	if ((ret = kt_scx_ktstr_stamp(src, stamp)))
 		return kt_err(-ret, "%s: hash the sources in %s", SCX_NAME, src);
-	if (stamp_matches(sched_dir, stamp))
+	if ((ret = stamp_dir(sched_dir, stamp, dir, sizeof(dir))))
+		return ret;
+	if (stamp_matches(dir, stamp) && stamp_matches(sched_dir, stamp))
 		return 0;
-	return build_locked(src, kobj, sched_dir, stamp);
+	return build_locked(src, kobj, sched_dir, stamp, true);
 }
 
 int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len)
@@ -262,7 +314,7 @@ int kt_kernel_scx_ktstr(const struct kernel_info *k, char *path, size_t len)
 
 int kt_kernel_scx_fixture(const struct kernel_info *k, const char *name, char *path, size_t len)
 {
-	char p[KT_PATH], src[KT_PATH], kobj[KT_PATH], stamp[65];
+	char p[KT_PATH], src[KT_PATH], kobj[KT_PATH], stamp[65], dir[KT_PATH], built[KT_PATH];
 	bool have;
 	int ret;
 
@@ -287,8 +339,14 @@ int kt_kernel_scx_fixture(const struct kernel_info *k, const char *name, char *p
 	}
 	if ((ret = kt_scx_ktstr_stamp(src, stamp)))
 		return kt_err(-ret, "%s: hash the sources in %s", SCX_NAME, src);
-	if (stamp_matches(k->sched_dir, stamp))
-		return 0;
+	if ((ret = stamp_dir(k->sched_dir, stamp, dir, sizeof(dir))) ||
+	    (ret = kt_fmt(built, sizeof(built), "%s/%s", dir, name)))
+		return ret;
+	if (stamp_matches(dir, stamp)) {
+		if (!kt_fmt(p, sizeof(p), "%s/%s.stamp", dir, SCX_NAME))
+			utimensat(AT_FDCWD, p, NULL, 0); /* in use: not pruned */
+		return path ? kt_fmt(path, len, "%s", built) : 0;
+	}
 	if ((ret = find_kobj(k, kobj, sizeof(kobj))) || !kobj_ready(kobj)) {
 		if (have) {
 			kt_info("warning: %s sources changed but the kernel build dir is gone; using the old %s "
@@ -299,10 +357,10 @@ int kt_kernel_scx_fixture(const struct kernel_info *k, const char *name, char *p
 		       k->key[0] ? k->key : k->bzimage, ret ? "" : " in ", ret ? "" : kobj);
 		return -ENOENT;
 	}
-	ret = build_locked(src, kobj, k->sched_dir, stamp);
+	ret = build_locked(src, kobj, k->sched_dir, stamp, false);
 	if (ret && have) {
 		kt_info("warning: using the old %s", p);
 		return 0;
 	}
-	return ret;
+	return !ret && path ? kt_fmt(path, len, "%s", built) : ret;
 }
