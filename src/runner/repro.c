@@ -2,6 +2,7 @@
  * run the probe VM, keep what the section shows. */
 #include "runner/repro.h"
 #include "proto/com2.h"
+#include "proto/shm_ring.h"
 #include "model/vlog.h"
 #include "runner/emit.h"
 
@@ -114,9 +115,17 @@ void kt_repro_observe(const struct kt_resolved *r, const struct vm_result *vr, c
 	}
 	/* The dump the guest forwarded from the sched_ext_dump trace event
 	 * (it reaches COM1 only on kernels that print the event there). */
-	if (!x->dump_tail.len && out->scx_dump.len)
-		tail(out->scx_dump.data, out->scx_dump.data + out->scx_dump.len, -1, KT_REPRO_TAIL_LINES,
-		     &x->dump_tail);
+	if (!x->dump_tail.len && out->scx_dump.len) {
+		const char *b = out->scx_dump.data, *e = b + out->scx_dump.len;
+		bool cut = out->scx_dump.len >= KT_SCX_DUMP_MAX; /* its head kept (runner/exec.c) */
+
+		while (cut && e > b && e[-1] != '\n')
+			e--; /* not half a line */
+		tail(b, e, -1, KT_REPRO_TAIL_LINES, &x->dump_tail);
+		if (cut)
+			kt_kbuf_printf(&x->dump_tail, "(the dump was cut at %u KiB: these are the last lines kept)\n",
+				       KT_SCX_DUMP_MAX / 1024);
+	}
 out:
 	kt_kbuf_free(&log);
 	kt_kbuf_free(&k1);
