@@ -4,7 +4,8 @@
 # scheduler N times; a table of how many scenarios caught each fault and
 # with which reason class, and the healthy schedulers' false FAILs (a run
 # judged host-starved is counted apart).  A benchmark, not part of
-# `make check`: the full set takes hours under TCG.
+# `make check`: the full set takes hours under TCG.  Auto-repro is off
+# (a second VM per caught fault would measure nothing more).
 #
 #   bench/detect.sh [-n N] [-j JOBS] [-o DIR] [-s NAME]... [SCENARIO_FILTER...]
 #     -n N      runs per healthy scheduler (default 10)
@@ -58,7 +59,7 @@ run() { # dir scheduler args
 	[ "$s" != eevdf ] && sched=(--scheduler "$s")
 	[ -n "$a" ] && sched+=(--args "$a")
 	mkdir -p "$dir"
-	"$K" scenario -j "$J" --no-progress "${sched[@]}" --out "$dir" "${SET[@]}" >"$dir.log" 2>&1
+	"$K" scenario -j "$J" --no-progress --no-auto-repro "${sched[@]}" --out "$dir" "${SET[@]}" >"$dir.log" 2>&1
 }
 
 start=$(date +%s)
