@@ -13,6 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include <ktstr/ktstr.h>
+#include "monitor/mcheck.h"
 
 enum { V_PASS = 0, V_FAIL = 1 };
 enum { X_ANY = 0, X_POWEROFF = 1, X_PANIC = 3, X_TIMEOUT = 4 };
@@ -147,7 +148,8 @@ static bool monitor_worked(struct ktstr_ctx *ctx, const char *test, const struct
 			   r->mon_note[0] ? r->mon_note : "(no note)");
 		return false;
 	}
-	if (nr && (!r->mon_nr_readings || r->mon_nr_agree * 10 < r->mon_nr_readings * 9)) {
+	if (nr && (!r->mon_nr_readings || kt_mon_xcheck_thin(r->mon_nr_readings, r->mon_nr_matched) ||
+		   kt_mon_xcheck_off(r->mon_nr_matched, r->mon_nr_agree))) {
 		ktstr_fail(ctx, KTSTR_K_OTHER, "L2 %s: nr_running cross-check too thin or off: %s", test, r->mon_note);
 		return false;
 	}

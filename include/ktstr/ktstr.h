@@ -355,6 +355,7 @@ struct ktstr_nested_result {
 	 * of the guest's own readings; mon_note says why it did not run. */
 	bool mon_ran, mon_located;
 	unsigned mon_samples, mon_judged, mon_nr_readings, mon_nr_agree, mon_kernel_readings, mon_kernel_bad;
+	unsigned mon_nr_matched; /* nr_running readings between two samples */
 	char mon_note[160];
 };
 KTSTR_API int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo, unsigned timeout_s,
