@@ -335,3 +335,28 @@ UNIT_TEST(guest_args_vm_cmdline)
 	tail[sizeof(v.cmdline) - 1 - strlen("console=ttyS0")] = '\0';
 	CHECK_EQ_INT(kt_vm_build_cmdline(&v), -ENAMETOOLONG);
 }
+
+UNIT_TEST(guest_args_kernel_args_check)
+{
+	char err[160], big[600];
+
+	CHECK_EQ_INT(kt_kernel_args_check(NULL, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_kernel_args_check("", err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_kernel_args_check("mem=8M loglevel=7  panic=0", err, sizeof(err)), 0);
+	CHECK_EQ_STR(err, "");
+	CHECK_EQ_INT(kt_kernel_args_check("a=\"b c\"", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "offset 2"));
+	CHECK_EQ_INT(kt_kernel_args_check("a\nb", err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(kt_kernel_args_check("x\\y", err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(kt_kernel_args_check("mem=8M -- ktstr", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "'--'"));
+	CHECK_EQ_INT(kt_kernel_args_check("--x a--", err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_kernel_args_check("quiet ktstr_test=other", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "ktstr_test=other"));
+	CHECK_EQ_INT(kt_kernel_args_check("xktstr_test=a", err, sizeof(err)), 0);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_EQ_INT(kt_kernel_args_check(big, err, sizeof(err)), -EINVAL);
+	big[512] = '\0';
+	CHECK_EQ_INT(kt_kernel_args_check(big, err, sizeof(err)), 0);
+}

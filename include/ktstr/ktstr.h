@@ -202,6 +202,10 @@ struct ktstr_test {
 	 * opts out (as does --no-auto-repro).  Never for expect_fail tests
 	 * or under EEVDF. */
 	bool auto_repro;
+	/* Extra kernel command-line parameters for this test's guest, after
+	 * ktstr's defaults so they override them (e.g. "mem=8M"): printable
+	 * words, no quotes, no "--", no ktstr_ word.  NULL: none. */
+	const char *kernel_args;
 };
 
 /* The defaults KTSTR_TEST and KTSTR_SCENARIO put before the caller's
