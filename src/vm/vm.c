@@ -440,6 +440,13 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 	if (ex != VM_EXIT_TIMEOUT && ex != VM_EXIT_INTERRUPTED &&
 	    panic_in_console(&res->panic, res->detail, sizeof(res->detail)))
 		ex = VM_EXIT_PANIC;
+	if (ex == VM_EXIT_RESET && !res->detail[0] && vm.vmm_log.data) {
+		size_t n = vm.vmm_log.len;
+
+		while (n && (vm.vmm_log.data[n - 1] == '\n' || vm.vmm_log.data[n - 1] == ' '))
+			n--;
+		kt_line_cleann(vm.vmm_log.data, n, res->detail, sizeof(res->detail)); /* why, vCPU state */
+	}
 	if (ex == VM_EXIT_CRASH && !res->detail[0]) {
 		char log[400] = "(no diagnostics)";
 
