@@ -83,20 +83,26 @@ KTSTR_TEST(nested_topo_2n2l2c1t, .nested = true, .timeout_s = 300,
 	return expect_l2(ctx, "topo_2n2l2c1t", NULL, 0, V_PASS, X_POWEROFF);
 }
 
+/* In an L2: sysrq `c` (c: crash, b: reboot at once), which does not
+ * come back. */
+static int l2_sysrq(struct ktstr_ctx *ctx, char c)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY);
+
+	if (fd >= 0 && write(fd, &c, 1) < 0)
+		ktstr_fail(ctx, KTSTR_K_OTHER, "sysrq-trigger write failed");
+	ktstr_sleep_ms(10000);
+	ktstr_fail(ctx, KTSTR_K_OTHER, "still alive after sysrq %c", c);
+	return 0;
+}
+
 /* In the L2 this panics the kernel; in L1 it checks that the panic came
  * back as a FAIL promptly, not as a hang. */
 KTSTR_TEST(nested_panic, .nested = true, .timeout_s = 300,
 	   .desc = "nested: an L2 kernel panic (sysrq c) is reported as a failure, not a hang")
 {
-	if (ktstr_nested_l2()) {
-		int fd = open("/proc/sysrq-trigger", O_WRONLY);
-
-		if (fd >= 0 && write(fd, "c", 1) < 0)
-			ktstr_fail(ctx, KTSTR_K_OTHER, "sysrq-trigger write failed");
-		ktstr_sleep_ms(10000);
-		ktstr_fail(ctx, KTSTR_K_OTHER, "still alive after sysrq c");
-		return 0;
-	}
+	if (ktstr_nested_l2())
+		return l2_sysrq(ctx, 'c');
 	return expect_l2(ctx, "nested_panic", "1n1l2c1t", 90, V_FAIL, X_PANIC);
 }
 
@@ -123,15 +129,8 @@ KTSTR_TEST(nested_reset, .nested = true, .timeout_s = 300,
 {
 	static struct ktstr_nested_result r;
 
-	if (ktstr_nested_l2()) {
-		int fd = open("/proc/sysrq-trigger", O_WRONLY);
-
-		if (fd >= 0 && write(fd, "b", 1) < 0)
-			ktstr_fail(ctx, KTSTR_K_OTHER, "sysrq-trigger write failed");
-		ktstr_sleep_ms(10000);
-		ktstr_fail(ctx, KTSTR_K_OTHER, "still alive after sysrq b");
-		return 0;
-	}
+	if (ktstr_nested_l2())
+		return l2_sysrq(ctx, 'b');
 	if (run_l2(ctx, "nested_reset", "1n1l2c1t", 90, V_FAIL, X_RESET, NULL, &r) &&
 	    (!strstr(r.reason, "guest reset with no result") || strstr(r.reason, "reset requested by the guest")))
 		ktstr_fail(ctx, KTSTR_K_OTHER, "L2 reset reported without its cause: %s", r.reason);
