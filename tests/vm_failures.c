@@ -17,6 +17,16 @@ KTSTR_TEST(neg_guest_panic, .llcs = 1, .cores = 1, .duration_s = 1, .expect_fail
 	return 0; /* not reached */
 }
 
+/* A panic before the pvpanic driver is probed (mem=8M: out of memory in
+ * an early initcall, about 1 s in) and with panic=-1: to QEMU a plain
+ * reset.  The report must name the panic from the console, not "reset". */
+KTSTR_TEST(neg_guest_early_panic, .llcs = 1, .cores = 1, .duration_s = 1, .kernel_args = "mem=8M",
+	   .expect_fail = true, .expect_reason = "panicked: Kernel panic - not syncing",
+	   .desc = "negative: the guest kernel panics early (mem=8M), before pvpanic and init")
+{
+	return 0; /* not reached */
+}
+
 /* With a limit of 10 s or less the host does not ask for a graceful stop:
  * the VM is killed at the limit. */
 KTSTR_TEST(neg_guest_hang, .llcs = 1, .cores = 1, .duration_s = 1, .timeout_s = 10, .expect_fail = true,

@@ -4,6 +4,7 @@
  * finds the sentinels, the scheduler log and the result frame. */
 #include "unit.h"
 #include "proto/com2.h"
+#include "util/capture.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -153,4 +154,22 @@ UNIT_TEST(com2_flood_keeps_frame_and_sentinels)
 	kt_kbuf_free(&f);
 	kt_kbuf_free(&out);
 	kt_kbuf_free(&t);
+}
+
+UNIT_TEST(capture_console_first_oops)
+{
+	static const char con[] = "[    0.1] booting\n"
+				  "[    1.0] BUG: kernel NULL pointer dereference, address: 0000000000000010\n"
+				  "[    1.0] #PF: supervisor read access in kernel mode\n"
+				  "[    1.0] Oops: 0000 [#1] PREEMPT SMP\n"
+				  "[    1.1] Kernel panic - not syncing: Fatal exception\n";
+	static const char gpf[] = "x\r\n[ 2.0] general protection fault, probably for non-canonical address\n";
+	static const char none[] = "[    0.1] booting\nno BUG here: a word\n";
+
+	CHECK_EQ_INT(kt_console_first_oops(con, strlen(con)), 18);
+	CHECK_EQ_INT(kt_console_first_oops(con + 18, 5), 5); /* cut in the marker: none */
+	CHECK_EQ_INT(kt_console_first_oops(gpf, strlen(gpf)), 3);
+	CHECK_EQ_INT(kt_console_first_oops(none, strlen(none)), strlen(none)); /* "BUG here:" is no "BUG:" */
+	CHECK_EQ_INT(kt_console_first_oops("", 0), 0);
+	CHECK_EQ_INT(kt_console_first_oops("[ 1] WARNING: CPU: 0 PID: 1 at x", 32), 0);
 }

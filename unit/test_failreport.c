@@ -61,7 +61,19 @@ UNIT_TEST(failreport_sections_in_order)
 	/* Without the sections (kt_judge): none of their titles. */
 	kt_report_compose("t", &vr, &c2, NULL, &o);
 	CHECK(o.report.data && !strstr(o.report.data, "--- timeline ---") && strstr(o.report.data, "reason: "));
-	kt_kbuf_free(&o.report);
+	CHECK(!strstr(o.report.data, "kernel oops"));
+	CHECK(o.com1.len == 23); /* the whole kept COM1, for the sidecar */
+	/* An oops whose head scrolled out of the last 20 lines: shown from
+	 * its first line, before the tail. */
+	kt_capture_add(&vr.com1, "[ 1.0] BUG: kernel NULL pointer dereference\n", 44);
+	for (int i = 0; i < 30; i++)
+		kt_capture_add(&vr.com1, "[ 1.1]  trace_line+0x1/0x2\n", 27);
+	kt_report_compose("t", &vr, &c2, NULL, &o);
+	p = o.report.data ? strstr(o.report.data, "--- kernel oops or panic (from its first line) (") : NULL;
+	CHECK(p && strstr(p, "    [ 1.0] BUG: kernel NULL pointer dereference\n") &&
+	      strstr(p, "--- kernel console (COM1)"));
+	CHECK(strstr(o.com1.data, "[ 0.1] Linux\n") == o.com1.data);
+	kt_outcome_release(&o);
 	kt_kbuf_free(&sum);
 	kt_kbuf_free(&tl);
 	kt_kbuf_free(&dump);

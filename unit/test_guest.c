@@ -133,7 +133,7 @@ UNIT_TEST(judge_verdicts)
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.report.data, "[starved] tid 5 starved") != NULL);
 	CHECK(strstr(o.report.data, "last line") != NULL);
-	kt_kbuf_free(&o.report);
+	kt_outcome_release(&o);
 	memset(&o, 0, sizeof(o));
 	kt_judge(&t_neg, "neg", &topo, &vr, &c2g, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_PASS);
@@ -147,7 +147,7 @@ UNIT_TEST(judge_verdicts)
 	kt_judge(&t_neg, "neg", &topo, &vr, &c2g, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.reason, "expected a failure") != NULL);
-	kt_kbuf_free(&o.report);
+	kt_outcome_release(&o);
 	kt_vm_result_free(&vr);
 
 	/* No result: the init stage and exit kind explain why. */
@@ -157,7 +157,7 @@ UNIT_TEST(judge_verdicts)
 	kt_judge(&t_plain, "plain", &topo, &vr, &c2g, NULL, 0, &o);
 	CHECK_EQ_INT(o.verdict, KT_FAIL);
 	CHECK(strstr(o.reason, "timed out") && strstr(o.reason, "never ran"));
-	kt_kbuf_free(&o.report);
+	kt_outcome_release(&o);
 	kt_vm_result_free(&vr);
 
 	vr_with(&vr, VM_EXIT_PANIC, "");
@@ -165,7 +165,7 @@ UNIT_TEST(judge_verdicts)
 	memset(&o, 0, sizeof(o));
 	kt_judge(&t_plain, "plain", &topo, &vr, &c2g, NULL, 0, &o);
 	CHECK(strstr(o.reason, "panicked: Kernel panic") != NULL);
-	kt_kbuf_free(&o.report);
+	kt_outcome_release(&o);
 	kt_vm_result_free(&vr);
 
 	/* Topology mismatch is an infrastructure error; ring JSON preferred. */
@@ -178,7 +178,7 @@ UNIT_TEST(judge_verdicts)
 		kt_judge(&t_plain, "plain", &topo, &vr, &c2g, j, strlen(j), &o);
 		CHECK_EQ_INT(o.verdict, KT_ERROR);
 		CHECK(strstr(o.reason, "topology mismatch") != NULL);
-		kt_kbuf_free(&o.report);
+		kt_outcome_release(&o);
 	}
 	kt_vm_result_free(&vr);
 	kt_kbuf_free(&s);

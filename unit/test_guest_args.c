@@ -315,7 +315,7 @@ UNIT_TEST(guest_args_vm_cmdline)
 	v.cfg = &c;
 	snprintf(v.accel, sizeof(v.accel), "kvm-nested-tcg");
 	CHECK_EQ_INT(kt_vm_build_cmdline(&v), 0);
-	CHECK_EQ_STR(v.cmdline, "console=ttyS0 loglevel=4 nokaslr panic=-1 oops=panic mitigations=off no_timer_check "
+	CHECK_EQ_STR(v.cmdline, "console=ttyS0 earlyprintk=serial,ttyS0 loglevel=4 nokaslr panic=-1 oops=panic mitigations=off no_timer_check "
 				"iomem=relaxed lockdown=none random.trust_cpu=on i8042.noaux i8042.nomux i8042.nopnp "
 				"memmap=4096K$0x10000000 ktstr_shm=0x10000000,0x400000 ktstr_accel=kvm-nested-tcg "
 				"sysctl.kernel.sched_schedstats=1 rdinit=/init ktstr_test=steady");
@@ -323,6 +323,13 @@ UNIT_TEST(guest_args_vm_cmdline)
 	CHECK(a.shm_addr == VM_SHM_GPA && a.shm_size == VM_SHM_SIZE);
 	CHECK_EQ_STR(a.accel, "kvm-nested-tcg");
 	CHECK_EQ_STR(a.test, "steady");
+	/* a test's kernel arguments: after the defaults, before ktstr's words */
+	c.kernel_args = "mem=8M panic=0";
+	CHECK_EQ_INT(kt_vm_build_cmdline(&v), 0);
+	CHECK(strstr(v.cmdline, " panic=-1 ") && strstr(v.cmdline, " rdinit=/init mem=8M panic=0 ktstr_test=steady"));
+	c.kernel_args = "a ktstr_test=x";
+	CHECK_EQ_INT(kt_vm_build_cmdline(&v), -EINVAL);
+	c.kernel_args = NULL;
 	/* no accel yet: "unknown", as before */
 	v.accel[0] = '\0';
 	CHECK_EQ_INT(kt_vm_build_cmdline(&v), 0);
@@ -334,4 +341,29 @@ UNIT_TEST(guest_args_vm_cmdline)
 	CHECK_EQ_STR(v.cmdline, "");
 	tail[sizeof(v.cmdline) - 1 - strlen("console=ttyS0")] = '\0';
 	CHECK_EQ_INT(kt_vm_build_cmdline(&v), -ENAMETOOLONG);
+}
+
+UNIT_TEST(guest_args_kernel_args_check)
+{
+	char err[160], big[600];
+
+	CHECK_EQ_INT(kt_kernel_args_check(NULL, err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_kernel_args_check("", err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_kernel_args_check("mem=8M loglevel=7  panic=0", err, sizeof(err)), 0);
+	CHECK_EQ_STR(err, "");
+	CHECK_EQ_INT(kt_kernel_args_check("a=\"b c\"", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "offset 2"));
+	CHECK_EQ_INT(kt_kernel_args_check("a\nb", err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(kt_kernel_args_check("x\\y", err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(kt_kernel_args_check("mem=8M -- ktstr", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "'--'"));
+	CHECK_EQ_INT(kt_kernel_args_check("--x a--", err, sizeof(err)), 0);
+	CHECK_EQ_INT(kt_kernel_args_check("quiet ktstr_test=other", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "ktstr_test=other"));
+	CHECK_EQ_INT(kt_kernel_args_check("xktstr_test=a", err, sizeof(err)), 0);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_EQ_INT(kt_kernel_args_check(big, err, sizeof(err)), -EINVAL);
+	big[512] = '\0';
+	CHECK_EQ_INT(kt_kernel_args_check(big, err, sizeof(err)), 0);
 }

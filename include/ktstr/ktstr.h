@@ -202,6 +202,10 @@ struct ktstr_test {
 	 * opts out (as does --no-auto-repro).  Never for expect_fail tests
 	 * or under EEVDF. */
 	bool auto_repro;
+	/* Extra kernel command-line parameters for this test's guest, after
+	 * ktstr's defaults so they override them (e.g. "mem=8M"): printable
+	 * words, no quotes, no "--", no ktstr_ word.  NULL: none. */
+	const char *kernel_args;
 };
 
 /* The defaults KTSTR_TEST and KTSTR_SCENARIO put before the caller's
@@ -355,6 +359,7 @@ struct ktstr_nested_result {
 	 * of the guest's own readings; mon_note says why it did not run. */
 	bool mon_ran, mon_located;
 	unsigned mon_samples, mon_judged, mon_nr_readings, mon_nr_agree, mon_kernel_readings, mon_kernel_bad;
+	unsigned mon_nr_matched; /* nr_running readings between two samples */
 	char mon_note[160];
 };
 KTSTR_API int ktstr_nested_run(struct ktstr_ctx *ctx, const char *test, const char *topo, unsigned timeout_s,

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,16 @@ size_t kt_parse_sched_debug(const char *text, struct kt_mon_probe *out, size_t m
 		}
 	}
 	return n;
+}
+
+size_t kt_probe_drop_cpu(struct kt_mon_probe *p, size_t n, uint32_t cpu)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i].kind != KT_PROBE_NR_RUNNING || p[i].cpu != cpu)
+			p[k++] = p[i];
+	return k;
 }
 
 uint64_t kt_parse_kallsyms(const char *text, const char *name)
@@ -163,11 +174,19 @@ int ktstr_monitor_probe(struct ktstr_ctx *ctx, unsigned what)
 	(void)ctx;
 	memset(p, 0, sizeof(p));
 	if (what & KTSTR_PROBE_NR_RUNNING) {
+		int c0 = sched_getcpu(), c1;
+
 		ret = kt_read_file("/sys/kernel/debug/sched/debug", &b);
+		c1 = sched_getcpu();
 		if (!ret && b.data)
 			n += kt_parse_sched_debug(b.data, p + n, 128);
 		if (!ret && !n)
 			ret = -ENODATA;
+		/* Not the CPU(s) the read ran on (kt_probe_drop_cpu). */
+		if (c0 >= 0)
+			n = kt_probe_drop_cpu(p, n, (uint32_t)c0);
+		if (c1 >= 0 && c1 != c0)
+			n = kt_probe_drop_cpu(p, n, (uint32_t)c1);
 	}
 	if (!ret && (what & KTSTR_PROBE_KERNEL)) {
 		char old[16] = "";

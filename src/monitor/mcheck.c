@@ -459,6 +459,16 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 	}
 }
 
+bool kt_mon_xcheck_thin(unsigned total, unsigned matched)
+{
+	return total && (uint64_t)matched * 2 < total;
+}
+
+bool kt_mon_xcheck_off(unsigned matched, unsigned agree)
+{
+	return agree > matched || (uint64_t)(matched - agree) * 20 > matched;
+}
+
 int kt_mon_match_nr(const struct kt_mon_series *s, unsigned cpu, uint64_t clock, uint32_t nr, uint32_t *lo,
 		    uint32_t *hi, size_t *at)
 {

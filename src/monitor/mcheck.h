@@ -169,5 +169,11 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
  * not (lo/hi get the samples' range), -1 if no samples bracket it. */
 int kt_mon_match_nr(const struct kt_mon_series *s, unsigned cpu, uint64_t clock, uint32_t nr, uint32_t *lo,
 		    uint32_t *hi, size_t *at);
+/* Whether `matched` of `total` readings fell between two samples is
+ * enough (at least half), and whether `agree` of those agreeing is
+ * (at most 5 % off): a reading that counts its own reader cannot be
+ * off (the guest leaves its CPU out), so the few left are transitions. */
+bool kt_mon_xcheck_thin(unsigned total, unsigned matched);
+bool kt_mon_xcheck_off(unsigned matched, unsigned agree);
 
 #endif

@@ -58,13 +58,14 @@ static void crosscheck(struct kt_monitor *m, const struct kt_mon_series *ser)
 				 (double)ser->s[at].t_ns / 1e9);
 		}
 	}
-	if (xc->nr_total && !xc->nr_matched)
+	if (kt_mon_xcheck_thin(xc->nr_total, xc->nr_matched))
 		kt_mon_verdict_add(&m->v, 0,
-				   "cross-check: none of %u guest nr_running readings fell between two monitor samples "
-				   "(%zu samples; %s)",
-				   xc->nr_total, m->n, m->ready ? "kernel found" : m->wait_why);
-	else if (xc->nr_matched && xc->nr_agree * 10 < xc->nr_matched * 9)
-		kt_mon_verdict_add(&m->v, 0, "cross-check: %u of %u guest nr_running readings disagree (first: %s)",
+				   "cross-check: %u of %u guest nr_running readings fell between two monitor samples, "
+				   "fewer than half (%zu samples; %s)",
+				   xc->nr_matched, xc->nr_total, m->n, m->ready ? "kernel found" : m->wait_why);
+	else if (xc->nr_matched && kt_mon_xcheck_off(xc->nr_matched, xc->nr_agree))
+		kt_mon_verdict_add(&m->v, 0,
+				   "cross-check: %u of %u guest nr_running readings disagree, more than 5 %% (first: %s)",
 				   xc->nr_matched - xc->nr_agree, xc->nr_matched, xc->nr_first_bad);
 	if (xc->kernel_bad)
 		kt_mon_verdict_add(&m->v, 0, "cross-check: %u of %u kernel address readings disagree (first: %s)",

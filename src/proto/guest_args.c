@@ -136,6 +136,42 @@ int kt_guest_args_encode(const struct kt_guest_args *a, char *buf, size_t len)
 	return emit(a, &s);
 }
 
+int kt_kernel_args_check(const char *args, char *err, size_t len)
+{
+	const char *w = args;
+
+	if (len)
+		err[0] = '\0';
+	if (!args)
+		return 0;
+	if (strlen(args) > 512) {
+		snprintf(err, len, "%zu bytes, at most 512", strlen(args));
+		return -EINVAL;
+	}
+	for (const char *p = args; *p; p++)
+		if (*p < ' ' || *p > '~' || *p == '"' || *p == '\'' || *p == '\\') {
+			snprintf(err, len, "byte 0x%02x at offset %zu: only printable ASCII without quotes or "
+					   "backslashes", (unsigned)(unsigned char)*p, (size_t)(p - args));
+			return -EINVAL;
+		}
+	while (*w) {
+		size_t n;
+
+		w += strspn(w, " ");
+		n = strcspn(w, " ");
+		if (n == 2 && !strncmp(w, "--", 2)) {
+			snprintf(err, len, "'--' would hand ktstr's own words to init");
+			return -EINVAL;
+		}
+		if (!strncmp(w, "ktstr_", 6) && n > 6) {
+			snprintf(err, len, "'%.*s': ktstr_ words are ktstr's own", (int)(n < 64 ? n : 64), w);
+			return -EINVAL;
+		}
+		w += n;
+	}
+	return 0;
+}
+
 /* ---- parse ---- */
 
 /* The decoded value of key into out (size len): 1 found, 0 absent,

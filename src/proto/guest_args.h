@@ -64,5 +64,11 @@ int kt_guest_args_encode(const struct kt_guest_args *a, char *buf, size_t len);
  * ktstr_accel= being parsed first.  ktstr_tty= other than hvc0 means the
  * default terminal. */
 int kt_guest_args_parse(const char *cmdline, struct kt_guest_args *a);
+/* A test's extra kernel parameters (.kernel_args), put on the command
+ * line as they are, after ktstr's defaults (so they override them) and
+ * before the ktstr_ words: 0 when they are words of printable ASCII
+ * without quotes, backslashes or a '--' (the rest would go to init), none
+ * a ktstr_ word, at most 512 bytes; else -EINVAL with why in err. */
+int kt_kernel_args_check(const char *args, char *err, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
 #include "model/defaults.h"
 #include "runner/exec.h"
 #include "model/ctx.h"
+#include "proto/guest_args.h"
 #include <ktstr/scenario.h>
 
 #include <errno.h>
@@ -103,6 +104,7 @@ int kt_case_resolve(const struct kt_case *c, const struct kt_case_overrides *ov,
 	static const struct kt_case_overrides none;
 	const struct ktstr_test *t = c->t;
 	unsigned dur_s, timeout_s;
+	char why[160];
 
 	if (!ov)
 		ov = &none;
@@ -111,6 +113,10 @@ int kt_case_resolve(const struct kt_case *c, const struct kt_case_overrides *ov,
 	kt_case_topo(c, ov->have_topo, &ov->topo, &out->topo);
 	if (ktstr_topo_validate(&out->topo, err, errlen) || kt_scenario_validate(t, &out->topo, err, errlen))
 		return -EINVAL;
+	if (kt_kernel_args_check(t->kernel_args, why, sizeof(why))) {
+		snprintf(err, errlen, ".kernel_args \"%.64s\": %s", t->kernel_args, why);
+		return -EINVAL;
+	}
 	if (where != KT_EXEC_LOCAL && out->topo.numa_nodes > VM_MAX_NODES) {
 		snprintf(err, errlen, "%u NUMA nodes, at most %d supported", out->topo.numa_nodes, VM_MAX_NODES);
 		return -EINVAL;

@@ -383,6 +383,7 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 	if (!t->nested && env->initrd_for && env->initrd_for(env->initrd_for_arg, t))
 		cfg.initrd = env->initrd_for(env->initrd_for_arg, t); /* with its payloads */
 	cfg.cmdline = cmdline;
+	cfg.kernel_args = t->kernel_args;
 	cfg.topo = r->topo;
 	cfg.memory_mb = r->memory_mb;
 	cfg.timeout_ms = r->timeout_ms;

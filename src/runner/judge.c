@@ -111,6 +111,25 @@ static const char *init_stage(const struct kt_com2 *c2)
 	return "init never started (kernel or initramfs failure)";
 }
 
+/* The console's last non-empty line, cleaned, into buf ("(none)"). */
+static const char *last_line(const struct kt_capture *c, char *buf, size_t len)
+{
+	struct kbuf b = { 0 };
+	size_t e, s;
+
+	snprintf(buf, len, "(none)");
+	if (kt_capture_last(c, 4096, &b) || !b.data)
+		return buf;
+	for (e = b.len; e && (b.data[e - 1] == '\n' || b.data[e - 1] == '\r'); e--)
+		;
+	for (s = e; s && b.data[s - 1] != '\n'; s--)
+		;
+	if (e > s)
+		kt_line_cleann(b.data + s, e - s, buf, len);
+	kt_kbuf_free(&b);
+	return buf;
+}
+
 static bool has_reason(const struct kt_result *r, const char *want)
 {
 	for (unsigned i = 0; i < r->ndetails; i++)
@@ -197,7 +216,7 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 	      struct kt_com2 *c2, const char *ring_json, size_t ring_len, struct kt_outcome *o)
 {
 	struct kbuf json = { 0 };
-	char err[512] = "";
+	char err[512] = "", last[256];
 	int fr;
 
 	o->exit = vr->exit;
@@ -228,6 +247,11 @@ void kt_judge(const struct ktstr_test *t, const char *name, const struct ktstr_t
 		case VM_EXIT_INTERRUPTED:
 			o->verdict = KT_ERROR;
 			snprintf(o->reason, sizeof(o->reason), "%s", vr->detail);
+			break;
+		case VM_EXIT_RESET:
+			snprintf(o->reason, sizeof(o->reason), "guest reset with no result: %.300s; %s; kernel's last line: %.200s",
+				 vr->detail[0] ? vr->detail : "reset requested by the guest", init_stage(c2),
+				 last_line(&vr->com1, last, sizeof(last)));
 			break;
 		default:
 			snprintf(o->reason, sizeof(o->reason), "no test result from the guest (%s)%s%s; %s",
@@ -289,6 +313,17 @@ void kt_report_compose(const char *name, const struct vm_result *vr, const struc
 		sched_log(&o->report, &c2->sched_log);
 	if (c2)
 		tail_capture(&o->report, "guest output (COM2)", &c2->plain, 15);
+	/* The whole kept console for the sidecar; an oops from its first
+	 * line (its head scrolls out of the tail), then the tail. */
+	o->com1.len = 0;
+	kt_capture_text(&vr->com1, &o->com1);
+	if (o->com1.data) {
+		size_t at = kt_console_first_oops(o->com1.data, o->com1.len);
+		struct kbuf oops = { .data = o->com1.data + at, .len = o->com1.len - at };
+
+		if (at < o->com1.len)
+			head_lines(&o->report, "kernel oops or panic (from its first line)", &oops, 60);
+	}
 	tail_capture(&o->report, "kernel console (COM1)", &vr->com1, 20);
 }
 

@@ -146,11 +146,13 @@ static void l2_monitor_result(const struct kt_mon_summary *s, struct ktstr_neste
 	res->mon_judged = (unsigned)s->judged;
 	res->mon_nr_readings = s->nr_readings;
 	res->mon_nr_agree = s->nr_agree;
+	res->mon_nr_matched = s->nr_matched;
 	res->mon_kernel_readings = s->kernel_readings;
 	res->mon_kernel_bad = s->kernel_bad;
 	snprintf(res->mon_note, sizeof(res->mon_note),
-		 "%s; %zu samples, %zu judged; nr_running %u/%u readings agree; kernel %u/%u readings agree",
-		 s->located ? "kernel found" : "kernel NOT found", s->samples, s->judged, s->nr_agree, s->nr_readings,
+		 "%s; %zu samples, %zu judged; nr_running %u/%u/%u readings agree/matched/sent; kernel %u/%u agree",
+		 s->located ? "kernel found" : "kernel NOT found", s->samples, s->judged, s->nr_agree, s->nr_matched,
+		 s->nr_readings,
 		 s->kernel_readings - s->kernel_bad, s->kernel_readings);
 	printf("nested: L2 monitor: %s (_text phys 0x%llx, KASLR offset 0x%llx)\n", res->mon_note,
 	       (unsigned long long)s->phys_load, (unsigned long long)s->voff);

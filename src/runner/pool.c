@@ -63,6 +63,7 @@ void kt_outcome_release(struct kt_outcome *o)
 	kt_kbuf_free(&o->report);
 	kt_kbuf_free(&o->guest_json);
 	kt_kbuf_free(&o->com1_tail);
+	kt_kbuf_free(&o->com1);
 	kt_kbuf_free(&o->com2_tail);
 	kt_kbuf_free(&o->monitor_json);
 	kt_kbuf_free(&o->bpf_json);

@@ -270,6 +270,8 @@ static int write_sidecar(struct kt_report *r, const struct kt_case *c, const str
 	con = json_object();
 	json_object_set_new(con, "com1_tail", str_json(out->com1_tail.data, out->com1_tail.len));
 	json_object_set_new(con, "com2_tail", str_json(out->com2_tail.data, out->com2_tail.len));
+	if (out->com1.len) /* a failed run: all of COM1 that was kept (64 KiB head, 256 KiB tail) */
+		json_object_set_new(con, "com1", str_json(out->com1.data, out->com1.len));
 	json_object_set_new(j, "console", con);
 	json_object_set_new(j, "report", str_json(out->report.data, out->report.len));
 	/* The report's sections on their own (guest text cleaned). */

@@ -97,6 +97,7 @@ struct kt_outcome {
 	char vmm[16];
 	struct kbuf guest_json; /* the guest's result JSON, as received */
 	struct kbuf com1_tail, com2_tail;
+	struct kbuf com1;         /* a failed run's whole kept COM1 (kt_report_compose), empty: none */
 	struct kbuf monitor_json; /* the sidecar's "monitor" object, empty: none */
 	struct kbuf bpf_json;     /* the sidecar's "bpf" object (runner/bpf_run.h), empty: none */
 	unsigned attempts;        /* VM runs this verdict took (1 + retries used) */

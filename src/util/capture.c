@@ -141,6 +141,26 @@ int kt_marker_init(struct kt_marker *m, const char *needle)
 	return 0;
 }
 
+size_t kt_console_first_oops(const char *s, size_t n)
+{
+	static const char *const mark[] = { "Oops:", "BUG:", "general protection fault", "WARNING: CPU:",
+					     "Kernel panic - not syncing" };
+	size_t best = n;
+
+	for (size_t k = 0; k < sizeof(mark) / sizeof(mark[0]); k++) {
+		size_t ml = strlen(mark[k]);
+
+		for (size_t i = 0; i + ml <= best && i + ml <= n; i++)
+			if (!memcmp(s + i, mark[k], ml)) {
+				while (i && s[i - 1] != '\n')
+					i--;
+				best = i;
+				break;
+			}
+	}
+	return best;
+}
+
 unsigned kt_marker_feed(struct kt_marker *m, const void *data, size_t n)
 {
 	const char *p = data;

@@ -53,4 +53,10 @@ int kt_marker_init(struct kt_marker *m, const char *needle);
 /* Returns the occurrences that ended within p[0..n). */
 unsigned kt_marker_feed(struct kt_marker *m, const void *p, size_t n);
 
+/* Offset of the start of the first line of console text s[0..n) that
+ * opens a kernel oops, BUG, warning or panic ("Oops:", "BUG:",
+ * "general protection fault", "WARNING: CPU:", "Kernel panic - not
+ * syncing"); n when there is none. */
+size_t kt_console_first_oops(const char *s, size_t n);
+
 #endif

@@ -19,6 +19,9 @@
 #define VM_MIN_NODE_MB 512
 #define VM_MAX_DISKS 2
 #define VM_PANIC_MARKER "Kernel panic - not syncing"
+/* How long a guest that printed the marker may still run (its trace,
+ * its own reboot) before the VM is stopped and reported as panicked. */
+#define VM_PANIC_GRACE_NS 3000000000ull
 
 enum vm_vmm { VMM_AUTO = 0, VMM_QEMU, VMM_KVM };
 
@@ -42,6 +45,7 @@ struct vm_config {
 	const char *kernel;  /* bzImage */
 	const char *initrd;  /* cpio */
 	const char *cmdline; /* appended after the common arguments */
+	const char *kernel_args; /* a test's own (kt_kernel_args_check), before cmdline; NULL: none */
 	struct ktstr_topo topo;
 	unsigned memory_mb;
 	unsigned timeout_ms;

@@ -195,18 +195,23 @@ int kt_vm_build_cmdline(struct vm *vm)
 	struct kt_guest_args ga = { .shm_addr = VM_SHM_GPA, .shm_size = VM_SHM_SIZE };
 	char words[128] = ""; /* " ktstr_shm=... ktstr_accel=..." */
 	const char *tail = c->cmdline ? c->cmdline : "";
+	char why[160];
 	int n, ret;
 
 	snprintf(ga.accel, sizeof(ga.accel), "%s", vm->accel[0] ? vm->accel : "unknown");
 	ret = kt_guest_args_encode(&ga, words, sizeof(words));
 	if (ret)
 		return kt_err(-ret, "vm: encode ktstr_shm= and ktstr_accel=%s for the kernel command line", ga.accel);
+	ret = kt_kernel_args_check(c->kernel_args, why, sizeof(why));
+	if (ret)
+		return kt_err(-ret, "vm: the test's kernel arguments \"%.64s\": %s", c->kernel_args, why);
 	n = snprintf(vm->cmdline, sizeof(vm->cmdline),
-		     "console=ttyS0 loglevel=%d %s panic=-1 oops=panic mitigations=off no_timer_check "
+		     "console=ttyS0 earlyprintk=serial,ttyS0 loglevel=%d %s panic=-1 oops=panic mitigations=off no_timer_check "
 		     "iomem=relaxed lockdown=none random.trust_cpu=on i8042.noaux i8042.nomux i8042.nopnp "
-		     "memmap=%uK$0x%llx%s sysctl.kernel.sched_schedstats=1 rdinit=/init %s",
+		     "memmap=%uK$0x%llx%s sysctl.kernel.sched_schedstats=1 rdinit=/init %s%s%s",
 		     c->console_to_stderr ? 7 : 4, c->kaslr ? "kaslr" : "nokaslr", VM_SHM_SIZE >> 10,
-		     (unsigned long long)VM_SHM_GPA, words, tail);
+		     (unsigned long long)VM_SHM_GPA, words, c->kernel_args ? c->kernel_args : "",
+		     c->kernel_args ? " " : "", tail);
 	if (n < 0 || (size_t)n >= sizeof(vm->cmdline)) {
 		vm->cmdline[0] = '\0';
 		return kt_err(ENAMETOOLONG, "vm: build the kernel command line: %d bytes with the caller's %zu, more "
@@ -314,7 +319,7 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 	struct kt_perf perf;
 	struct input in = { .open = cfg->com2_input && cfg->input_fd >= 0 };
 	char why[512];
-	uint64_t t0, deadline, last_tick = 0;
+	uint64_t t0, deadline, last_tick = 0, panic_ns = 0;
 	int ret, status = 0;
 	enum vm_exit ex = VM_EXIT_NONE;
 
@@ -396,6 +401,15 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 			vm.ops->kill(&vm);
 			break;
 		}
+		/* A panic before the kernel can reboot (setup_arch) hangs with
+		 * panic=-1: once its text is in, the rest of it gets a moment. */
+		if (res->panic.seen && !panic_ns)
+			panic_ns = now;
+		if (panic_ns && now - panic_ns >= VM_PANIC_GRACE_NS) {
+			ex = VM_EXIT_PANIC;
+			vm.ops->kill(&vm);
+			break;
+		}
 		if (now >= deadline) {
 			ex = VM_EXIT_TIMEOUT;
 			snprintf(res->detail, sizeof(res->detail), "no exit within %u s; VM killed",
@@ -426,6 +440,13 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 	if (ex != VM_EXIT_TIMEOUT && ex != VM_EXIT_INTERRUPTED &&
 	    panic_in_console(&res->panic, res->detail, sizeof(res->detail)))
 		ex = VM_EXIT_PANIC;
+	if (ex == VM_EXIT_RESET && !res->detail[0] && vm.vmm_log.data) {
+		size_t n = vm.vmm_log.len;
+
+		while (n && (vm.vmm_log.data[n - 1] == '\n' || vm.vmm_log.data[n - 1] == ' '))
+			n--;
+		kt_line_cleann(vm.vmm_log.data, n, res->detail, sizeof(res->detail)); /* why, vCPU state */
+	}
 	if (ex == VM_EXIT_CRASH && !res->detail[0]) {
 		char log[400] = "(no diagnostics)";
 
