@@ -286,8 +286,16 @@ void kt_sched_finish(struct kt_sched *s, struct kt_result *r)
 	 * the scenario may end before it runs again (or it never started). */
 	if (s->pid > 0)
 		check_now(s);
-	if (s->failed)
+	if (s->failed) {
+		/* An ejection is seen once the state leaves "enabled"; the
+		 * kernel logs its reason when the disable work ends, which
+		 * took 4 s in a nested L2 under TCG.  Wait for it (bounded),
+		 * so the reason carries the kernel's words. */
+		deadline = kt_now_ns() + 10000000000ull;
+		for (state(st, sizeof(st)); !strcmp(st, "disabling") && kt_now_ns() < deadline; state(st, sizeof(st)))
+			usleep(20000);
 		add_failure(s, r, s->why);
+	}
 	if (s->pid > 0 && !s->exited) {
 		int status;
 
