@@ -166,18 +166,7 @@ static int start_scheduler(const struct kt_guest_args *a, struct kt_sched *s, st
 	 * slower than on hardware. */
 	if (strstr(a->accel, "tcg"))
 		attach_ms = attach_ms > UINT_MAX / 3 ? UINT_MAX : attach_ms * 3;
-	if (a->sched_helper_cpus[0] && kt_sched_pin_enable_helper(a->sched_helper_cpus) == -ENOENT) {
-		/* The helper appears with the first load: load once, pin it,
-		 * and load again.  The first attempt's failure is logged,
-		 * not judged. */
-		struct kt_result scratch;
-
-		kt_result_init(&scratch, "helper-warmup");
-		if (!kt_sched_start(s, a->sched, a->sched_args, attach_ms, &scratch))
-			kt_sched_finish(s, &scratch);
-		printf("KTSTR_SCHED_HELPER pinned to %s: %s\n", a->sched_helper_cpus,
-		       kt_sched_pin_enable_helper(a->sched_helper_cpus) ? "no helper kthread found" : "ok");
-	}
+	kt_sched_prepare_helper(s, a->sched, a->sched_args, a->sched_helper_cpus, attach_ms);
 	/* Auto-repro: probes on the kernel side before the scheduler starts,
 	 * on its callbacks once it is attached (docs/auto-repro.md). */
 	if (a->probe[0])

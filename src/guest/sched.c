@@ -1,6 +1,7 @@
 /* Launch and watch a sched_ext scheduler inside the guest (see sched.h). */
 #include "guest/guest.h"
 #include "guest/sched.h"
+#include "model/schedquirks.h"
 #include "proto/argenc.h"
 
 #include <dirent.h>
@@ -149,6 +150,26 @@ static void add_failure(struct kt_sched *s, struct kt_result *r, const char *wha
 		 kmsg[0] ? "; kernel: " : "", kmsg, ex[0] ? "; scheduler: " : "", ex,
 		 ver[0] ? "; verifier: " : "", ver);
 	kt_result_add(r, KTSTR_K_SCHEDULER, msg);
+}
+
+void kt_sched_prepare_helper(struct kt_sched *s, const char *path, const char *args, const char *helper_cpus,
+			     unsigned attach_ms)
+{
+	static struct kt_result scratch; /* large: keep it off the stack */
+	char quirk[64];
+
+	if (!helper_cpus || !helper_cpus[0]) {
+		if (kt_sched_quirk_helper_cpus(path, args, quirk, sizeof(quirk)) || !quirk[0])
+			return;
+		helper_cpus = quirk;
+	}
+	if (kt_sched_pin_enable_helper(helper_cpus) != -ENOENT)
+		return;
+	kt_result_init(&scratch, "helper-warmup");
+	if (!kt_sched_start(s, path, args, attach_ms, &scratch))
+		kt_sched_finish(s, &scratch);
+	printf("KTSTR_SCHED_HELPER pinned to %s: %s\n", helper_cpus,
+	       kt_sched_pin_enable_helper(helper_cpus) ? "no helper kthread found" : "ok");
 }
 
 int kt_sched_pin_enable_helper(const char *cpulist)

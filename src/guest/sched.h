@@ -38,6 +38,13 @@ void kt_sched_finish(struct kt_sched *s, struct kt_result *r);
 /* Pin the kernel's scx_ops_enable_helper kthread(s) to cpulist;
  * -ENOENT if none exists yet (it is created by the first load). */
 int kt_sched_pin_enable_helper(const char *cpulist);
+/* Before kt_sched_start: pin the enable helper to helper_cpus (NULL or
+ * "": what model/schedquirks.h says for path and args, maybe nothing).
+ * The helper appears with the first load, so when it is missing the
+ * scheduler is loaded once, stopped, the helper pinned; that first
+ * attempt is logged, not judged. */
+void kt_sched_prepare_helper(struct kt_sched *s, const char *path, const char *args, const char *helper_cpus,
+			     unsigned attach_ms);
 /* guest/vlog_send.c: send the verifier-log blocks of the scheduler's
  * output not sent yet to the host (KT_MSG_VERIFIER_LOG), and the reason
  * the (last) rejected program was rejected ("" if none). */

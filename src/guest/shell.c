@@ -200,6 +200,7 @@ static int start_scheduler(const struct kt_shell_guest_cfg *c, const char *accel
 	kt_result_init(&r, "shell");
 	if (strstr(accel, "tcg")) /* "tcg", "kvm-nested-tcg": emulated, slower to load BPF */
 		attach_ms *= 3;
+	kt_sched_prepare_helper(&s, c->sched, c->sched_args, NULL, attach_ms);
 	if (!kt_sched_start(&s, c->sched, c->sched_args, attach_ms, &r)) {
 		if (!c->exec) /* --exec output is the command's alone */
 			tty_say("ktstr shell: scheduler %s attached (sched_ext: %s); its log is " KT_SCHED_LOG "\r\n", c->sched,
