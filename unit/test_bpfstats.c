@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report/bpfstats.h"
+#include "runner/bpf_run.h"
 #include "report/report.h"
 #include "unit.h"
 
@@ -88,4 +89,28 @@ UNIT_TEST(bpfstats_hostile_sidecars)
 	j = sidecar("x", "[{\"name\":\"new\",\"verified_insns\":1}]");
 	CHECK(kt_rep_bpf_add(&s, j) == -E2BIG);
 	json_decref(j);
+}
+
+/* A scheduler loaded twice (the enable-helper warm-up): the first load's
+ * programs, gone before the second's appeared, are not reported; one
+ * that is still there, or another's, stays. */
+UNIT_TEST(bpf_run_drop_superseded)
+{
+	struct kt_mon_bpf_prog v[5];
+
+	memset(v, 0, sizeof(v));
+	for (int i = 0; i < 5; i++)
+		v[i].first.type = v[i].last.type = 27; /* struct_ops */
+	strcpy(v[0].first.name, "central_enqueue"), v[0].first.id = 9, v[0].first_ns = 100, v[0].last_ns = 200;
+	strcpy(v[1].first.name, "central_init"), v[1].first.id = 12, v[1].first_ns = 100, v[1].last_ns = 200;
+	strcpy(v[2].first.name, "central_enqueue"), v[2].first.id = 19, v[2].first_ns = 300, v[2].last_ns = 900;
+	/* overlapping lifetimes: two live programs of one name, both kept */
+	strcpy(v[3].first.name, "other"), v[3].first.id = 20, v[3].first_ns = 300, v[3].last_ns = 900;
+	strcpy(v[4].first.name, "other"), v[4].first.id = 21, v[4].first_ns = 400, v[4].last_ns = 900;
+	CHECK_EQ_INT((int)kt_bpf_progs_drop_superseded(v, 5), 4);
+	CHECK_EQ_INT((int)v[0].first.id, 12); /* central_init: not reloaded, kept */
+	CHECK_EQ_INT((int)v[1].first.id, 19);
+	CHECK_EQ_INT((int)v[2].first.id, 20);
+	CHECK_EQ_INT((int)v[3].first.id, 21);
+	CHECK_EQ_INT((int)kt_bpf_progs_drop_superseded(v, 0), 0);
 }

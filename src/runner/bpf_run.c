@@ -5,6 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t kt_bpf_progs_drop_superseded(struct kt_mon_bpf_prog *v, size_t n)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool gone = false;
+
+		for (size_t j = 0; j < n && !gone; j++)
+			gone = j != i && v[j].first.type == v[i].first.type && !strcmp(v[j].first.name, v[i].first.name) &&
+			       v[j].first_ns > v[i].last_ns;
+		if (!gone)
+			v[out++] = v[i];
+	}
+	return out;
+}
+
 int kt_bpf_run_collect(struct kt_bpf_run *r, struct kt_monitor *m, const struct kt_layout *l)
 {
 	const struct kt_mon_bpf_prog *p;
@@ -19,7 +35,7 @@ int kt_bpf_run_collect(struct kt_bpf_run *r, struct kt_monitor *m, const struct 
 		if (!r->progs)
 			return -ENOMEM;
 		memcpy(r->progs, p, np * sizeof(*p));
-		r->nprogs = np;
+		r->nprogs = kt_bpf_progs_drop_superseded(r->progs, np);
 	}
 	if (nm) {
 		r->maps = malloc(nm * sizeof(*mp));

@@ -20,7 +20,13 @@ struct kt_bpf_run {
 	unsigned log_level;                  /* the verifier log level asked of the scheduler, 0: none */
 };
 
-/* Copy the monitor's results (after kt_monitor_stop; m may be NULL). */
+/* Pure: drop the programs a later load replaced (same type and name,
+ * first seen after the older one was last seen: a scheduler loaded
+ * again, e.g. after the enable-helper warm-up); order kept.  The new
+ * count. */
+size_t kt_bpf_progs_drop_superseded(struct kt_mon_bpf_prog *v, size_t n);
+/* Copy the monitor's results (after kt_monitor_stop; m may be NULL);
+ * superseded programs left out. */
 int kt_bpf_run_collect(struct kt_bpf_run *r, struct kt_monitor *m, const struct kt_layout *l);
 void kt_bpf_run_free(struct kt_bpf_run *r);
 /* The verifier statistics of the log of program `name` (NULL: none). */
