@@ -2,9 +2,9 @@
 /*
  * scx-ktstr: the fixture sched_ext scheduler of ktstr.
  *
- * A global FIFO: ops.enqueue() appends every user task to one shared DSQ
- * (kernel threads go to their CPU's local DSQ) and ops.dispatch() moves
- * its head to the local DSQ of the CPU asking for work.  It exists so the harness can prove that it notices each way a
+ * A global FIFO: ops.enqueue() appends every task to one shared DSQ and
+ * ops.dispatch() moves its head to the local DSQ of the CPU asking for
+ * work.  It exists so the harness can prove that it notices each way a
  * scheduler can go wrong, so it carries fault knobs:
  *
  * .rodata (fixed before load; the verifier prunes the paths they disable)
@@ -17,20 +17,21 @@
  *
  * .bss (written at run time by the loader or by the host through guest
  * memory; the order below is the ABI, offsets in bytes):
- *   0 stall       ops.dispatch() returns at once and no user task
- *                 (but an exiting one, which the kernel keeps local)
- *                 bypasses it: ops.select_cpu() dispatches no waking task
- *                 to an idle CPU and SCX_OPS_ENQ_LAST sends a CPU's last
- *                 task back through ops.enqueue() when its slice ends, so
- *                 within one slice no user task runs and the kernel's
- *                 watchdog ejects the scheduler, whatever the load
- *                 (without both, tasks that always find an idle CPU, or
- *                 never leave theirs, ran through the stall).  Kernel
- *                 threads always run from their CPU's local DSQ, never
- *                 the shared one, so the kernel's watchdog work keeps
- *                 running and the ejection names a stalled task
- *                 ("comm[pid] failed to run for ...") rather than
- *                 "watchdog failed to check in"
+ *   0 stall       ops.dispatch() returns at once and nothing bypasses it
+ *                 (but an exiting task, which the kernel keeps local):
+ *                 ops.select_cpu() dispatches no waking task to an idle
+ *                 CPU and SCX_OPS_ENQ_LAST sends a CPU's last task back
+ *                 through ops.enqueue() when its slice ends, so within
+ *                 one slice no task runs, kernel threads included, and
+ *                 the kernel's watchdog ejects the scheduler, whatever
+ *                 the load (without both, tasks that always find an idle
+ *                 CPU, or never leave theirs, ran through the stall).
+ *                 Since the watchdog's own work stalls too, the kernel
+ *                 usually reports "watchdog failed to check in", naming
+ *                 no task.  (Letting kernel threads run makes it name
+ *                 one, but then CPUs are not idle at every sample and the
+ *                 host monitor's stall check, which the total stall is
+ *                 there to exercise, no longer sees it: issue 12.)
  *   4 crash       ops.dispatch() calls scx_bpf_error()
  *   8 degrade_rt  like degrade, switched on at run time
  *  12 degrade_cnt, 16 slow_cnt  counters of the skipping knobs
@@ -89,15 +90,15 @@ static s32 scatter_cpu(struct task_struct *p)
 /*
  * What the kernel does without ops.select_cpu() (a waking task that finds
  * an idle CPU goes straight to its local DSQ), unless stalled or crashing:
- * then every user task waits in the shared DSQ for the dispatch that
- * never comes.
+ * then every task waits in the shared DSQ for the dispatch that never
+ * comes.
  */
 s32 BPF_STRUCT_OPS(ktstr_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
 	bool idle = false;
 	s32 cpu;
 
-	if ((stall || crash) && !(p->flags & PF_KTHREAD))
+	if (stall || crash)
 		return prev_cpu;
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &idle);
 	if (idle)
@@ -107,12 +108,6 @@ s32 BPF_STRUCT_OPS(ktstr_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wa
 
 void BPF_STRUCT_OPS(ktstr_enqueue, struct task_struct *p, u64 enq_flags)
 {
-	/* Kernel threads stay off the shared DSQ, so no fault knob stops
-	 * the kernel's own work (the watchdog's check-in among it). */
-	if (p->flags & PF_KTHREAD) {
-		ktstr_insert(p, SCX_DSQ_LOCAL, enq_flags);
-		return;
-	}
 	/* SCX_OPS_ENQ_LAST (for the stall) sends a CPU's only task here when
 	 * its slice ends; anywhere but that CPU's local DSQ, the CPU would
 	 * go idle with the task waiting.  Unless stalled, it runs on. */
