@@ -63,26 +63,33 @@ static int by_ts(const void *a, const void *b)
 	return x->ts < y->ts ? -1 : x->ts > y->ts;
 }
 
-/* The task whose BPF callback ran last: shown when the triggering task
- * has no probed calls (a stall seen from the idle task's tick). */
+/* The task whose BPF callback ran last, an idle task only if no other
+ * had one: shown when the triggering task has no probed calls or is an
+ * idle task (a stall seen from the tick). */
 static uint64_t last_cb_task(struct kt_pg *g)
 {
 	struct kt_pw_key k, next;
 	struct kt_pw_call c;
-	uint64_t best = 0, best_ts = 0;
+	uint64_t best = 0, best_ts = 0, idle = 0, idle_ts = 0;
 	unsigned guard = 0;
 	void *prev = NULL;
 
 	while (!bpf_map_get_next_key(g->calls_fd, prev, &next) && guard++ < 2 * KT_PW_CALLS) {
 		k = next;
 		prev = &k;
-		if (!bpf_map_lookup_elem(g->calls_fd, &next, &c) && c.func < g->nfunc && g->func[c.func].bpf &&
-		    c.ts > best_ts) {
-			best_ts = c.ts;
-			best = next.task;
+		if (!bpf_map_lookup_elem(g->calls_fd, &next, &c) && c.func < g->nfunc && g->func[c.func].bpf) {
+			uint32_t pid = (c.entry.have & KT_PW_HAVE_TASK) ? c.entry.task.pid : c.cur_pid;
+
+			if (pid && c.ts > best_ts) {
+				best_ts = c.ts;
+				best = next.task;
+			} else if (!pid && c.ts > idle_ts) {
+				idle_ts = c.ts;
+				idle = next.task;
+			}
 		}
 	}
-	return best;
+	return best ? best : idle;
 }
 
 /* The triggering task's records, sorted by time; *total: all records. */
@@ -211,13 +218,17 @@ char *kt_pg_report_json(struct kt_pg *g, const char *status, const char *error)
 					      u64j(t->kind), "exit_code", (json_int_t)t->exit_code, "cpu", (int)t->cpu,
 					      "stack", stack_json(t)));
 		calls = calls_json(g, t->task, &total);
-		if (!json_array_size(calls)) {
+		/* No call of its own, or the idle task: a stall the kernel
+		 * found from the tick ("watchdog failed to check in") names
+		 * no task, and the idle task's calls say little about it. */
+		if (!json_array_size(calls) || !t->pid) {
 			uint64_t other = last_cb_task(g);
 
-			if (other) {
+			if (other && other != t->task) {
 				json_decref(calls);
 				calls = calls_json(g, other, &total);
-				json_object_set_new(o, "shown", json_string("task_of_last_callback"));
+				json_object_set_new(o, "shown", json_string(t->pid ? "task_of_last_callback"
+										    : "idle_trigger_last_callback"));
 			}
 		}
 		json_object_set_new(o, "calls", calls);

@@ -222,15 +222,23 @@ static void reproduced(struct kbuf *out, json_t *j, const char *vmlinux)
 		kt_kbuf_printf(out, "  no probed call of the triggering task (%" JSON_INTEGER_FORMAT " records in all)\n",
 			       json_integer_value(json_object_get(j, "records")));
 	} else {
-		json_t *c0 = json_array_get(json_object_get(j, "calls"), 0);
-		json_t *task = json_object_get(json_object_get(c0, "entry"), "task");
+		json_t *cs = json_object_get(j, "calls"), *task = NULL;
+
+		/* The shown task: the first call that names one (a timer
+		 * interrupt's does not). */
+		for (size_t i = 0; i < json_array_size(cs) && !task; i++)
+			task = json_object_get(json_object_get(json_array_get(cs, i), "entry"), "task");
 
 		if (json_is_string(json_object_get(j, "shown")) && task) {
-			char tc[17];
+			char tc[17], shown[40];
 
 			str(task, "comm", tc, sizeof(tc));
-			kt_kbuf_printf(out, "  the triggering task made no probed call; shown instead: pid %" JSON_INTEGER_FORMAT
-				       " (%s), the task of the last BPF callback\n",
+			str(j, "shown", shown, sizeof(shown));
+			kt_kbuf_printf(out, "  %s; shown instead: pid %" JSON_INTEGER_FORMAT " (%s), the task of the last BPF "
+					    "callback\n",
+				       !strcmp(shown, "idle_trigger_last_callback")
+					       ? "the trigger ran in an idle task (the kernel named no task)"
+					       : "the triggering task made no probed call",
 				       json_integer_value(json_object_get(task, "pid")), tc);
 		}
 		kt_kbuf_printf(out, "  calls, oldest first (the last call of each function):\n");
