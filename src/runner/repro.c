@@ -208,6 +208,13 @@ void kt_repro_after(const struct kt_resolved *r, const struct kt_exec_env *env, 
 		o2->repro->probe_json = o2->repro->sched_tail = (struct kbuf){ 0 };
 		o2->repro->dump_tail = o2->repro->kmsg_tail = (struct kbuf){ 0 };
 		add_section(out, x, o2->wall_s, o2->exit, env->kernel);
+		if (strcmp(x->status, "reproduced") && o2->reason[0]) {
+			char why[sizeof(o2->reason)];
+
+			/* a probe VM that crashed or reported nothing: how it ended */
+			kt_line_clean(o2->reason, why, sizeof(why));
+			kt_kbuf_printf(&out->report, "  the probe run's own verdict: %s\n", why);
+		}
 	}
 	kt_outcome_release(o2);
 	free(o2);
