@@ -12,7 +12,6 @@
 #include "runner/vlog_out.h"
 #include "runner/bpf_run.h"
 #include "model/defaults.h"
-#include "model/schedquirks.h"
 #include "proto/com2.h"
 #include "proto/guest_args.h"
 #include "proto/pmet.h"
@@ -325,14 +324,12 @@ int kt_case_cmdline(const struct kt_resolved *r, const struct kt_exec_env *env, 
 		if (n < 0 || (size_t)n >= sizeof(a->sched_args))
 			ret = -ENAMETOOLONG;
 		a->sched_attach_ms = 1000u * (s->attach_timeout_s ? s->attach_timeout_s : 10);
-		if (s->enable_helper_cpus) {
-			if ((size_t)snprintf(a->sched_helper_cpus, sizeof(a->sched_helper_cpus), "%s",
-					     s->enable_helper_cpus) >= sizeof(a->sched_helper_cpus))
-				ret = -ENAMETOOLONG;
-		} else if (kt_sched_quirk_helper_cpus(s->binary, a->sched_args, a->sched_helper_cpus,
-						      sizeof(a->sched_helper_cpus))) {
-			ret = -ENAMETOOLONG; /* a scheduler named on the command line */
-		}
+		/* Without a declared list the guest applies model/schedquirks.h
+		 * (kt_sched_prepare_helper), for the shell as well. */
+		if (s->enable_helper_cpus &&
+		    (size_t)snprintf(a->sched_helper_cpus, sizeof(a->sched_helper_cpus), "%s", s->enable_helper_cpus) >=
+			    sizeof(a->sched_helper_cpus))
+			ret = -ENAMETOOLONG;
 	}
 	if ((size_t)snprintf(a->test, sizeof(a->test), "%s", r->c->t->name) >= sizeof(a->test))
 		ret = -ENAMETOOLONG;
