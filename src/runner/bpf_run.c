@@ -7,17 +7,20 @@
 
 size_t kt_bpf_progs_drop_superseded(struct kt_mon_bpf_prog *v, size_t n)
 {
+	bool *gone = calloc(n ? n : 1, sizeof(*gone));
 	size_t out = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		bool gone = false;
-
-		for (size_t j = 0; j < n && !gone; j++)
-			gone = j != i && v[j].first.type == v[i].first.type && !strcmp(v[j].first.name, v[i].first.name) &&
-			       v[j].first_ns > v[i].last_ns;
-		if (!gone)
+	if (!gone)
+		return n; /* keep everything rather than guess */
+	/* Judge every program against the whole list first, then compact. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n && !gone[i]; j++)
+			gone[i] = j != i && v[j].first.type == v[i].first.type &&
+				  !strcmp(v[j].first.name, v[i].first.name) && v[j].first_ns > v[i].last_ns;
+	for (size_t i = 0; i < n; i++)
+		if (!gone[i])
 			v[out++] = v[i];
-	}
+	free(gone);
 	return out;
 }
 
