@@ -29,6 +29,7 @@ static void populate(struct kt_guest_args *a)
 	a->have_exec = true;
 	snprintf(a->exec, sizeof(a->exec), "echo hi");
 	a->tty_hvc0 = true;
+	a->bpf_sync_ms = 5000;
 }
 
 static bool args_equal(const struct kt_guest_args *x, const struct kt_guest_args *y)
@@ -39,7 +40,8 @@ static bool args_equal(const struct kt_guest_args *x, const struct kt_guest_args
 	       !strcmp(x->sched_helper_cpus, y->sched_helper_cpus) && x->nested_l2 == y->nested_l2 &&
 	       x->shm_addr == y->shm_addr && x->shm_size == y->shm_size && !strcmp(x->accel, y->accel) &&
 	       !strcmp(x->term, y->term) && x->cols == y->cols && x->rows == y->rows &&
-	       x->have_exec == y->have_exec && !strcmp(x->exec, y->exec) && x->tty_hvc0 == y->tty_hvc0;
+	       x->have_exec == y->have_exec && !strcmp(x->exec, y->exec) && x->tty_hvc0 == y->tty_hvc0 &&
+	       x->bpf_sync_ms == y->bpf_sync_ms;
 }
 
 /* Words of a command line, split as the kernel does on spaces. */
@@ -73,7 +75,7 @@ UNIT_TEST(guest_args_roundtrip_full)
 	populate(&a);
 	cmd[0] = '\0';
 	CHECK_EQ_INT(kt_guest_args_encode(&a, cmd, sizeof(cmd)), 0);
-	CHECK_EQ_INT(count_words(cmd), 16); /* one word per parameter */
+	CHECK_EQ_INT(count_words(cmd), 17); /* one word per parameter */
 	CHECK(cmd[0] == ' ');
 	CHECK(strstr(cmd, " ktstr_mode=shell ") != NULL);
 	CHECK(strstr(cmd, " ktstr_nested=l2 ") != NULL);

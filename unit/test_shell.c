@@ -45,6 +45,16 @@ UNIT_TEST(shell_cmdline_roundtrip)
 	CHECK_EQ_STR(c.cmd, s.exec);
 	CHECK_EQ_STR(c.sched, "/sched/scx_simple");
 	CHECK_EQ_STR(c.sched_args, "-v --slice 5");
+	CHECK_EQ_INT(c.bpf_sync_ms, 0);
+	/* --bpf-out: the guest waits for the host's walk; only with a scheduler */
+	s.bpf_sync_ms = 5000;
+	CHECK_EQ_INT(kt_shell_cmdline(&s, buf, sizeof(buf), err, sizeof(err)), 0);
+	CHECK(strstr(buf, " ktstr_bpf_sync_ms=5000") != NULL);
+	CHECK_EQ_INT(kt_shell_parse_cmdline(buf, &c), 0);
+	CHECK_EQ_INT(c.bpf_sync_ms, 5000);
+	s.sched_guest = NULL;
+	CHECK_EQ_INT(kt_shell_cmdline(&s, buf, sizeof(buf), err, sizeof(err)), 0);
+	CHECK(strstr(buf, "ktstr_bpf_sync_ms") == NULL);
 
 	/* interactive, no scheduler, no TERM: vt100 */
 	s = (struct kt_shell_guest_spec){ .topo = { 1, 1, 1, 1 } };

@@ -8,6 +8,7 @@
  * returns. */
 #include "proto/shell_args.h"
 #include "proto/result.h"
+#include "proto/shm_ring.h"
 #include "guest/guest.h"
 #include "guest/sched.h"
 
@@ -205,6 +206,13 @@ static int start_scheduler(const struct kt_shell_guest_cfg *c, const char *accel
 		if (!c->exec) /* --exec output is the command's alone */
 			tty_say("ktstr shell: scheduler %s attached (sched_ext: %s); its log is " KT_SCHED_LOG "\r\n", c->sched,
 			s.ops);
+		kt_shm_signal_ready();
+		/* --bpf-out, ktstr verifier: the host reads the programs while
+		 * they are loaded, whatever --exec does next (a `true` would
+		 * otherwise be over before the monitor's next walk).  Without
+		 * an answer the host says so in its note. */
+		if (c->bpf_sync_ms)
+			kt_shm_wait_walked(c->bpf_sync_ms);
 		return 0;
 	}
 	tty_say("ktstr shell: scheduler %s did not start:\r\n", c->sched);

@@ -14,6 +14,7 @@
 
 #define KT_MON_BPF_MS 500u
 #define KT_MON_BPF_PROGS 256u
+#define KT_MON_READY_TRIES 3u
 
 struct kt_mon_bpf {
 	uint64_t last_walk;
@@ -24,6 +25,9 @@ struct kt_mon_bpf {
 	size_t nmaps;
 	unsigned walks, bad;
 	bool truncated;
+	/* The walk the guest may wait for once it is "ready" (kt_ctl_signal_walked). */
+	bool ready_walked;
+	unsigned ready_tries;
 	char first_bad[160];
 	/* host write: request (under m->lock) and result */
 	bool want_write, write_done, write_ok;
@@ -72,7 +76,8 @@ static void merge(struct kt_monitor *m, struct kt_mon_bpf *b, size_t n, uint64_t
 	}
 }
 
-static int walk(struct kt_monitor *m, struct kt_mon_bpf *b, const uint64_t *pcpu)
+/* One walk of both IDRs; *progs_clean: every program entry read. */
+static int walk(struct kt_monitor *m, struct kt_mon_bpf *b, const uint64_t *pcpu, bool *progs_clean)
 {
 	struct kt_bpf_walk_stats ws;
 	size_t n = 0;
@@ -80,6 +85,7 @@ static int walk(struct kt_monitor *m, struct kt_mon_bpf *b, const uint64_t *pcpu
 
 	ret = kt_bpf_progs(&m->x, &m->l->bpf, pcpu, m->ncpus, b->cur, KT_BPF_MAX_OBJS, &n, &ws);
 	note_walk(b, &ws);
+	*progs_clean = !ret && !ws.bad;
 	if (!ret)
 		merge(m, b, n, kt_now_ns() - m->t0);
 	ret = kt_bpf_maps(&m->x, &m->l->bpf, b->maps, KT_BPF_MAX_OBJS, &b->nmaps, &ws);
@@ -156,15 +162,35 @@ void kt_mon_bpf_tick(struct kt_monitor *m, const uint64_t *pcpu, bool last)
 	struct kt_mon_map_write w;
 	bool want;
 
-	if (!b || !m->ready || (!m->l->bpf.progs_ok && !m->l->bpf.maps_ok))
+	if (!b || !m->ready)
 		return;
+	if (!m->l->bpf.progs_ok && !m->l->bpf.maps_ok) {
+		/* Nothing to read: do not keep a waiting guest waiting. */
+		if (m->t_ready && !b->ready_walked && m->vm && m->vm->shm)
+			b->ready_walked = kt_ctl_signal_walked(m->vm->shm);
+		return;
+	}
 	pthread_mutex_lock(&m->lock);
 	want = b->want_write;
 	w = b->w;
 	pthread_mutex_unlock(&m->lock);
-	if (want || last || now - b->last_walk >= KT_MON_BPF_MS * 1000000ull) {
+	/* Right after "ready", then until a walk reads every program (a
+	 * few tries: an entry may be mid-update), answer the guest that
+	 * waits for it (`ktstr shell --bpf-out`, `ktstr verifier`). */
+	bool after_ready = m->t_ready && !b->ready_walked;
+
+	if (want || last || after_ready || now - b->last_walk >= KT_MON_BPF_MS * 1000000ull) {
+		bool clean;
+
 		b->last_walk = now;
-		walk(m, b, pcpu);
+		walk(m, b, pcpu, &clean);
+		if (after_ready && (clean || ++b->ready_tries >= KT_MON_READY_TRIES)) {
+			struct kt_ring_hdr *h = m->vm ? m->vm->shm : NULL;
+
+			b->ready_walked = true;
+			if (h)
+				kt_ctl_signal_walked(h);
+		}
 	}
 	if (last) {
 		const char *dir = getenv("KTSTR_MON_CAPTURE");

@@ -110,6 +110,7 @@ static int emit(const struct kt_guest_args *a, struct sink *s)
 	STR("ktstr_term", term);
 	NUM("ktstr_cols", cols);
 	NUM("ktstr_rows", rows);
+	NUM("ktstr_bpf_sync_ms", bpf_sync_ms);
 	/* An empty command is still a command: ktstr_exec= */
 	if (a->have_exec)
 		TRY(put_str(s, "ktstr_exec", a->exec, sizeof(a->exec)));
@@ -313,6 +314,7 @@ int kt_guest_args_parse(const char *cmdline, struct kt_guest_args *a)
 	GET("ktstr_term", term);
 	GET_NUM("ktstr_cols", cols);
 	GET_NUM("ktstr_rows", rows);
+	GET_NUM("ktstr_bpf_sync_ms", bpf_sync_ms);
 	ret = get(cmdline, "ktstr_exec", a->exec, sizeof(a->exec));
 	if (ret < 0)
 		return ret;

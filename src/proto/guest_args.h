@@ -17,7 +17,9 @@
  *   ktstr_nested=l2             an L2 guest of the nested rig
  *   ktstr_shm=ADDR,SIZE         the shared region (set by the VM layer)
  *   ktstr_accel=ACCEL           kvm | tcg | ... (set by the VM layer)
- *   ktstr_term/_cols/_rows/_exec/_tty   `ktstr shell` terminal and command */
+ *   ktstr_term/_cols/_rows/_exec/_tty   `ktstr shell` terminal and command
+ *   ktstr_bpf_sync_ms=N         `ktstr shell`: after the scheduler attaches,
+ *                               wait up to N ms for the host's BPF walk */
 #ifndef KTSTR_PROTO_GUEST_ARGS_H
 #define KTSTR_PROTO_GUEST_ARGS_H
 #include <stdbool.h>
@@ -42,6 +44,7 @@ struct kt_guest_args {
 	/* ktstr shell */
 	char term[64];
 	unsigned cols, rows;
+	unsigned bpf_sync_ms;       /* 0: absent */
 	bool have_exec;
 	char exec[2048];
 	bool tty_hvc0;

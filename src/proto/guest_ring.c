@@ -72,3 +72,17 @@ void kt_shm_signal_ready(void)
 	if (h)
 		kt_ctl_signal_ready(h);
 }
+
+int kt_shm_wait_walked(unsigned timeout_ms)
+{
+	struct kt_ring_hdr *h = kt_shm_hdr();
+
+	if (!h)
+		return -ENOENT;
+	for (unsigned waited = 0; !kt_ctl_walked(h); waited += 10) {
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep(10000);
+	}
+	return 0;
+}

@@ -67,6 +67,7 @@ int kt_shell_cmdline(const struct kt_shell_guest_spec *s, char *buf, size_t len,
 		}
 	}
 	a.tty_hvc0 = s->hvc0;
+	a.bpf_sync_ms = s->sched_guest ? s->bpf_sync_ms : 0;
 	if (!len)
 		return -E2BIG;
 	buf[0] = '\0';
@@ -98,6 +99,7 @@ void kt_shell_cfg_from_args(const struct kt_guest_args *a, struct kt_shell_guest
 	out->exec = a->have_exec;
 	memcpy(out->cmd, a->exec, sizeof(out->cmd));
 	out->hvc0 = a->tty_hvc0;
+	out->bpf_sync_ms = a->bpf_sync_ms;
 	memcpy(out->sched, a->sched, sizeof(out->sched));
 	memcpy(out->sched_args, a->sched_args, sizeof(out->sched_args));
 }

@@ -10,6 +10,7 @@
 #define KT_SHELL_ESCAPE 0x1d         /* Ctrl-] ends the session */
 #define KT_SHELL_EXEC_MAX 1500       /* encoded --exec bytes on the command line */
 #define KT_SHELL_DEFAULT_MEMORY 2048 /* MiB */
+#define KT_SHELL_BPF_SYNC_MS 5000    /* the longest the guest waits for the host's BPF walk */
 
 /* What the guest needs on its command line. */
 struct kt_shell_guest_spec {
@@ -20,6 +21,8 @@ struct kt_shell_guest_spec {
 	const char *sched_guest;   /* "/sched/<name>", NULL: none */
 	const char *sched_args;
 	bool hvc0;                 /* the terminal is /dev/hvc0 (kvm backend), not /dev/ttyS1 */
+	unsigned bpf_sync_ms;      /* with a scheduler: once it is attached, wait up to this
+				    * long for the host's BPF walk (--bpf-out); 0: do not */
 };
 
 /* "ktstr_mode=shell ktstr_topo=... ..." into buf, through
@@ -43,6 +46,7 @@ struct kt_shell_guest_cfg {
 	char sched[256];
 	char sched_args[2048];
 	bool hvc0;                 /* ktstr_tty=hvc0: use /dev/hvc0 if the guest has it */
+	unsigned bpf_sync_ms;      /* ktstr_bpf_sync_ms= */
 };
 /* kt_guest_args_parse() then kt_shell_cfg_from_args(); -EINVAL when a
  * ktstr_ value does not decode or fit (see guest_args.h). */

@@ -51,6 +51,7 @@ struct kt_ring_hdr {
 #define KT_CTL_STALL 'S' /* stall_req: create /tmp/ktstr_stall (scx_ktstr stalls) */
 #define KT_CTL_STOP 0xDD /* slot0: report what you have and power off */
 #define KT_CTL_READY 1   /* slot1: scheduler up, test body starting */
+#define KT_CTL_READY_WALKED 2 /* slot1: ready, and the host has read the BPF objects since */
 #define KT_CTL_MAP_WRITTEN 'W' /* slot0: the host wrote into a BPF map (.bpf_map_write) */
 
 /* Host side. */
@@ -76,7 +77,21 @@ static inline bool kt_ctl_signal_map_written(struct kt_ring_hdr *h)
 }
 static inline bool kt_ctl_ready(const struct kt_ring_hdr *h)
 {
-	return __atomic_load_n(&h->slot1, __ATOMIC_ACQUIRE) == KT_CTL_READY;
+	uint8_t v = __atomic_load_n(&h->slot1, __ATOMIC_ACQUIRE);
+
+	return v == KT_CTL_READY || v == KT_CTL_READY_WALKED;
+}
+/* Host: the BPF walk after "ready" is done (only over a ready slot1). */
+static inline bool kt_ctl_signal_walked(struct kt_ring_hdr *h)
+{
+	uint8_t v = KT_CTL_READY;
+
+	return __atomic_compare_exchange_n(&h->slot1, &v, KT_CTL_READY_WALKED, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+static inline bool kt_ctl_walked(const struct kt_ring_hdr *h)
+{
+	return __atomic_load_n(&h->slot1, __ATOMIC_ACQUIRE) == KT_CTL_READY_WALKED;
 }
 
 /* Guest side: take a pending request (true once per request). */
@@ -133,5 +148,9 @@ int kt_shm_send(uint32_t type, const void *payload, size_t len);
 struct kt_ring_hdr *kt_shm_hdr(void);
 /* Tell the host: scheduler up, test body starting. */
 void kt_shm_signal_ready(void);
+/* After kt_shm_signal_ready(): wait at most timeout_ms for the host's
+ * BPF walk (kt_ctl_signal_walked).  0 when it came; -ETIMEDOUT; -ENOENT
+ * without a ring. */
+int kt_shm_wait_walked(unsigned timeout_ms);
 
 #endif

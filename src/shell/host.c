@@ -365,6 +365,12 @@ int kt_shell_run(const struct kt_shell_opts *o, struct kt_shell_end *end)
 	gs.sched_guest = o->scheduler ? sched_guest : NULL;
 	if (o->scheduler && o->log_level)
 		gs.sched_args = with_log_level(sched_host, o->sched_args, o->log_level, o->bpf);
+	if (o->bpf && (ret = bpf_monitor(&k, &layout, &s.mon, o->bpf)))
+		return ret;
+	/* The guest holds the scheduler until the monitor has read its
+	 * programs once (bounded: an unlocated kernel never answers). */
+	if (s.mon)
+		gs.bpf_sync_ms = KT_SHELL_BPF_SYNC_MS;
 	gs.term = getenv("TERM");
 	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws)) {
 		gs.cols = ws.ws_col;
@@ -372,17 +378,22 @@ int kt_shell_run(const struct kt_shell_opts *o, struct kt_shell_end *end)
 	}
 	if ((ret = kt_shell_cmdline(&gs, cmdline, sizeof(cmdline), err, sizeof(err)))) {
 		kt_err(0, "shell: %s", err);
-		return bad_input(end, ret);
+		ret = bad_input(end, ret);
+		goto out;
 	}
 	/* -EINVAL, -ENOENT: an --include-files argument, or a file or
 	 * library one of them needs, is missing or unusable. */
 	ret = build_initrd(o, o->scheduler ? sched_host : NULL, sched_guest, initrd, sizeof(initrd));
 	if (kt_interrupted) {
 		fprintf(stderr, "ktstr shell: interrupted by signal %d before the VM started\n", (int)kt_interrupted);
-		return 128 + kt_interrupted;
+		ret = 128 + kt_interrupted;
+		goto out;
 	}
-	if (ret)
-		return ret == -EINVAL || ret == -ENOENT ? bad_input(end, ret) : ret;
+	if (ret) {
+		if (ret == -EINVAL || ret == -ENOENT)
+			ret = bad_input(end, ret);
+		goto out;
+	}
 	cfg.kernel = k.bzimage;
 	cfg.initrd = initrd;
 	cfg.cmdline = cmdline;
@@ -406,20 +417,19 @@ int kt_shell_run(const struct kt_shell_opts *o, struct kt_shell_end *end)
 			o->scheduler ? o->scheduler : "EEVDF");
 		if ((ret = term_raw())) {
 			term_restore();
-			return ret;
+			goto out;
 		}
 	}
-	if (o->bpf && (ret = bpf_monitor(&k, &layout, &s.mon, o->bpf)))
-		return ret;
 	ret = kt_vm_run(&cfg, &hooks, &res);
 	term_restore();
 	if (!ret && o->bpf)
 		kt_bpf_run_collect(o->bpf, s.mon, layout);
+	if (!ret) {
+		ret = session_end(&s, &res, !interactive, end);
+		kt_vm_result_free(&res);
+	}
+out:
 	kt_monitor_free(s.mon);
 	kt_monitor_kernel_free(layout);
-	if (ret)
-		return ret;
-	ret = session_end(&s, &res, !interactive, end);
-	kt_vm_result_free(&res);
 	return ret;
 }
