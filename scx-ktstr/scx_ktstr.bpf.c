@@ -28,10 +28,11 @@
  *                 CPU, or never leave theirs, ran through the stall).
  *                 Since the watchdog's own work stalls too, the kernel
  *                 usually reports "watchdog failed to check in", naming
- *                 no task.  (Letting kernel threads run makes it name
- *                 one, but then CPUs are not idle at every sample and the
- *                 host monitor's stall check, which the total stall is
- *                 there to exercise, no longer sees it: issue 12.)
+ *                 no task.
+ *                 2: the same for user tasks only; kernel threads run as
+ *                 if nothing happened (they keep CPUs briefly busy, and
+ *                 the kernel's watchdog names a stalled task).  The host
+ *                 monitor must see this one too (issue 12).
  *   4 crash       ops.dispatch() calls scx_bpf_error()
  *   8 degrade_rt  like degrade, switched on at run time
  *  12 degrade_cnt, 16 slow_cnt  counters of the skipping knobs
@@ -62,6 +63,14 @@ u32 slow_cnt;
 u64 verify_sink SEC(".data");
 
 UEI_DEFINE(uei);
+
+#define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
+
+/* The stall knob for this task: 1 every task, 2 user tasks only. */
+static bool stalled(const struct task_struct *p)
+{
+	return stall == 1 || (stall == 2 && !(p->flags & PF_KTHREAD));
+}
 
 /*
  * A random CPU, or the first online one if that is offline.  -1 if the
@@ -98,7 +107,7 @@ s32 BPF_STRUCT_OPS(ktstr_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wa
 	bool idle = false;
 	s32 cpu;
 
-	if (stall || crash)
+	if (stalled(p) || crash)
 		return prev_cpu;
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &idle);
 	if (idle)
@@ -111,7 +120,12 @@ void BPF_STRUCT_OPS(ktstr_enqueue, struct task_struct *p, u64 enq_flags)
 	/* SCX_OPS_ENQ_LAST (for the stall) sends a CPU's only task here when
 	 * its slice ends; anywhere but that CPU's local DSQ, the CPU would
 	 * go idle with the task waiting.  Unless stalled, it runs on. */
-	if ((enq_flags & SCX_ENQ_LAST) && !stall && !crash) {
+	if ((enq_flags & SCX_ENQ_LAST) && !stalled(p) && !crash) {
+		ktstr_insert(p, SCX_DSQ_LOCAL, enq_flags);
+		return;
+	}
+	/* A user-only stall: kernel threads bypass the stalled queue. */
+	if (stall == 2 && !stalled(p) && !crash) {
 		ktstr_insert(p, SCX_DSQ_LOCAL, enq_flags);
 		return;
 	}

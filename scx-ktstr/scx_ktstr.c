@@ -43,6 +43,7 @@ _Static_assert(offsetof(struct scx_ktstr__bss, degrade_rt) == 8, ".bss degrade_r
 
 struct opts {
 	bool degrade, fail_verify, verify_loop, scattershot, slow, verbose;
+	bool stall_user;      /* the stall stops user tasks only */
 	double stall_after;   /* seconds; < 0: never */
 	double degrade_after; /* seconds; < 0: never */
 	unsigned int timeout_ms;   /* 0: the scheduler's own (20 s) */
@@ -65,6 +66,8 @@ static const char usage_text[] =
 	"Run-time triggers (.bss):\n"
 	"  --stall-after N      after N seconds stop dispatching (0: at once); the\n"
 	"                       kernel watchdog then ejects the scheduler\n"
+	"  --stall-user         the stall (timer or file) stops user tasks only;\n"
+	"                       kernel threads keep running\n"
 	"  --degrade-after N    after N seconds switch degrade on\n"
 	"  file " STALL_FILE "     when it exists: stall   (polled every 100 ms)\n"
 	"  file " DEGRADE_FILE "   when it exists: degrade\n"
@@ -109,7 +112,7 @@ static int parse_secs(const char *s, double *out)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_DEGRADE = 256, O_FAIL_VERIFY, O_VERIFY_LOOP, O_SCATTERSHOT, O_SLOW,
-	       O_STALL_AFTER, O_DEGRADE_AFTER, O_TIMEOUT_MS, O_EXIT_DUMP_LEN, O_LOG_LEVEL };
+	       O_STALL_AFTER, O_STALL_USER, O_DEGRADE_AFTER, O_TIMEOUT_MS, O_EXIT_DUMP_LEN, O_LOG_LEVEL };
 	static const struct option longopts[] = {
 		{ "degrade", no_argument, NULL, O_DEGRADE },
 		{ "fail-verify", no_argument, NULL, O_FAIL_VERIFY },
@@ -117,6 +120,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "scattershot", no_argument, NULL, O_SCATTERSHOT },
 		{ "slow", no_argument, NULL, O_SLOW },
 		{ "stall-after", required_argument, NULL, O_STALL_AFTER },
+		{ "stall-user", no_argument, NULL, O_STALL_USER },
 		{ "degrade-after", required_argument, NULL, O_DEGRADE_AFTER },
 		{ "timeout-ms", required_argument, NULL, O_TIMEOUT_MS },
 		{ "exit-dump-len", required_argument, NULL, O_EXIT_DUMP_LEN },
@@ -136,6 +140,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_VERIFY_LOOP: o->verify_loop = true; break;
 		case O_SCATTERSHOT: o->scattershot = true; break;
 		case O_SLOW: o->slow = true; break;
+		case O_STALL_USER: o->stall_user = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -250,6 +255,7 @@ struct trigger {
 	const char *name;
 	double after; /* seconds since start, < 0: never */
 	const char *file;
+	unsigned int value; /* what the knob is set to */
 };
 
 static void poll_triggers(struct trigger *t, size_t n, double elapsed)
@@ -265,7 +271,7 @@ static void poll_triggers(struct trigger *t, size_t n, double elapsed)
 			why = t[i].file;
 		if (!why)
 			continue;
-		*t[i].knob = 1;
+		*t[i].knob = t[i].value;
 		printf(PROG ": %s triggered (%s) at %.1f s\n", t[i].name, why, elapsed);
 	}
 }
@@ -311,11 +317,12 @@ int main(int argc, char **argv)
 		printf(PROG ": attached (ops ktstr, timeout %u ms%s%s%s%s%s)\n",
 		       skel->struct_ops.ktstr_ops->timeout_ms, o.degrade ? ", degrade" : "",
 		       o.scattershot ? ", scattershot" : "", o.slow ? ", slow" : "",
-		       o.stall_after >= 0 ? ", stall-after" : "", o.degrade_after >= 0 ? ", degrade-after" : "");
+		       o.stall_after >= 0 ? (o.stall_user ? ", stall-after (user tasks)" : ", stall-after") : "", o.degrade_after >= 0 ? ", degrade-after" : "");
 
 		struct trigger trig[] = {
-			{ &skel->bss->stall, "stall", o.stall_after, STALL_FILE },
-			{ &skel->bss->degrade_rt, "degrade", o.degrade_after, DEGRADE_FILE },
+			{ &skel->bss->stall, o.stall_user ? "user-task stall" : "stall", o.stall_after, STALL_FILE,
+			  o.stall_user ? 2 : 1 },
+			{ &skel->bss->degrade_rt, "degrade", o.degrade_after, DEGRADE_FILE, 1 },
 		};
 		const struct timespec tick = { 0, POLL_MS * 1000000L };
 

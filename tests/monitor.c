@@ -91,6 +91,18 @@ KTSTR_TEST(monitor_stall_flagged, .scheduler = &mon_scx_ktstr, .sched_args = "--
 	return spin(ctx);
 }
 
+/* The same stall for user tasks only: kernel threads keep running, so
+ * CPUs are briefly busy now and then; the monitor must still see that
+ * no user task runs while they wait. */
+KTSTR_TEST(monitor_user_stall_flagged, .scheduler = &mon_scx_ktstr,
+	   .sched_args = "--stall-after 3 --stall-user --timeout-ms 15000", .llcs = 1, .cores = 2, .duration_s = 8,
+	   .no_spread_check = true, .max_gap_ms = 60000, .expect_fail = true, .expect_reason = "stalled:",
+	   .desc = "negative: scx_ktstr stops dispatching user tasks, kernel threads run on; the host monitor "
+		   "flags the stall on its own")
+{
+	return spin(ctx);
+}
+
 /* Six spinners pinned to cpu 0 of two: nr_running 6 vs 0, but cpu 1 may
  * run none of them; under sched_ext the monitor judges where work
  * waits and what it may run on, so this is neither an imbalance nor

@@ -192,6 +192,29 @@ UNIT_TEST(monitor_all_idle_is_a_stall)
 		CHECK(!strstr(v.fail[k].msg, "idle while"));
 }
 
+/* A stall seen different ways from one interval to the next: cpu 0's
+ * clock stops (NOHZ idle) in some intervals, it is seen idle with work
+ * queued in the others.  One stall, not runs cut at each change of kind
+ * (which let a stall of user tasks pass the monitor, issue 12). */
+UNIT_TEST(monitor_stall_kinds_alternate)
+{
+	struct fixture f;
+	struct kt_mon_task t[3] = { task(-1, 0x3), task(-1, 0x3), task(-1, 0x3) };
+	struct kt_mon_verdict v;
+
+	init(&f, 20, 2);
+	for (size_t i = 0; i < 20; i++) {
+		place_at(&f, i, 0x3, t, 3, false);
+		if (i % 3 == 1)
+			f.c[i * 2].clock = f.c[(i - 1) * 2].clock;
+	}
+	CHECK_EQ_INT(kt_mon_stalled(&f.c[0], &f.c[2], true, true, NS), 1);
+	CHECK_EQ_INT(kt_mon_stalled(&f.c[2], &f.c[4], true, true, NS), 2);
+	kt_mon_evaluate(&f.ser, 0, 20, &f.l, &v);
+	CHECK(!v.ok);
+	CHECK(v.nfail >= 1 && strstr(v.fail[0].msg, "cpu 0 stalled: ") && v.fail[0].stall && v.fail[0].from_ns == 0);
+}
+
 /* One CPU keeps running one task, the other idles while the tasks it may
  * run never get a turn (a scheduler that stopped dispatching): a stall,
  * named before work conservation. */

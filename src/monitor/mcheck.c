@@ -368,7 +368,6 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 	struct run imb = { 0 }, dq = { 0 }, fb = { 0 }, kl = { 0 };
 	struct share share = { 0 };
 	struct run stall[256] = { { 0 } }, wc[256] = { { 0 } };
-	int stall_kind[256] = { 0 };
 	bool prev_ok = false;
 
 	memset(v, 0, sizeof(*v));
@@ -402,9 +401,11 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 				const struct kt_mon_cpu *q = CPU(s, i, c);
 				int why = kt_mon_stalled(CPU(s, i - 1, c), q, walk, idle_all, dt);
 
-				if (why && stall_kind[c] && why != stall_kind[c])
-					stall[c].on = false; /* a different kind of stall starts its own run */
-				stall_kind[c] = why;
+				/* The kinds are one stall seen different ways: an idle
+				 * CPU's clock stops (1, NOHZ) between samples that see
+				 * it idle with work queued (2, 3); other CPUs going
+				 * briefly busy switch 2 and 3.  One run for all; the
+				 * message names the kind seen last. */
 				if (!run_step(&stall[c], why, s->s[i - 1].t_ns, s->s[i].t_ns, 0, l->window_ns))
 					continue;
 				if (v->nfail < KT_MON_MAX_FAIL) {
