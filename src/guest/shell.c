@@ -210,7 +210,8 @@ static int start_scheduler(const struct kt_shell_guest_cfg *c, const char *accel
 		/* --bpf-out, ktstr verifier: the host reads the programs while
 		 * they are loaded, whatever --exec does next (a `true` would
 		 * otherwise be over before the monitor's next walk).  Without
-		 * an answer the host says so in its note. */
+		 * an answer (the monitor never located the kernel) the
+		 * session goes on once the wait is over. */
 		if (c->bpf_sync_ms)
 			kt_shm_wait_walked(c->bpf_sync_ms);
 		return 0;
