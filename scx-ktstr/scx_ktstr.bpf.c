@@ -119,13 +119,9 @@ void BPF_STRUCT_OPS(ktstr_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	/* SCX_OPS_ENQ_LAST (for the stall) sends a CPU's only task here when
 	 * its slice ends; anywhere but that CPU's local DSQ, the CPU would
-	 * go idle with the task waiting.  Unless stalled, it runs on. */
-	if ((enq_flags & SCX_ENQ_LAST) && !stalled(p) && !crash) {
-		ktstr_insert(p, SCX_DSQ_LOCAL, enq_flags);
-		return;
-	}
-	/* A user-only stall: kernel threads bypass the stalled queue. */
-	if (stall == 2 && !stalled(p) && !crash) {
+	 * go idle with the task waiting.  Unless stalled, it runs on.  In a
+	 * user-only stall every kernel thread bypasses the stalled queue. */
+	if (!stalled(p) && !crash && ((enq_flags & SCX_ENQ_LAST) || stall == 2)) {
 		ktstr_insert(p, SCX_DSQ_LOCAL, enq_flags);
 		return;
 	}

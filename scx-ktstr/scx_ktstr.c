@@ -317,7 +317,8 @@ int main(int argc, char **argv)
 		printf(PROG ": attached (ops ktstr, timeout %u ms%s%s%s%s%s)\n",
 		       skel->struct_ops.ktstr_ops->timeout_ms, o.degrade ? ", degrade" : "",
 		       o.scattershot ? ", scattershot" : "", o.slow ? ", slow" : "",
-		       o.stall_after >= 0 ? (o.stall_user ? ", stall-after (user tasks)" : ", stall-after") : "", o.degrade_after >= 0 ? ", degrade-after" : "");
+		       o.stall_after < 0 ? "" : o.stall_user ? ", stall-after (user tasks)" : ", stall-after",
+		       o.degrade_after >= 0 ? ", degrade-after" : "");
 
 		struct trigger trig[] = {
 			{ &skel->bss->stall, o.stall_user ? "user-task stall" : "stall", o.stall_after, STALL_FILE,
