@@ -229,7 +229,7 @@ static int make_manifest(const struct initramfs_spec *spec, struct manifest *m)
 static void hash_file(const char *path, char hex[65])
 {
 	struct sha256 *h = kt_sha256_new();
-	int ret = h ? kt_sha256_update_file(h, path) : -ENOMEM;
+	int ret = h ? kt_sha256_update_file(h, path) : -errno;
 
 	hex[0] = '\0';
 	if (h)
@@ -327,7 +327,7 @@ int kt_initramfs_build(const struct initramfs_spec *spec, char *out, size_t outl
 		goto out_cpio;
 	h = kt_sha256_new();
 	if (!h) {
-		ret = kt_err(ENOMEM, "initramfs: sha256 of the archive for %s", spec->init);
+		ret = kt_err(errno, "initramfs: sha256 of the archive for %s", spec->init);
 		goto out_cpio;
 	}
 	kt_sha256_update(h, c.buf.data, c.buf.len);

@@ -32,7 +32,7 @@ int kt_kernel_monitor_vmlinux(const char *vmlinux, char *out, size_t len)
 		return kt_err(-ret, "monitor vmlinux: cache directory");
 	h = kt_sha256_new();
 	if (!h)
-		return kt_err(ENOMEM, "monitor vmlinux: hash");
+		return kt_err(errno, "monitor vmlinux: hash");
 	kt_sha256_update(h, real, strlen(real));
 	kt_sha256_update(h, &st.st_size, sizeof(st.st_size));
 	kt_sha256_update(h, &st.st_mtim, sizeof(st.st_mtim));

@@ -89,7 +89,9 @@ int kt_cache_root_for(const char *cache_dir, const char *xdg, const char *home, 
  * others cannot write; -EPERM, -ENOTDIR or -errno otherwise. */
 int kt_cache_dir_check(const char *path);
 
-/* SHA-256 (libcrypto).  hex must hold 65 bytes. */
+/* SHA-256 (libcrypto, opened at the first kt_sha256_new: util/dl.h).
+ * hex must hold 65 bytes.  kt_sha256_new: NULL with errno set (ENOENT:
+ * libcrypto missing, said once). */
 struct sha256;
 struct sha256 *kt_sha256_new(void);
 void kt_sha256_update(struct sha256 *h, const void *p, size_t n);
