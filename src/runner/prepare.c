@@ -104,7 +104,7 @@ static int nested_initramfs(struct kt_prep *p, const struct kt_case *cases, size
 	for (size_t i = 0; i + 1 < spec->nfiles; i++)
 		have_scx |= !strcmp(files[i].dst, "sched/scx_ktstr");
 	if (!have_scx && !kt_kernel_scx_ktstr(k, scx, sizeof(scx)))
-		files[spec->nfiles++] = (struct initramfs_file){ .src = scx, .dst = "sched/scx_ktstr" };
+		files[spec->nfiles++] = (struct initramfs_file){ .src = scx, .dst = "sched/scx_ktstr", .strip = true };
 	if (kt_dl_path(&kt_dl_crypto, crypto, sizeof(crypto)))
 		return kt_err(0, "nested: %s for the L1 image: not found on this host (install %s)",
 			      kt_dl_crypto.soname, kt_dl_crypto.package), -ENOENT;
@@ -193,7 +193,8 @@ static int build_initramfs(struct kt_prep *p, const struct kt_case *cases, size_
 		for (size_t j = 0; j < i; j++)
 			dup |= !strcmp(p->sched[j].guest, p->sched[i].guest);
 		if (!dup)
-			files[spec.nfiles++] = (struct initramfs_file){ .src = p->sched[i].host, .dst = p->sched[i].guest };
+			files[spec.nfiles++] = (struct initramfs_file){ .src = p->sched[i].host, .dst = p->sched[i].guest,
+								       .strip = true };
 	}
 	spec.files = files;
 	ret = kt_initramfs_build(&spec, p->initrd, sizeof(p->initrd));
