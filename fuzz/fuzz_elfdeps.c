@@ -1,7 +1,8 @@
 /* Fuzz target: what the initramfs builder reads from the files it packs
  * (src/initramfs/elfdeps.c): an ELF file's program headers and dynamic
  * section (the scheduler binary, --include-files executables, their
- * libraries), and the host's /etc/ld.so.cache.
+ * libraries), its section names (src/initramfs/strip.c: has it DWARF?),
+ * and the host's /etc/ld.so.cache.
  *
  * Input: a selector byte, then the file: an ELF image (even selector) or
  * an ld.so.cache (odd).  Only the readers run: nothing is resolved on
@@ -13,6 +14,7 @@
  * the file, and no entry past the count it validated is accepted. */
 #include "fuzz.h"
 #include "initramfs/elfdeps.h"
+#include "initramfs/strip.h"
 
 #include <errno.h>
 
@@ -30,6 +32,7 @@ static void elf(const uint8_t *data, size_t size)
 	struct kt_elf_info info;
 	int ret = kt_elf_info_mem(data, size, "fuzz", &info);
 
+	sink += kt_elf_has_debug(data, size); /* within bounds: ASan */
 	if (ret) {
 		FZ_CHECK(!info.interp && !info.soname && !info.rpath && !info.runpath && !info.needed.n,
 			 "a failed read left results");

@@ -4,7 +4,9 @@
  * <cache>/initramfs/<sha256>.cpio, so the name covers exactly what is
  * written: init, the extra files, busybox and every library of the
  * closure, with their modes and contents.  A cached copy is used only
- * when its content still hashes to its name. */
+ * when its content still hashes to its name.  ELF files that may be
+ * stripped go in as their copies without DWARF (strip.c); the closure
+ * is still read from the original (its $ORIGIN). */
 #include "initramfs/initramfs.h"
 
 #include <dirent.h>
@@ -20,6 +22,7 @@
 
 #include "initramfs/cpio.h"
 #include "initramfs/elfdeps.h"
+#include "initramfs/strip.h"
 #include "util/util.h"
 
 #define BUSYBOX_PATH "/bin/busybox"
@@ -112,8 +115,29 @@ static int add_symlink(struct manifest *m, const char *path, const char *target)
 	return ret ? kt_err(-ret, "initramfs: add symlink %s -> %s", path, target) : 0;
 }
 
-/* Host file src at archive path dst; perm 0 takes src's permission bits. */
-static int add_file(struct manifest *m, const char *src, const char *dst, unsigned perm)
+/* Content of a stripped copy of src instead of src's own (data), when
+ * src has DWARF and the copy can be made; otherwise data stays. */
+static void strip_data(const char *src, struct kbuf *data)
+{
+	struct kbuf copy = { 0 };
+	char path[PATH_MAX];
+	int ret;
+
+	if (!kt_elf_has_debug(data->data, data->len) || kt_initramfs_strip(src, path, sizeof(path)))
+		return;
+	ret = kt_read_file(path, &copy);
+	if (ret) {
+		kt_debug("initramfs: read %s: %s; %s goes in with its debug info", path, strerror(-ret), src);
+		kt_kbuf_free(&copy);
+		return;
+	}
+	kt_kbuf_free(data);
+	*data = copy;
+}
+
+/* Host file src at archive path dst; perm 0 takes src's permission bits;
+ * strip: without its DWARF if it has any. */
+static int add_file(struct manifest *m, const char *src, const char *dst, unsigned perm, bool strip)
 {
 	struct entry *e;
 	struct stat st;
@@ -129,7 +153,11 @@ static int add_file(struct manifest *m, const char *src, const char *dst, unsign
 	if (ret)
 		return kt_err(-ret, "initramfs: add %s", dst);
 	ret = kt_read_file(src, &e->data);
-	return ret ? kt_err(-ret, "initramfs: read %s", src) : 0;
+	if (ret)
+		return kt_err(-ret, "initramfs: read %s", src);
+	if (strip)
+		strip_data(src, &e->data);
+	return 0;
 }
 
 /* Libraries: the first path of each real file gets the content, later
@@ -152,7 +180,7 @@ static int add_libs(struct manifest *m, const struct elf_deps *deps)
 		if (j < i) {
 			ret = add_symlink(m, path, deps->v[j].path);
 		} else {
-			ret = add_file(m, real, path, 0);
+			ret = add_file(m, real, path, 0, true);
 			stored[i] = true;
 		}
 	}
@@ -180,7 +208,7 @@ static int make_manifest(const struct initramfs_spec *spec, struct manifest *m)
 		e->minor = 1;
 	}
 	if (!ret)
-		ret = add_file(m, spec->init, "init", 0755);
+		ret = add_file(m, spec->init, "init", 0755, true);
 	if (!ret)
 		ret = collect(spec->init, &deps);
 	for (size_t i = 0; i < spec->nfiles && !ret; i++) {
@@ -190,7 +218,7 @@ static int make_manifest(const struct initramfs_spec *spec, struct manifest *m)
 			ret = kt_err(EINVAL, "initramfs: file %zu: missing src or dst", i);
 			break;
 		}
-		ret = add_file(m, f->src, f->dst[0] == '/' ? f->dst + 1 : f->dst, f->perm);
+		ret = add_file(m, f->src, f->dst[0] == '/' ? f->dst + 1 : f->dst, f->perm, f->strip);
 		if (!ret)
 			ret = collect(f->src, &deps);
 	}
@@ -208,7 +236,7 @@ static int make_manifest(const struct initramfs_spec *spec, struct manifest *m)
 			ret = kt_err(ENOENT, "initramfs: %s missing (install busybox-static)",
 				     BUSYBOX_PATH);
 		else
-			ret = add_file(m, BUSYBOX_PATH, "bin/busybox", 0755);
+			ret = add_file(m, BUSYBOX_PATH, "bin/busybox", 0755, false);
 		if (!ret)
 			ret = collect(BUSYBOX_PATH, &deps);
 		for (size_t i = 0; i < ARRAY_SIZE(applets) && !ret; i++) {
@@ -229,7 +257,7 @@ static int make_manifest(const struct initramfs_spec *spec, struct manifest *m)
 static void hash_file(const char *path, char hex[65])
 {
 	struct sha256 *h = kt_sha256_new();
-	int ret = h ? kt_sha256_update_file(h, path) : -ENOMEM;
+	int ret = h ? kt_sha256_update_file(h, path) : -errno;
 
 	hex[0] = '\0';
 	if (h)
@@ -269,9 +297,10 @@ static int write_cpio(const struct manifest *m, struct cpio *c)
 	return ret ? kt_err(-ret, "initramfs: cpio: finish archive") : 0;
 }
 
-/* Removes archives unused for CACHE_MAX_AGE (a cache hit refreshes the
- * mtime) and stale temporary files.  Failures are not errors. */
-static void prune(const char *dir, const char *keep)
+/* Removes the files named *suffix unused for CACHE_MAX_AGE (a cache hit
+ * refreshes the mtime) and stale temporary files.  Failures are not
+ * errors. */
+static void prune(const char *dir, const char *keep, const char *suffix)
 {
 	time_t now = time(NULL);
 	struct dirent *de;
@@ -282,7 +311,8 @@ static void prune(const char *dir, const char *keep)
 	while ((de = readdir(d))) {
 		const char *n = de->d_name;
 		size_t len = strlen(n);
-		bool archive = len > 5 && !strcmp(n + len - 5, ".cpio");
+		size_t sl = strlen(suffix);
+		bool archive = len > sl && !strcmp(n + len - sl, suffix);
 		bool tmp = strstr(n, ".cpio" KT_TMP_SUFFIX) || !strncmp(n, ".tmp-cpio.", 10); /* now, before */
 		struct stat st;
 
@@ -327,7 +357,7 @@ int kt_initramfs_build(const struct initramfs_spec *spec, char *out, size_t outl
 		goto out_cpio;
 	h = kt_sha256_new();
 	if (!h) {
-		ret = kt_err(ENOMEM, "initramfs: sha256 of the archive for %s", spec->init);
+		ret = kt_err(errno, "initramfs: sha256 of the archive for %s", spec->init);
 		goto out_cpio;
 	}
 	kt_sha256_update(h, c.buf.data, c.buf.len);
@@ -354,8 +384,13 @@ int kt_initramfs_build(const struct initramfs_spec *spec, char *out, size_t outl
 		kt_err(-ret, "initramfs: write %s", out);
 	else
 		kt_debug("initramfs: built %s (%zu bytes, %zu entries)", out, c.buf.len, m.n);
-	if (!ret)
-		prune(dir, name);
+	if (!ret) {
+		prune(dir, name, ".cpio");
+		/* The stripped copies (strip.c) of the files in use were
+		 * refreshed while this archive was made. */
+		if (!kt_fmt(dir, sizeof(dir), "%s/" KT_STRIP_SUBDIR, root))
+			prune(dir, "", "");
+	}
 out_cpio:
 	kt_cpio_free(&c);
 out:

@@ -1,6 +1,8 @@
 /* Build the guest initramfs: /init (the test binary), busybox, scheduler
- * binaries and extra files plus their shared-library closure.  Cached by
- * content under <cache>/initramfs/<sha256>.cpio. */
+ * binaries and extra files plus their shared-library closure.  /init, the
+ * libraries and the files marked .strip go in without their DWARF
+ * (initramfs/strip.h).  Cached by content under
+ * <cache>/initramfs/<sha256>.cpio. */
 #ifndef KTSTR_INITRAMFS_H
 #define KTSTR_INITRAMFS_H
 #include <stdbool.h>
@@ -10,6 +12,7 @@ struct initramfs_file {
 	const char *src; /* host path */
 	const char *dst; /* archive path, e.g. "bin/scx_simple" */
 	unsigned perm;   /* 0: take the source file's permission bits */
+	bool strip;      /* an ELF of ours (a scheduler): goes in without DWARF */
 };
 
 /* A symbolic link made in the archive (no host file behind it). */

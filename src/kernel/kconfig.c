@@ -166,7 +166,7 @@ int kt_kernel_cache_key(const char *version, const char *srcid, const char *frag
 	int n;
 
 	if (!h)
-		return -ENOMEM;
+		return -errno;
 	kt_sha256_update(h, srcid, strlen(srcid));
 	kt_sha256_update(h, "\n", 1);
 	kt_sha256_update(h, fragment, strlen(fragment));

@@ -89,7 +89,7 @@ int kt_scx_ktstr_stamp(const char *src, char hex[65])
 
 	hex[0] = '\0';
 	if (!h)
-		return -ENOMEM;
+		return -errno;
 	kt_sha256_update(h, STAMP_FORMAT, sizeof(STAMP_FORMAT));
 	n = scandir(src, &names, src_filter, alphasort);
 	if (n < 0)

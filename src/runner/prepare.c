@@ -4,6 +4,7 @@
 #include "runner/payload_host.h"
 #include "initramfs/initramfs.h"
 #include "monitor/monitor.h"
+#include "util/dl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -72,18 +73,22 @@ static int resolve_schedulers(struct kt_prep *p, const struct kt_case *cases, si
 }
 
 /* Files only the nested rig's L1 needs (spec->files has room for them). */
-#define NESTED_EXTRA 5
+#define NESTED_EXTRA 6
 
 /* The nested rig's L1 initramfs: the common one plus the kernel its L2s
  * boot, a monitor-only vmlinux (the host monitor and the watchdog
- * override run in L1 beside our own VMM), the kernel's .config (its HZ)
- * and scx_ktstr for L2 tests under it.  Built only when a nested case is
- * selected; the vmlinux, config and scx_ktstr are optional (the L2 tests
- * that need them say so). */
+ * override run in L1 beside our own VMM), the kernel's .config (its HZ),
+ * scx_ktstr for L2 tests under it, and libcrypto: the L1 builds its L2s'
+ * initramfs, named by SHA-256, and libcrypto is opened at run time
+ * (util/dl.h), so it is not in /init's closure.  (libdw, the other
+ * library opened so, serves only the host's auto-repro reports, which
+ * an L1 does not make.)  Built only when a nested case is selected; the
+ * vmlinux, config and scx_ktstr are optional (the L2 tests that need them
+ * say so). */
 static int nested_initramfs(struct kt_prep *p, const struct kt_case *cases, size_t n, struct initramfs_spec *spec,
 			    struct initramfs_file *files)
 {
-	static char vml[PATH_MAX], scx[PATH_MAX];
+	static char vml[PATH_MAX], scx[PATH_MAX], crypto[PATH_MAX];
 	const struct kernel_info *k = &p->k;
 	bool any = false, have_scx = false;
 
@@ -99,7 +104,11 @@ static int nested_initramfs(struct kt_prep *p, const struct kt_case *cases, size
 	for (size_t i = 0; i + 1 < spec->nfiles; i++)
 		have_scx |= !strcmp(files[i].dst, "sched/scx_ktstr");
 	if (!have_scx && !kt_kernel_scx_ktstr(k, scx, sizeof(scx)))
-		files[spec->nfiles++] = (struct initramfs_file){ .src = scx, .dst = "sched/scx_ktstr" };
+		files[spec->nfiles++] = (struct initramfs_file){ .src = scx, .dst = "sched/scx_ktstr", .strip = true };
+	if (kt_dl_path(&kt_dl_crypto, crypto, sizeof(crypto)))
+		return kt_err(0, "nested: %s for the L1 image: not found on this host (install %s)",
+			      kt_dl_crypto.soname, kt_dl_crypto.package), -ENOENT;
+	files[spec->nfiles++] = (struct initramfs_file){ .src = crypto, .dst = crypto + 1 };
 	return kt_initramfs_build(spec, p->initrd_nested, sizeof(p->initrd_nested));
 }
 
@@ -184,7 +193,8 @@ static int build_initramfs(struct kt_prep *p, const struct kt_case *cases, size_
 		for (size_t j = 0; j < i; j++)
 			dup |= !strcmp(p->sched[j].guest, p->sched[i].guest);
 		if (!dup)
-			files[spec.nfiles++] = (struct initramfs_file){ .src = p->sched[i].host, .dst = p->sched[i].guest };
+			files[spec.nfiles++] = (struct initramfs_file){ .src = p->sched[i].host, .dst = p->sched[i].guest,
+								       .strip = true };
 	}
 	spec.files = files;
 	ret = kt_initramfs_build(&spec, p->initrd, sizeof(p->initrd));

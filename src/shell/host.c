@@ -238,7 +238,7 @@ static int build_initrd(const struct kt_shell_opts *o, const char *sched_host, c
 	for (size_t i = 0; i < inc.n; i++)
 		files[spec.nfiles++] = (struct initramfs_file){ .src = inc.v[i].src, .dst = inc.v[i].dst };
 	if (sched_host)
-		files[spec.nfiles++] = (struct initramfs_file){ .src = sched_host, .dst = sched_guest + 1 };
+		files[spec.nfiles++] = (struct initramfs_file){ .src = sched_host, .dst = sched_guest + 1, .strip = true };
 	spec.init = self;
 	spec.files = files;
 	ret = kt_initramfs_build(&spec, out, len);

@@ -1,10 +1,13 @@
-/* File helpers, the cache root and SHA-256 over libcrypto. */
+/* File helpers, the cache root and SHA-256 over libcrypto (opened at
+ * first use, util/dl.h). */
 #include "util/util.h"
+#include "util/dl.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,20 +262,50 @@ int kt_cache_root(char *buf, size_t len)
 	return ret;
 }
 
+/* libcrypto's EVP digest calls, typed by its own header. */
+static struct {
+	__typeof__(EVP_MD_CTX_new) *ctx_new;
+	__typeof__(EVP_MD_CTX_free) *ctx_free;
+	__typeof__(EVP_sha256) *sha256;
+	__typeof__(EVP_DigestInit_ex) *init;
+	__typeof__(EVP_DigestUpdate) *update;
+	__typeof__(EVP_DigestFinal_ex) *final;
+} evp;
+static int evp_ret;
+
+static void evp_bind(void)
+{
+	const struct kt_dl_sym syms[] = {
+		KT_DL_SYM(evp.ctx_new, EVP_MD_CTX_new),	  KT_DL_SYM(evp.ctx_free, EVP_MD_CTX_free),
+		KT_DL_SYM(evp.sha256, EVP_sha256),	  KT_DL_SYM(evp.init, EVP_DigestInit_ex),
+		KT_DL_SYM(evp.update, EVP_DigestUpdate), KT_DL_SYM(evp.final, EVP_DigestFinal_ex),
+	};
+
+	evp_ret = kt_dl_bind(&kt_dl_crypto, syms, ARRAY_SIZE(syms));
+}
+
 struct sha256 {
 	EVP_MD_CTX *ctx;
 };
 
 struct sha256 *kt_sha256_new(void)
 {
-	struct sha256 *h = calloc(1, sizeof(*h));
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct sha256 *h;
 
+	pthread_once(&once, evp_bind);
+	if (evp_ret) {
+		errno = -evp_ret;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->ctx = EVP_MD_CTX_new();
-	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(h->ctx);
+	h->ctx = evp.ctx_new();
+	if (!h->ctx || !evp.init(h->ctx, evp.sha256(), NULL)) {
+		evp.ctx_free(h->ctx);
 		free(h);
+		errno = ENOMEM;
 		return NULL;
 	}
 	return h;
@@ -280,7 +313,7 @@ struct sha256 *kt_sha256_new(void)
 
 void kt_sha256_update(struct sha256 *h, const void *p, size_t n)
 {
-	EVP_DigestUpdate(h->ctx, p, n);
+	evp.update(h->ctx, p, n);
 }
 
 int kt_sha256_update_file(struct sha256 *h, const char *path)
@@ -292,7 +325,7 @@ int kt_sha256_update_file(struct sha256 *h, const char *path)
 	if (fd < 0)
 		return -errno;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		EVP_DigestUpdate(h->ctx, buf, (size_t)n);
+		evp.update(h->ctx, buf, (size_t)n);
 	close(fd);
 	return n < 0 ? -errno : 0;
 }
@@ -302,10 +335,10 @@ void kt_sha256_final_hex(struct sha256 *h, char hex[65])
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 
-	EVP_DigestFinal_ex(h->ctx, md, &mdlen);
+	evp.final(h->ctx, md, &mdlen);
 	for (unsigned i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", md[i]);
 	hex[64] = '\0';
-	EVP_MD_CTX_free(h->ctx);
+	evp.ctx_free(h->ctx);
 	free(h);
 }

@@ -89,12 +89,23 @@ int kt_cache_root_for(const char *cache_dir, const char *xdg, const char *home, 
  * others cannot write; -EPERM, -ENOTDIR or -errno otherwise. */
 int kt_cache_dir_check(const char *path);
 
-/* SHA-256 (libcrypto).  hex must hold 65 bytes. */
+/* SHA-256 (libcrypto, opened at the first kt_sha256_new: util/dl.h).
+ * hex must hold 65 bytes.  kt_sha256_new: NULL with errno set (ENOENT:
+ * libcrypto missing, said once). */
 struct sha256;
 struct sha256 *kt_sha256_new(void);
 void kt_sha256_update(struct sha256 *h, const void *p, size_t n);
 int kt_sha256_update_file(struct sha256 *h, const char *path);
 void kt_sha256_final_hex(struct sha256 *h, char hex[65]); /* frees h */
+
+/* A copy of the ELF file src without its DWARF (objcopy --strip-debug:
+ * the symbol tables, .BTF and the allocated sections stay), cached as
+ * <cache root>/<subdir>/<key>.<name>, the key from src's real path, size
+ * and mtime; a hit refreshes the copy's mtime.  objcopy: its path (the
+ * caller looked it up).  0 with the copy's path in out, or -errno said
+ * with kt_err (quiet: with kt_debug only, for a caller that falls back). */
+int kt_strip_debug_cached(const char *objcopy, const char *src, const char *subdir, bool quiet, char *out,
+			  size_t len);
 
 uint32_t kt_crc32(const void *p, size_t n); /* IEEE CRC-32 (zlib) */
 
