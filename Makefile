@@ -340,7 +340,9 @@ tsan: $(BUILD)/tsan-tests
 # (shell.sh; a few short VMs, tmux), auto-repro (repro.sh; five short
 # VMs), payloads (payload.sh), the verifier (verifier.sh), SIGINT/SIGTERM
 # at five moments of a run (interrupt.sh; five short VMs: nothing left
-# behind) and detection without false alarms (detect.sh; a few short VMs).
+# behind), detection without false alarms (detect.sh; a few short VMs),
+# performance mode (perf.sh) and restore instead of boot (restore.sh;
+# six short VMs: cold, restored twice, a damaged snapshot).
 clitest: all mancheck
 	tests/cli/install.sh $(BUILD)
 	tests/cli/run.sh $(BUILD)
@@ -353,6 +355,7 @@ clitest: all mancheck
 	tests/cli/interrupt.sh $(BUILD)
 	tests/cli/detect.sh $(BUILD)
 	tests/cli/perf.sh $(BUILD)
+	tests/cli/restore.sh $(BUILD)
 
 # docs/ktstr.1 renders without groff warnings (skipped without groff).
 mancheck:

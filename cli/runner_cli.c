@@ -84,6 +84,9 @@ static void usage(FILE *f, const char *argv0, const char *what)
 		"                       warned about once (docs/performance.md)\n"
 		"      --cpu-cap N      use at most N host CPUs per VM (with --perf-mode: vCPUs and\n"
 		"                       the service CPU; without: the vCPU threads share N CPUs)\n"
+		"      --restore        restore a snapshot of a guest parked at init instead of booting\n"
+		"                       (QEMU/TCG; the first VM of each kernel, initramfs and VM shape\n"
+		"                       boots and takes it; also $KTSTR_RESTORE=1; docs/performance.md)\n"
 		"  -v, --verbose        stream guest consoles to stderr, debug messages\n"
 		"  -h, --help           this help\n"
 		"Exit status: 0 all passed, 1 a %s failed, 2 bad input.\n",
@@ -196,6 +199,7 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		{ "no-auto-repro", no_argument, 0, 'N' }, { "repro", no_argument, 0, 'X' },
 		{ "probe-stack", required_argument, 0, 'Y' },
 		{ "perf-mode", no_argument, 0, 'F' },	  { "cpu-cap", required_argument, 0, 'c' },
+		{ "restore", no_argument, 0, 'r' },
 		{ 0 },
 	};
 	struct kt_run_opts o = { .jobs = 0 }; /* 0: fit the host (runner/jobs.h) */
@@ -219,6 +223,7 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 			KT_JOBS_MAX);
 		return 2;
 	}
+	o.restore = getenv("KTSTR_RESTORE") && !strcmp(getenv("KTSTR_RESTORE"), "1");
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "lj:k:t:d:vhs:a:", lo, NULL)) != -1) {
 		switch (c) {
@@ -259,6 +264,7 @@ int kt_runner_cli_mode(int argc, char **argv, const char *what, const struct kts
 		case 'X': repro = true; break;
 		case 'Y': probe_arg = optarg; break;
 		case 'F': o.perf_mode = true; break;
+		case 'r': o.restore = true; break;
 		case 'c': if (parse_uint("--cpu-cap", optarg, 1, 512, &o.cpu_cap)) return 2; break;
 		case 'W':
 			if (parse_uint("--watchdog-timeout", optarg, 0, 30, &o.watchdog_timeout_s))

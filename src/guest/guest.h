@@ -19,5 +19,10 @@ void kt_scx_dump_flush(unsigned max_ms);
 
 /* Guest PID 1 when the command line has ktstr_mode=shell (guest/shell.c). */
 void __attribute__((noreturn)) kt_shell_guest(const char *cmdline);
+/* ktstr_park=ADDR (src/guest/park.c): wait at the hand-over page at
+ * ADDR until the host says GO, set CLOCK_REALTIME and reseed the CRNG
+ * from it, and copy the test's command line into cmdline (len bytes).
+ * 0, or -errno (-E2BIG: it does not fit). */
+int kt_guest_park(uint64_t addr, char *cmdline, size_t len);
 
 #endif

@@ -202,6 +202,13 @@ void __attribute__((noreturn)) kt_guest_main(void)
 	}
 	rd = kt_read_file_str("/proc/cmdline", cmdline, sizeof(cmdline));
 	ret = rd ? rd : kt_guest_args_parse(cmdline, &args);
+	/* Restorable boot: the snapshot is taken while parked; the test's
+	 * own command line comes with the hand-over. */
+	if (!ret && args.park_addr) {
+		ret = kt_guest_park(args.park_addr, cmdline, sizeof(cmdline));
+		if (!ret)
+			ret = kt_guest_args_parse(cmdline, &args);
+	}
 	if (args.mode == KT_GUEST_SHELL)
 		kt_shell_guest(cmdline); /* `ktstr shell` (src/guest/shell.c) */
 	setup_console();

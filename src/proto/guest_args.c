@@ -107,6 +107,12 @@ static int emit(const struct kt_guest_args *a, struct sink *s)
 		TRY(put_str(s, "ktstr_shm", shm, sizeof(shm)));
 	}
 	STR("ktstr_accel", accel);
+	if (a->park_addr) {
+		n = snprintf(shm, sizeof(shm), "0x%" PRIx64, a->park_addr);
+		if (n < 0 || (size_t)n >= sizeof(shm))
+			return -ENAMETOOLONG;
+		TRY(put_str(s, "ktstr_park", shm, sizeof(shm)));
+	}
 	STR("ktstr_term", term);
 	NUM("ktstr_cols", cols);
 	NUM("ktstr_rows", rows);
@@ -295,6 +301,15 @@ int kt_guest_args_parse(const char *cmdline, struct kt_guest_args *a)
 		a->shm_size = size;
 	}
 	GET("ktstr_accel", accel);
+	ret = get(cmdline, "ktstr_park", shm, sizeof(shm));
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		p = parse_hex64(shm, &addr);
+		if (!p || *p || !addr)
+			return -EINVAL;
+		a->park_addr = addr;
+	}
 	ret = get_word(cmdline, "ktstr_mode", "shell", true);
 	if (ret < 0)
 		return ret;

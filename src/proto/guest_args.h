@@ -17,6 +17,9 @@
  *   ktstr_nested=l2             an L2 guest of the nested rig
  *   ktstr_shm=ADDR,SIZE         the shared region (set by the VM layer)
  *   ktstr_accel=ACCEL           kvm | tcg | ... (set by the VM layer)
+ *   ktstr_park=ADDR             restorable boot: wait at the hand-over page
+ *                               at ADDR for the test's command line
+ *                               (proto/handover.h; set by the VM layer)
  *   ktstr_term/_cols/_rows/_exec/_tty   `ktstr shell` terminal and command
  *   ktstr_bpf_sync_ms=N         `ktstr shell`: after the scheduler attaches,
  *                               wait up to N ms for the host's BPF walk */
@@ -40,6 +43,7 @@ struct kt_guest_args {
 	char probe[1024];           /* auto-repro probe list, "": no probes */
 	bool nested_l2;
 	uint64_t shm_addr, shm_size; /* 0: absent */
+	uint64_t park_addr;          /* 0: absent */
 	char accel[16];
 	/* ktstr shell */
 	char term[64];

@@ -395,6 +395,7 @@ void kt_case_exec(const struct kt_resolved *r, const struct kt_exec_env *env, st
 	cfg.console_to_stderr = env->verbose;
 	cfg.perf_mode = env->perf_mode || t->perf_mode;
 	cfg.cpu_cap = env->cpu_cap;
+	cfg.restore = env->restore && env->where == KT_EXEC_VM;
 	if (env->nested) {
 		for (unsigned i = 0; i < 2 && i < VM_MAX_DISKS; i++)
 			cfg.disks[i] = (struct vm_disk){ .path = env->nested->disk[i], .ro = env->nested->disk_ro[i] };

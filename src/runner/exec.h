@@ -53,6 +53,8 @@ struct kt_exec_env {
 	/* --perf-mode (or the test's .perf_mode) and --cpu-cap N (0: none). */
 	bool perf_mode;
 	unsigned cpu_cap;
+	/* --restore: restore instead of boot where the VM allows it. */
+	bool restore;
 };
 
 /* Run-wide overrides from the command line (0 / false: none). */

@@ -295,6 +295,7 @@ void kt_prep_env(const struct kt_prep *p, const struct kt_run_opts *o, struct kt
 	env->capture = o->out_dir || o->junit;
 	env->perf_mode = o->perf_mode;
 	env->cpu_cap = o->cpu_cap;
+	env->restore = o->restore;
 }
 
 void kt_prep_free(struct kt_prep *p)

@@ -75,6 +75,9 @@ struct kt_run_opts {
 	 * --cpu-cap N: at most N host CPUs per VM (0: no cap). */
 	bool perf_mode;
 	unsigned cpu_cap;
+	/* --restore (or KTSTR_RESTORE=1): restore a snapshot of a guest
+	 * parked at init instead of booting (docs/performance.md). */
+	bool restore;
 };
 
 enum kt_verdict { KT_PASS, KT_FAIL, KT_SKIP, KT_ERROR };

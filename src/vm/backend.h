@@ -16,6 +16,10 @@
 #define VM_MAX_NODES 8
 #define VM_SHM_GPA 0x10000000ull  /* 256 MiB: above the kernel, below the initrd */
 #define VM_SHM_SIZE (4u << 20)
+/* Restorable boots: the hand-over page (proto/handover.h) right after
+ * the shared region, reserved with a second memmap= only then. */
+#define VM_PARK_GPA (VM_SHM_GPA + VM_SHM_SIZE)
+#define VM_PARK_SIZE 4096u
 #define VM_MIN_NODE_MB 512
 #define VM_MAX_DISKS 2
 #define VM_PANIC_MARKER "Kernel panic - not syncing"
@@ -76,6 +80,12 @@ struct vm_config {
 	 * host CPUs used; without perf_mode the vCPU threads share that many. */
 	bool perf_mode;
 	unsigned cpu_cap;
+	/* Restore instead of boot (QEMU backend, docs/performance.md): boot
+	 * from a snapshot of a guest parked at init when one matches, else
+	 * boot cold, parked, and snapshot it for the next time.  cmdline
+	 * must then hold only ktstr_ words (they reach the guest through
+	 * the hand-over page).  Ignored where a snapshot cannot be used. */
+	bool restore;
 };
 
 /* Guest RAM of one NUMA node: the nodes' regions laid out back to back
@@ -181,6 +191,9 @@ struct vm_backend_ops {
 	 * (0 when the guest is not reading yet), or -errno.  NULL: this
 	 * backend has no console input. */
 	ssize_t (*input)(struct vm *vm, const char *data, size_t len);
+	/* Optional: called on every turn of the run loop (about every 50
+	 * ms), before exited(). */
+	void (*service)(struct vm *vm);
 };
 
 extern const struct vm_backend_ops kt_vm_qemu_ops;
@@ -208,6 +221,11 @@ int kt_vm_service_cpu(const struct vm *vm);
  * -ENAMETOOLONG (message printed, vm->cmdline empty) when it does not
  * fit, never a cut line. */
 int kt_vm_build_cmdline(struct vm *vm);
+/* For restorable boots, from vm->cmdline: the command line of a guest
+ * that parks at VM_PARK_GPA, without the caller's cfg->cmdline words
+ * (those come with the hand-over), into buf.  -ENAMETOOLONG, or -EINVAL
+ * when vm->cmdline does not end with them. */
+int kt_vm_park_cmdline(const struct vm *vm, char *buf, size_t len);
 
 /* For backends' ram_map: the regions laid out back to back, what lies
  * below low_end at its own offset and the rest from high_start on (a

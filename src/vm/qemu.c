@@ -18,14 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FD_BASE 100 /* where the child places the fds it hands to QEMU */
-
-struct qemu {
-	pid_t pid;
-	bool reaped;
-	int status;
-	int in_fd; /* our end of COM2's socket, for console input; -1: none */
-};
+#define FD_BASE KT_QEMU_FD_BASE
 
 static char qemu_path[4096];
 
@@ -74,7 +67,8 @@ static void add(struct kt_qemu_argv *a, const char *fmt, ...)
 /* QEMU's argument vector.  Topology: one socket per NUMA node, one die
  * per LLC (with an Intel vendor string TCG reports L3 per die), cores
  * per LLC, threads per core; the CPU index order then equals ours. */
-int kt_qemu_build_argv(const struct vm *vm, const char *qemu, bool kvm, struct kt_qemu_argv *a)
+static int build(const struct vm *vm, const char *qemu, bool kvm, const char *cmdline, bool qmp, bool incoming,
+		 struct kt_qemu_argv *a)
 {
 	const struct vm_config *c = vm->cfg;
 	const struct ktstr_topo *t = &c->topo;
@@ -116,7 +110,7 @@ int kt_qemu_build_argv(const struct vm *vm, const char *qemu, bool kvm, struct k
 	add(a, "-initrd");
 	add(a, "%s", c->initrd);
 	add(a, "-append");
-	add(a, "%s", vm->cmdline);
+	add(a, "%s", cmdline);
 	add(a, "-chardev");
 	add(a, "file,id=com1,path=/proc/self/fd/%u", FD_BASE + VM_MAX_NODES);
 	add(a, "-serial");
@@ -134,7 +128,28 @@ int kt_qemu_build_argv(const struct vm *vm, const char *qemu, bool kvm, struct k
 	add(a, "panic=exit-failure");
 	add(a, "-monitor");
 	add(a, "none");
+	if (qmp) {
+		add(a, "-chardev");
+		add(a, "socket,id=qmp,fd=%u", KT_QEMU_FD_QMP);
+		add(a, "-mon");
+		add(a, "chardev=qmp,mode=control");
+	}
+	if (incoming) {
+		add(a, "-incoming");
+		add(a, "defer");
+	}
 	return a->err;
+}
+
+int kt_qemu_build_argv(const struct vm *vm, const char *qemu, bool kvm, struct kt_qemu_argv *a)
+{
+	return build(vm, qemu, kvm, vm->cmdline, false, false, a);
+}
+
+int kt_qemu_build_argv_park(const struct vm *vm, const char *qemu, bool kvm, const char *park_cmdline,
+			    bool incoming, struct kt_qemu_argv *a)
+{
+	return build(vm, qemu, kvm, park_cmdline, true, incoming, a);
 }
 
 static int set_nonblock(int fd)
@@ -144,34 +159,14 @@ static int set_nonblock(int fd)
 	return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) ? -errno : 0;
 }
 
-static int qemu_launch(struct vm *vm)
+int kt_qemu_spawn(struct vm *vm, struct qemu *q, struct kt_qemu_argv *a, bool qmp, int state_fd)
 {
-	struct qemu *q = calloc(1, sizeof(*q));
-	int com1[2] = { -1, -1 }, com2[2] = { -1, -1 }, log[2] = { -1, -1 }, ret;
-	struct kt_qemu_argv *a = calloc(1, sizeof(*a));
-	bool kvm;
-	char why[256];
+	int com1[2] = { -1, -1 }, com2[2] = { -1, -1 }, log[2] = { -1, -1 }, mon[2] = { -1, -1 }, ret;
 
-	if (!q || !a) {
-		free(q);
-		free(a);
-		return kt_err(ENOMEM, "qemu: allocate state");
-	}
-	vm->priv = q;
-	q->in_fd = -1;
-	kvm = kt_accel_kvm_usable(vm->cfg->kernel, why, sizeof(why));
-	snprintf(vm->accel, sizeof(vm->accel), "%s", kvm ? "kvm" : "tcg");
-	kt_debug("qemu: accel %s (%s)", vm->accel, why);
-	ret = kt_vm_build_cmdline(vm);
-	if (ret)
-		goto fail;
-	ret = kt_qemu_build_argv(vm, qemu_path, kvm, a);
-	if (ret) {
-		ret = kt_err(-ret, "qemu: build the command line: %s does not fit", a->err_arg);
-		goto fail;
-	}
+	q->reaped = false;
 	if (pipe2(com1, O_CLOEXEC) || pipe2(log, O_CLOEXEC) ||
-	    (vm->cfg->com2_input ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, com2) : pipe2(com2, O_CLOEXEC))) {
+	    (vm->cfg->com2_input ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, com2) : pipe2(com2, O_CLOEXEC)) ||
+	    (qmp && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mon))) {
 		ret = kt_err(errno, "qemu: create console pipes");
 		goto fail;
 	}
@@ -191,6 +186,8 @@ static int qemu_launch(struct vm *vm)
 				_exit(126);
 		if (dup2(com1[1], FD_BASE + VM_MAX_NODES) < 0 || dup2(com2[1], FD_BASE + VM_MAX_NODES + 1) < 0)
 			_exit(126);
+		if ((qmp && dup2(mon[1], KT_QEMU_FD_QMP) < 0) || (state_fd >= 0 && dup2(state_fd, KT_QEMU_FD_STATE) < 0))
+			_exit(126);
 		dup2(devnull, 0);
 		dup2(log[1], 1);
 		dup2(log[1], 2);
@@ -201,6 +198,10 @@ static int qemu_launch(struct vm *vm)
 	close(com1[1]);
 	close(com2[1]);
 	close(log[1]);
+	if (qmp) {
+		close(mon[1]);
+		q->qmp_fd = mon[0];
+	}
 	vm->out_fd[1] = com1[0];
 	vm->out_fd[2] = com2[0];
 	vm->log_fd = log[0];
@@ -217,7 +218,6 @@ static int qemu_launch(struct vm *vm)
 		kt_debug("qemu: %s", cmd.data);
 		kt_kbuf_free(&cmd);
 	}
-	free(a);
 	return 0;
 fail:
 	for (int i = 0; i < 2; i++) {
@@ -227,7 +227,64 @@ fail:
 			close(com2[i]);
 		if (log[i] >= 0)
 			close(log[i]);
+		if (mon[i] >= 0)
+			close(mon[i]);
 	}
+	return ret;
+}
+
+static void qemu_kill(struct vm *vm);
+
+void kt_qemu_unspawn(struct vm *vm, struct qemu *q)
+{
+	qemu_kill(vm);
+	for (int port = 1; port <= 2; port++)
+		if (vm->out_fd[port] >= 0) {
+			close(vm->out_fd[port]);
+			vm->out_fd[port] = -1;
+		}
+	if (vm->log_fd >= 0)
+		close(vm->log_fd);
+	vm->log_fd = -1;
+	if (q->in_fd >= 0)
+		close(q->in_fd);
+	if (q->qmp_fd >= 0)
+		close(q->qmp_fd);
+	q->in_fd = q->qmp_fd = -1;
+	vm->vmm_log.len = 0;
+}
+
+static int qemu_launch(struct vm *vm)
+{
+	struct qemu *q = calloc(1, sizeof(*q));
+	struct kt_qemu_argv *a = calloc(1, sizeof(*a));
+	bool kvm;
+	char why[256];
+	int ret;
+
+	if (!q || !a) {
+		free(q);
+		free(a);
+		return kt_err(ENOMEM, "qemu: allocate state");
+	}
+	vm->priv = q;
+	q->in_fd = q->qmp_fd = q->lock_fd = -1;
+	snprintf(q->qemu_path, sizeof(q->qemu_path), "%s", qemu_path);
+	kvm = kt_accel_kvm_usable(vm->cfg->kernel, why, sizeof(why));
+	snprintf(vm->accel, sizeof(vm->accel), "%s", kvm ? "kvm" : "tcg");
+	kt_debug("qemu: accel %s (%s)", vm->accel, why);
+	ret = kt_vm_build_cmdline(vm);
+	if (ret)
+		goto out;
+	if (vm->cfg->restore && !kt_qemu_snap_launch(vm, q, kvm))
+		goto out;
+	ret = kt_qemu_build_argv(vm, qemu_path, kvm, a);
+	if (ret) {
+		ret = kt_err(-ret, "qemu: build the command line: %s does not fit", a->err_arg);
+		goto out;
+	}
+	ret = kt_qemu_spawn(vm, q, a, false, -1);
+out:
 	free(a);
 	return ret;
 }
@@ -322,6 +379,10 @@ static void qemu_destroy(struct vm *vm)
 	qemu_kill(vm);
 	if (q && q->in_fd >= 0)
 		close(q->in_fd);
+	if (q && q->qmp_fd >= 0)
+		close(q->qmp_fd);
+	if (q)
+		kt_qemu_snap_end(q);
 	free(vm->priv);
 	vm->priv = NULL;
 }
@@ -353,4 +414,5 @@ const struct vm_backend_ops kt_vm_qemu_ops = {
 	.destroy = qemu_destroy,
 	.vcpu_thread = qemu_vcpu_thread,
 	.input = qemu_input,
+	.service = kt_qemu_snap_service,
 };

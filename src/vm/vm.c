@@ -221,6 +221,19 @@ int kt_vm_build_cmdline(struct vm *vm)
 	return 0;
 }
 
+int kt_vm_park_cmdline(const struct vm *vm, char *buf, size_t len)
+{
+	const char *tail = vm->cfg->cmdline ? vm->cfg->cmdline : "";
+	size_t all = strlen(vm->cmdline), t = strlen(tail);
+	int n;
+
+	if (t > all || strcmp(vm->cmdline + all - t, tail))
+		return -EINVAL;
+	n = snprintf(buf, len, "%.*smemmap=%uK$0x%llx ktstr_park=0x%llx", (int)(all - t), vm->cmdline,
+		     VM_PARK_SIZE >> 10, (unsigned long long)VM_PARK_GPA, (unsigned long long)VM_PARK_GPA);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 /* --verbose: the guest's consoles on stderr, without its escape
  * sequences and control characters (newlines kept). */
 static void echo_clean(const char *buf, size_t n)
@@ -390,6 +403,8 @@ int kt_vm_run(const struct vm_config *cfg, const struct vm_hooks *hooks, struct 
 		for (int port = 1; port <= 3; port++)
 			drain(&vm, port, hooks, res, t0);
 		drain_log(&vm);
+		if (vm.ops->service)
+			vm.ops->service(&vm);
 		if (vm.ops->exited(&vm, &ex, &status))
 			break;
 		if (vm.perf && !perf.applied)
