@@ -161,3 +161,27 @@ UNIT_TEST(snap_ram_round_trip_skips_the_shared_region)
 	close(a.fd);
 	close(b.fd);
 }
+
+UNIT_TEST(snap_prune_keeps_recent_and_bounded)
+{
+	enum { N = KT_SNAP_MAX_KEEP + 4 };
+	struct kt_snap_entry e[N + 3];
+	long long now = 10000000;
+	unsigned doomed = 0;
+
+	for (unsigned i = 0; i < N; i++) /* used 0..N-1 minutes ago */
+		e[i] = (struct kt_snap_entry){ .mtime = now - 60 * (long long)i };
+	e[N] = (struct kt_snap_entry){ .mtime = now - KT_SNAP_MAX_AGE - 1 };   /* too old */
+	e[N + 1] = (struct kt_snap_entry){ .mtime = now - 10, .tmp = true };    /* a live run's */
+	e[N + 2] = (struct kt_snap_entry){ .mtime = now - KT_SNAP_TMP_AGE - 1, .tmp = true }; /* a dead run's */
+	kt_snap_prune_pick(e, N + 3, now);
+	for (unsigned i = 0; i < N; i++) {
+		CHECK_EQ_INT(e[i].doomed, i >= KT_SNAP_MAX_KEEP); /* the oldest four go */
+		doomed += e[i].doomed;
+	}
+	CHECK_EQ_INT(doomed, 4);
+	CHECK_EQ_INT(e[N].doomed, 1);
+	CHECK_EQ_INT(e[N + 1].doomed, 0);
+	CHECK_EQ_INT(e[N + 2].doomed, 1);
+	kt_snap_prune_pick(e, 0, now); /* nothing there */
+}

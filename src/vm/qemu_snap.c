@@ -259,8 +259,10 @@ int kt_qemu_snap_launch(struct vm *vm, struct qemu *q, bool kvm)
 		a->n = 0, a->used = 0;
 		ret = kt_qemu_build_argv_park(vm, q->qemu_path, kvm, park, true, a);
 		ret = ret ? ret : restore(vm, q, a, dir);
-		if (!ret)
+		if (!ret) {
+			kt_snap_prune(q->key);
 			goto ok;
+		}
 		kt_debug("restore: %s did not restore (%s); removed, booting cold", dir, strerror(-ret));
 		kt_qemu_unspawn(vm, q);
 		for (unsigned i = 0; i < vm->nregions; i++)
@@ -339,6 +341,8 @@ static int take(struct vm *vm, struct qemu *q)
 	if (ret)
 		kt_rm_rf(tmp);
 	else
+		kt_snap_prune(q->key);
+	if (!ret)
 		kt_debug("restore: took snapshot %s: state %.1f ms, RAM %.1f MiB in %.1f ms", dir, (double)(t1 - t0) / 1e6,
 			 (double)bytes / (1 << 20), (double)(kt_now_ns() - t1) / 1e6);
 	return ret;

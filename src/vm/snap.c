@@ -1,7 +1,10 @@
 /* The snapshot cache of "restore instead of boot" (vm/snap.h). */
 #include "vm/snap.h"
+#include "util/util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <inttypes.h>
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int kt_snap_key(const char *const *argv, int n, const char *initrd_sha, const char *stamp, char key[65])
@@ -224,4 +228,67 @@ int kt_snap_ram_wipe(const struct vm_region *r, size_t skip_off, size_t skip_len
 	    fallocate(r->fd, mode, (off_t)(skip_off + skip_len), (off_t)(r->size - skip_off - skip_len)))
 		return -errno;
 	return 0;
+}
+
+void kt_snap_prune_pick(struct kt_snap_entry *e, unsigned n, long long now)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		e[i].doomed = e[i].tmp ? now - e[i].mtime > KT_SNAP_TMP_AGE : now - e[i].mtime > KT_SNAP_MAX_AGE;
+	/* Newest use first: keep KT_SNAP_MAX_KEEP of the survivors. */
+	for (;;) {
+		int best = -1;
+
+		for (unsigned i = 0; i < n; i++)
+			if (!e[i].tmp && !e[i].doomed && e[i].mtime != LLONG_MIN &&
+			    (best < 0 || e[i].mtime > e[best].mtime))
+				best = (int)i;
+		if (best < 0)
+			break;
+		if (kept++ >= KT_SNAP_MAX_KEEP)
+			e[best].doomed = true;
+		e[best].mtime = LLONG_MIN; /* ranked */
+	}
+}
+
+#define PRUNE_MAX 256
+void kt_snap_prune(const char *keep)
+{
+	static struct kt_snap_entry e[PRUNE_MAX];
+	static char names[PRUNE_MAX][96];
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	char dir[4096], p[4200];
+	unsigned n = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (kt_snap_dir(dir, sizeof(dir)))
+		return;
+	snprintf(p, sizeof(p), "%s/%s", dir, keep);
+	utimensat(AT_FDCWD, p, NULL, 0); /* used now */
+	pthread_mutex_lock(&lock);
+	d = opendir(dir);
+	while (d && (de = readdir(d)) && n < PRUNE_MAX) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, keep) || strlen(de->d_name) >= sizeof(names[0]) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
+			continue;
+		memcpy(names[n], de->d_name, strlen(de->d_name) + 1); /* fits: checked above */
+		e[n] = (struct kt_snap_entry){ .mtime = st.st_mtime, .tmp = strstr(de->d_name, ".tmp.") != NULL };
+		n++;
+	}
+	if (d)
+		closedir(d);
+	kt_snap_prune_pick(e, n, (long long)time(NULL));
+	for (unsigned i = 0; i < n; i++) {
+		if (!e[i].doomed)
+			continue;
+		snprintf(p, sizeof(p), "%s/%.95s", dir, names[i]);
+		if (kt_rm_rf(p))
+			kt_debug("restore: remove old snapshot %s: %s", p, strerror(errno));
+		else
+			kt_debug("restore: removed old snapshot %s", p);
+	}
+	pthread_mutex_unlock(&lock);
 }

@@ -13,6 +13,7 @@
  * ktstr binaries by size, mtime and inode, and KT_SNAP_FORMAT. */
 #ifndef KTSTR_VM_SNAP_H
 #define KTSTR_VM_SNAP_H
+#include <stdbool.h>
 #include "vm/backend.h"
 
 #define KT_SNAP_FORMAT "ktstr-snapshot-1"
@@ -35,6 +36,23 @@ int kt_snap_dir(char *dir, size_t len);
  * (the shared region, rewritten for every guest anyway): only the data
  * extents of the memfd go to path (a sparse file), only those of path
  * come back.  Bytes moved into *bytes.  -errno. */
+/* Cache bounds: a snapshot unused for KT_SNAP_MAX_AGE is removed, and of
+ * the rest at most KT_SNAP_MAX_KEEP (newest use first) are kept; a
+ * temporary directory left by a dead run goes after KT_SNAP_TMP_AGE. */
+#define KT_SNAP_MAX_AGE (2 * 24 * 3600)
+#define KT_SNAP_MAX_KEEP 32
+#define KT_SNAP_TMP_AGE 3600
+struct kt_snap_entry {
+	long long mtime;    /* last use */
+	bool tmp;           /* a "<key>.tmp.*" directory */
+	bool doomed;        /* out: remove it */
+};
+/* Pure: marks which entries to remove at time now.  The caller's own
+ * key (just used) is never among them: leave it out of e. */
+void kt_snap_prune_pick(struct kt_snap_entry *e, unsigned n, long long now);
+/* Marks dir's snapshot as used now and removes what kt_snap_prune_pick()
+ * picks in the cache directory, except keep (a key).  Best effort. */
+void kt_snap_prune(const char *keep);
 int kt_snap_ram_save(const struct vm_region *r, const char *path, size_t skip_off, size_t skip_len,
 		     uint64_t *bytes);
 int kt_snap_ram_load(const struct vm_region *r, const char *path, size_t skip_off, size_t skip_len,
