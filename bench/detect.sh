@@ -102,6 +102,8 @@ def classes(j):
             c.append("idle-while-waiting")
         elif "stalled" in m:
             c.append("stall")
+        elif "misplaced work" in m:
+            c.append("misplaced")
         elif "imbalance" in m:
             c.append("imbalance")
         elif "DSQ depth" in m:

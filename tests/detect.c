@@ -88,7 +88,9 @@ KTSTR_TEST(neg_scx_ktstr_slow, .scheduler = &det_scx_ktstr, .sched_args = "--slo
 }
 
 /* Random local-DSQ placement piles tasks on some CPUs of six while others
- * have none queued: the imbalance of where work waits. */
+ * have none queued: the imbalance of where work waits, sustained or (the
+ * piles move) on average over the run ("misplaced work: imbalance ratio
+ * ... on average"); either reason names the ratio. */
 KTSTR_TEST(neg_scx_ktstr_degrade, .scheduler = &det_scx_ktstr, .sched_args = "--degrade", .llcs = 1, .cores = 6,
 	   .duration_s = 5, .expect_fail = true, .expect_reason = "imbalance ratio",
 	   .desc = "negative: scx_ktstr --degrade misplaces tasks and skips dispatches: local queues pile up")

@@ -283,3 +283,45 @@ UNIT_TEST(monitor_idle_waiting_share)
 	kt_mon_evaluate(&f.ser, 0, 40, &f.l, &v);
 	CHECK(v.ok);
 }
+
+/* Misplacement as a mean: two tasks piled on one busy CPU's local DSQ
+ * (load 3 against 1), the pile moving on every third sample, so no CPU
+ * holds it for a window and the ratio of 3 stays under 4 anyway: the
+ * average over the run fails at 2.0.  A pile in one sample of eight
+ * (mean 1.25) passes, and so does a run shorter than the window. */
+UNIT_TEST(monitor_mean_imbalance)
+{
+	struct fixture f;
+	struct kt_mon_task t[2];
+	struct kt_mon_verdict v;
+
+	init(&f, 20, 4);
+	f.l.max_mean_imbalance = 2.0;
+	for (size_t i = 0; i < 20; i++) {
+		t[0] = t[1] = task((int)(i / 3 % 4), 0xf);
+		place(&f, i, 0x0, t, 2);
+	}
+	kt_mon_evaluate(&f.ser, 0, 20, &f.l, &v);
+	CHECK(!v.ok && v.nfail == 1);
+	CHECK_NEAR(v.mean_imbalance, 3.0, 1e-9);
+	CHECK_EQ_INT(v.mean_span_ns, 20 * NS);
+	CHECK(strstr(v.fail[0].msg, "misplaced work: imbalance ratio 3.0 on average over 2.0 s (20 samples; threshold "
+				    "2.0) of where tasks wait, up to 3.0 (cpu 0: 3 tasks queued locally or running; "
+				    "cpu 1, where they may run: 1)"));
+	kt_mon_evaluate(&f.ser, 0, 5, &f.l, &v);
+	CHECK(v.ok);
+	for (size_t i = 0; i < 20; i++) {
+		t[0] = t[1] = task(i % 8 ? -1 : 0, 0xf);
+		place(&f, i, 0x0, t, 2);
+	}
+	kt_mon_evaluate(&f.ser, 0, 20, &f.l, &v);
+	CHECK(v.ok);
+	/* Without the walk (EEVDF), the mean is not judged. */
+	for (size_t i = 0; i < 20; i++) {
+		t[0] = t[1] = task((int)(i / 3 % 4), 0xf);
+		place(&f, i, 0x0, t, 2);
+		f.s[i].walk_ok = false;
+	}
+	kt_mon_evaluate(&f.ser, 0, 20, &f.l, &v);
+	CHECK(v.ok);
+}

@@ -72,6 +72,9 @@ struct ktstr_monitor {
 	/* ... and its share: CPUs idle while work they may run waits, as a
 	 * percentage of CPU time over twice the sustained window [10] */
 	double max_idle_waiting_pct;
+	/* misplacement: the imbalance ratio below, of where sched_ext work
+	 * waits, averaged over the judged run [2.0] */
+	double max_mean_imbalance;
 	/* load (local DSQ + running) of a CPU over the least loaded CPU its
 	 * queued tasks may run on; without that knowledge max/max(1,min)
 	 * nr_running over CPUs [4.0] */

@@ -342,6 +342,52 @@ static void idle_share(const struct kt_mon_series *s, size_t i, struct share *sh
 			   SEC(s->s[i].t_ns));
 }
 
+/* Misplacement as a mean: random placement piles tasks on local DSQs
+ * that drain and pile up again elsewhere, seldom on one CPU for a whole
+ * window, so the sustained ratio misses it; averaged over the range
+ * (samples whose walk is known: shared queues are shared) it shows.
+ * The worst sample names the CPUs. */
+struct mean_imb {
+	double sum;
+	unsigned n;
+	uint64_t t0, t1, worst_t;
+	struct kt_mon_imb worst;
+};
+
+static void mean_imb_add(const struct kt_mon_series *s, size_t i, struct mean_imb *m)
+{
+	struct kt_mon_imb b;
+
+	if (!s->s[i].walk_ok)
+		return;
+	kt_mon_imbalance(s, i, &b);
+	if (!m->n++)
+		m->t0 = s->s[i].t_ns;
+	m->t1 = s->s[i].t_ns;
+	m->sum += b.ratio;
+	if (b.ratio > m->worst.ratio || m->n == 1)
+		m->worst = b, m->worst_t = s->s[i].t_ns;
+}
+
+static void mean_imb_judge(const struct mean_imb *m, const struct kt_mon_limits *l, struct kt_mon_verdict *v)
+{
+	double mean;
+
+	if (!m->n)
+		return;
+	mean = m->sum / m->n;
+	v->mean_imbalance = mean;
+	v->mean_span_ns = m->t1 - m->t0 + l->interval_ns;
+	if (l->max_mean_imbalance <= 0 || m->n < 2 || v->mean_span_ns < l->window_ns || mean <= l->max_mean_imbalance)
+		return;
+	kt_mon_verdict_add(v, m->t1,
+			   "misplaced work: imbalance ratio %.1f on average over %.1f s (%u samples; threshold %.1f) of "
+			   "where tasks wait, up to %.1f (cpu %u: %u tasks queued locally or running; cpu %u, where "
+			   "they may run: %u) at t=%.1f s",
+			   mean, SEC(m->t1 - m->t0 + l->interval_ns), m->n, l->max_mean_imbalance, m->worst.ratio,
+			   m->worst.hi_cpu, m->worst.hi, m->worst.lo_cpu, m->worst.lo, SEC(m->worst_t));
+}
+
 static void rate(const struct kt_mon_series *s, size_t i, bool keep_last, double max, struct run *r,
 		 const struct kt_mon_limits *l, struct kt_mon_verdict *v)
 {
@@ -367,6 +413,7 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 {
 	struct run imb = { 0 }, dq = { 0 }, fb = { 0 }, kl = { 0 };
 	struct share share = { 0 };
+	struct mean_imb mi = { 0 };
 	struct run stall[256] = { { 0 } }, wc[256] = { { 0 } };
 	bool prev_ok = false;
 
@@ -390,6 +437,8 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 		}
 		if (l->imbalance)
 			imbalance(s, i, l, &imb, v);
+		if (l->imbalance)
+			mean_imb_add(s, i, &mi);
 		if (l->dsq)
 			dsq(s, i, l, &dq, v);
 		if (prev_ok && l->fail_on_stall) {
@@ -458,6 +507,8 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 		}
 		prev_ok = true;
 	}
+	if (l->imbalance)
+		mean_imb_judge(&mi, l, v);
 }
 
 bool kt_mon_xcheck_thin(unsigned total, unsigned matched)

@@ -89,6 +89,7 @@ struct kt_mon_series {
 #define KT_MON_REF_INTERVAL_MS 100u /* the sustained count is in samples of this period */
 #define KT_MON_DSQ_CEILING 10000u   /* deeper: not a real DSQ (data not initialised) */
 #define KT_MON_IDLE_WAITING_PCT 10.0 /* of CPU time idle while work it may run waits */
+#define KT_MON_MEAN_IMBALANCE 2.0    /* the imbalance ratio averaged over the judged run */
 
 struct kt_mon_limits {
 	double max_imbalance_ratio;
@@ -97,6 +98,10 @@ struct kt_mon_limits {
 	double max_fallback_rate, max_keep_last_rate;
 	bool fail_on_idle_waiting; /* work conservation (where the walk is known) */
 	double max_idle_waiting_pct; /* ... and its share of CPU time over twice the window */
+	/* misplacement: the imbalance ratio of where sched_ext work waits
+	 * (walk known) averaged over the range, judged at its end when the
+	 * averaged samples span a window; 0: off */
+	double max_mean_imbalance;
 	uint64_t window_ns;   /* sustained window */
 	uint64_t interval_ns; /* sampling period */
 	bool imbalance, dsq, events; /* which checks run (signals present, scheduler active) */
@@ -154,6 +159,8 @@ struct kt_mon_verdict {
 	} fail[KT_MON_MAX_FAIL];
 	size_t judged;        /* samples evaluated */
 	size_t invalid;       /* of them, skipped by the plausibility gate */
+	double mean_imbalance; /* the averaged imbalance ratio (walk known), over */
+	uint64_t mean_span_ns; /* ... this span; 0: none */
 };
 
 void kt_mon_verdict_add(struct kt_mon_verdict *v, uint64_t t_ns, const char *fmt, ...)

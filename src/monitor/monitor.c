@@ -44,6 +44,8 @@ static void overlay(struct ktstr_monitor *a, const struct ktstr_monitor *b)
 		a->fail_on_idle_waiting = b->fail_on_idle_waiting;
 	if (b->max_idle_waiting_pct > 0)
 		a->max_idle_waiting_pct = b->max_idle_waiting_pct;
+	if (b->max_mean_imbalance > 0)
+		a->max_mean_imbalance = b->max_mean_imbalance;
 	if (b->max_imbalance_ratio > 0)
 		a->max_imbalance_ratio = b->max_imbalance_ratio;
 	if (b->max_local_dsq_depth)
@@ -66,6 +68,7 @@ bool kt_monitor_opts(struct kt_mon_opts *o, const struct ktstr_test *t, const st
 		.fail_on_stall = KTSTR_ON,
 		.fail_on_idle_waiting = KTSTR_ON,
 		.max_idle_waiting_pct = KT_MON_IDLE_WAITING_PCT,
+		.max_mean_imbalance = KT_MON_MEAN_IMBALANCE,
 		.max_imbalance_ratio = KT_MON_IMBALANCE,
 		.max_local_dsq_depth = KT_MON_DSQ_DEPTH,
 		.sustained_samples = KT_MON_SUSTAINED,
@@ -87,6 +90,7 @@ bool kt_monitor_opts(struct kt_mon_opts *o, const struct ktstr_test *t, const st
 	o->limits.fail_on_stall = m.fail_on_stall == KTSTR_ON;
 	o->limits.fail_on_idle_waiting = m.fail_on_idle_waiting == KTSTR_ON;
 	o->limits.max_idle_waiting_pct = m.max_idle_waiting_pct;
+	o->limits.max_mean_imbalance = m.max_mean_imbalance;
 	o->limits.max_fallback_rate = m.max_fallback_rate;
 	o->limits.max_keep_last_rate = m.max_keep_last_rate;
 	/* The reference judges only sched_ext schedulers (not EEVDF), after

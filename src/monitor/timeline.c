@@ -203,6 +203,9 @@ int kt_monitor_report(struct kt_monitor *m, struct kbuf *summary, struct kbuf *t
 		kt_kbuf_printf(summary, "samples=%zu judged=%zu max_imbalance=%.1f", m->n, m->v.judged, tot.imb_max);
 		if (tot.imb_max > 1.0)
 			kt_kbuf_printf(summary, " (t=%.1f s)", (double)tot.imb_t / 1e9);
+		if (m->v.mean_span_ns)
+			kt_kbuf_printf(summary, " mean_imbalance=%.2f (%.1f s)", m->v.mean_imbalance,
+				       (double)m->v.mean_span_ns / 1e9);
 		kt_kbuf_printf(summary, " max_dsq_depth=%u", tot.dsq_max);
 		if (tot.dsq_max)
 			kt_kbuf_printf(summary, " (cpu %u)", tot.dsq_cpu);
@@ -395,6 +398,7 @@ int kt_monitor_json(struct kt_monitor *m, struct kbuf *out)
 	json_object_set_new(th, "fail_on_stall", json_boolean(m->o.limits.fail_on_stall));
 	json_object_set_new(th, "fail_on_idle_waiting", json_boolean(m->o.limits.fail_on_idle_waiting));
 	json_object_set_new(th, "max_idle_waiting_pct", json_real(m->o.limits.max_idle_waiting_pct));
+	json_object_set_new(th, "max_mean_imbalance", json_real(m->o.limits.max_mean_imbalance));
 	json_object_set_new(th, "sustained_samples", json_integer(m->o.sustained_samples));
 	json_object_set_new(th, "window_ms", json_integer((json_int_t)(m->o.limits.window_ns / 1000000u)));
 	json_object_set_new(th, "max_fallback_rate", json_real(m->o.limits.max_fallback_rate));
