@@ -384,7 +384,7 @@ static void mean_imb_judge(const struct mean_imb *m, const struct kt_mon_limits 
 			   "misplaced work: imbalance ratio %.1f on average over %.1f s (%u samples; threshold %.1f) of "
 			   "where tasks wait, up to %.1f (cpu %u: %u tasks queued locally or running; cpu %u, where "
 			   "they may run: %u) at t=%.1f s",
-			   mean, SEC(m->t1 - m->t0 + l->interval_ns), m->n, l->max_mean_imbalance, m->worst.ratio,
+			   mean, SEC(v->mean_span_ns), m->n, l->max_mean_imbalance, m->worst.ratio,
 			   m->worst.hi_cpu, m->worst.hi, m->worst.lo_cpu, m->worst.lo, SEC(m->worst_t));
 }
 
@@ -435,10 +435,10 @@ void kt_mon_evaluate(const struct kt_mon_series *s, size_t from, size_t to, cons
 			prev_ok = false;
 			continue;
 		}
-		if (l->imbalance)
+		if (l->imbalance) {
 			imbalance(s, i, l, &imb, v);
-		if (l->imbalance)
 			mean_imb_add(s, i, &mi);
+		}
 		if (l->dsq)
 			dsq(s, i, l, &dq, v);
 		if (prev_ok && l->fail_on_stall) {
