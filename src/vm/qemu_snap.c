@@ -341,8 +341,6 @@ static int take(struct vm *vm, struct qemu *q)
 	if (ret)
 		kt_rm_rf(tmp);
 	else
-		kt_snap_prune(q->key);
-	if (!ret)
 		kt_debug("restore: took snapshot %s: state %.1f ms, RAM %.1f MiB in %.1f ms", dir, (double)(t1 - t0) / 1e6,
 			 (double)bytes / (1 << 20), (double)(kt_now_ns() - t1) / 1e6);
 	return ret;
@@ -364,6 +362,8 @@ void kt_qemu_snap_service(struct vm *vm)
 	kt_qemu_snap_end(q);
 	if (hand_over(vm))
 		kt_err(0, "restore: could not hand the test over to the parked guest");
+	else if (!ret)
+		kt_snap_prune(q->key); /* the guest runs its test meanwhile */
 }
 
 void kt_qemu_snap_end(struct qemu *q)

@@ -4,7 +4,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <inttypes.h>
@@ -232,23 +231,20 @@ int kt_snap_ram_wipe(const struct vm_region *r, size_t skip_off, size_t skip_len
 
 void kt_snap_prune_pick(struct kt_snap_entry *e, unsigned n, long long now)
 {
-	unsigned kept = 0;
-
 	for (unsigned i = 0; i < n; i++)
-		e[i].doomed = e[i].tmp ? now - e[i].mtime > KT_SNAP_TMP_AGE : now - e[i].mtime > KT_SNAP_MAX_AGE;
-	/* Newest use first: keep KT_SNAP_MAX_KEEP of the survivors. */
-	for (;;) {
-		int best = -1;
+		e[i].doomed = now - e[i].mtime > (e[i].tmp ? KT_SNAP_TMP_AGE : KT_SNAP_MAX_AGE);
+	/* Of the surviving snapshots, those with KT_SNAP_MAX_KEEP or more
+	 * used more recently (ties: the earlier entry counts as newer) go. */
+	for (unsigned i = 0; i < n; i++) {
+		unsigned newer = 0;
 
-		for (unsigned i = 0; i < n; i++)
-			if (!e[i].tmp && !e[i].doomed && e[i].mtime != LLONG_MIN &&
-			    (best < 0 || e[i].mtime > e[best].mtime))
-				best = (int)i;
-		if (best < 0)
-			break;
-		if (kept++ >= KT_SNAP_MAX_KEEP)
-			e[best].doomed = true;
-		e[best].mtime = LLONG_MIN; /* ranked */
+		if (e[i].tmp || e[i].doomed)
+			continue;
+		for (unsigned j = 0; j < n; j++)
+			if (j != i && !e[j].tmp && now - e[j].mtime <= KT_SNAP_MAX_AGE &&
+			    (e[j].mtime > e[i].mtime || (e[j].mtime == e[i].mtime && j < i)))
+				newer++;
+		e[i].doomed = newer >= KT_SNAP_MAX_KEEP;
 	}
 }
 

@@ -32,10 +32,6 @@ int kt_snap_file_sha(const char *path, char hex[65]);
 /* <cache>/snapshots into dir, created if missing. */
 int kt_snap_dir(char *dir, size_t len);
 
-/* The bytes of one node's RAM, [skip_off, skip_off + skip_len) left out
- * (the shared region, rewritten for every guest anyway): only the data
- * extents of the memfd go to path (a sparse file), only those of path
- * come back.  Bytes moved into *bytes.  -errno. */
 /* Cache bounds: a snapshot unused for KT_SNAP_MAX_AGE is removed, and of
  * the rest at most KT_SNAP_MAX_KEEP (newest use first) are kept; a
  * temporary directory left by a dead run goes after KT_SNAP_TMP_AGE. */
@@ -53,6 +49,10 @@ void kt_snap_prune_pick(struct kt_snap_entry *e, unsigned n, long long now);
 /* Marks dir's snapshot as used now and removes what kt_snap_prune_pick()
  * picks in the cache directory, except keep (a key).  Best effort. */
 void kt_snap_prune(const char *keep);
+/* The bytes of one node's RAM, [skip_off, skip_off + skip_len) left out
+ * (the shared region, rewritten for every guest anyway): only the data
+ * extents of the memfd go to path (a sparse file), only those of path
+ * come back.  Bytes moved into *bytes.  -errno. */
 int kt_snap_ram_save(const struct vm_region *r, const char *path, size_t skip_off, size_t skip_len,
 		     uint64_t *bytes);
 int kt_snap_ram_load(const struct vm_region *r, const char *path, size_t skip_off, size_t skip_len,

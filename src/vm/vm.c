@@ -223,14 +223,19 @@ int kt_vm_build_cmdline(struct vm *vm)
 
 int kt_vm_park_cmdline(const struct vm *vm, char *buf, size_t len)
 {
+	const struct kt_guest_args ga = { .park_addr = VM_PARK_GPA };
 	const char *tail = vm->cfg->cmdline ? vm->cfg->cmdline : "";
 	size_t all = strlen(vm->cmdline), t = strlen(tail);
-	int n;
+	char word[64]; /* " ktstr_park=0x..." */
+	int n, ret;
 
 	if (t > all || strcmp(vm->cmdline + all - t, tail))
 		return -EINVAL;
-	n = snprintf(buf, len, "%.*smemmap=%uK$0x%llx ktstr_park=0x%llx", (int)(all - t), vm->cmdline,
-		     VM_PARK_SIZE >> 10, (unsigned long long)VM_PARK_GPA, (unsigned long long)VM_PARK_GPA);
+	ret = kt_guest_args_encode(&ga, word, sizeof(word));
+	if (ret)
+		return ret;
+	n = snprintf(buf, len, "%.*smemmap=%uK$0x%llx%s", (int)(all - t), vm->cmdline, VM_PARK_SIZE >> 10,
+		     (unsigned long long)VM_PARK_GPA, word);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
