@@ -152,8 +152,9 @@ KTSTR_TEST(monitor_idle_waiting_flagged, .scheduler = &mon_kt_idle, .llcs = 1, .
 
 KTSTR_TEST(monitor_imbalance_threshold, .scheduler = &mon_kt_idle, .llcs = 1, .cores = 2, .duration_s = 5,
 	   .no_spread_check = true, .max_gap_ms = 60000,
-	   .monitor = { .max_imbalance_ratio = 10.0, .fail_on_idle_waiting = KTSTR_OFF },
-	   .desc = "the same pile passes with the test's own imbalance threshold (10) and work conservation off")
+	   .monitor = { .max_imbalance_ratio = 10.0, .max_mean_imbalance = 10.0, .fail_on_idle_waiting = KTSTR_OFF },
+	   .desc = "the same pile passes with the test's own imbalance thresholds (10, sustained and mean) and work "
+		   "conservation off")
 {
 	return free_pile(ctx);
 }
