@@ -3,6 +3,7 @@
  * cgroup/scenario statistics and their JSON, the work-type registry and
  * the telemetry parsers. */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include "model/ctx.h"
 #include "workload/work/work.h"
@@ -180,6 +181,22 @@ UNIT_TEST(check_not_starved_pass_fail)
 	CHECK(has_msg(&r, KTSTR_K_STARVED, "cg: tid 12 starved (0 work units)"));
 	CHECK(has_msg(&r, KTSTR_K_UNFAIR,
 		      "cg: unfair cgroup: spread=99% (1-100%) 3 workers on 3 cpus (threshold 15%)"));
+
+	/* SCHED_IDLE workers (what sched_mixed spawns) run only in what
+	 * the others leave: 0 units and a wide spread are not judged. */
+	w[2].sched_policy = SCHED_IDLE;
+	rep(&w[1], 11, 40, 0, 5);
+	w[1].sched_policy = SCHED_IDLE;
+	kt_result_init(&r, "t");
+	kt_check_workers(&r, "cg", w, 3, &c, NULL);
+	CHECK(r.passed);
+	CHECK_EQ_INT(r.ndetails, 0);
+	w[1].sched_policy = SCHED_OTHER;
+	kt_result_init(&r, "t");
+	kt_check_workers(&r, "cg", w, 3, &c, NULL);
+	CHECK(has_msg(&r, KTSTR_K_UNFAIR,
+		      "cg: unfair cgroup: spread=99% (1-100%) 3 workers on 3 cpus (threshold 15%)"));
+	CHECK(!has_msg(&r, KTSTR_K_STARVED, "cg: tid 12 starved (0 work units)"));
 
 	/* Gap: above the threshold fails, at it passes. */
 	rep(&w[0], 10, 1000, 99, 2500);

@@ -300,6 +300,10 @@ struct ktstr_worker_report {
 	uint64_t wake_total;    /* samples observed, including those dropped */
 	/* /proc/self/schedstat deltas (0 when unavailable). */
 	uint64_t run_delay_ns, run_count, sched_cpu_time_ns;
+	/* sched_getscheduler() at the loop's end (SCHED_OTHER 0, SCHED_IDLE 5,
+	 * ...).  SCHED_IDLE workers run only in what other tasks leave: they
+	 * are reported but not judged for starvation, spread or gaps. */
+	int sched_policy;
 	/* Pages per NUMA node from /proc/self/numa_maps at the loop's end. */
 	uint64_t numa_pages[KTSTR_REPORT_NODES];
 	uint64_t numa_pages_migrated; /* /proc/vmstat delta (system-wide) */

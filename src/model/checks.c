@@ -6,6 +6,7 @@
 #include "model/ctx.h"
 
 #include <inttypes.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,9 +37,10 @@ static void check_not_starved(struct kt_result *r, const char *cg, const struct 
 			      const struct kt_checks *c, const struct kt_cgstats *g)
 {
 	for (size_t i = 0; i < n; i++)
-		if (w[i].work_units == 0)
+		if (w[i].work_units == 0 && w[i].sched_policy != SCHED_IDLE)
 			add(r, KTSTR_K_STARVED, cg, "tid %d starved (0 work units)", (int)w[i].pid);
-	/* spread_pct is 0 unless at least two workers have a wall time. */
+	/* spread_pct is 0 unless at least two workers (not SCHED_IDLE) have a
+	 * wall time. */
 	if (on(c, KT_C_SPREAD) && n >= 2 && g->spread_pct > c->max_spread_pct)
 		add(r, KTSTR_K_UNFAIR, cg,
 		    "unfair cgroup: spread=%.0f%% (%.0f-%.0f%%) %zu workers on %u cpus (threshold %.0f%%)",
@@ -47,7 +49,7 @@ static void check_not_starved(struct kt_result *r, const char *cg, const struct 
 		for (size_t i = 0; i < n; i++) {
 			uint64_t gap_ms = w[i].max_gap_ns / 1000000u;
 
-			if (gap_ms > c->max_gap_ms)
+			if (gap_ms > c->max_gap_ms && w[i].sched_policy != SCHED_IDLE)
 				add(r, KTSTR_K_STUCK, cg,
 				    "tid %d stuck %" PRIu64 "ms on cpu%d at +%" PRIu64 "ms (threshold %" PRIu64 "ms)",
 				    (int)w[i].pid, gap_ms, w[i].max_gap_cpu, w[i].max_gap_at_ns / 1000000u,

@@ -2,6 +2,7 @@
  * sampling, per-cgroup and scenario statistics.  Pure. */
 #include "model/checks.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,7 +224,7 @@ void kt_cgstats_compute(struct kt_cgstats *g, const char *cgname, const struct k
 		uint64_t gap_ms = x->max_gap_ns / 1000000u, d_us = x->run_delay_ns / 1000u;
 
 		kt_mask_or(&all, &x->cpus_used);
-		if (x->wall_time_ns > 0) {
+		if (x->wall_time_ns > 0 && x->sched_policy != SCHED_IDLE) {
 			uint64_t off = x->wall_time_ns > x->cpu_time_ns ? x->wall_time_ns - x->cpu_time_ns : 0;
 			double pct = (double)off * 100.0 / (double)x->wall_time_ns;
 

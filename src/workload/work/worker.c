@@ -302,6 +302,7 @@ int kt_worker_run(struct kt_worker *w, struct kt_work_sync *sync)
 	wait_go(w, sync);
 	if (t->raw) {
 		t->step(w);
+		r->sched_policy = sched_getscheduler(0);
 		r->completed = true;
 		return 0;
 	}
@@ -326,6 +327,7 @@ int kt_worker_run(struct kt_worker *w, struct kt_work_sync *sync)
 	r->sched_cpu_time_ns = ss1[0] >= ss0[0] ? ss1[0] - ss0[0] : 0;
 	r->run_delay_ns = ss1[1] >= ss0[1] ? ss1[1] - ss0[1] : 0;
 	r->run_count = ss1[2] >= ss0[2] ? ss1[2] - ss0[2] : 0;
+	r->sched_policy = sched_getscheduler(0);
 	read_numa_pages(r);
 	mig1 = read_numa_migrated();
 	r->numa_pages_migrated = mig1 >= mig0 ? mig1 - mig0 : 0;
