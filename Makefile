@@ -72,7 +72,8 @@ endif
 
 LIB_SRC := $(wildcard src/*/*.c src/*/*/*.c) cli/runner_cli.c cli/test_main.c cli/verifier.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-# kernel/ktstr.kconfig compiled in as ktstr_kconfig_fragment[] (src/kernel/kernel.h).
+# kernel/ktstr.kconfig and kernel/ktstr-fixes.patch compiled in as
+# ktstr_kconfig_fragment[] and ktstr_kernel_patch[] (src/kernel/kernel.h).
 GEN_FRAG:= $(BUILD)/gen/kconfig_fragment.c
 LIB_OBJ += $(GEN_FRAG:.c=.o)
 # Auto-repro's BPF object (bpf/probe.bpf.c), compiled with clang-19 against
@@ -95,12 +96,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(GEN_FRAG): kernel/ktstr.kconfig
+$(GEN_FRAG): kernel/ktstr.kconfig kernel/ktstr-fixes.patch
 	@mkdir -p $(dir $@)
-	$(call say,GEN,$@){ echo '/* Generated from $< by the Makefile; do not edit. */'; \
+	$(call say,GEN,$@){ echo '/* Generated from $^ by the Makefile; do not edit. */'; \
 	  echo '#include "kernel/kernel.h"'; \
 	  echo 'const char ktstr_kconfig_fragment[] = {'; \
-	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  od -An -v -tx1 kernel/ktstr.kconfig | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0x00 };'; \
+	  echo 'const char ktstr_kernel_patch[] = {'; \
+	  od -An -v -tx1 kernel/ktstr-fixes.patch | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
 	  echo '0x00 };'; } > $@.tmp && mv $@.tmp $@
 
 $(GEN_FRAG:.c=.o): $(GEN_FRAG)

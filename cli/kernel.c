@@ -24,6 +24,7 @@ static const char usage_text[] =
 	"        $XDG_CACHE_HOME/ktstr, else ~/.cache/ktstr).  Prints the bzImage path.\n"
 	"          --source DIR     kernel tree to build (out of tree); default: the\n"
 	"                           Debian linux-source-6.12 tarball, extracted once\n"
+	"                           with kernel/ktstr-fixes.patch applied\n"
 	"          -j, --jobs N     make -j N (default: online CPUs + 1)\n"
 	"          --force          rebuild even if the kernel is cached\n"
 	"          --no-schedulers  skip tools/sched_ext (scx_* schedulers, bpftool)\n"

@@ -18,7 +18,7 @@ for a in "$@"; do
 	esac
 done
 
-PKGS=(build-essential make gcc clang bc flex bison cpio zstd xz-utils dwarves
+PKGS=(build-essential make gcc clang bc flex bison cpio patch zstd xz-utils dwarves
       libelf-dev libssl-dev zlib1g-dev libjansson-dev libbpf-dev libdw-dev
       linux-source-6.12 clang-19 lld-19 llvm-19 libclang-rt-19-dev
       qemu-system-x86 busybox-static acpica-tools python3 bsdutils

@@ -3,8 +3,12 @@
  * clock; it finds the kernel with KASLR on and off (the guest's kallsyms,
  * iomem and vmallocinfo confirm the addresses and the page walk); it
  * flags a stalling and an imbalanced scheduler on its own; a test's
- * thresholds and its switch apply. */
+ * thresholds and its switch apply; reading sched/debug is safe. */
+#include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
 #include <ktstr/ktstr.h>
 
 KTSTR_SCHEDULER(mon_scx_ktstr, .name = "scx_ktstr", .binary = "scx_ktstr");
@@ -69,6 +73,58 @@ KTSTR_TEST(monitor_kaslr_off, .llcs = 1, .cores = 3, .duration_s = 2, .no_spread
 	   .desc = "nokaslr: the same addresses and page walks agree")
 {
 	return probe_while_pinned(ctx, KTSTR_PROBE_NR_RUNNING);
+}
+
+/* The guest's readings come from /sys/kernel/debug/sched/debug, whose
+ * print_cfs_rq() called avg_vruntime() (which moves zero_vruntime) without
+ * the rq lock: reads raced the scheduler and the kernel died in
+ * pick_task_fair() (kernel/ktstr-fixes.patch, docs/ci.md).  Readers flat
+ * out on cpu 0 against yielders and spinners in cgroups on every CPU;
+ * before the fix this panicked within seconds. */
+static uint64_t read_sched_debug_until(uint64_t end_ns)
+{
+	static char buf[1 << 16];
+	uint64_t reads = 0;
+	struct timespec ts;
+
+	for (;;) {
+		int fd;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec >= end_ns)
+			return reads;
+		fd = open("/sys/kernel/debug/sched/debug", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return reads;
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+		reads++;
+	}
+}
+
+KTSTR_TEST(monitor_sched_debug_safe, .llcs = 1, .cores = 4, .duration_s = 6, .no_spread_check = true,
+	   .max_gap_ms = 60000,
+	   .desc = "reading sched/debug flat out while yielders and spinners run in cgroups does not crash the "
+		   "kernel (the probe's source; kernel/ktstr-fixes.patch)")
+{
+	struct ktstr_workload *w;
+	struct timespec ts;
+	uint64_t reads;
+	int ret = ktstr_workload_start(ctx, (struct ktstr_cgroup_def[]){
+		{ .name = "yield", .workers = 8, .work = KTSTR_WORK_YIELD_HEAVY },
+		{ .name = "spin", .workers = 4 },
+		{ 0 },
+	}, &w);
+
+	if (ret)
+		return ret;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	reads = read_sched_debug_until((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
+				       (uint64_t)ktstr_ctx_duration_ms(ctx) * 1000000ull);
+	if (!reads)
+		ktstr_fail(ctx, KTSTR_K_OTHER, "/sys/kernel/debug/sched/debug could not be read");
+	return ktstr_workload_finish(ctx, w);
 }
 
 static int spin(struct ktstr_ctx *ctx)

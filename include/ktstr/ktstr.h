@@ -395,7 +395,10 @@ KTSTR_API void ktstr_stimulus(struct ktstr_ctx *ctx, unsigned step, enum ktstr_s
  * KTSTR_PROBE_KERNEL: _text (/proc/kallsyms), the kernel's physical load
  * address (/proc/iomem) and ioremap mappings (/proc/vmallocinfo).  The
  * monitor fails the test if its own reading disagrees.  Returns the
- * number of readings sent, or -errno. */
+ * number of readings sent, or -errno.  Beware: 6.12.y kernels with the
+ * zero_vruntime rework but without the sched/debug locking fix crash in
+ * pick_task_fair() when that file is read under load; ktstr's own kernel
+ * carries the fix (kernel/ktstr-fixes.patch, docs/monitor.md). */
 #define KTSTR_PROBE_NR_RUNNING 1u
 #define KTSTR_PROBE_KERNEL 2u
 KTSTR_API int ktstr_monitor_probe(struct ktstr_ctx *ctx, unsigned what);

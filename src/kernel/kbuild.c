@@ -160,9 +160,15 @@ static int resolve_deb(struct kb *b)
 	while (*ver == ' ')
 		ver++;
 	i = snprintf(b->srcid, sizeof(b->srcid), "deb-");
-	for (; *ver && *ver != '\n' && i + 1 < sizeof(b->srcid); ver++)
+	for (; *ver && *ver != '\n' && i + 20 < sizeof(b->srcid); ver++)
 		b->srcid[i++] = isalnum((unsigned char)*ver) || strchr("._-", *ver) ? *ver : '-';
 	b->srcid[i] = '\0';
+	if (ktstr_kernel_patch[0]) { /* a patched tree is its own source */
+		char hex[65];
+
+		sha256_hex_str(ktstr_kernel_patch, hex);
+		snprintf(b->srcid + i, sizeof(b->srcid) - i, "-p%.8s", hex);
+	}
 	kt_kbuf_free(&out);
 	b->deb = true;
 	snprintf(b->origin, sizeof(b->origin), "%s", DEB_TARBALL);
@@ -215,12 +221,38 @@ static int read_version(struct kb *b)
 	return 0;
 }
 
+/* kernel/ktstr-fixes.patch onto the unpacked tree at dir. */
+static int apply_fixes(struct kb *b, const char *dir)
+{
+	char pf[KT_PATH], log[KT_PATH];
+	char *argv[] = { "patch", "-p1", "-N", "--batch", "-d", (char *)dir, "-i", pf, NULL };
+	int ret;
+
+	if (!ktstr_kernel_patch[0])
+		return 0;
+	if ((ret = pathf(pf, "%s/src/.%s.patch-%d", b->root, b->srcid, (int)getpid())) ||
+	    (ret = pathf(log, "%s.log", pf)))
+		return ret;
+	if ((ret = kt_write_file(pf, ktstr_kernel_patch, strlen(ktstr_kernel_patch))))
+		return kt_err(-ret, "write %s", pf);
+	kt_info("applying kernel/ktstr-fixes.patch to %s", dir);
+	ret = kt_run_cmd(argv, NULL, log);
+	unlink(pf);
+	if (ret) {
+		kt_err(ret < 0 ? -ret : 0, "apply kernel/ktstr-fixes.patch to %s (patch output: %s)",
+		       dir, log);
+		return ret < 0 ? ret : -EIO;
+	}
+	unlink(log);
+	return 0;
+}
+
 /* A tarball source without an extraction marker: adopt an existing tree
- * only if `tar -d` finds it identical to the tarball, else extract anew
- * into a temp dir and rename it into place. */
+ * only if `tar -d` finds it identical to the tarball (then patch it), else
+ * extract anew into a temp dir, patch it and rename it into place. */
 static int ensure_extracted(struct kb *b)
 {
-	char marker[KT_PATH], tmp[KT_PATH];
+	char marker[KT_PATH], tmp[KT_PATH], top[KT_PATH];
 	char *cmp[] = { "tar", "-df", DEB_TARBALL, "-C", b->xdir, NULL };
 	char *xt[] = { "tar", "-xf", DEB_TARBALL, "-C", tmp, NULL };
 	uint64_t t0 = kt_now_ns();
@@ -234,6 +266,8 @@ static int ensure_extracted(struct kb *b)
 		kt_info("verifying the existing extraction %s against %s (one time)", b->src, DEB_TARBALL);
 		if (kt_run_cmd(cmp, NULL, "/dev/null") == 0) {
 			kt_info("existing extraction is complete (%.1f s)", (kt_now_ns() - t0) / 1e9);
+			if ((ret = apply_fixes(b, b->src)))
+				return ret;
 			ret = kt_write_file(marker, "", 0);
 			return ret ? kt_err(-ret, "write %s", marker) : 0;
 		}
@@ -248,6 +282,10 @@ static int ensure_extracted(struct kb *b)
 	if ((ret = kt_run_cmd(xt, NULL, NULL))) {
 		kt_rm_rf(tmp);
 		return ret < 0 ? kt_err(-ret, "run tar") : kt_err(EIO, "extract %s", DEB_TARBALL);
+	}
+	if ((ret = pathf(top, "%s/%s", tmp, DEB_TOPDIR)) || (ret = apply_fixes(b, top))) {
+		kt_rm_rf(tmp);
+		return ret;
 	}
 	if ((ret = kt_rm_rf(b->xdir)))
 		return kt_err(-ret, "remove incomplete %s", b->xdir);
@@ -363,9 +401,10 @@ static int write_metadata(struct kb *b, const char *dir, const struct strlist *s
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	for (size_t i = 0; arr && i < scheds->n; i++)
 		json_array_append_new(arr, json_string(scheds->v[i]));
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:o*, s:b, s:b}", "key", b->key,
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:f, s:o*, s:b, s:b}", "key", b->key,
 		      "version", b->version, "source", b->origin, "srcid", b->srcid,
-		      "fragment_sha256", b->frag_sha, "format", KTSTR_KCACHE_FORMAT, "built_at", when,
+		      "fragment_sha256", b->frag_sha,
+		      "ktstr_fixes", b->deb && ktstr_kernel_patch[0], "format", KTSTR_KCACHE_FORMAT, "built_at", when,
 		      "build_seconds", (double)(long)(secs * 10) / 10, "schedulers", arr,
 		      "schedulers_missing", scheds->n < ARRAY_SIZE(sched_names), "bpftool", bpftool);
 	if (!j || !arr)

@@ -21,6 +21,9 @@ struct kernel_info {
 
 /* The fragment compiled into the binary (kernel/ktstr.kconfig). */
 extern const char ktstr_kconfig_fragment[];
+/* ktstr's fixes to the Debian tarball's tree (kernel/ktstr-fixes.patch),
+ * applied with patch -p1 on extraction; "" when there are none. */
+extern const char ktstr_kernel_patch[];
 
 /* Pure: every CONFIG_X=v line of fragment (and every "# CONFIG_X is not
  * set" line) must hold in config_text.  Adds "CONFIG_X=want (have: got)"
