@@ -81,26 +81,31 @@ KTSTR_TEST(monitor_kaslr_off, .llcs = 1, .cores = 3, .duration_s = 2, .no_spread
  * pick_task_fair() (kernel/ktstr-fixes.patch, docs/ci.md).  Readers flat
  * out on cpu 0 against yielders and spinners in cgroups on every CPU;
  * before the fix this panicked within seconds. */
-static uint64_t read_sched_debug_until(uint64_t end_ns)
+static uint64_t mono_ns(void)
 {
-	static char buf[1 << 16];
-	uint64_t reads = 0;
 	struct timespec ts;
 
-	for (;;) {
-		int fd;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		if ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec >= end_ns)
-			return reads;
-		fd = open("/sys/kernel/debug/sched/debug", O_RDONLY | O_CLOEXEC);
+/* Whole reads of the file until ms have passed; how many. */
+static uint64_t read_sched_debug_for(unsigned ms)
+{
+	static char buf[1 << 16];
+	uint64_t reads = 0, end = mono_ns() + (uint64_t)ms * 1000000ull;
+
+	while (mono_ns() < end) {
+		int fd = open("/sys/kernel/debug/sched/debug", O_RDONLY | O_CLOEXEC);
+
 		if (fd < 0)
-			return reads;
+			break;
 		while (read(fd, buf, sizeof(buf)) > 0)
 			;
 		close(fd);
 		reads++;
 	}
+	return reads;
 }
 
 KTSTR_TEST(monitor_sched_debug_safe, .llcs = 1, .cores = 4, .duration_s = 6, .no_spread_check = true,
@@ -109,8 +114,6 @@ KTSTR_TEST(monitor_sched_debug_safe, .llcs = 1, .cores = 4, .duration_s = 6, .no
 		   "kernel (the probe's source; kernel/ktstr-fixes.patch)")
 {
 	struct ktstr_workload *w;
-	struct timespec ts;
-	uint64_t reads;
 	int ret = ktstr_workload_start(ctx, (struct ktstr_cgroup_def[]){
 		{ .name = "yield", .workers = 8, .work = KTSTR_WORK_YIELD_HEAVY },
 		{ .name = "spin", .workers = 4 },
@@ -119,10 +122,7 @@ KTSTR_TEST(monitor_sched_debug_safe, .llcs = 1, .cores = 4, .duration_s = 6, .no
 
 	if (ret)
 		return ret;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	reads = read_sched_debug_until((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
-				       (uint64_t)ktstr_ctx_duration_ms(ctx) * 1000000ull);
-	if (!reads)
+	if (!read_sched_debug_for(ktstr_ctx_duration_ms(ctx)))
 		ktstr_fail(ctx, KTSTR_K_OTHER, "/sys/kernel/debug/sched/debug could not be read");
 	return ktstr_workload_finish(ctx, w);
 }
