@@ -11,7 +11,16 @@
 #   usage: tests/cli/repro.sh [BUILD_DIR]     (default: build)
 . "$(dirname "$0")/lib.sh"
 need_bin "$T"
-has()  { grep -qE -- "$1" "$2"; }
+# On a miss, the file's tail once (an intermittent failure says why).
+SHOWN=" "
+has() {
+	grep -qE -- "$1" "$2" && return 0
+	case "$SHOWN" in *" $2 "*) ;; *)
+		SHOWN="$SHOWN$2 "
+		diag "$2, last 20 lines:" "$(tail -n 20 "$2" 2>/dev/null)" ;;
+	esac
+	return 1
+}
 hasnt() { ! grep -qE -- "$1" "$2"; }
 
 have_kernel || skip_all "no cached kernel (build/ktstr kernel build)"
