@@ -159,14 +159,15 @@ static int start_scheduler(const struct kt_guest_args *a, struct kt_sched *s, st
 
 	if (!a->sched[0])
 		return 0;
-	/* Before the scheduler starts: a dump at load or attach is kept too. */
-	if (kt_scx_dump_start())
-		printf("KTSTR_SCX_DUMP not forwarded: no sched_ext_dump trace event\n");
 	/* Under emulation BPF verification and loading run several times
 	 * slower than on hardware. */
 	if (strstr(a->accel, "tcg"))
 		attach_ms = attach_ms > UINT_MAX / 3 ? UINT_MAX : attach_ms * 3;
 	kt_sched_prepare_helper(s, a->sched, a->sched_args, a->sched_helper_cpus, attach_ms);
+	/* After the helper's warm-up (whose ejection is no finding), before
+	 * the scheduler starts: a dump at load or attach is kept too. */
+	if (kt_scx_dump_start())
+		printf("KTSTR_SCX_DUMP not forwarded: no sched_ext_dump trace event\n");
 	/* Auto-repro: probes on the kernel side before the scheduler starts,
 	 * on its callbacks once it is attached (docs/auto-repro.md). */
 	if (a->probe[0])

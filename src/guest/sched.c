@@ -19,6 +19,12 @@
 #define SCX_STATE "/sys/kernel/sched_ext/state"
 #define SCX_OPS "/sys/kernel/sched_ext/root/ops"
 
+/* The warm-up start of kt_sched_prepare_helper() is expected to fail:
+ * it tells the host nothing (no exit message, no log section, no
+ * verifier logs), so that the run's sched_exit, live dump, scheduler log
+ * and verifier figures are the real start's alone. */
+static bool warming_up;
+
 void kt_kmsg_sched_ext(char *buf, size_t len)
 {
 	int n = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
@@ -47,6 +53,12 @@ void kt_kmsg_sched_ext(char *buf, size_t len)
 	free(log);
 }
 
+static void send_vlogs(struct kt_sched *s)
+{
+	if (!warming_up) /* the real start sends the same programs' logs */
+		kt_sched_send_vlogs(s);
+}
+
 static void state(char *buf, size_t len)
 {
 	if (kt_read_file_str(SCX_STATE, buf, len))
@@ -65,7 +77,7 @@ static void fail(struct kt_sched *s, const char *fmt, ...)
 	va_end(ap);
 	s->failed_at_ms = (kt_now_ns() - s->t0) / 1000000u;
 	s->failed = true;
-	{
+	if (!warming_up) {
 		int32_t one = 1;
 
 		kt_shm_send(KT_MSG_SCHED_EXIT, &one, sizeof(one));
@@ -111,7 +123,7 @@ static void print_log(void)
 	struct kbuf b = { 0 };
 	size_t start = 0;
 
-	if (kt_read_file(KT_SCHED_LOG, &b))
+	if (warming_up || kt_read_file(KT_SCHED_LOG, &b))
 		return;
 	/* The last 8 KiB is what matters (exit reason, verifier tail). */
 	if (b.len > 8192)
@@ -166,8 +178,10 @@ void kt_sched_prepare_helper(struct kt_sched *s, const char *path, const char *a
 	if (kt_sched_pin_enable_helper(helper_cpus) != -ENOENT)
 		return;
 	kt_result_init(&scratch, "helper-warmup");
+	warming_up = true;
 	if (!kt_sched_start(s, path, args, attach_ms, &scratch))
 		kt_sched_finish(s, &scratch);
+	warming_up = false;
 	printf("KTSTR_SCHED_HELPER pinned to %s: %s\n", helper_cpus,
 	       kt_sched_pin_enable_helper(helper_cpus) ? "no helper kthread found" : "ok");
 }
@@ -258,7 +272,7 @@ int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsig
 		int status;
 
 		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-			kt_sched_send_vlogs(s);
+			send_vlogs(s);
 			describe_exit(s, status);
 			add_failure(s, r, s->why);
 			kt_result_add(r, KTSTR_K_SCHEDULER, "scheduler exited before ktstr saw sched_ext attach it");
@@ -278,13 +292,13 @@ int kt_sched_start(struct kt_sched *s, const char *path, const char *args, unsig
 			kill(s->pid, SIGKILL);
 			waitpid(s->pid, NULL, 0);
 			s->pid = 0;
-			kt_sched_send_vlogs(s);
+			send_vlogs(s);
 			print_log();
 			return -ETIMEDOUT;
 		}
 		usleep(50000);
 	}
-	kt_sched_send_vlogs(s); /* every program is loaded by now */
+	send_vlogs(s); /* every program is loaded by now */
 	printf("KTSTR_SCHED_ATTACHED %s ops=%s after %llums\n", path, s->ops,
 	       (unsigned long long)((kt_now_ns() - s->t0) / 1000000u));
 	fflush(stdout);

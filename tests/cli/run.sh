@@ -170,6 +170,25 @@ if need_kernel "--retries VM run"; then
 	fi
 fi
 
+# --- scx_central: its enable helper is pinned by a warm-up start that the
+# kernel ejects; that ejection is no finding of the run --------------------
+if need_kernel "scx_central warm-up" && $have_py; then
+	if expect_status "scx_central steady_llc passes" 0 "$K" scenario --no-progress --no-auto-repro -d 1 \
+		--out "$TMP/central" -s scx_central ^steady_llc; then
+		check_py "scx_central warm-up: no sched_exit event, no dump, helper pinned" \
+			"$TMP/central/steady_llc.ktstr.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+kinds = [e["kind"] for e in d["monitor"]["events"]]
+assert d["verdict"] == "pass", d["reason"]
+assert "sched_exit" not in kinds and "dump" not in kinds, kinds
+assert not d["sched_ext_dump"], d["sched_ext_dump"][:300]
+assert "KTSTR_SCHED_HELPER pinned to 0: ok" in d["console"]["com2_tail"], d["console"]["com2_tail"][-600:]
+print("ok")
+PY
+	fi
+fi
+
 # --- ktstr run --repro: auto-repro probes on this host (bare metal) --------
 expect "run help lists --repro" 0 "^ +--repro " "$K" run --help
 expect "run help lists --probe-stack" 0 "^ +--probe-stack " "$K" run --help
