@@ -9,14 +9,12 @@
  *   build/<srcid>/                  make O= dir, build.log, ktstr.kconfig
  *   build/<srcid>.lock              flock held while building
  *   kernels/<key>/                  bzImage vmlinux .config sched/ metadata.json */
-#include "kernel/kernel.h"
+#include "kernel/kb.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,55 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEB_PKG "linux-source-6.12"
-#define DEB_TARBALL "/usr/src/linux-source-6.12.tar.xz"
-#define DEB_TOPDIR "linux-source-6.12"
-#define EXTRACT_MARKER ".ktstr-extracted"
 #define CONFIG_STAMP ".ktstr-config-stamp"
 #define LOG_TAIL_LINES 20
 
 static const char *const sched_names[] = { "scx_simple", "scx_qmap", "scx_central", "scx_flatcg" };
-
-struct kb {
-	const struct kernel_build_opts *o;
-	char root[KT_PATH];
-	char srcid[160];
-	char src[KT_PATH];    /* kernel source tree */
-	char origin[KT_PATH]; /* tarball or realpath(--source), for metadata */
-	char xdir[KT_PATH];   /* <cache>/src/<srcid> (tarball only) */
-	char out[KT_PATH];    /* make O= */
-	char log[KT_PATH];
-	char version[64];
-	char key[128];
-	char frag_sha[65];
-	int jobs;
-	bool deb;
-};
-
-static int pathf(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int pathf(char *buf, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, KT_PATH, fmt, ap);
-	va_end(ap);
-	if (n < 0 || n >= KT_PATH)
-		return kt_err(ENAMETOOLONG, "path %.64s...", buf);
-	return 0;
-}
-
-static void sha256_hex_str(const char *s, char hex[65])
-{
-	struct sha256 *h = kt_sha256_new();
-
-	hex[0] = '\0';
-	if (!h)
-		return;
-	kt_sha256_update(h, s, strlen(s));
-	kt_sha256_final_hex(h, hex);
-}
 
 /* Regular copy (not a link): the kernel build rewrites bzImage and .config
  * in place, which would corrupt a hard-linked cache copy.  vmlinux is
@@ -141,168 +94,12 @@ static int run_step(struct kb *b, char *const argv[], const char *cwd, const cha
 	return 0;
 }
 
-static int resolve_deb(struct kb *b)
-{
-	char *argv[] = { "dpkg-query", "-W", "-f=${db:Status-Abbrev}${Version}", DEB_PKG, NULL };
-	struct kbuf out = { 0 };
-	const char *ver;
-	size_t i = 0;
-	int rc = kt_run_capture(argv, &out);
-
-	ver = out.data ? out.data : "";
-	if (rc || strncmp(ver, "ii", 2) || !kt_path_exists(DEB_TARBALL)) {
-		kt_kbuf_free(&out);
-		kt_err(0, "kernel source: %s is missing: install %s (apt-get install %s) or pass --source DIR",
-		       DEB_TARBALL, DEB_PKG, DEB_PKG);
-		return -ENOENT;
-	}
-	ver += 2;
-	while (*ver == ' ')
-		ver++;
-	i = snprintf(b->srcid, sizeof(b->srcid), "deb-");
-	for (; *ver && *ver != '\n' && i + 20 < sizeof(b->srcid); ver++)
-		b->srcid[i++] = isalnum((unsigned char)*ver) || strchr("._-", *ver) ? *ver : '-';
-	b->srcid[i] = '\0';
-	if (ktstr_kernel_patch[0]) { /* a patched tree is its own source */
-		char hex[65];
-
-		sha256_hex_str(ktstr_kernel_patch, hex);
-		snprintf(b->srcid + i, sizeof(b->srcid) - i, "-p%.8s", hex);
-	}
-	kt_kbuf_free(&out);
-	b->deb = true;
-	snprintf(b->origin, sizeof(b->origin), "%s", DEB_TARBALL);
-	return pathf(b->xdir, "%s/src/%s", b->root, b->srcid) ?: pathf(b->src, "%s/%s", b->xdir, DEB_TOPDIR);
-}
-
-static int resolve_dir(struct kb *b, const char *dir)
-{
-	char real[PATH_MAX], p[KT_PATH], hex[65];
-	const char *base;
-
-	if (!realpath(dir, real))
-		return kt_err(errno, "kernel source %s: realpath", dir);
-	if (pathf(p, "%s/Kconfig", real) || !kt_path_exists(p) ||
-	    pathf(p, "%s/Makefile", real) || !kt_path_exists(p)) {
-		kt_err(0, "kernel source %s: not a kernel tree (no Makefile and Kconfig at its top)", real);
-		return -ENOENT;
-	}
-	if ((!pathf(p, "%s/.config", real) && kt_path_exists(p)) ||
-	    (!pathf(p, "%s/include/config", real) && kt_path_exists(p))) {
-		kt_err(0, "kernel source %s is configured in-tree (%s exists) and kbuild refuses an "
-			  "out-of-tree build (make O=) from such a tree: run `make -C %s mrproper` "
-			  "(deletes its in-tree build and .config) or pass a clean copy",
-		       real, p, real);
-		return -EEXIST;
-	}
-	sha256_hex_str(real, hex);
-	base = strrchr(real, '/');
-	base = base && base[1] ? base + 1 : "root";
-	snprintf(b->srcid, sizeof(b->srcid), "src-%.100s-%.8s", base, hex);
-	snprintf(b->src, sizeof(b->src), "%s", real);
-	snprintf(b->origin, sizeof(b->origin), "%s", real);
-	return 0;
-}
-
-static int read_version(struct kb *b)
-{
-	struct kbuf mk = { 0 };
-	char p[KT_PATH];
-	int ret = pathf(p, "%s/Makefile", b->src);
-
-	if (ret)
-		return ret;
-	if ((ret = kt_read_file(p, &mk)))
-		return kt_err(-ret, "read %s", p);
-	ret = kt_kernel_makefile_version(mk.data, b->version, sizeof(b->version));
-	kt_kbuf_free(&mk);
-	if (ret)
-		return kt_err(-ret, "kernel version from %s", p);
-	return 0;
-}
-
-/* kernel/ktstr-fixes.patch onto the unpacked tree at dir. */
-static int apply_fixes(struct kb *b, const char *dir)
-{
-	char pf[KT_PATH], log[KT_PATH];
-	char *argv[] = { "patch", "-p1", "-N", "--batch", "-d", (char *)dir, "-i", pf, NULL };
-	int ret;
-
-	if (!ktstr_kernel_patch[0])
-		return 0;
-	if ((ret = pathf(pf, "%s/src/.%s.patch-%d", b->root, b->srcid, (int)getpid())) ||
-	    (ret = pathf(log, "%s.log", pf)))
-		return ret;
-	if ((ret = kt_write_file(pf, ktstr_kernel_patch, strlen(ktstr_kernel_patch))))
-		return kt_err(-ret, "write %s", pf);
-	kt_info("applying kernel/ktstr-fixes.patch to %s", dir);
-	ret = kt_run_cmd(argv, NULL, log);
-	unlink(pf);
-	if (ret) {
-		kt_err(ret < 0 ? -ret : 0, "apply kernel/ktstr-fixes.patch to %s (patch output: %s)",
-		       dir, log);
-		return ret < 0 ? ret : -EIO;
-	}
-	unlink(log);
-	return 0;
-}
-
-/* A tarball source without an extraction marker: adopt an existing tree
- * only if `tar -d` finds it identical to the tarball (then patch it), else
- * extract anew into a temp dir, patch it and rename it into place. */
-static int ensure_extracted(struct kb *b)
-{
-	char marker[KT_PATH], tmp[KT_PATH], top[KT_PATH];
-	char *cmp[] = { "tar", "-df", DEB_TARBALL, "-C", b->xdir, NULL };
-	char *xt[] = { "tar", "-xf", DEB_TARBALL, "-C", tmp, NULL };
-	uint64_t t0 = kt_now_ns();
-	int ret;
-
-	if ((ret = pathf(marker, "%s/%s", b->xdir, EXTRACT_MARKER)))
-		return ret;
-	if (kt_path_exists(marker))
-		return 0;
-	if (kt_path_exists(b->src)) {
-		kt_info("verifying the existing extraction %s against %s (one time)", b->src, DEB_TARBALL);
-		if (kt_run_cmd(cmp, NULL, "/dev/null") == 0) {
-			kt_info("existing extraction is complete (%.1f s)", (kt_now_ns() - t0) / 1e9);
-			if ((ret = apply_fixes(b, b->src)))
-				return ret;
-			ret = kt_write_file(marker, "", 0);
-			return ret ? kt_err(-ret, "write %s", marker) : 0;
-		}
-		kt_info("existing extraction %s differs from the tarball: extracting again", b->xdir);
-	}
-	if ((ret = pathf(tmp, "%s/src/.%s.tmp-%d", b->root, b->srcid, (int)getpid())))
-		return ret;
-	kt_rm_rf(tmp);
-	if ((ret = kt_mkdir_p(tmp, 0755)))
-		return kt_err(-ret, "mkdir %s", tmp);
-	kt_info("extracting %s into %s (one time)", DEB_TARBALL, b->xdir);
-	if ((ret = kt_run_cmd(xt, NULL, NULL))) {
-		kt_rm_rf(tmp);
-		return ret < 0 ? kt_err(-ret, "run tar") : kt_err(EIO, "extract %s", DEB_TARBALL);
-	}
-	if ((ret = pathf(top, "%s/%s", tmp, DEB_TOPDIR)) || (ret = apply_fixes(b, top))) {
-		kt_rm_rf(tmp);
-		return ret;
-	}
-	if ((ret = kt_rm_rf(b->xdir)))
-		return kt_err(-ret, "remove incomplete %s", b->xdir);
-	if (rename(tmp, b->xdir))
-		return kt_err(errno, "rename %s to %s", tmp, b->xdir);
-	if ((ret = kt_write_file(marker, "", 0)))
-		return kt_err(-ret, "write %s", marker);
-	kt_info("extracted in %.1f s", (kt_now_ns() - t0) / 1e9);
-	return 0;
-}
-
 static int verify_config(struct kb *b, bool quiet)
 {
 	struct strlist missing = { 0 };
 	struct kbuf cfg = { 0 };
 	char p[KT_PATH];
-	int ret = pathf(p, "%s/.config", b->out);
+	int ret = kb_pathf(p, "%s/.config", b->out);
 
 	if (ret)
 		return ret;
@@ -331,10 +128,10 @@ static int configure(struct kb *b)
 	char *olddef[] = { "make", "-C", b->src, odir, "olddefconfig", NULL };
 	int ret;
 
-	if ((ret = pathf(frag, "%s/ktstr.kconfig", b->out)) ||
-	    (ret = pathf(stamp, "%s/%s", b->out, CONFIG_STAMP)) ||
-	    (ret = pathf(merge, "%s/scripts/kconfig/merge_config.sh", b->src)) ||
-	    (ret = pathf(cfg, "%s/.config", b->out)))
+	if ((ret = kb_pathf(frag, "%s/ktstr.kconfig", b->out)) ||
+	    (ret = kb_pathf(stamp, "%s/%s", b->out, CONFIG_STAMP)) ||
+	    (ret = kb_pathf(merge, "%s/scripts/kconfig/merge_config.sh", b->src)) ||
+	    (ret = kb_pathf(cfg, "%s/.config", b->out)))
 		return ret;
 	snprintf(odir, sizeof(odir), "O=%s", b->out);
 	if (!kt_read_file_str(stamp, have, sizeof(have)) && !strcmp(have, b->frag_sha) &&
@@ -375,7 +172,7 @@ static bool build_schedulers(struct kb *b)
 			return false;
 		}
 	}
-	if (pathf(dir, "%s/tools/sched_ext", b->src))
+	if (kb_pathf(dir, "%s/tools/sched_ext", b->src))
 		return false;
 	snprintf(odir, sizeof(odir), "O=%s", b->out);
 	snprintf(jobs, sizeof(jobs), "-j%d", b->jobs);
@@ -395,7 +192,7 @@ static int write_metadata(struct kb *b, const char *dir, const struct strlist *s
 	time_t now = time(NULL);
 	struct tm tm;
 	json_t *j, *arr = json_array();
-	int ret = pathf(p, "%s/metadata.json", dir);
+	int ret = kb_pathf(p, "%s/metadata.json", dir);
 
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -423,42 +220,42 @@ static int publish(struct kb *b, const char *entry, bool with_sched, uint64_t t0
 	bool bpftool = false;
 	int ret;
 
-	if ((ret = pathf(tmp, "%s/kernels/.tmp-%s-%d", b->root, b->key, (int)getpid())) ||
-	    (ret = pathf(old, "%s/kernels/.old-%s-%d", b->root, b->key, (int)getpid())) ||
-	    (ret = pathf(s, "%s/arch/x86/boot/bzImage", b->out)))
+	if ((ret = kb_pathf(tmp, "%s/kernels/.tmp-%s-%d", b->root, b->key, (int)getpid())) ||
+	    (ret = kb_pathf(old, "%s/kernels/.old-%s-%d", b->root, b->key, (int)getpid())) ||
+	    (ret = kb_pathf(s, "%s/arch/x86/boot/bzImage", b->out)))
 		return ret;
 	if ((ret = kt_kernel_check_bzimage(s)))
 		return ret;
 	kt_rm_rf(tmp);
-	if ((ret = kt_mkdir_p(tmp, 0755)) || (ret = pathf(d, "%s/sched", tmp)) || (ret = kt_mkdir_p(d, 0755)))
+	if ((ret = kt_mkdir_p(tmp, 0755)) || (ret = kb_pathf(d, "%s/sched", tmp)) || (ret = kt_mkdir_p(d, 0755)))
 		return kt_err(-ret, "mkdir %s", d);
-	if ((ret = pathf(d, "%s/bzImage", tmp)) || (ret = copy_file(s, d)) ||
-	    (ret = pathf(s, "%s/.config", b->out)) || (ret = pathf(d, "%s/.config", tmp)) ||
-	    (ret = copy_file(s, d)) || (ret = pathf(s, "%s/vmlinux", b->out)) ||
-	    (ret = pathf(d, "%s/vmlinux", tmp)))
+	if ((ret = kb_pathf(d, "%s/bzImage", tmp)) || (ret = copy_file(s, d)) ||
+	    (ret = kb_pathf(s, "%s/.config", b->out)) || (ret = kb_pathf(d, "%s/.config", tmp)) ||
+	    (ret = copy_file(s, d)) || (ret = kb_pathf(s, "%s/vmlinux", b->out)) ||
+	    (ret = kb_pathf(d, "%s/vmlinux", tmp)))
 		goto fail;
 	if ((ret = kt_copy_or_link(s, d))) {
 		kt_err(-ret, "link or copy %s to %s", s, d);
 		goto fail;
 	}
 	for (size_t i = 0; with_sched && i < ARRAY_SIZE(sched_names); i++) {
-		if ((ret = pathf(s, "%s/build/bin/%s", b->out, sched_names[i])) ||
-		    (ret = pathf(d, "%s/sched/%s", tmp, sched_names[i])))
+		if ((ret = kb_pathf(s, "%s/build/bin/%s", b->out, sched_names[i])) ||
+		    (ret = kb_pathf(d, "%s/sched/%s", tmp, sched_names[i])))
 			goto fail;
 		if (!kt_is_executable(s))
 			continue;
 		if ((ret = copy_file(s, d)) || (ret = kt_strlist_add(&scheds, sched_names[i])))
 			goto fail;
 	}
-	if (with_sched && !pathf(s, "%s/build/sbin/bpftool", b->out) && kt_is_executable(s) &&
-	    !pathf(d, "%s/sched/bpftool", tmp)) {
+	if (with_sched && !kb_pathf(s, "%s/build/sbin/bpftool", b->out) && kt_is_executable(s) &&
+	    !kb_pathf(d, "%s/sched/bpftool", tmp)) {
 		if ((ret = copy_file(s, d)))
 			goto fail;
 		bpftool = true;
 	}
 	if (with_sched && scheds.n < ARRAY_SIZE(sched_names))
 		kt_info("warning: only %zu of %zu schedulers were built", scheds.n, ARRAY_SIZE(sched_names));
-	if (with_sched && !pathf(d, "%s/sched", tmp))
+	if (with_sched && !kb_pathf(d, "%s/sched", tmp))
 		kt_scx_ktstr_install(b->out, d); /* a failure warns; the entry stays valid */
 	if ((ret = write_metadata(b, tmp, &scheds, bpftool, (kt_now_ns() - t0) / 1e9)))
 		goto fail;
@@ -484,11 +281,11 @@ static int lock_build(struct kb *b)
 	char p[KT_PATH];
 	int fd, ret;
 
-	if ((ret = pathf(p, "%s/build", b->root)))
+	if ((ret = kb_pathf(p, "%s/build", b->root)))
 		return ret;
 	if ((ret = kt_mkdir_p(p, 0755)))
 		return kt_err(-ret, "mkdir %s", p);
-	if ((ret = pathf(p, "%s/build/%s.lock", b->root, b->srcid)))
+	if ((ret = kb_pathf(p, "%s/build/%s.lock", b->root, b->srcid)))
 		return ret;
 	fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -508,8 +305,8 @@ static bool entry_valid(const char *entry)
 {
 	char p[KT_PATH];
 
-	return !pathf(p, "%s/metadata.json", entry) && kt_path_exists(p) &&
-	       !pathf(p, "%s/bzImage", entry) && kt_path_exists(p);
+	return !kb_pathf(p, "%s/metadata.json", entry) && kt_path_exists(p) &&
+	       !kb_pathf(p, "%s/bzImage", entry) && kt_path_exists(p);
 }
 
 static bool meta_is(json_t *j, const char *field, const char *want)
@@ -529,18 +326,18 @@ static int find_deb_hit(struct kb *b, char *entry)
 	int ret = -ENOENT;
 	DIR *d;
 
-	if (pathf(marker, "%s/%s", b->xdir, EXTRACT_MARKER) || kt_path_exists(marker) ||
-	    pathf(dir, "%s/kernels", b->root) || !(d = opendir(dir)))
+	if (kb_pathf(marker, "%s/%s", b->xdir, EXTRACT_MARKER) || kt_path_exists(marker) ||
+	    kb_pathf(dir, "%s/kernels", b->root) || !(d = opendir(dir)))
 		return -ENOENT;
 	while (ret && (de = readdir(d))) {
 		json_t *j;
 
-		if (de->d_name[0] == '.' || pathf(p, "%s/%s/metadata.json", dir, de->d_name))
+		if (de->d_name[0] == '.' || kb_pathf(p, "%s/%s/metadata.json", dir, de->d_name))
 			continue;
 		j = json_load_file(p, 0, NULL);
 		if (j && meta_is(j, "srcid", b->srcid) && meta_is(j, "fragment_sha256", b->frag_sha) &&
 		    meta_is(j, "format", KTSTR_KCACHE_FORMAT) && meta_is(j, "key", de->d_name) &&
-		    !pathf(entry, "%s/%s", dir, de->d_name)) {
+		    !kb_pathf(entry, "%s/%s", dir, de->d_name)) {
 			snprintf(b->key, sizeof(b->key), "%.127s", de->d_name);
 			snprintf(b->version, sizeof(b->version), "%s",
 				 json_string_value(json_object_get(j, "version")) ?: "");
@@ -561,14 +358,14 @@ static int build_locked(struct kb *b, struct kernel_info *out, uint64_t t0)
 	int ret;
 
 	if (!b->deb || b->o->force || find_deb_hit(b, entry) || !entry_valid(entry)) {
-		if (b->deb && (ret = ensure_extracted(b)))
+		if (b->deb && (ret = kb_ensure_extracted(b)))
 			return ret;
-		if ((ret = read_version(b)))
+		if ((ret = kb_read_version(b)))
 			return ret;
 		ret = kt_kernel_cache_key(b->version, b->srcid, ktstr_kconfig_fragment, b->key, sizeof(b->key));
 		if (ret)
 			return kt_err(-ret, "cache key for %s", b->srcid);
-		if ((ret = pathf(entry, "%s/kernels/%s", b->root, b->key)))
+		if ((ret = kb_pathf(entry, "%s/kernels/%s", b->root, b->key)))
 			return ret;
 	}
 	if (!b->o->force && entry_valid(entry)) {
@@ -578,12 +375,12 @@ static int build_locked(struct kb *b, struct kernel_info *out, uint64_t t0)
 			kt_kernel_scx_ktstr(out, NULL, 0); /* rebuilt if scx-ktstr's sources changed */
 		return ret;
 	}
-	if ((ret = pathf(b->out, "%s/build/%s", b->root, b->srcid)) ||
-	    (ret = pathf(b->log, "%s/build.log", b->out)))
+	if ((ret = kb_pathf(b->out, "%s/build/%s", b->root, b->srcid)) ||
+	    (ret = kb_pathf(b->log, "%s/build.log", b->out)))
 		return ret;
 	if ((ret = kt_mkdir_p(b->out, 0755)))
 		return kt_err(-ret, "mkdir %s", b->out);
-	if ((ret = pathf(p, "%s/kernels", b->root)))
+	if ((ret = kb_pathf(p, "%s/kernels", b->root)))
 		return ret;
 	if ((ret = kt_mkdir_p(p, 0755)))
 		return kt_err(-ret, "mkdir %s", p);
@@ -618,12 +415,12 @@ int kt_kernel_build(const struct kernel_build_opts *o, struct kernel_info *out)
 	memset(out, 0, sizeof(*out));
 	b->o = o;
 	b->jobs = o->jobs > 0 ? o->jobs : (int)(ncpu > 0 ? ncpu : 1) + 1;
-	sha256_hex_str(ktstr_kconfig_fragment, b->frag_sha);
+	kb_sha256_hex(ktstr_kconfig_fragment, b->frag_sha);
 	if ((ret = kt_cache_root(b->root, sizeof(b->root)))) {
 		kt_err(-ret, "cache root");
 		goto out;
 	}
-	if ((ret = o->source ? resolve_dir(b, o->source) : resolve_deb(b)))
+	if ((ret = o->source ? kb_resolve_dir(b, o->source) : kb_resolve_deb(b)))
 		goto out;
 	lockfd = lock_build(b);
 	if (lockfd < 0) {
