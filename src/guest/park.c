@@ -22,18 +22,21 @@
 
 static int reseed(const uint8_t *ent, size_t len)
 {
-	struct {
-		struct rand_pool_info info;
-		uint8_t buf[KT_HO_ENTROPY];
-	} p;
-	int fd = open("/dev/urandom", O_RDWR | O_CLOEXEC), ret = 0;
+	/* struct rand_pool_info ends in a flexible array: the entropy
+	 * follows it in one buffer (a struct around it is a GNU extension). */
+	_Alignas(struct rand_pool_info) uint8_t raw[sizeof(struct rand_pool_info) + KT_HO_ENTROPY];
+	struct rand_pool_info *info = (struct rand_pool_info *)raw;
+	int fd, ret = 0;
 
+	if (len > KT_HO_ENTROPY)
+		return -EINVAL;
+	fd = open("/dev/urandom", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	p.info.entropy_count = (int)(len * 8);
-	p.info.buf_size = (int)len;
-	memcpy(p.buf, ent, len);
-	if (ioctl(fd, RNDADDENTROPY, &p) || ioctl(fd, RNDRESEEDCRNG))
+	info->entropy_count = (int)(len * 8);
+	info->buf_size = (int)len;
+	memcpy(raw + sizeof(*info), ent, len);
+	if (ioctl(fd, RNDADDENTROPY, info) || ioctl(fd, RNDRESEEDCRNG))
 		ret = -errno;
 	close(fd);
 	return ret;

@@ -376,28 +376,29 @@ static int create_vcpus(struct kvmm *k)
  * source override and the MP table say.  KVM's default sends it to pin 0. */
 static int set_gsi_routing(struct kvmm *k)
 {
-	struct {
-		struct kvm_irq_routing h;
-		struct kvm_irq_routing_entry e[15 + 23];
-	} rt = { 0 };
+	/* The header's entries[] is a flexible array: header and entries in
+	 * one buffer (a struct around it is a GNU extension). */
+	_Alignas(struct kvm_irq_routing) uint8_t
+		raw[sizeof(struct kvm_irq_routing) + (15 + 23) * sizeof(struct kvm_irq_routing_entry)] = { 0 };
+	struct kvm_irq_routing *rt = (struct kvm_irq_routing *)raw;
 	unsigned n = 0;
 
 	for (unsigned gsi = 0; gsi < 16; gsi++) {
 		if (gsi == 2)
 			continue;
-		rt.e[n++] = (struct kvm_irq_routing_entry){
+		rt->entries[n++] = (struct kvm_irq_routing_entry){
 			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
 			.u.irqchip = { .irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE, .pin = gsi % 8 } };
 	}
 	for (unsigned gsi = 0; gsi < 24; gsi++) {
 		if (gsi == 2)
 			continue;
-		rt.e[n++] = (struct kvm_irq_routing_entry){ .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+		rt->entries[n++] = (struct kvm_irq_routing_entry){ .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
 							    .u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC,
 									   .pin = gsi ? gsi : 2 } };
 	}
-	rt.h.nr = n;
-	if (ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, &rt))
+	rt->nr = n;
+	if (ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, rt))
 		return kt_vmm_fail(errno, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
 	return 0;
 }
