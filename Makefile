@@ -349,6 +349,7 @@ tsan: $(BUILD)/tsan-tests
 # six short VMs: cold, restored twice, a damaged snapshot).
 clitest: all mancheck
 	tests/cli/install.sh $(BUILD)
+	tests/cli/kernel.sh $(BUILD)
 	tests/cli/run.sh $(BUILD)
 	tests/cli/report.sh $(BUILD)
 	tests/cli/gauntlet.sh $(BUILD)

@@ -32,7 +32,9 @@ static const char usage_text[] =
 	"path    bzImage of KEY (a cache key or unique prefix, or a path), else of the\n"
 	"        kernel commands use: $KTSTR_KERNEL, else the newest cached one.\n"
 	"clean   Remove cached kernels.  Without arguments keeps the newest one\n"
-	"        (same as --keep 1).\n"
+	"        (same as --keep 1).  Then removes the source and build trees\n"
+	"        (<cache>/src, <cache>/build) that no cached kernel came from and\n"
+	"        the next default build would not use (not while a build holds them).\n"
 	"          KEY              remove that entry only\n"
 	"          --keep N         keep the N newest entries\n"
 	"          --all            remove every entry and the source and build trees\n"
@@ -183,7 +185,7 @@ static int clean_key(const char *key)
 static int cli_clean(int argc, char **argv)
 {
 	const char *key = NULL, *v;
-	int keep = -1;
+	int keep = -1, ret;
 	bool all = false, bad = false;
 
 	for (int i = 0; i < argc; i++) {
@@ -204,11 +206,14 @@ static int cli_clean(int argc, char **argv)
 	}
 	if ((all && (key || keep >= 0)) || (key && keep >= 0))
 		return bad_usage("clean: KEY, --all and --keep exclude each other");
-	if (key)
-		return clean_key(key);
 	if (all)
 		return !!kt_kernel_remove_all();
-	return !!kt_kernel_prune(keep < 0 ? 1 : (unsigned)keep);
+	ret = key ? clean_key(key) : !!kt_kernel_prune(keep < 0 ? 1 : (unsigned)keep);
+	if (ret == 2)
+		return ret;
+	/* Then the trees no kernel left came from (a changed patch or
+	 * Debian version leaves ~3 GB behind). */
+	return kt_kernel_remove_unused_trees() < 0 ? 1 : ret;
 }
 
 int cli_kernel(int argc, char **argv)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -142,6 +143,7 @@ int kt_kernel_list(struct kt_kernel_entry **out, size_t *n)
 		set(e->dir, sizeof(e->dir), p);
 		set(e->version, sizeof(e->version), json_string_value(json_object_get(meta, "version")));
 		set(e->built, sizeof(e->built), json_string_value(json_object_get(meta, "built_at")));
+		set(e->srcid, sizeof(e->srcid), json_string_value(json_object_get(meta, "srcid")));
 		if (!e->built[0] && !stat(p, &st))
 			strftime(e->built, sizeof(e->built), "%Y-%m-%dT%H:%M:%SZ", gmtime(&st.st_mtime));
 		arr = json_object_get(meta, "schedulers");
@@ -398,4 +400,82 @@ int kt_kernel_remove_all(void)
 		if (!kt_fmt(p, sizeof(p), "%s/%s", root, subs[i]) && kt_path_exists(p) && (r = remove_dir(p)) && !ret)
 			ret = r;
 	return ret;
+}
+
+/* Whether name (an entry of src/ or build/) is a tree to keep. */
+static bool tree_in_use(const char *name, const struct kt_kernel_entry *e, size_t n, const char *deb)
+{
+	if (deb[0] && !strcmp(name, deb))
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(name, e[i].srcid))
+			return true;
+	return false;
+}
+
+/* Remove <root>/<sub>/<name> unless a build holds build/<name>.lock
+ * (taken here while removing, so no build starts on a half-gone tree). */
+static int remove_tree(const char *root, const char *sub, const char *name)
+{
+	char p[KT_PATH], lock[KT_PATH];
+	int fd, ret;
+
+	if (kt_fmt(p, sizeof(p), "%s/%s/%s", root, sub, name) ||
+	    kt_fmt(lock, sizeof(lock), "%s/build/%s.lock", root, name))
+		return kt_err(ENAMETOOLONG, "%s/%s/%s", root, sub, name);
+	fd = open(lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+		kt_info("kept %s: a build holds %s", p, lock);
+		close(fd);
+		return 0;
+	}
+	ret = remove_dir(p);
+	if (!ret && !strcmp(sub, "build") && fd >= 0)
+		unlink(lock);
+	if (fd >= 0)
+		close(fd);
+	return ret ? ret : 1;
+}
+
+int kt_kernel_remove_unused_trees(void)
+{
+	static const char *const subs[] = { "src", "build" };
+	char root[KT_PATH], deb[160] = "", p[KT_PATH];
+	struct kt_kernel_entry *e;
+	size_t n;
+	int ret = kt_cache_root(root, sizeof(root)), removed = 0, r;
+
+	if (ret)
+		return kt_err(-ret, "cache root");
+	if ((ret = kt_kernel_list(&e, &n)))
+		return ret;
+	for (size_t i = 0; i < n; i++)
+		if (!e[i].srcid[0]) {
+			kt_info("kept the source and build trees: cached kernel %s does not record its srcid", e[i].key);
+			free(e);
+			return 0;
+		}
+	kt_kernel_deb_srcid(deb, sizeof(deb));
+	for (size_t s = 0; s < ARRAY_SIZE(subs); s++) {
+		struct dirent *de;
+		DIR *d;
+
+		if (kt_fmt(p, sizeof(p), "%s/%s", root, subs[s]) || !(d = opendir(p)))
+			continue;
+		while ((de = readdir(d))) {
+			size_t l = strlen(de->d_name);
+
+			if (de->d_name[0] == '.' || (l > 5 && !strcmp(de->d_name + l - 5, ".lock")) ||
+			    tree_in_use(de->d_name, e, n, deb))
+				continue;
+			r = remove_tree(root, subs[s], de->d_name);
+			if (r > 0)
+				removed++;
+			else if (r < 0 && !ret)
+				ret = r;
+		}
+		closedir(d);
+	}
+	free(e);
+	return ret ? ret : removed;
 }

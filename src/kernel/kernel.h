@@ -117,6 +117,7 @@ struct kt_kernel_entry {
 	char version[64];  /* "" if unknown */
 	char built[32];    /* ISO 8601 UTC: built_at, else the dir's mtime */
 	char scheds[160];  /* schedulers built with it, comma-separated */
+	char srcid[160];   /* the source and build trees it came from ("" if unknown) */
 };
 
 /* <cache>/kernels into buf.  0, or -errno with a message. */
@@ -136,5 +137,15 @@ int kt_kernel_prune(unsigned keep);
 /* Every entry, and the source and build trees (the next build starts
  * from scratch). */
 int kt_kernel_remove_all(void);
+/* The source and build trees (<cache>/src/<srcid>, build/<srcid>) that
+ * neither a cached kernel nor the next default build (Debian's tarball)
+ * would use, unless a build holds their lock; each removal printed.  A
+ * cached kernel that does not record its srcid keeps every tree.  The
+ * number removed, or -errno (the first failure; the rest are tried). */
+int kt_kernel_remove_unused_trees(void);
+/* The srcid `ktstr kernel build` gives Debian's linux-source tarball
+ * now: deb-<package version>[-p<patch hash>].  -ENOENT (quietly) when
+ * the package is not installed. */
+int kt_kernel_deb_srcid(char *buf, size_t len);
 
 #endif

@@ -36,7 +36,7 @@ void kb_sha256_hex(const char *s, char hex[65])
 	kt_sha256_final_hex(h, hex);
 }
 
-int kb_resolve_deb(struct kb *b)
+int kt_kernel_deb_srcid(char *buf, size_t len)
 {
 	char *argv[] = { "dpkg-query", "-W", "-f=${db:Status-Abbrev}${Version}", DEB_PKG, NULL };
 	struct kbuf out = { 0 };
@@ -45,26 +45,34 @@ int kb_resolve_deb(struct kb *b)
 	int rc = kt_run_capture(argv, &out);
 
 	ver = out.data ? out.data : "";
-	if (rc || strncmp(ver, "ii", 2) || !kt_path_exists(DEB_TARBALL)) {
+	if (len < 32 || rc || strncmp(ver, "ii", 2) || !kt_path_exists(DEB_TARBALL)) {
 		kt_kbuf_free(&out);
-		kt_err(0, "kernel source: %s is missing: install %s (apt-get install %s) or pass --source DIR",
-		       DEB_TARBALL, DEB_PKG, DEB_PKG);
 		return -ENOENT;
 	}
 	ver += 2;
 	while (*ver == ' ')
 		ver++;
-	i = snprintf(b->srcid, sizeof(b->srcid), "deb-");
-	for (; *ver && *ver != '\n' && i + 20 < sizeof(b->srcid); ver++)
-		b->srcid[i++] = isalnum((unsigned char)*ver) || strchr("._-", *ver) ? *ver : '-';
-	b->srcid[i] = '\0';
+	i = snprintf(buf, len, "deb-");
+	for (; *ver && *ver != '\n' && i + 20 < len; ver++)
+		buf[i++] = isalnum((unsigned char)*ver) || strchr("._-", *ver) ? *ver : '-';
+	buf[i] = '\0';
 	if (ktstr_kernel_patch[0]) { /* a patched tree is its own source */
 		char hex[65];
 
 		kb_sha256_hex(ktstr_kernel_patch, hex);
-		snprintf(b->srcid + i, sizeof(b->srcid) - i, "-p%.8s", hex);
+		snprintf(buf + i, len - i, "-p%.8s", hex);
 	}
 	kt_kbuf_free(&out);
+	return 0;
+}
+
+int kb_resolve_deb(struct kb *b)
+{
+	if (kt_kernel_deb_srcid(b->srcid, sizeof(b->srcid))) {
+		kt_err(0, "kernel source: %s is missing: install %s (apt-get install %s) or pass --source DIR",
+		       DEB_TARBALL, DEB_PKG, DEB_PKG);
+		return -ENOENT;
+	}
 	b->deb = true;
 	snprintf(b->origin, sizeof(b->origin), "%s", DEB_TARBALL);
 	return kb_pathf(b->xdir, "%s/src/%s", b->root, b->srcid) ?: kb_pathf(b->src, "%s/%s", b->xdir, DEB_TOPDIR);
