@@ -413,8 +413,24 @@ static bool tree_in_use(const char *name, const struct kt_kernel_entry *e, size_
 	return false;
 }
 
-/* Remove <root>/<sub>/<name> unless a build holds build/<name>.lock
- * (taken here while removing, so no build starts on a half-gone tree). */
+static bool srcid_cached(const char *name)
+{
+	struct kt_kernel_entry *e;
+	size_t n;
+	bool hit = true; /* when unsure, keep */
+
+	if (!kt_kernel_list(&e, &n)) {
+		hit = tree_in_use(name, e, n, "");
+		free(e);
+	}
+	return hit;
+}
+
+/* Remove <root>/<sub>/<name> under build/<name>.lock, the lock a build
+ * of that srcid holds from start to publish: not while a build holds
+ * it, and not if a kernel of that srcid was published meanwhile.  The
+ * lock file stays (a build waiting on it must lock the same file).
+ * 1 removed, 0 kept, -errno. */
 static int remove_tree(const char *root, const char *sub, const char *name)
 {
 	char p[KT_PATH], lock[KT_PATH];
@@ -422,19 +438,30 @@ static int remove_tree(const char *root, const char *sub, const char *name)
 
 	if (kt_fmt(p, sizeof(p), "%s/%s/%s", root, sub, name) ||
 	    kt_fmt(lock, sizeof(lock), "%s/build/%s.lock", root, name))
-		return kt_err(ENAMETOOLONG, "%s/%s/%s", root, sub, name);
-	fd = open(lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
-		kt_info("kept %s: a build holds %s", p, lock);
+		return kt_err(ENAMETOOLONG, "remove tree %s/%s/%s: path", root, sub, name);
+	*strrchr(lock, '/') = '\0'; /* build/, for the lock */
+	if ((ret = kt_mkdir_p(lock, 0755)) && ret != -EEXIST)
+		return kt_err(-ret, "remove tree %s: mkdir %s", p, lock);
+	lock[strlen(lock)] = '/';
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return kt_err(errno, "remove tree %s: open its lock %s", p, lock);
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			kt_info("kept %s: a build holds %s", p, lock);
+		else
+			kt_err(errno, "kept %s: lock %s", p, lock);
 		close(fd);
 		return 0;
 	}
-	ret = remove_dir(p);
-	if (!ret && !strcmp(sub, "build") && fd >= 0)
-		unlink(lock);
-	if (fd >= 0)
-		close(fd);
-	return ret ? ret : 1;
+	if (srcid_cached(name)) {
+		kt_info("kept %s: a kernel built from it was cached meanwhile", p);
+		ret = 0;
+	} else {
+		ret = remove_dir(p) ?: 1;
+	}
+	close(fd);
+	return ret;
 }
 
 int kt_kernel_remove_unused_trees(void)
@@ -460,8 +487,13 @@ int kt_kernel_remove_unused_trees(void)
 		struct dirent *de;
 		DIR *d;
 
-		if (kt_fmt(p, sizeof(p), "%s/%s", root, subs[s]) || !(d = opendir(p)))
+		if (kt_fmt(p, sizeof(p), "%s/%s", root, subs[s]))
 			continue;
+		if (!(d = opendir(p))) {
+			if (errno != ENOENT && !ret)
+				ret = kt_err(errno, "kernel cache %s: opendir", p);
+			continue;
+		}
 		while ((de = readdir(d))) {
 			size_t l = strlen(de->d_name);
 

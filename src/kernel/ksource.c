@@ -42,10 +42,13 @@ int kt_kernel_deb_srcid(char *buf, size_t len)
 	struct kbuf out = { 0 };
 	const char *ver;
 	size_t i = 0;
-	int rc = kt_run_capture(argv, &out);
+	int rc;
 
+	if (len < 32 || !kt_path_exists(DEB_TARBALL)) /* and dpkg-query says nothing */
+		return -ENOENT;
+	rc = kt_run_capture(argv, &out);
 	ver = out.data ? out.data : "";
-	if (len < 32 || rc || strncmp(ver, "ii", 2) || !kt_path_exists(DEB_TARBALL)) {
+	if (rc || strncmp(ver, "ii", 2)) {
 		kt_kbuf_free(&out);
 		return -ENOENT;
 	}

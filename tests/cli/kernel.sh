@@ -39,9 +39,9 @@ entry old 2026-12-01T00:00:00Z deb-old
 tree deb-new; tree deb-old; tree deb-orphan; mkdir -p "$C/build/src-mytree-12345678"
 [ -n "$deb" ] && tree "$deb"
 if kclean; then
-	if out=$(gone kernels/old src/deb-old build/deb-old build/deb-old.lock src/deb-orphan build/deb-orphan \
-		build/src-mytree-12345678) && out=$(there kernels/new src/deb-new build/deb-new build/deb-new.lock); then
-		ok "clean: older kernel and the trees no kernel left came from removed, the newest kept"
+	if out=$(gone kernels/old src/deb-old build/deb-old src/deb-orphan build/deb-orphan \
+		build/src-mytree-12345678) && out=$(there kernels/new src/deb-new build/deb-new build/deb-new.lock build/deb-orphan.lock); then
+		ok "clean: older kernel and the trees no kernel left came from removed (not their locks), the newest kept"
 	else
 		bad "clean: kernels and trees" "$out" "$(cat "$TMP/out")"
 	fi
@@ -65,11 +65,12 @@ expect "clean KEY: an unknown key is bad input" 2 'no cached kernel "nope"' env 
 # --- a tree whose build holds the lock is kept ---------------------------
 if command -v flock >/dev/null; then
 	rm -rf "$C"; entry k 2026-12-06T00:00:00Z deb-k; tree busy
-	flock "$C/build/busy.lock" sleep 30 &
+	# flock(1) holds the lock while its sleep runs: stop both after.
+	flock "$C/build/busy.lock" sleep 30 >/dev/null 2>&1 </dev/null &
 	holder=$!
 	for _ in $(seq 50); do flock -n "$C/build/busy.lock" true || break; sleep 0.1; done
 	kclean
-	kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+	pkill -P "$holder" 2>/dev/null; kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 	out=$(there src/busy build/busy) && grep -q "kept $C/src/busy: a build holds" "$TMP/out" &&
 		ok "clean: a tree under a build's lock is kept, and said so" ||
 		bad "clean: a tree under a build's lock is kept" "$out" "$(cat "$TMP/out")"
