@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/random.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -22,23 +23,26 @@
 
 static int reseed(const uint8_t *ent, size_t len)
 {
-	/* struct rand_pool_info ends in a flexible array: the entropy
-	 * follows it in one buffer (a struct around it is a GNU extension). */
-	_Alignas(struct rand_pool_info) uint8_t raw[sizeof(struct rand_pool_info) + KT_HO_ENTROPY];
-	struct rand_pool_info *info = (struct rand_pool_info *)raw;
+	/* buf[] is a flexible array: header and entropy allocated as one (a
+	 * struct around it is a GNU extension). */
+	struct rand_pool_info *info = calloc(1, sizeof(*info) + len);
 	int fd, ret = 0;
 
-	if (len > KT_HO_ENTROPY)
-		return -EINVAL;
+	if (!info)
+		return -ENOMEM;
 	fd = open("/dev/urandom", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		ret = -errno;
+		free(info);
+		return ret;
+	}
 	info->entropy_count = (int)(len * 8);
 	info->buf_size = (int)len;
-	memcpy(raw + sizeof(*info), ent, len);
+	memcpy(info->buf, ent, len);
 	if (ioctl(fd, RNDADDENTROPY, info) || ioctl(fd, RNDRESEEDCRNG))
 		ret = -errno;
 	close(fd);
+	free(info);
 	return ret;
 }
 

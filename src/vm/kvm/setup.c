@@ -376,12 +376,14 @@ static int create_vcpus(struct kvmm *k)
  * source override and the MP table say.  KVM's default sends it to pin 0. */
 static int set_gsi_routing(struct kvmm *k)
 {
-	/* The header's entries[] is a flexible array: header and entries in
-	 * one buffer (a struct around it is a GNU extension). */
-	_Alignas(struct kvm_irq_routing) uint8_t
-		raw[sizeof(struct kvm_irq_routing) + (15 + 23) * sizeof(struct kvm_irq_routing_entry)] = { 0 };
-	struct kvm_irq_routing *rt = (struct kvm_irq_routing *)raw;
+	/* entries[] is a flexible array: header and entries allocated as one
+	 * (a struct around it is a GNU extension). */
+	struct kvm_irq_routing *rt = calloc(1, sizeof(*rt) + (15 + 23) * sizeof(rt->entries[0]));
 	unsigned n = 0;
+	int ret = 0;
+
+	if (!rt)
+		return kt_vmm_fail(ENOMEM, "KVM_SET_GSI_ROUTING: allocate the routing table");
 
 	for (unsigned gsi = 0; gsi < 16; gsi++) {
 		if (gsi == 2)
@@ -399,8 +401,9 @@ static int set_gsi_routing(struct kvmm *k)
 	}
 	rt->nr = n;
 	if (ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, rt))
-		return kt_vmm_fail(errno, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
-	return 0;
+		ret = kt_vmm_fail(errno, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
+	free(rt);
+	return ret;
 }
 
 int kt_vmm_create(struct kvmm *k)
