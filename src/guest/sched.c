@@ -21,28 +21,38 @@
 
 /* The warm-up start of kt_sched_prepare_helper() is expected to fail:
  * it tells the host nothing (no exit message, no log section, no
- * verifier logs), so that the run's sched_exit, live dump, scheduler log
- * and verifier figures are the real start's alone. */
+ * verifier logs; its kernel log lines are skipped), so that the run's
+ * sched_exit, live dump, scheduler log, kernel words and verifier
+ * figures are the real start's alone. */
 static bool warming_up;
 
-void kt_kmsg_sched_ext(char *buf, size_t len)
+/* sched_ext lines of the kernel log the warm-up left: not the test's
+ * (counted, not timed: the log would have to wrap within a run for the
+ * count to slip). */
+static unsigned kmsg_skip;
+
+/* The kernel's sched_ext lines after the first skip of them: the last
+ * few, from the last "disabled" on (the disable reason and message),
+ * into buf ("" for none); their total count. */
+static unsigned kmsg_scan(unsigned skip, char *buf, size_t len)
 {
 	int n = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
 	char *log, *line, *save = NULL;
 	size_t off = 0;
+	unsigned seen = 0;
 
-	buf[0] = '\0';
+	if (len)
+		buf[0] = '\0';
 	if (n <= 0 || !(log = malloc((size_t)n + 1)))
-		return;
+		return 0;
 	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, n);
 	if (n < 0)
 		n = 0;
 	log[n] = '\0';
-	/* Keep the last few sched_ext lines (the disable reason and message). */
 	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		const char *p = strstr(line, "sched_ext:");
 
-		if (!p)
+		if (!p || seen++ < skip || !len)
 			continue;
 		if (strstr(p, "disabled") || off == 0)
 			off = 0;
@@ -51,6 +61,12 @@ void kt_kmsg_sched_ext(char *buf, size_t len)
 			off = len - 1;
 	}
 	free(log);
+	return seen;
+}
+
+void kt_kmsg_sched_ext(char *buf, size_t len)
+{
+	kmsg_scan(kmsg_skip, buf, len);
 }
 
 static void send_vlogs(struct kt_sched *s)
@@ -182,6 +198,7 @@ void kt_sched_prepare_helper(struct kt_sched *s, const char *path, const char *a
 	if (!kt_sched_start(s, path, args, attach_ms, &scratch))
 		kt_sched_finish(s, &scratch);
 	warming_up = false;
+	kmsg_skip = kmsg_scan(0, NULL, 0);
 	printf("KTSTR_SCHED_HELPER pinned to %s: %s\n", helper_cpus,
 	       kt_sched_pin_enable_helper(helper_cpus) ? "no helper kthread found" : "ok");
 }
