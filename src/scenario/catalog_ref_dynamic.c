@@ -250,7 +250,12 @@ static const struct ktstr_op nimb_bd[] = {
 	KTSTR_OP_ADD("cg_0"), KTSTR_OP_ADD("cg_0/sub_a"), KTSTR_OP_SPAWN("cg_0/sub_a", 8), KTSTR_OP_ADD("cg_1"),
 	KTSTR_OP_ADD("cg_1/sub_b"), KTSTR_OP_SPAWN("cg_1/sub_b", 2, BURSTY("burst_ms=50,sleep_ms=100")), END_OPS,
 };
+/* No spread check: unequal shares (catalog_ref.h).  Under EEVDF the
+ * balancer weighs cg_1's group entity, so a CPU that hosts a Bursty task
+ * keeps fewer spinners: sub_a's spinners got 27-30 % to 65-68 % off-CPU,
+ * a 36-41 % spread, in 3 of 3 quiet runs (flat scx_simple: 2 %). */
 KTSTR_STEPS_SCENARIO(nested_cgroup_imbalance, nimb_bd, full, T4, .required_flags = F_BORROW,
+		     .no_spread_check = true,
 		     .desc = "interaction: nested cgroups, 8 CpuSpin in cg_0/sub_a vs 2 Bursty in cg_1/sub_b")
 
 /* --- no-ctrl: the cgroups have the cpuset controller only --- */
